@@ -1,0 +1,45 @@
+# Viewfinder's commands. `make help` lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+UV := $(shell scripts/bootstrap-uv.sh)
+# Never let uv fetch a Python build from outside the package registries.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := 3.11
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# `make run` is a local try-out: development settings, plain-HTTP cookies.
+RUN_ENV := VIEWFINDER_ENV=development VIEWFINDER_DEBUG=true
+# Extra pytest arguments, e.g. `make test T=tests/accounts`.
+T ?=
+
+.PHONY: help install run test test-python lint format clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install: ## Install Python and its dependencies (from uv.lock) into .venv
+	$(UV) sync --frozen
+
+run: install ## Install, migrate, load demo content and serve on http://127.0.0.1:8000
+	$(RUN_ENV) .venv/bin/viewfinder migrate
+	$(RUN_ENV) .venv/bin/viewfinder demo --if-empty
+	$(RUN_ENV) .venv/bin/viewfinder serve --host $(HOST) --port $(PORT)
+
+test: install lint test-python ## Install test dependencies and run every lint and test
+
+test-python: install ## Run the Python test suite (in parallel)
+	.venv/bin/pytest -n auto $(T)
+
+lint: install ## ruff (lint and format check) and mypy
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+format: install ## Reformat and autofix the code
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+clean: ## Remove installed and generated files (keeps var/, the data)
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

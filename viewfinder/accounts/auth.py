@@ -1,0 +1,80 @@
+"""Who is asking: the session cookie or a Bearer API token, with CSRF checks on cookie writes."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from litestar.di import NamedDependency
+
+from viewfinder.accounts import services
+from viewfinder.accounts.models import User, UserSession
+from viewfinder.core.deps import DbSession
+from viewfinder.core.errors import ApiError
+
+SESSION_COOKIE = "vf_session"
+CSRF_COOKIE = "vf_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The authenticated account and how it proved itself."""
+
+    user: User
+    session: UserSession | None  # None when authenticated by API token
+
+
+ViewerDep = NamedDependency[Viewer]
+"""Parameter name: viewer. The logged-in account; anonymous requests get 401."""
+OptionalViewerDep = NamedDependency[Viewer | None]
+"""Parameter name: viewer_or_none."""
+OptionalUserDep = NamedDependency[User | None]
+"""Parameter name: viewer_user. The logged-in account, or None when anonymous."""
+
+
+async def provide_optional_viewer(request: Request[Any, Any, Any], db_session: DbSession) -> Viewer | None:
+    """The viewer, or None for an anonymous request. A bad credential is a 401, not anonymity."""
+    authorization = request.headers.get("authorization")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        user = None
+        if scheme.lower() == "bearer" and token.strip():
+            user = await services.resolve_api_token(db_session, token.strip())
+        if user is None:
+            raise ApiError(401, "invalid_token", "The API token is not valid.")
+        return Viewer(user, None)
+
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    resolved = await services.resolve_session(db_session, cookie)
+    if resolved is None:
+        return None
+    session, user = resolved
+    # Bearer requests cannot be forged by another site; cookie ones can, so they carry a token.
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+            raise ApiError(
+                403, "csrf_failed", f"Send the {CSRF_HEADER} header from your session with writes."
+            )
+    return Viewer(user, session)
+
+
+async def provide_viewer(viewer_or_none: OptionalViewerDep) -> Viewer:
+    """The viewer, required: anonymous requests get 401."""
+    if viewer_or_none is None:
+        raise ApiError(401, "not_authenticated", "Log in to do this.")
+    return viewer_or_none
+
+
+async def provide_optional_user(viewer_or_none: OptionalViewerDep) -> User | None:
+    return viewer_or_none.user if viewer_or_none else None
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"

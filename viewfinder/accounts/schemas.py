@@ -1,0 +1,190 @@
+"""Request and response bodies of the accounts API. IDs travel as strings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from viewfinder.accounts.models import ApiToken, User, UserSession
+from viewfinder.graph.services import Relationship
+from viewfinder.media.storage import MediaStorage
+
+# Generous ceilings that stop oversized input before any work; the services apply the real rules.
+Username = Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+ShortText = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):
+    username: Username
+    email: Email
+    password: Password
+
+
+class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
+    login: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+    """A username or an email address."""
+    password: Password
+
+
+class ChangePasswordRequest(msgspec.Struct, forbid_unknown_fields=True):
+    current_password: Password
+    new_password: Password
+
+
+class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    display_name: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = msgspec.UNSET
+    bio: Annotated[str, msgspec.Meta(max_length=150)] | msgspec.UnsetType = msgspec.UNSET
+    website: ShortText | msgspec.UnsetType = msgspec.UNSET
+    is_private: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class TokenCreateRequest(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class RelationshipOut(msgspec.Struct):
+    following: bool
+    requested: bool
+    followed_by: bool
+    blocking: bool
+    muting: bool
+
+    @classmethod
+    def of(cls, relationship: Relationship) -> RelationshipOut:
+        return cls(
+            following=relationship.following,
+            requested=relationship.requested,
+            followed_by=relationship.followed_by,
+            blocking=relationship.blocking,
+            muting=relationship.muting,
+        )
+
+
+class UserSummary(msgspec.Struct):
+    """An account as it appears in lists."""
+
+    id: str
+    username: str
+    display_name: str
+    avatar_url: str | None
+    is_private: bool
+    relationship: RelationshipOut | None
+    """How the viewer stands with this account; null when anonymous or for oneself."""
+
+    @classmethod
+    def of(cls, user: User, storage: MediaStorage, relationship: Relationship | None) -> UserSummary:
+        return cls(
+            id=str(user.id),
+            username=user.username,
+            display_name=user.display_name,
+            avatar_url=storage.url(user.avatar_key) if user.avatar_key else None,
+            is_private=user.is_private,
+            relationship=RelationshipOut.of(relationship) if relationship else None,
+        )
+
+
+class Profile(msgspec.Struct):
+    """An account's public profile."""
+
+    id: str
+    username: str
+    display_name: str
+    bio: str
+    website: str
+    avatar_url: str | None
+    is_private: bool
+    followers_count: int
+    following_count: int
+    posts_count: int
+    created_at: datetime
+    relationship: RelationshipOut | None
+
+    @classmethod
+    def of(cls, user: User, storage: MediaStorage, relationship: Relationship | None) -> Profile:
+        return cls(
+            id=str(user.id),
+            username=user.username,
+            display_name=user.display_name,
+            bio=user.bio,
+            website=user.website,
+            avatar_url=storage.url(user.avatar_key) if user.avatar_key else None,
+            is_private=user.is_private,
+            followers_count=user.followers_count,
+            following_count=user.following_count,
+            posts_count=user.posts_count,
+            created_at=user.created_at,
+            relationship=RelationshipOut.of(relationship) if relationship else None,
+        )
+
+
+class Me(msgspec.Struct):
+    """The logged-in account, with what only its owner sees."""
+
+    profile: Profile
+    email: str
+    is_staff: bool
+
+    @classmethod
+    def of(cls, user: User, storage: MediaStorage) -> Me:
+        return cls(profile=Profile.of(user, storage, None), email=user.email, is_staff=user.is_staff)
+
+
+class LoginResponse(msgspec.Struct):
+    me: Me
+    csrf_token: str
+    """Send it back in the X-CSRF-Token header with every cookie-authenticated write."""
+
+
+class SessionOut(msgspec.Struct):
+    id: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    user_agent: str
+    ip_address: str
+    current: bool
+
+    @classmethod
+    def of(cls, session: UserSession, current_id: int | None) -> SessionOut:
+        return cls(
+            id=str(session.id),
+            created_at=session.created_at,
+            last_seen_at=session.last_seen_at,
+            expires_at=session.expires_at,
+            user_agent=session.user_agent,
+            ip_address=session.ip_address,
+            current=session.id == current_id,
+        )
+
+
+class TokenOut(msgspec.Struct):
+    id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> TokenOut:
+        return cls(
+            id=str(token.id),
+            name=token.name,
+            prefix=token.prefix,
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+        )
+
+
+class NewTokenOut(msgspec.Struct):
+    token: TokenOut
+    secret: str
+    """The token itself: shown this once, never again."""
+
+
+class FollowStateOut(msgspec.Struct):
+    state: str
+    """"following", "requested" or "none"."""

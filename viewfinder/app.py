@@ -1,0 +1,103 @@
+"""The Litestar application factory: every domain's routes under /api/viewfinder/v1/."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.memory import MemoryStore
+
+from viewfinder.accounts.api import AccountController
+from viewfinder.accounts.auth import provide_optional_user, provide_optional_viewer, provide_viewer
+from viewfinder.core import ids
+from viewfinder.core.db import make_async_engine, make_sessionmaker, provide_db_session
+from viewfinder.core.errors import EXCEPTION_HANDLERS
+from viewfinder.core.health import healthz, readyz
+from viewfinder.core.hosts import AllowedHostsMiddleware
+from viewfinder.core.ratelimit import RateLimiter
+from viewfinder.graph.api import ConnectionsController, UserController
+from viewfinder.media.api import serve_media
+from viewfinder.media.storage import MediaStorage, storage_from_settings
+from viewfinder.settings import Settings, get_settings
+
+API_PREFIX = "/api/viewfinder/v1"
+
+
+def make_store(settings: Settings) -> Store:
+    if settings.store_backend == "file":
+        return FileStore(settings.data_dir / "stores")
+    return MemoryStore()
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app for these settings (by default, the environment's)."""
+    settings = settings or get_settings()
+    settings.check()
+    ids.configure(settings.shard_id)
+    storage = storage_from_settings(settings)
+    limiter = RateLimiter(make_store(settings))
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncGenerator[None, None]:
+        engine = make_async_engine(settings.resolved_database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    def provide_settings() -> Settings:
+        return settings
+
+    def provide_storage() -> MediaStorage:
+        return storage
+
+    def provide_limiter() -> RateLimiter:
+        return limiter
+
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[AccountController, ConnectionsController, UserController],
+    )
+    middleware = []
+    if "*" not in settings.allowed_hosts:
+        middleware.append(AllowedHostsMiddleware(settings.allowed_hosts))
+
+    return Litestar(
+        route_handlers=[api, healthz, readyz, serve_media],
+        lifespan=[database],
+        state=State({"settings": settings}),
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "viewer_or_none": Provide(provide_optional_viewer),
+            "viewer": Provide(provide_viewer),
+            "viewer_user": Provide(provide_optional_user),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "storage": Provide(provide_storage, sync_to_thread=False),
+            "limiter": Provide(provide_limiter, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=middleware,
+        request_max_body_size=settings.json_max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Viewfinder",
+            version="1",
+            path=API_PREFIX,
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        logging_config=LoggingConfig(
+            root={"level": "DEBUG" if settings.debug else "INFO", "handlers": ["queue_listener"]},
+            loggers={"aiosqlite": {"level": "WARNING", "propagate": True}},
+            log_exceptions="debug" if settings.debug else "never",
+        ),
+        debug=False,
+    )

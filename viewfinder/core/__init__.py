@@ -1,0 +1,1 @@
+"""Pieces every domain shares: IDs, errors, database access, pagination, rate limits."""

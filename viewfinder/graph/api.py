@@ -1,0 +1,234 @@
+"""HTTP endpoints of profiles and the social graph."""
+
+from __future__ import annotations
+
+from litestar import Controller, delete, get, post
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
+from viewfinder.accounts.models import User
+from viewfinder.accounts.schemas import FollowStateOut, Profile, UserSummary
+from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
+from viewfinder.core.errors import ApiError
+from viewfinder.core.pagination import Page, decode_cursor, next_cursor
+from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam
+from viewfinder.graph import services
+from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
+
+
+async def _user_page(
+    db: AsyncSession,
+    viewer: User | None,
+    storage: StorageDep,
+    settings: SettingsDep,
+    *,
+    scope: str,
+    model: type[Follow] | type[FollowRequest] | type[Block] | type[Mute],
+    owner_column: InstrumentedAttribute[int],
+    other_column: InstrumentedAttribute[int],
+    owner_id: int,
+    cursor: str | None,
+    limit: int,
+) -> Page[UserSummary]:
+    """A page of accounts at the far end of owner's edges, in a fixed number of queries."""
+    before = decode_cursor(settings.secret, scope, cursor)
+    users, keys = await services.list_edges(
+        db, viewer, model, owner_column, other_column, owner_id, before, limit
+    )
+    users = users[:limit]
+    relationships = await services.relationships(
+        db, viewer, [user.id for user in users if viewer is None or user.id != viewer.id]
+    )
+    return Page(
+        items=[UserSummary.of(user, storage, relationships.get(user.id)) for user in users],
+        next_cursor=next_cursor(settings.secret, scope, keys, limit),
+    )
+
+
+class UserController(Controller):
+    """Someone's profile and their connections, as the viewer may see them."""
+
+    path = "/users/{username:str}"
+    tags = ["users"]
+
+    @get("")
+    async def profile(
+        self,
+        username: FromPath[str],
+        viewer_user: OptionalUserDep,
+        db_session: DbSession,
+        storage: StorageDep,
+    ) -> Profile:
+        """A public profile, with the viewer's relationship to it."""
+        user = await services.find_visible_user(db_session, username, viewer_user)
+        relationship = None
+        if viewer_user is not None and viewer_user.id != user.id:
+            relationship = (await services.relationships(db_session, viewer_user, [user.id]))[user.id]
+        return Profile.of(user, storage, relationship)
+
+    @get("/followers")
+    async def followers(
+        self,
+        username: FromPath[str],
+        viewer_user: OptionalUserDep,
+        db_session: DbSession,
+        storage: StorageDep,
+        settings: SettingsDep,
+        cursor: CursorParam = None,
+        limit: LimitParam = DEFAULT_PAGE_SIZE,
+    ) -> Page[UserSummary]:
+        """Who follows this account, newest first. Private accounts show it to followers only."""
+        owner = await self._connections_owner(db_session, username, viewer_user)
+        return await _user_page(
+            db_session, viewer_user, storage, settings,
+            scope=f"followers:{owner.id}", model=Follow,
+            owner_column=Follow.followee_id, other_column=Follow.follower_id,
+            owner_id=owner.id, cursor=cursor, limit=limit,
+        )  # fmt: skip
+
+    @get("/following")
+    async def following(
+        self,
+        username: FromPath[str],
+        viewer_user: OptionalUserDep,
+        db_session: DbSession,
+        storage: StorageDep,
+        settings: SettingsDep,
+        cursor: CursorParam = None,
+        limit: LimitParam = DEFAULT_PAGE_SIZE,
+    ) -> Page[UserSummary]:
+        """Whom this account follows, newest first. Private accounts show it to followers only."""
+        owner = await self._connections_owner(db_session, username, viewer_user)
+        return await _user_page(
+            db_session, viewer_user, storage, settings,
+            scope=f"following:{owner.id}", model=Follow,
+            owner_column=Follow.follower_id, other_column=Follow.followee_id,
+            owner_id=owner.id, cursor=cursor, limit=limit,
+        )  # fmt: skip
+
+    @staticmethod
+    async def _connections_owner(db: AsyncSession, username: FromPath[str], viewer: User | None) -> User:
+        owner = await services.find_visible_user(db, username, viewer)
+        if not await services.can_see_connections(db, viewer, owner):
+            raise ApiError(403, "private_account", "This account is private. Follow it to see this.")
+        return owner
+
+    @post("/follow", status_code=HTTP_200_OK)
+    async def follow(
+        self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession
+    ) -> FollowStateOut:
+        """Follow, or request to follow a private account."""
+        target = await services.find_visible_user(db_session, username, viewer.user)
+        return FollowStateOut(state=await services.follow(db_session, viewer.user, target))
+
+    @delete("/follow", status_code=HTTP_200_OK)
+    async def unfollow(
+        self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession
+    ) -> FollowStateOut:
+        """Unfollow, or withdraw a pending follow request."""
+        target = await services.find_visible_user(db_session, username, viewer.user)
+        return FollowStateOut(state=await services.unfollow(db_session, viewer.user, target))
+
+    @post("/block", status_code=HTTP_204_NO_CONTENT)
+    async def block(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
+        """Block: follows end both ways and each sees the other as not existing."""
+        target = await services.find_any_user(db_session, username)
+        await services.block(db_session, viewer.user, target)
+
+    @delete("/block", status_code=HTTP_204_NO_CONTENT)
+    async def unblock(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
+        target = await services.find_any_user(db_session, username)
+        await services.unblock(db_session, viewer.user, target)
+
+    @post("/mute", status_code=HTTP_204_NO_CONTENT)
+    async def mute(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
+        """Hide this account from your feeds without unfollowing; they are not told."""
+        target = await services.find_visible_user(db_session, username, viewer.user)
+        await services.mute(db_session, viewer.user, target)
+
+    @delete("/mute", status_code=HTTP_204_NO_CONTENT)
+    async def unmute(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
+        target = await services.find_visible_user(db_session, username, viewer.user)
+        await services.unmute(db_session, viewer.user, target)
+
+
+class ConnectionsController(Controller):
+    """The logged-in account's follow requests, followers, blocks and mutes."""
+
+    path = "/accounts"
+    tags = ["accounts"]
+
+    @get("/follow-requests")
+    async def follow_requests(
+        self,
+        viewer: ViewerDep,
+        db_session: DbSession,
+        storage: StorageDep,
+        settings: SettingsDep,
+        cursor: CursorParam = None,
+        limit: LimitParam = DEFAULT_PAGE_SIZE,
+    ) -> Page[UserSummary]:
+        """Accounts waiting for your approval, newest first."""
+        return await _user_page(
+            db_session, viewer.user, storage, settings,
+            scope=f"follow-requests:{viewer.user.id}", model=FollowRequest,
+            owner_column=FollowRequest.target_id, other_column=FollowRequest.requester_id,
+            owner_id=viewer.user.id, cursor=cursor, limit=limit,
+        )  # fmt: skip
+
+    @post("/follow-requests/{username:str}/approve", status_code=HTTP_204_NO_CONTENT)
+    async def approve(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
+        requester = await services.find_visible_user(db_session, username, viewer.user)
+        await services.approve_request(db_session, viewer.user, requester)
+
+    @post("/follow-requests/{username:str}/decline", status_code=HTTP_204_NO_CONTENT)
+    async def decline(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
+        requester = await services.find_visible_user(db_session, username, viewer.user)
+        await services.decline_request(db_session, viewer.user, requester)
+
+    @delete("/followers/{username:str}", status_code=HTTP_204_NO_CONTENT)
+    async def remove_follower(
+        self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession
+    ) -> None:
+        """Remove someone from your followers without blocking them."""
+        follower = await services.find_visible_user(db_session, username, viewer.user)
+        await services.remove_follower(db_session, viewer.user, follower)
+
+    @get("/blocked")
+    async def blocked(
+        self,
+        viewer: ViewerDep,
+        db_session: DbSession,
+        storage: StorageDep,
+        settings: SettingsDep,
+        cursor: CursorParam = None,
+        limit: LimitParam = DEFAULT_PAGE_SIZE,
+    ) -> Page[UserSummary]:
+        """Accounts you blocked, newest first (to unblock them)."""
+        return await _user_page(
+            db_session, viewer.user, storage, settings,
+            scope=f"blocked:{viewer.user.id}", model=Block,
+            owner_column=Block.blocker_id, other_column=Block.blocked_id,
+            owner_id=viewer.user.id, cursor=cursor, limit=limit,
+        )  # fmt: skip
+
+    @get("/muted")
+    async def muted(
+        self,
+        viewer: ViewerDep,
+        db_session: DbSession,
+        storage: StorageDep,
+        settings: SettingsDep,
+        cursor: CursorParam = None,
+        limit: LimitParam = DEFAULT_PAGE_SIZE,
+    ) -> Page[UserSummary]:
+        """Accounts you muted, newest first."""
+        return await _user_page(
+            db_session, viewer.user, storage, settings,
+            scope=f"muted:{viewer.user.id}", model=Mute,
+            owner_column=Mute.muter_id, other_column=Mute.muted_id,
+            owner_id=viewer.user.id, cursor=cursor, limit=limit,
+        )  # fmt: skip

@@ -1,0 +1,291 @@
+"""Every change to the social graph goes through a function here; counts move with the edges."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, exists, insert, literal, or_, select, union_all, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from viewfinder.accounts.models import User
+from viewfinder.core.errors import ApiError, not_found
+from viewfinder.core.ids import new_id
+from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
+
+
+class FollowState(enum.StrEnum):
+    NONE = "none"
+    FOLLOWING = "following"
+    REQUESTED = "requested"
+
+
+def blocked_between(viewer_id: int, other_id: ColumnElement[int] | int) -> ColumnElement[bool]:
+    """True when either account blocked the other."""
+    return exists().where(
+        or_(
+            and_(Block.blocker_id == viewer_id, Block.blocked_id == other_id),
+            and_(Block.blocker_id == other_id, Block.blocked_id == viewer_id),
+        )
+    )
+
+
+async def find_visible_user(db: AsyncSession, username: str, viewer: User | None) -> User:
+    """The account this viewer may see by that name, else 404 (blocks hide both ways)."""
+    query = select(User).where(User.username_key == username.lower(), User.is_active)
+    if viewer is not None:
+        query = query.where(~blocked_between(viewer.id, User.id))
+    user = await db.scalar(query)
+    if user is None:
+        raise not_found("No such account.")
+    return user
+
+
+async def find_any_user(db: AsyncSession, username: str) -> User:
+    """The account by that name whatever the blocks (for unblocking)."""
+    user = await db.scalar(select(User).where(User.username_key == username.lower(), User.is_active))
+    if user is None:
+        raise not_found("No such account.")
+    return user
+
+
+async def is_following(db: AsyncSession, follower_id: int, followee_id: int) -> bool:
+    found = await db.scalar(
+        select(Follow.id).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
+    )
+    return found is not None
+
+
+async def can_see_connections(db: AsyncSession, viewer: User | None, owner: User) -> bool:
+    """Whether a private account's followers, following (and later posts) are open to viewer."""
+    if not owner.is_private or (viewer is not None and viewer.id == owner.id):
+        return True
+    return viewer is not None and await is_following(db, viewer.id, owner.id)
+
+
+async def _add_follow(db: AsyncSession, follower_id: int, followee_id: int) -> None:
+    await db.execute(insert(Follow).values(id=new_id(), follower_id=follower_id, followee_id=followee_id))
+    await _move_counts(db, follower_id, followee_id, +1)
+
+
+async def _remove_follow(db: AsyncSession, follower_id: int, followee_id: int) -> bool:
+    result = await db.execute(
+        delete(Follow).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        await _move_counts(db, follower_id, followee_id, -1)
+        return True
+    return False
+
+
+async def _move_counts(db: AsyncSession, follower_id: int, followee_id: int, step: int) -> None:
+    await db.execute(
+        update(User).where(User.id == follower_id).values(following_count=User.following_count + step)
+    )
+    await db.execute(
+        update(User).where(User.id == followee_id).values(followers_count=User.followers_count + step)
+    )
+
+
+async def _commit_or_conflict(db: AsyncSession) -> None:
+    try:
+        await db.commit()
+    except IntegrityError as exc:  # the same edge written concurrently: the other write won
+        await db.rollback()
+        raise ApiError(409, "conflict", "This changed at the same time; try again.") from exc
+
+
+async def follow(db: AsyncSession, actor: User, target: User) -> FollowState:
+    """Follow a public account, or ask to follow a private one. Repeating it changes nothing."""
+    if actor.id == target.id:
+        raise ApiError(400, "cannot_follow_self", "You cannot follow yourself.")
+    if await is_following(db, actor.id, target.id):
+        return FollowState.FOLLOWING
+    if target.is_private:
+        pending = await db.scalar(
+            select(FollowRequest.id).where(
+                FollowRequest.requester_id == actor.id, FollowRequest.target_id == target.id
+            )
+        )
+        if pending is None:
+            db.add(FollowRequest(id=new_id(), requester_id=actor.id, target_id=target.id))
+            await _commit_or_conflict(db)
+        return FollowState.REQUESTED
+    await _add_follow(db, actor.id, target.id)
+    await _commit_or_conflict(db)
+    return FollowState.FOLLOWING
+
+
+async def unfollow(db: AsyncSession, actor: User, target: User) -> FollowState:
+    """Stop following, or withdraw a pending request. Repeating it changes nothing."""
+    await _remove_follow(db, actor.id, target.id)
+    await db.execute(
+        delete(FollowRequest).where(
+            FollowRequest.requester_id == actor.id, FollowRequest.target_id == target.id
+        )
+    )
+    await db.commit()
+    return FollowState.NONE
+
+
+async def remove_follower(db: AsyncSession, owner: User, follower: User) -> None:
+    """The owner removes someone from their followers without blocking them."""
+    await _remove_follow(db, follower.id, owner.id)
+    await db.commit()
+
+
+async def approve_request(db: AsyncSession, owner: User, requester: User) -> None:
+    result = await db.execute(
+        delete(FollowRequest).where(
+            FollowRequest.requester_id == requester.id, FollowRequest.target_id == owner.id
+        )
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise not_found("No pending follow request from this account.")
+    if not await is_following(db, requester.id, owner.id):
+        await _add_follow(db, requester.id, owner.id)
+    await _commit_or_conflict(db)
+
+
+async def decline_request(db: AsyncSession, owner: User, requester: User) -> None:
+    result = await db.execute(
+        delete(FollowRequest).where(
+            FollowRequest.requester_id == requester.id, FollowRequest.target_id == owner.id
+        )
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise not_found("No pending follow request from this account.")
+    await db.commit()
+
+
+async def approve_all_requests(db: AsyncSession, owner: User) -> None:
+    """Turn every pending request to owner into a follow (when the account goes public).
+
+    Leaves committing to the caller, which is changing the account in the same transaction.
+    """
+    requester_ids = list(
+        await db.scalars(
+            select(FollowRequest.requester_id)
+            .where(FollowRequest.target_id == owner.id)
+            .order_by(FollowRequest.id)
+        )
+    )
+    await db.execute(delete(FollowRequest).where(FollowRequest.target_id == owner.id))
+    for requester_id in requester_ids:
+        if not await is_following(db, requester_id, owner.id):
+            await _add_follow(db, requester_id, owner.id)
+
+
+async def block(db: AsyncSession, actor: User, target: User) -> None:
+    """Block: ends follows and requests both ways; each then sees the other as not existing."""
+    if actor.id == target.id:
+        raise ApiError(400, "cannot_block_self", "You cannot block yourself.")
+    existing = await db.scalar(
+        select(Block.id).where(Block.blocker_id == actor.id, Block.blocked_id == target.id)
+    )
+    if existing is not None:
+        return
+    await _remove_follow(db, actor.id, target.id)
+    await _remove_follow(db, target.id, actor.id)
+    await db.execute(
+        delete(FollowRequest).where(
+            or_(
+                and_(FollowRequest.requester_id == actor.id, FollowRequest.target_id == target.id),
+                and_(FollowRequest.requester_id == target.id, FollowRequest.target_id == actor.id),
+            )
+        )
+    )
+    db.add(Block(id=new_id(), blocker_id=actor.id, blocked_id=target.id))
+    await _commit_or_conflict(db)
+
+
+async def unblock(db: AsyncSession, actor: User, target: User) -> None:
+    await db.execute(delete(Block).where(Block.blocker_id == actor.id, Block.blocked_id == target.id))
+    await db.commit()
+
+
+async def mute(db: AsyncSession, actor: User, target: User) -> None:
+    """Hide target from actor's feeds without unfollowing; target is not told."""
+    if actor.id == target.id:
+        raise ApiError(400, "cannot_mute_self", "You cannot mute yourself.")
+    existing = await db.scalar(select(Mute.id).where(Mute.muter_id == actor.id, Mute.muted_id == target.id))
+    if existing is None:
+        db.add(Mute(id=new_id(), muter_id=actor.id, muted_id=target.id))
+        await _commit_or_conflict(db)
+
+
+async def unmute(db: AsyncSession, actor: User, target: User) -> None:
+    await db.execute(delete(Mute).where(Mute.muter_id == actor.id, Mute.muted_id == target.id))
+    await db.commit()
+
+
+@dataclass
+class Relationship:
+    """How the viewer stands with one other account."""
+
+    following: bool = False
+    requested: bool = False
+    followed_by: bool = False
+    blocking: bool = False
+    muting: bool = False
+
+
+async def relationships(
+    db: AsyncSession, viewer: User | None, user_ids: list[int]
+) -> dict[int, Relationship]:
+    """The viewer's relationship with each account, in one query whatever the number."""
+    found = {user_id: Relationship() for user_id in user_ids}
+    if viewer is None or not user_ids:
+        return found
+    rows = union_all(
+        select(Follow.followee_id, literal("following")).where(
+            Follow.follower_id == viewer.id, Follow.followee_id.in_(user_ids)
+        ),
+        select(Follow.follower_id, literal("followed_by")).where(
+            Follow.followee_id == viewer.id, Follow.follower_id.in_(user_ids)
+        ),
+        select(FollowRequest.target_id, literal("requested")).where(
+            FollowRequest.requester_id == viewer.id, FollowRequest.target_id.in_(user_ids)
+        ),
+        select(Block.blocked_id, literal("blocking")).where(
+            Block.blocker_id == viewer.id, Block.blocked_id.in_(user_ids)
+        ),
+        select(Mute.muted_id, literal("muting")).where(
+            Mute.muter_id == viewer.id, Mute.muted_id.in_(user_ids)
+        ),
+    )
+    for user_id, kind in (await db.execute(rows)).all():
+        setattr(found[user_id], kind, True)
+    return found
+
+
+async def list_edges(
+    db: AsyncSession,
+    viewer: User | None,
+    model: type[Follow] | type[FollowRequest] | type[Block] | type[Mute],
+    owner_column: ColumnElement[int],
+    other_column: ColumnElement[int],
+    owner_id: int,
+    before: int | None,
+    limit: int,
+) -> tuple[list[User], list[int]]:
+    """One page of the accounts at the other end of owner's edges, newest edge first.
+
+    Fetches limit + 1 rows in a single query so the caller can tell whether a next page exists;
+    accounts that block the viewer, or that the viewer blocks, are left out.
+    """
+    query = (
+        select(User, model.id)
+        .join(model, other_column == User.id)
+        .where(owner_column == owner_id, User.is_active)
+        .order_by(model.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        query = query.where(model.id < before)
+    if viewer is not None and model is not Block:
+        query = query.where(~blocked_between(viewer.id, User.id))
+    rows = (await db.execute(query)).all()
+    return [row[0] for row in rows], [row[1] for row in rows]

@@ -1,0 +1,1 @@
+"""Media bytes: the storage interface, image processing and delivery."""

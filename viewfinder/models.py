@@ -1,0 +1,12 @@
+"""Imports every domain's models so the metadata knows every table (migrations, tests)."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = ("viewfinder.accounts.models", "viewfinder.graph.models")
+
+
+def load_models() -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)

@@ -1,0 +1,127 @@
+"""One typed settings object, read from ``VIEWFINDER_*`` environment variables.
+
+Defaults are the embedded, one-machine ones. The environment defaults to production so that
+forgetting a setting fails safe: production refuses to start with the development secret key.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Used only when VIEWFINDER_ENV is development or test and no key is given.
+DEVELOPMENT_SECRET_KEY = "viewfinder-development-secret-key-never-use-in-production"  # noqa: S105 (public on purpose)
+MINIMUM_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot be used to start this process."""
+
+
+class Settings(BaseSettings):
+    """Every setting Viewfinder reads, with its embedded default."""
+
+    model_config = SettingsConfigDict(env_prefix="VIEWFINDER_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "production"
+    """development and test allow the built-in secret key; production never does."""
+    debug: bool = False
+    """Turns off Secure cookies (plain-HTTP development) and adds detail to logs."""
+    secret_key: SecretStr | None = None
+    """Signs cursors and media URLs. Required, and at least 32 characters, in production."""
+
+    data_dir: Path = Path("var")
+    """Every piece of embedded state (database, job queue, media) lives under this folder."""
+    database_url: str | None = None
+    """SQLAlchemy async URL; defaults to SQLite in WAL mode under data_dir."""
+    jobs_database_path: Path | None = None
+    """The job queue's own SQLite file, so it never contends with the main database's lock."""
+    jobs_immediate: bool = False
+    """Run background jobs inline in the caller (tests)."""
+
+    public_url: str = "http://127.0.0.1:8000"
+    """The address people reach this instance at; absolute links are built from it."""
+    media_base_url: str | None = None
+    """Where media is served from: a CDN host in production; defaults to public_url + /media."""
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1", "localhost"])
+    """Host headers this instance answers; comma-separated in the environment; '*' for any."""
+
+    store_backend: Literal["memory", "file"] = "memory"
+    """Backend of Litestar's stores (rate limits, caches)."""
+
+    session_max_age_seconds: int = 30 * 24 * 3600
+    login_failure_limit: int = 10
+    login_failure_window_seconds: int = 15 * 60
+    signup_limit_per_ip: int = 20
+    signup_window_seconds: int = 3600
+    token_creation_limit: int = 10
+    token_creation_window_seconds: int = 3600
+
+    avatar_max_bytes: int = 10 * 1024 * 1024
+    max_image_pixels: int = 100_000_000
+    json_max_body_bytes: int = 2 * 1024 * 1024
+
+    shard_id: int = Field(default=0, ge=0, lt=1 << 13)
+    """Logical shard written into IDs made by this process."""
+    web_workers: int = Field(default=1, ge=1)
+    job_workers: int = Field(default=2, ge=1)
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip() for host in value.split(",") if host.strip()]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'viewfinder.db'}"
+
+    @property
+    def resolved_jobs_database_path(self) -> Path:
+        return self.jobs_database_path or self.data_dir / "jobs.db"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def resolved_media_base_url(self) -> str:
+        return (self.media_base_url or f"{self.public_url.rstrip('/')}/media").rstrip("/")
+
+    @property
+    def secret(self) -> str:
+        """The secret key in force; development and test fall back to a fixed key."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return DEVELOPMENT_SECRET_KEY
+
+    @property
+    def secure_cookies(self) -> bool:
+        return not self.debug
+
+    def check(self) -> None:
+        """Refuse settings that are unsafe for this environment."""
+        if self.env == "production":
+            key = self.secret_key.get_secret_value() if self.secret_key else ""
+            if not key or key == DEVELOPMENT_SECRET_KEY:
+                raise ConfigurationError(
+                    "VIEWFINDER_SECRET_KEY must be set in production "
+                    "(or set VIEWFINDER_ENV=development for a local try-out)."
+                )
+            if len(key) < MINIMUM_SECRET_KEY_LENGTH:
+                raise ConfigurationError(
+                    f"VIEWFINDER_SECRET_KEY must be at least {MINIMUM_SECRET_KEY_LENGTH} characters."
+                )
+            if self.debug:
+                raise ConfigurationError("VIEWFINDER_DEBUG must be off in production.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
