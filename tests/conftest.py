@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.app import API_PREFIX, create_app
+from viewfinder.core import ids
 from viewfinder.core.db import make_async_engine, make_sessionmaker
 from viewfinder.core.migrate import upgrade
 from viewfinder.settings import Settings
@@ -54,8 +55,9 @@ def settings(tmp_path: Path, migrated_database: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings)
+def app(settings: Settings) -> Iterator[Litestar]:
+    yield create_app(settings)
+    ids.release_shard()  # the app claimed an ID shard under this test's data directory
 
 
 @pytest.fixture

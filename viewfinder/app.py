@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
@@ -31,6 +32,12 @@ from viewfinder.settings import Settings, get_settings
 API_PREFIX = "/api/viewfinder/v1"
 
 
+@get(f"{API_PREFIX}/openapi.json", include_in_schema=False, sync_to_thread=False)
+def openapi_document(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of this API."""
+    return request.app.openapi_schema.to_schema()
+
+
 def make_store(settings: Settings) -> Store:
     if settings.store_backend == "file":
         return FileStore(settings.data_dir / "stores")
@@ -41,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app for these settings (by default, the environment's)."""
     settings = settings or get_settings()
     settings.check()
-    ids.configure(settings.shard_id)
+    ids.configure_for_process(settings.id_shard_lock_dir, settings.shard_id)
     storage = storage_from_settings(settings)
     limiter = RateLimiter(make_store(settings))
 
@@ -73,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware.append(AllowedHostsMiddleware(settings.allowed_hosts))
 
     return Litestar(
-        route_handlers=[api, healthz, readyz, serve_media],
+        route_handlers=[api, healthz, readyz, serve_media, openapi_document],
         lifespan=[database],
         state=State({"settings": settings}),
         dependencies={
@@ -91,8 +98,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Viewfinder",
             version="1",
-            path=API_PREFIX,
-            render_plugins=[ScalarRenderPlugin()],
+            # Litestar's OpenAPI router answers unknown paths beneath it with an HTML 404, so it lives
+            # under /docs, and the document itself is served at API_PREFIX/openapi.json below.
+            path=f"{API_PREFIX}/docs",
+            render_plugins=[ScalarRenderPlugin(path="/")],
         ),
         logging_config=LoggingConfig(
             root={"level": "DEBUG" if settings.debug else "INFO", "handlers": ["queue_listener"]},

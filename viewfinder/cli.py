@@ -21,6 +21,9 @@ def _settings() -> Settings:
         settings.check()
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
+    from viewfinder.core import ids
+
+    ids.configure_for_process(settings.id_shard_lock_dir, settings.shard_id)
     return settings
 
 

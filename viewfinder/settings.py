@@ -66,7 +66,9 @@ class Settings(BaseSettings):
     json_max_body_bytes: int = 2 * 1024 * 1024
 
     shard_id: int = Field(default=0, ge=0, lt=1 << 13)
-    """Logical shard written into IDs made by this process."""
+    """First logical shard for IDs made on this machine; each process claims the next free one.
+
+    Machines that share a database need shard ranges far apart (e.g. 0, 1000, 2000)."""
     web_workers: int = Field(default=1, ge=1)
     job_workers: int = Field(default=2, ge=1)
 
@@ -84,6 +86,10 @@ class Settings(BaseSettings):
     @property
     def resolved_jobs_database_path(self) -> Path:
         return self.jobs_database_path or self.data_dir / "jobs.db"
+
+    @property
+    def id_shard_lock_dir(self) -> Path:
+        return self.data_dir / "id-shards"
 
     @property
     def media_dir(self) -> Path:

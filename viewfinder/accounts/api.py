@@ -100,11 +100,14 @@ class AccountController(Controller):
         limiter: LimiterDep,
     ) -> Response[schemas.LoginResponse]:
         """Log in with a username or email and a password; sets the session cookie."""
-        keys = [f"login-failures:ip:{client_ip(request)}", f"login-failures:account:{data.login.lower()}"]
+        user = await services.find_login_account(db_session, data.login)
+        # Count failures per account whichever name (username or email) it was tried by.
+        account = str(user.id) if user else data.login.lower()
+        keys = [f"login-failures:ip:{client_ip(request)}", f"login-failures:account:{account}"]
         window = settings.login_failure_window_seconds
         await limiter.check(keys, settings.login_failure_limit, window)
-        user = await services.authenticate(db_session, data.login, data.password)
-        if user is None:
+        password_ok = await services.check_password(db_session, user, data.password)
+        if user is None or not password_ok:
             for key in keys:
                 await limiter.hit(key, window)
             raise ApiError(401, "invalid_credentials", "The username or password is wrong.")

@@ -86,10 +86,6 @@ def normalise_email(email: str) -> str:
         raise invalid("email", str(exc)) from exc
 
 
-async def get_user_by_username(db: AsyncSession, username: str) -> User | None:
-    return await db.scalar(select(User).where(User.username_key == username_key(username), User.is_active))
-
-
 async def signup(
     db: AsyncSession, *, username: str, email: str, password: str, is_staff: bool = False
 ) -> User:
@@ -137,17 +133,28 @@ async def signup(
     return user
 
 
-async def authenticate(db: AsyncSession, login: str, password: str) -> User | None:
-    """The active account whose username or email and password match, else None."""
+async def find_login_account(db: AsyncSession, login: str) -> User | None:
+    """The active account a log-in names, by username or by email address."""
     column = User.email_key if "@" in login else User.username_key
-    user = await db.scalar(select(User).where(column == login.lower(), User.is_active))
+    user: User | None = await db.scalar(select(User).where(column == login.lower(), User.is_active))
+    return user
+
+
+async def check_password(db: AsyncSession, user: User | None, password: str) -> bool:
+    """Whether the password is the account's; takes as long when there is no account."""
     if not passwords.verify_password(user.password_hash if user else None, password):
-        return None
+        return False
     assert user is not None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         await db.commit()
-    return user
+    return True
+
+
+async def authenticate(db: AsyncSession, login: str, password: str) -> User | None:
+    """The active account whose username or email and password match, else None."""
+    user = await find_login_account(db, login)
+    return user if await check_password(db, user, password) else None
 
 
 @dataclass(frozen=True)
@@ -184,7 +191,7 @@ async def resolve_session(db: AsyncSession, token: str) -> tuple[UserSession, Us
             .join(User, User.id == UserSession.user_id)
             .where(UserSession.token_hash == hash_token(token), User.is_active)
         )
-    ).first()
+    ).tuples().first()
     if row is None:
         return None
     session, user = row
@@ -204,7 +211,7 @@ async def resolve_api_token(db: AsyncSession, token: str) -> User | None:
             .join(User, User.id == ApiToken.user_id)
             .where(ApiToken.token_hash == hash_token(token), User.is_active)
         )
-    ).first()
+    ).tuples().first()
     if row is None:
         return None
     api_token, user = row

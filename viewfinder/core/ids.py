@@ -8,10 +8,13 @@ JavaScript numbers lose precision above 2**53.
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
 
 EPOCH_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z
 TIMESTAMP_BITS = 41
@@ -74,6 +77,37 @@ def created_at_of(id_: int) -> datetime:
 
 
 _generator = IdGenerator()
+_shard_lock: IO[str] | None = None
+
+
+def claim_shard(directory: Path, base: int) -> int:
+    """Claim a shard no other live process on this machine holds: the first free one from base.
+
+    Every process that makes IDs (each web worker, each job consumer, CLI commands) needs its own
+    shard, or two of them would make the same ID in the same millisecond. The claim is an exclusive
+    lock on a file under the data directory, released by the operating system when the process ends.
+    """
+    global _shard_lock
+    release_shard()
+    directory.mkdir(parents=True, exist_ok=True)
+    for shard_id in range(base, MAX_SHARD + 1):
+        handle = (directory / f"{shard_id}.lock").open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        _shard_lock = handle
+        return shard_id
+    raise RuntimeError(f"every ID shard from {base} to {MAX_SHARD} is held by another process")
+
+
+def release_shard() -> None:
+    """Give up this process's shard claim, if it holds one."""
+    global _shard_lock
+    if _shard_lock is not None:
+        _shard_lock.close()
+        _shard_lock = None
 
 
 def configure(shard_id: int) -> None:
@@ -81,6 +115,13 @@ def configure(shard_id: int) -> None:
     global _generator
     if shard_id != _generator.shard_id:
         _generator = IdGenerator(shard_id)
+
+
+def configure_for_process(lock_directory: Path, base_shard: int) -> int:
+    """Claim a free shard for this process and make IDs with it; returns the shard."""
+    shard_id = claim_shard(lock_directory, base_shard)
+    configure(shard_id)
+    return shard_id
 
 
 def new_id() -> int:

@@ -25,7 +25,10 @@ class RateLimiter:
         """Record one event; returns the count in the current window."""
         count = await self.count(key) + 1
         remaining = await self.store.expires_in(key) if count > 1 else None
-        await self.store.set(key, str(count), expires_in=remaining or window_seconds)
+        # Stores report whole seconds, so under a second left reads as 0: keep the window ending
+        # then rather than starting a whole new one (and 0 would mean "never expires").
+        expires_in = max(1, remaining) if remaining is not None else window_seconds
+        await self.store.set(key, str(count), expires_in=expires_in)
         return count
 
     async def reset(self, key: str) -> None:

@@ -39,8 +39,11 @@ async def _user_page(
         db, viewer, model, owner_column, other_column, owner_id, before, limit
     )
     users = users[:limit]
-    relationships = await services.relationships(
-        db, viewer, [user.id for user in users if viewer is None or user.id != viewer.id]
+    # Anonymous viewers have no relationship to show (null, as on profiles), not all-false flags.
+    relationships = (
+        await services.relationships(db, viewer, [user.id for user in users if user.id != viewer.id])
+        if viewer is not None
+        else {}
     )
     return Page(
         items=[UserSummary.of(user, storage, relationships.get(user.id)) for user in users],

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, exists, insert, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
@@ -22,7 +23,7 @@ class FollowState(enum.StrEnum):
     REQUESTED = "requested"
 
 
-def blocked_between(viewer_id: int, other_id: ColumnElement[int] | int) -> ColumnElement[bool]:
+def blocked_between(viewer_id: int, other_id: QueryableAttribute[int] | int) -> ColumnElement[bool]:
     """True when either account blocked the other."""
     return exists().where(
         or_(
@@ -265,8 +266,8 @@ async def list_edges(
     db: AsyncSession,
     viewer: User | None,
     model: type[Follow] | type[FollowRequest] | type[Block] | type[Mute],
-    owner_column: ColumnElement[int],
-    other_column: ColumnElement[int],
+    owner_column: QueryableAttribute[int],
+    other_column: QueryableAttribute[int],
     owner_id: int,
     before: int | None,
     limit: int,

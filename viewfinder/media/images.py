@@ -53,8 +53,14 @@ def make_avatar(data: bytes, max_pixels: int) -> bytes:
     sniff_image(data, max_pixels)
     try:
         # thumbnail_buffer shrinks on load, applies EXIF orientation and crops to the square.
+        # fail_on=truncated: libvips otherwise pads a cut-off file with grey and carries on.
         image = pyvips.Image.thumbnail_buffer(
-            data, AVATAR_SIZE, height=AVATAR_SIZE, crop="centre", export_profile="srgb"
+            data,
+            AVATAR_SIZE,
+            height=AVATAR_SIZE,
+            crop="centre",
+            export_profile="srgb",
+            option_string="fail_on=truncated",
         )
         if image.hasalpha():
             image = image.flatten(background=[255, 255, 255])
