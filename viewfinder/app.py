@@ -105,7 +105,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         logging_config=LoggingConfig(
             root={"level": "DEBUG" if settings.debug else "INFO", "handlers": ["queue_listener"]},
-            loggers={"aiosqlite": {"level": "WARNING", "propagate": True}},
+            loggers={
+                "aiosqlite": {"level": "WARNING", "propagate": True},
+                "pyvips": {"level": "WARNING", "propagate": True},
+            },
             log_exceptions="debug" if settings.debug else "never",
         ),
         debug=False,

@@ -30,7 +30,8 @@ def test_live_processes_get_distinct_shards_and_a_finished_one_frees_its_shard(t
 
     with start() as first, start() as second:
         try:
-            assert first.stdout is not None and second.stdout is not None
+            assert first.stdout is not None
+            assert second.stdout is not None
             first_claim = first.stdout.readline().split()
             second_claim = second.stdout.readline().split()
             # Each process writes its claimed shard into the IDs it makes.

@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
-from litestar.datastructures import Cookie, UploadFile
+from litestar.datastructures import Cookie
 from litestar.params import FromPath, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -148,15 +148,14 @@ class AccountController(Controller):
     @put("/me/avatar", request_max_body_size=AVATAR_REQUEST_LIMIT)
     async def set_avatar(
         self,
-        request: Request[Any, Any, Any],
-        data: MultipartBody[UploadFile],
+        data: MultipartBody[schemas.AvatarUpload],
         viewer: ViewerDep,
         db_session: DbSession,
         storage: StorageDep,
         settings: SettingsDep,
     ) -> schemas.Me:
         """Upload a new avatar (JPEG, PNG, WebP, HEIC or GIF) as the multipart field "data"."""
-        upload = await data.read(settings.avatar_max_bytes + 1)
+        upload = await data.data.read(settings.avatar_max_bytes + 1)
         if len(upload) > settings.avatar_max_bytes:
             raise ApiError(413, "too_large", f"The avatar must be at most {settings.avatar_max_bytes} bytes.")
         user = await services.set_avatar(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 import msgspec
+from litestar.datastructures import UploadFile
 
 from viewfinder.accounts.models import ApiToken, User, UserSession
 from viewfinder.graph.services import Relationship
@@ -40,6 +42,13 @@ class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
     bio: Annotated[str, msgspec.Meta(max_length=150)] | msgspec.UnsetType = msgspec.UNSET
     website: ShortText | msgspec.UnsetType = msgspec.UNSET
     is_private: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+@dataclass
+class AvatarUpload:
+    """The multipart form of an avatar upload: one file in the field "data"."""
+
+    data: UploadFile
 
 
 class TokenCreateRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -74,6 +74,9 @@ def username_key(username: str) -> str:
 def username_problem(username: str) -> str | None:
     if not USERNAME_PATTERN.fullmatch(username):
         return "Use 1 to 30 letters, digits, '.' or '_'."
+    if ".." in username or username.strip(".") == "":
+        # "." and ".." would be path segments in profile links.
+        return "A username cannot be only periods or have two in a row."
     if username_key(username) in RESERVED_USERNAMES:
         return "This username is reserved."
     return None
@@ -186,12 +189,16 @@ async def start_session(
 async def resolve_session(db: AsyncSession, token: str) -> tuple[UserSession, User] | None:
     """The live session and its user for a session cookie, in one query."""
     row = (
-        await db.execute(
-            select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .where(UserSession.token_hash == hash_token(token), User.is_active)
+        (
+            await db.execute(
+                select(UserSession, User)
+                .join(User, User.id == UserSession.user_id)
+                .where(UserSession.token_hash == hash_token(token), User.is_active)
+            )
         )
-    ).tuples().first()
+        .tuples()
+        .first()
+    )
     if row is None:
         return None
     session, user = row
@@ -206,12 +213,16 @@ async def resolve_session(db: AsyncSession, token: str) -> tuple[UserSession, Us
 
 async def resolve_api_token(db: AsyncSession, token: str) -> User | None:
     row = (
-        await db.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == hash_token(token), User.is_active)
+        (
+            await db.execute(
+                select(ApiToken, User)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == hash_token(token), User.is_active)
+            )
         )
-    ).tuples().first()
+        .tuples()
+        .first()
+    )
     if row is None:
         return None
     api_token, user = row

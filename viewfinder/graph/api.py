@@ -138,12 +138,12 @@ class UserController(Controller):
     @post("/block", status_code=HTTP_204_NO_CONTENT)
     async def block(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
         """Block: follows end both ways and each sees the other as not existing."""
-        target = await services.find_any_user(db_session, username)
+        target = await services.find_block_target(db_session, username, viewer.user)
         await services.block(db_session, viewer.user, target)
 
     @delete("/block", status_code=HTTP_204_NO_CONTENT)
     async def unblock(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
-        target = await services.find_any_user(db_session, username)
+        target = await services.find_block_target(db_session, username, viewer.user)
         await services.unblock(db_session, viewer.user, target)
 
     @post("/mute", status_code=HTTP_204_NO_CONTENT)

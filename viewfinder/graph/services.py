@@ -44,9 +44,13 @@ async def find_visible_user(db: AsyncSession, username: str, viewer: User | None
     return user
 
 
-async def find_any_user(db: AsyncSession, username: str) -> User:
-    """The account by that name whatever the blocks (for unblocking)."""
-    user = await db.scalar(select(User).where(User.username_key == username.lower(), User.is_active))
+async def find_block_target(db: AsyncSession, username: str, viewer: User) -> User:
+    """The account by that name for blocking or unblocking: visible even if the viewer blocked it,
+    but 404 when it blocked the viewer (that block must not be revealed)."""
+    blocked_viewer = exists().where(Block.blocker_id == User.id, Block.blocked_id == viewer.id)
+    user = await db.scalar(
+        select(User).where(User.username_key == username.lower(), User.is_active, ~blocked_viewer)
+    )
     if user is None:
         raise not_found("No such account.")
     return user

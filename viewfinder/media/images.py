@@ -59,7 +59,7 @@ def make_avatar(data: bytes, max_pixels: int) -> bytes:
             AVATAR_SIZE,
             height=AVATAR_SIZE,
             crop="centre",
-            export_profile="srgb",
+            output_profile="srgb",
             option_string="fail_on=truncated",
         )
         if image.hasalpha():

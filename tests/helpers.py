@@ -1,0 +1,52 @@
+"""Assertions and app builders shared by test files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from litestar.testing import TestClient
+
+from tests.conftest import BASE_URL, Api
+from viewfinder.app import create_app
+from viewfinder.core import ids
+from viewfinder.settings import Settings
+
+
+def assert_error(
+    response: httpx.Response, status: int, code: str, fields: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Assert the API's one error shape, {"error": {"code", "message", "fields"}}, and return the error.
+
+    `fields` names the fields the error must mention (others may be mentioned too).
+    """
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json"), response.headers
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error: dict[str, Any] = body["error"]
+    assert set(error) == {"code", "message", "fields"}, error
+    assert error["code"] == code, error
+    assert isinstance(error["message"], str), error
+    assert error["message"], error
+    assert isinstance(error["fields"], dict), error
+    assert all(isinstance(v, str) and v for v in error["fields"].values()), error
+    missing = set(fields) - set(error["fields"])
+    assert not missing, f"error does not mention {missing}: {error}"
+    return error
+
+
+@contextmanager
+def dedicated_api(settings: Settings, **changes: Any) -> Iterator[Api]:
+    """An anonymous client of an app of its own, built from the test's settings with these changes.
+
+    Use it instead of the app fixture (not beside it): both would share the test's database.
+    """
+    app = create_app(settings.model_copy(update=changes))
+    try:
+        with TestClient(app, base_url=BASE_URL) as client:
+            yield Api(client)
+    finally:
+        ids.release_shard()  # create_app claimed an ID shard under the test's data directory
