@@ -87,6 +87,9 @@ def worker(threads: int | None) -> None:
     """Run a stand-alone background-job consumer (for when web and workers run apart)."""
     from viewfinder.core.jobs import huey, load_tasks
 
+    # A shell that starts `serve` in the background makes its children ignore SIGINT; restore it
+    # so serve's graceful stop (SIGINT) reaches this consumer even before Huey installs handlers.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     settings = _settings()
     load_tasks()
     consumer = huey.create_consumer(
