@@ -82,7 +82,9 @@ def _op_id(op: tuple[str, str, dict[str, Any]]) -> str:
 
 
 def needs_login(method: str, path: str) -> bool:
-    """Everything under /accounts but signing up and logging in, and every write under /users."""
+    """Everything under /accounts but signing up and logging in, every write under /users, all of /media."""
+    if path == "/media" or path.startswith("/media/"):
+        return True
     if path.startswith("/accounts/"):
         return path not in ("/accounts/signup", "/accounts/login")
     return path.startswith("/users/") and method in ("POST", "DELETE")
@@ -117,7 +119,7 @@ def sample_body(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def fill_path(path: str, value: str) -> str:
-    for name in ("username", "session_id", "token_id"):
+    for name in ("username", "session_id", "token_id", "media_id"):
         path = path.replace("{" + name + "}", value)
     assert "{" not in path, f"a path parameter this sweep does not know: {path}"
     return path

@@ -18,7 +18,7 @@ from litestar.stores.memory import MemoryStore
 
 from viewfinder.accounts.api import AccountController
 from viewfinder.accounts.auth import provide_optional_user, provide_optional_viewer, provide_viewer
-from viewfinder.core import ids
+from viewfinder.core import ids, jobs
 from viewfinder.core.db import make_async_engine, make_sessionmaker, provide_db_session
 from viewfinder.core.errors import EXCEPTION_HANDLERS
 from viewfinder.core.health import healthz, readyz
@@ -27,6 +27,7 @@ from viewfinder.core.ratelimit import RateLimiter
 from viewfinder.graph.api import ConnectionsController, UserController
 from viewfinder.media.api import serve_media
 from viewfinder.media.storage import MediaStorage, storage_from_settings
+from viewfinder.media.uploads import MediaController
 from viewfinder.settings import Settings, get_settings
 
 API_PREFIX = "/api/viewfinder/v1"
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.check()
     ids.configure_for_process(settings.id_shard_lock_dir, settings.shard_id)
+    jobs.configure(settings)
     storage = storage_from_settings(settings)
     limiter = RateLimiter(make_store(settings))
 
@@ -73,7 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     api = Router(
         path=API_PREFIX,
-        route_handlers=[AccountController, ConnectionsController, UserController],
+        route_handlers=[AccountController, ConnectionsController, UserController, MediaController],
     )
     middleware = []
     if "*" not in settings.allowed_hosts:

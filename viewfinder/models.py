@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("viewfinder.accounts.models", "viewfinder.graph.models")
+MODEL_MODULES = ("viewfinder.accounts.models", "viewfinder.graph.models", "viewfinder.media.models")
 
 
 def load_models() -> None:

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     token_creation_window_seconds: int = 3600
 
     avatar_max_bytes: int = 10 * 1024 * 1024
+    photo_max_bytes: int = 50 * 1024 * 1024
+    media_processing_lease_seconds: int = 300
+    """A media item processing for longer than this is taken to be abandoned and processed again."""
     max_image_pixels: int = 100_000_000
     json_max_body_bytes: int = 2 * 1024 * 1024
 

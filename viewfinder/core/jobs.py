@@ -10,15 +10,16 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import anyio
 from huey import Huey, SqliteHuey
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.core.db import make_async_engine, make_sessionmaker
 from viewfinder.settings import Settings, get_settings
 
-TASK_MODULES = ("viewfinder.accounts.tasks",)
+TASK_MODULES = ("viewfinder.accounts.tasks", "viewfinder.media.tasks")
 
 T = TypeVar("T")
 
@@ -39,6 +40,26 @@ def make_huey(settings: Settings) -> Huey:
 
 
 huey = make_huey(get_settings())
+_current_settings: Settings | None = None
+
+
+def configure(settings: Settings) -> None:
+    """Make tasks run against these settings (the app's), rather than the environment's."""
+    global _current_settings
+    _current_settings = settings
+
+
+def current_settings() -> Settings:
+    return _current_settings or get_settings()
+
+
+async def enqueue(task: Callable[..., Any], *args: Any) -> None:
+    """Enqueue a task; call it only after the transaction that made its rows has committed.
+
+    Enqueueing writes to the queue's SQLite file (and in immediate mode runs the task), both
+    blocking, so it happens in a worker thread rather than on the event loop.
+    """
+    await anyio.to_thread.run_sync(lambda: task(*args))
 
 
 def load_tasks() -> None:
@@ -51,7 +72,7 @@ def run_with_db(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run an async service function from a (synchronous) worker thread with its own engine."""
 
     async def runner() -> T:
-        engine = make_async_engine(get_settings().resolved_database_url)
+        engine = make_async_engine(current_settings().resolved_database_url)
         try:
             async with make_sessionmaker(engine)() as session:
                 return await work(session)

@@ -1,0 +1,170 @@
+"""Uploading photos through the API: checked by content, processed by a job, nothing left behind."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from tests.helpers import assert_error
+from viewfinder.accounts.models import User
+from viewfinder.core.db import utcnow
+from viewfinder.core.jobs import enqueue
+from viewfinder.media import services
+from viewfinder.media.models import MediaItem, MediaState
+from viewfinder.media.storage import storage_from_settings
+from viewfinder.media.tasks import process_media, recover_abandoned_media
+
+
+def upload(api, data: bytes, name: str = "photo.jpg", **fields: str):
+    return api.post("/media", files={"file": (name, data, "image/jpeg")}, data=fields)
+
+
+def fetch(api, url: str) -> bytes:
+    response = api.client.get(url.removeprefix("https://testserver.local"))
+    assert response.status_code == 200
+    return bytes(response.content)
+
+
+def stored_files(settings) -> list[str]:
+    root = settings.media_dir
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_a_camera_photo_becomes_ready_renditions_without_any_metadata(alice, camera_jpeg, settings):
+    response = upload(alice, camera_jpeg, filter="clarendon")
+
+    assert response.status_code == 202, response.text
+    item = response.json()
+    assert item["state"] == "ready"
+    assert item["filter"] == "clarendon"
+    # Stored sideways with orientation 6: upright it is portrait, 4:5 after the aspect clamp.
+    assert (item["width"], item["height"]) == (900, 1125)
+    assert item["blurhash"]
+    assert item["dominant_color"].startswith("#")
+    assert {(r["name"], r["format"]) for r in item["renditions"]} == {
+        (name, kind) for name in ("1080", "640", "320", "thumb") for kind in ("jpeg", "webp")
+    }
+    for rendition in item["renditions"]:
+        assert rendition["url"].startswith(settings.resolved_media_base_url)
+        data = fetch(alice, rendition["url"])
+        assert b"Exif" not in data
+        assert b"GPS" not in data
+        assert b"ns.adobe.com/xap" not in data
+        image = Image.open(io.BytesIO(data))
+        assert (image.width, image.height) == (rendition["width"], rendition["height"])
+        assert not image.getexif()
+    # The raw upload, GPS and all, left storage once the renditions were made.
+    assert not [path for path in stored_files(settings) if path.startswith("uploads/")]
+    assert alice.get(f"/media/{item['id']}").json()["state"] == "ready"
+
+
+def test_heic_from_an_iphone_is_accepted(alice, heic_photo):
+    response = upload(alice, heic_photo, name="IMG_0001.HEIC")
+    assert response.status_code == 202, response.text
+    assert response.json()["state"] == "ready"
+
+
+@pytest.mark.parametrize(
+    ("sample", "status", "code"),
+    [
+        ("svg_bytes", 415, "unsupported_media_type"),
+        ("text_bytes", 415, "unsupported_media_type"),
+        ("pdf_bytes", 415, "unsupported_media_type"),
+        ("animated_gif", 415, "unsupported_media_type"),
+        ("png_bomb", 400, "too_many_pixels"),
+    ],
+)
+def test_refused_uploads_store_nothing(alice, request, settings, sample, status, code):
+    response = upload(alice, request.getfixturevalue(sample))
+
+    assert_error(response, status, code)
+    assert stored_files(settings) == []
+
+
+def test_empty_files_bad_filters_and_bad_crops_are_refused(alice, settings, small_jpeg):
+    assert_error(upload(alice, b""), 400, "corrupt_media")
+    assert_error(upload(alice, small_jpeg, filter="sepia-ish"), 400, "validation_error", ["filter"])
+    for crop in ("0,0,2,1", "a,b,c,d", "0.5,0.5,0.6,0.1", "0,0,0,1", "1,2,3"):
+        assert_error(upload(alice, small_jpeg, crop=crop), 400, "validation_error", ["crop"])
+    assert stored_files(settings) == []
+
+
+async def test_refused_uploads_leave_no_rows(alice, db, svg_bytes):
+    upload(alice, svg_bytes)
+    assert await db.scalar(select(func.count()).select_from(MediaItem)) == 0
+
+
+def test_a_photo_that_cannot_be_decoded_fails_with_its_reason(alice, truncated_jpeg, settings):
+    item = upload(alice, truncated_jpeg).json()
+
+    assert item["state"] == "failed"
+    assert item["failure"]["code"] == "corrupt_media"
+    assert item["renditions"] == []
+    assert stored_files(settings) == []
+
+
+def test_media_items_are_private_to_their_owner(alice, bob, anon, small_jpeg):
+    item = upload(alice, small_jpeg).json()
+
+    assert_error(bob.get(f"/media/{item['id']}"), 404, "not_found")
+    assert_error(anon.get(f"/media/{item['id']}"), 401, "not_authenticated")
+    assert_error(alice.get("/media/not-a-number"), 404, "not_found")
+    assert_error(upload(anon, small_jpeg), 401, "not_authenticated")
+
+
+async def test_processing_again_changes_nothing(app, alice, db, settings, small_jpeg):
+    item_id = int(upload(alice, small_jpeg).json()["id"])
+    storage = storage_from_settings(settings)
+    before = await db.get(MediaItem, item_id)
+    assert before is not None
+    renditions = list(before.renditions)
+
+    again = await services.process_media_item(db, storage, item_id)
+
+    assert again is not None
+    assert again.state == MediaState.READY
+    assert again.renditions == renditions
+    assert again.attempts == 1
+
+
+async def test_an_item_a_killed_worker_left_processing_is_finished_later(
+    app, alice, db, settings, small_jpeg
+):
+    storage = storage_from_settings(settings)
+    user_id = int(alice.me["profile"]["id"])
+    user = await db.get(User, user_id)
+    assert user is not None
+    # Uploaded, then a worker took the job and died mid-way: no job is left in the queue.
+    item = await services.upload_media(
+        db, storage, user, small_jpeg, filter_name="juno", crop=None, max_bytes=10**8, max_pixels=10**8
+    )
+    item.state = MediaState.PROCESSING
+    item.processing_started_at = utcnow() - timedelta(hours=1)
+    await db.commit()
+    item_id = item.id
+
+    await enqueue(recover_abandoned_media)  # the periodic sweep, run inline in tests
+
+    db.expire_all()
+    finished = await db.get(MediaItem, item_id)
+    assert finished is not None
+    assert finished.state == MediaState.READY
+    assert finished.original_key is None
+    assert len(finished.renditions) == 8
+    # A fresh item is not taken for abandoned.
+    user = await db.get(User, user_id)
+    assert user is not None
+    fresh = await services.upload_media(
+        db, storage, user, small_jpeg, filter_name="normal", crop=None, max_bytes=10**8, max_pixels=10**8
+    )
+    fresh_id = fresh.id
+    assert await services.abandoned_media_ids(db, settings.media_processing_lease_seconds) == []
+    await enqueue(process_media, fresh_id)
+    db.expire_all()
+    processed = await db.get(MediaItem, fresh_id)
+    assert processed is not None
+    assert processed.state == MediaState.READY

@@ -1,0 +1,282 @@
+"""The photo pipeline: sniff by content, decode no more than needed, make safe renditions.
+
+Every output is upright (EXIF orientation applied to the pixels), sRGB, free of all metadata (EXIF,
+GPS, XMP, IPTC, ICC), within Instagram's aspect range, and baked with the chosen filter.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import blurhash
+import pillow_heif
+import pyvips
+
+from viewfinder.core.errors import ApiError, invalid
+
+RENDITION_WIDTHS = (1080, 640, 320)
+THUMBNAIL_SIZE = 150
+MIN_ASPECT = 4 / 5  # portrait limit
+MAX_ASPECT = 1.91  # landscape limit
+JPEG_QUALITY = 82
+WEBP_QUALITY = 80
+
+# Loaders accepted, by what libvips finds in the bytes (never the name or the client's type).
+LOADER_FORMATS = {
+    "jpegload_buffer": "jpeg",
+    "pngload_buffer": "png",
+    "webpload_buffer": "webp",
+    "heifload_buffer": "heif",
+    "gifload_buffer": "gif",
+}
+# JPEG can decode at 1/2, 1/4 or 1/8 size directly, which is most of the speed of a big photo.
+JPEG_SHRINK_FACTORS = (8, 4, 2)
+
+
+@dataclass(frozen=True)
+class SniffedImage:
+    format: str
+    width: int
+    height: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class CropBox:
+    """A crop rectangle in fractions (0 to 1) of the upright image."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Rendition:
+    name: str  # "1080", "640", "320" or "thumb"
+    format: str  # "jpeg" or "webp"
+    width: int
+    height: int
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ProcessedPhoto:
+    width: int
+    height: int
+    blurhash: str
+    dominant_color: str
+    renditions: list[Rendition]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A colour transform on sRGB values, applied in this order; neutral values change nothing."""
+
+    saturation: float = 1.0  # 0 is monochrome
+    contrast: float = 1.0  # around mid-grey
+    brightness: float = 0.0  # added to every channel
+    warmth: float = 0.0  # added to red, taken from blue
+    fade: float = 0.0  # share of white mixed in: lifts the blacks
+
+
+FILTERS: dict[str, Filter] = {
+    "normal": Filter(),
+    "clarendon": Filter(saturation=1.35, contrast=1.2),
+    "gingham": Filter(saturation=0.9, contrast=0.85, fade=0.12),
+    "moon": Filter(saturation=0.0, contrast=1.15),
+    "lark": Filter(saturation=0.85, brightness=18),
+    "reyes": Filter(saturation=0.7, contrast=0.8, brightness=14, fade=0.08),
+    "juno": Filter(saturation=1.2, warmth=14),
+    "slumber": Filter(saturation=0.55, brightness=-16, warmth=4),
+    "crema": Filter(saturation=0.8, warmth=16, fade=0.05),
+}
+
+
+def _unsupported() -> ApiError:
+    return ApiError(
+        415, "unsupported_media_type", "This file is not a supported photo.", {"file": "unsupported"}
+    )
+
+
+def _corrupt() -> ApiError:
+    return ApiError(400, "corrupt_media", "The photo could not be read.", {"file": "corrupt"})
+
+
+def _looks_like_a_photo(data: bytes) -> bool:
+    """Whether the bytes start with the signature of a format we accept (so a failure is damage)."""
+    return (
+        data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a"))
+        or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+        or (data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"avif", b"avis"))
+    )
+
+
+def sniff(data: bytes, *, max_pixels: int) -> SniffedImage:
+    """The photo's format and size from its header alone; refuses anything else with a 4xx."""
+    if not data:
+        raise ApiError(400, "corrupt_media", "The file is empty.", {"file": "empty"})
+    try:
+        header = pyvips.Image.new_from_buffer(data, "", access="sequential")
+        loader = str(header.get("vips-loader"))
+    except pyvips.Error as exc:
+        raise (_corrupt() if _looks_like_a_photo(data) else _unsupported()) from exc
+    image_format = LOADER_FORMATS.get(loader)
+    if image_format is None:
+        raise _unsupported()
+    if image_format == "heif":
+        compression = header.get("heif-compression") if header.get_typeof("heif-compression") else ""
+        image_format = "avif" if compression == "av1" else "heic"
+    pages = int(header.get("n-pages")) if header.get_typeof("n-pages") else 1
+    if header.width * header.height > max_pixels:
+        raise ApiError(
+            400,
+            "too_many_pixels",
+            f"The photo has more than {max_pixels} pixels.",
+            {"file": "too_many_pixels"},
+        )
+    return SniffedImage(image_format, header.width, header.height, pages)
+
+
+def _load(data: bytes, sniffed: SniffedImage) -> pyvips.Image:
+    """Decode upright, shrinking on load where the format allows it."""
+    if sniffed.format == "heic":
+        # libvips here has no HEVC decoder; libheif (pillow-heif) applies the HEIF transforms itself.
+        try:
+            picture = pillow_heif.open_heif(data, convert_hdr_to_8bit=True).to_pillow().convert("RGB")
+        except (ValueError, RuntimeError) as exc:
+            raise _corrupt() from exc
+        return pyvips.Image.new_from_memory(picture.tobytes(), picture.width, picture.height, 3, "uchar")
+    options = "fail_on=truncated"
+    if sniffed.format == "jpeg":
+        short_side = min(sniffed.width, sniffed.height)
+        for factor in JPEG_SHRINK_FACTORS:
+            if short_side // factor >= RENDITION_WIDTHS[0]:
+                options += f",shrink={factor}"
+                break
+    image = pyvips.Image.new_from_buffer(data, options)
+    return image.autorot()
+
+
+def _crop_to_aspect(image: pyvips.Image, crop: CropBox | None) -> pyvips.Image:
+    left, top, width, height = 0, 0, image.width, image.height
+    if crop is not None:
+        left = round(min(max(crop.left, 0.0), 1.0) * image.width)
+        top = round(min(max(crop.top, 0.0), 1.0) * image.height)
+        width = max(1, min(round(crop.width * image.width), image.width - left))
+        height = max(1, min(round(crop.height * image.height), image.height - top))
+    if width / height > MAX_ASPECT:
+        new_width = max(1, round(height * MAX_ASPECT))
+        left += (width - new_width) // 2
+        width = new_width
+    elif width / height < MIN_ASPECT:
+        new_height = max(1, round(width / MIN_ASPECT))
+        top += (height - new_height) // 2
+        height = new_height
+    if (left, top, width, height) == (0, 0, image.width, image.height):
+        return image
+    return image.crop(left, top, width, height)
+
+
+def _to_srgb(image: pyvips.Image) -> pyvips.Image:
+    if image.get_typeof("icc-profile-data"):
+        image = image.icc_transform("srgb", embedded=True, intent="perceptual")
+    elif image.interpretation not in ("srgb", "b-w"):
+        image = image.colourspace("srgb")
+    if image.hasalpha():
+        image = image.flatten(background=[255, 255, 255])
+    if image.bands == 1:
+        image = image.bandjoin([image, image])
+    elif image.bands > 3:
+        image = image.extract_band(0, n=3)
+    if image.format != "uchar":
+        image = image.cast("uchar")
+    return image.copy(interpretation="srgb")
+
+
+def _clamp_cast(pixels: pyvips.Image) -> pyvips.Image:
+    return (pixels > 255).ifthenelse(255, (pixels < 0).ifthenelse(0, pixels)).cast("uchar")
+
+
+def _encode(name: str, image: pyvips.Image) -> list[Rendition]:
+    jpeg = image.jpegsave_buffer(Q=JPEG_QUALITY, interlace=True, optimize_coding=True, keep="none")
+    webp = image.webpsave_buffer(Q=WEBP_QUALITY, keep="none")
+    return [
+        Rendition(name, "jpeg", image.width, image.height, "image/jpeg", bytes(jpeg)),
+        Rendition(name, "webp", image.width, image.height, "image/webp", bytes(webp)),
+    ]
+
+
+def _pixels(image: pyvips.Image) -> list[list[list[int]]]:
+    raw = image.write_to_memory()
+    width = image.width
+    return [
+        [list(raw[(y * width + x) * 3 : (y * width + x) * 3 + 3]) for x in range(width)]
+        for y in range(image.height)
+    ]
+
+
+def _dominant_color(rows: list[list[list[int]]]) -> str:
+    """The average of the most common colour bucket (4 bits a channel) of a small copy."""
+    buckets: Counter[tuple[int, int, int]] = Counter()
+    members: dict[tuple[int, int, int], list[list[int]]] = {}
+    for row in rows:
+        for pixel in row:
+            key = (pixel[0] >> 4, pixel[1] >> 4, pixel[2] >> 4)
+            buckets[key] += 1
+            members.setdefault(key, []).append(pixel)
+    chosen = members[buckets.most_common(1)[0][0]]
+    red, green, blue = (round(sum(p[i] for p in chosen) / len(chosen)) for i in range(3))
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+def process_photo(
+    data: bytes, *, max_pixels: int, filter_name: str = "normal", crop: CropBox | None = None
+) -> ProcessedPhoto:
+    """Every rendition of an uploaded photo, with its blurhash and dominant colour."""
+    spec = FILTERS.get(filter_name)
+    if spec is None:
+        raise invalid("filter", f"Unknown filter; choose one of {', '.join(FILTERS)}.")
+    sniffed = sniff(data, max_pixels=max_pixels)
+    try:
+        image = _to_srgb(_crop_to_aspect(_load(data, sniffed), crop))
+        image = image.resize(min(1.0, RENDITION_WIDTHS[0] / image.width), kernel="lanczos3")
+        if spec != FILTERS["normal"]:
+            image = _clamp_cast(_filtered(image, spec))
+        # Keep the decoded, filtered base in memory: every rendition is made from it.
+        base = image.copy_memory()
+        renditions: list[Rendition] = []
+        for width in RENDITION_WIDTHS:
+            scaled = base if width >= base.width else base.resize(width / base.width, kernel="lanczos3")
+            renditions += _encode(str(width), scaled)
+        thumb = base.thumbnail_image(THUMBNAIL_SIZE, height=THUMBNAIL_SIZE, crop="centre")
+        renditions += _encode("thumb", thumb)
+        small = base.thumbnail_image(32, height=32, size="down")
+    except pyvips.Error as exc:
+        raise _corrupt() from exc
+    rows = _pixels(small)
+    return ProcessedPhoto(
+        width=base.width,
+        height=base.height,
+        blurhash=blurhash.encode(rows, components_x=4, components_y=3),
+        dominant_color=_dominant_color(rows),
+        renditions=renditions,
+    )
+
+
+def _filtered(image: pyvips.Image, spec: Filter) -> pyvips.Image:
+    pixels = image.cast("float")
+    if spec.saturation != 1.0:
+        luma = pixels.recomb([[0.299, 0.587, 0.114]])
+        pixels = luma + (pixels - luma) * spec.saturation
+    if spec.contrast != 1.0:
+        pixels = (pixels - 128) * spec.contrast + 128
+    if spec.brightness:
+        pixels = pixels + spec.brightness
+    if spec.warmth:
+        pixels = pixels + [spec.warmth, 0, -spec.warmth]  # noqa: RUF005 (per-band add, not a list)
+    if spec.fade:
+        pixels = pixels * (1 - spec.fade) + 255 * spec.fade
+    return pixels

@@ -1,0 +1,75 @@
+"""Request and response bodies of the media API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import msgspec
+from litestar.datastructures import UploadFile
+
+from viewfinder.media.models import MediaItem
+from viewfinder.media.storage import MediaStorage
+
+
+@dataclass
+class MediaUpload:
+    """The multipart form of an upload."""
+
+    file: UploadFile
+    filter: str = "normal"
+    """One of the named filters, baked into every rendition."""
+    crop: str | None = None
+    """Optional "left,top,width,height" in fractions (0 to 1) of the upright photo."""
+
+
+class RenditionOut(msgspec.Struct):
+    name: str
+    format: str
+    url: str
+    width: int
+    height: int
+
+
+class MediaFailure(msgspec.Struct):
+    code: str
+    message: str
+
+
+class MediaItemOut(msgspec.Struct):
+    id: str
+    kind: str
+    state: str
+    """uploaded, processing, ready or failed."""
+    filter: str
+    width: int | None
+    height: int | None
+    blurhash: str | None
+    dominant_color: str | None
+    renditions: list[RenditionOut]
+    failure: MediaFailure | None
+
+    @classmethod
+    def of(cls, item: MediaItem, storage: MediaStorage) -> MediaItemOut:
+        return cls(
+            id=str(item.id),
+            kind=item.kind,
+            state=item.state,
+            filter=item.filter_name,
+            width=item.width,
+            height=item.height,
+            blurhash=item.blurhash,
+            dominant_color=item.dominant_color,
+            renditions=[
+                RenditionOut(
+                    name=r["name"],
+                    format=r["format"],
+                    url=storage.url(r["key"]),
+                    width=r["width"],
+                    height=r["height"],
+                )
+                for r in item.renditions
+            ],
+            failure=MediaFailure(item.failure_code, item.failure_message or "")
+            if item.failure_code
+            else None,
+        )

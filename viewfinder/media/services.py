@@ -1,0 +1,176 @@
+"""Every write to media items goes through a function here: upload, process, recover."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from viewfinder.accounts.models import User
+from viewfinder.core.db import utcnow
+from viewfinder.core.errors import ApiError, invalid, not_found
+from viewfinder.core.ids import new_id
+from viewfinder.media.models import MediaItem, MediaState
+from viewfinder.media.photos import FILTERS, CropBox, process_photo, sniff
+from viewfinder.media.storage import MediaStorage
+
+EXTENSIONS = {"jpeg": "jpg", "webp": "webp"}
+
+
+def parse_crop(value: str | None) -> list[float] | None:
+    """A crop given as "left,top,width,height" in fractions of the upright photo."""
+    if value is None or value.strip() == "":
+        return None
+    try:
+        numbers = [float(part) for part in value.split(",")]
+    except ValueError:
+        numbers = []
+    if (
+        len(numbers) != 4
+        or not all(0.0 <= n <= 1.0 for n in numbers)
+        or numbers[2] <= 0
+        or numbers[3] <= 0
+        or numbers[0] + numbers[2] > 1.0 + 1e-6
+        or numbers[1] + numbers[3] > 1.0 + 1e-6
+    ):
+        raise invalid("crop", "Give left,top,width,height as fractions between 0 and 1 inside the photo.")
+    return numbers
+
+
+async def upload_media(
+    db: AsyncSession,
+    storage: MediaStorage,
+    owner: User,
+    data: bytes,
+    *,
+    filter_name: str,
+    crop: list[float] | None,
+    max_bytes: int,
+    max_pixels: int,
+) -> MediaItem:
+    """Check an upload by its content, keep the raw bytes and record an item to process.
+
+    Nothing is stored for a refused upload. The caller enqueues processing after this commits.
+    """
+    if filter_name not in FILTERS:
+        raise invalid("filter", f"Unknown filter; choose one of {', '.join(FILTERS)}.")
+    if len(data) > max_bytes:
+        raise ApiError(413, "too_large", f"A photo must be at most {max_bytes} bytes.", {"file": "too_large"})
+    sniffed = sniff(data, max_pixels=max_pixels)
+    if sniffed.format == "gif" and sniffed.pages > 1:
+        raise ApiError(
+            415, "unsupported_media_type", "Animated GIFs are not supported yet.", {"file": "animated"}
+        )
+    item = MediaItem(
+        id=new_id(),
+        owner_id=owner.id,
+        kind="photo",
+        state=MediaState.UPLOADED,
+        original_format=sniffed.format,
+        filter_name=filter_name,
+        crop=crop,
+        renditions=[],
+    )
+    item.original_key = f"uploads/{owner.id}/{item.id}"
+    storage.put(item.original_key, data, "application/octet-stream")
+    db.add(item)
+    try:
+        await db.commit()
+    except BaseException:
+        await db.rollback()
+        storage.delete(item.original_key)
+        raise
+    return item
+
+
+async def get_own_media(db: AsyncSession, owner: User, media_id: int) -> MediaItem:
+    item = await db.scalar(select(MediaItem).where(MediaItem.id == media_id, MediaItem.owner_id == owner.id))
+    if item is None:
+        raise not_found("No such media item.")
+    return item
+
+
+async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: int) -> MediaItem | None:
+    """Make the renditions of one item. Idempotent: a ready or failed item is left as it is.
+
+    A problem with the photo itself marks the item failed with its reason; anything else (a
+    storage or database outage) raises, so the queue retries with backoff.
+    """
+    item = await db.get(MediaItem, media_id)
+    if item is None or item.state in (MediaState.READY, MediaState.FAILED):
+        return item
+    item.state = MediaState.PROCESSING
+    item.processing_started_at = utcnow()
+    item.attempts += 1
+    await db.commit()
+
+    raw = storage.get(item.original_key) if item.original_key else None
+    if raw is None:
+        return await _fail(db, item, "original_missing", "The uploaded file is gone; upload it again.")
+    crop = CropBox(*item.crop) if item.crop else None
+    try:
+        photo = process_photo(raw, max_pixels=10**12, filter_name=item.filter_name, crop=crop)
+    except ApiError as exc:
+        return await _fail(db, item, exc.code, exc.message, storage)
+
+    renditions = []
+    for rendition in photo.renditions:
+        digest = hashlib.sha256(rendition.data).hexdigest()
+        key = f"photos/{digest[:2]}/{digest}.{EXTENSIONS[rendition.format]}"
+        # Content-addressed: a retry rewrites identical bytes under the same key.
+        storage.put(key, rendition.data, rendition.content_type)
+        renditions.append(
+            {
+                "name": rendition.name,
+                "format": rendition.format,
+                "key": key,
+                "width": rendition.width,
+                "height": rendition.height,
+            }
+        )
+    original_key = item.original_key
+    item.state = MediaState.READY
+    item.renditions = renditions
+    item.width, item.height = photo.width, photo.height
+    item.blurhash, item.dominant_color = photo.blurhash, photo.dominant_color
+    item.original_key = None
+    await db.commit()
+    if original_key:
+        storage.delete(original_key)
+    return item
+
+
+async def _fail(
+    db: AsyncSession, item: MediaItem, code: str, message: str, storage: MediaStorage | None = None
+) -> MediaItem:
+    original_key = item.original_key
+    item.state = MediaState.FAILED
+    item.failure_code, item.failure_message = code, message[:300]
+    item.original_key = None
+    await db.commit()
+    if storage is not None and original_key:
+        storage.delete(original_key)
+    return item
+
+
+async def abandoned_media_ids(db: AsyncSession, lease_seconds: int) -> list[int]:
+    """Items whose processing never started or was cut off (a worker killed mid-job)."""
+    cutoff = utcnow() - timedelta(seconds=lease_seconds)
+    result = await db.scalars(
+        select(MediaItem.id).where(
+            or_(
+                (MediaItem.state == MediaState.UPLOADED) & (MediaItem.created_at < cutoff),
+                (MediaItem.state == MediaState.PROCESSING) & (MediaItem.processing_started_at < cutoff),
+            )
+        )
+    )
+    ids = list(result)
+    if ids:
+        # Restart the lease so the next sweep does not enqueue them again straight away.
+        await db.execute(
+            update(MediaItem).where(MediaItem.id.in_(ids)).values(processing_started_at=utcnow())
+        )
+        await db.commit()
+    return ids
