@@ -48,12 +48,21 @@ BAD_QUERIES: list[dict[str, str]] = [
     {"cursor": "eyJhIjoxfQ"},
 ]
 UNEXPECTED_BODY = {"content": b'{"oops": ', "headers": {"content-type": "application/json"}}
-TYPE_SAMPLES: dict[str, Any] = {"string": "sample", "boolean": True, "integer": 1, "number": 1.5}
+TYPE_SAMPLES: dict[str, Any] = {
+    "string": "sample",
+    "boolean": True,
+    "integer": 1,
+    "number": 1.5,
+    "array": [],
+    "object": {},
+}
 WRONG_TYPES: dict[str, list[Any]] = {
     "string": [12345, True, None, ["x"], {"x": 1}],
     "boolean": ["yes", 1, None, []],
     "integer": ["one", 1.5, None],
     "number": ["one", None],
+    "array": ["x", 1, {"x": 1}],
+    "object": ["x", 1, ["x"]],
 }
 
 
@@ -82,9 +91,12 @@ def _op_id(op: tuple[str, str, dict[str, Any]]) -> str:
 
 
 def needs_login(method: str, path: str) -> bool:
-    """Everything under /accounts but signing up and logging in, every write under /users, all of /media."""
+    """Everything under /accounts but signing up and logging in, every write under /users and /posts,
+    and all of /media."""
     if path == "/media" or path.startswith("/media/"):
         return True
+    if path == "/posts" or path.startswith("/posts/"):
+        return method != "GET"
     if path.startswith("/accounts/"):
         return path not in ("/accounts/signup", "/accounts/login")
     return path.startswith("/users/") and method in ("POST", "DELETE")
@@ -119,7 +131,7 @@ def sample_body(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def fill_path(path: str, value: str) -> str:
-    for name in ("username", "session_id", "token_id", "media_id"):
+    for name in ("username", "session_id", "token_id", "media_id", "post_id"):
         path = path.replace("{" + name + "}", value)
     assert "{" not in path, f"a path parameter this sweep does not know: {path}"
     return path
@@ -358,7 +370,11 @@ def test_public_reads_need_no_login(alice, anon):
         "/users/{username}",
         "/users/{username}/followers",
         "/users/{username}/following",
+        "/users/{username}/posts",
+        "/posts/{post_id}",
     }
     for method, path, operation in public:
         target, arguments = well_formed(method, path, operation)
-        assert send(anon, method, target, arguments).status_code == 200, path
+        # No post has the sample id; a missing post is a 404, never a demand to log in.
+        expected = 404 if "{post_id}" in path else 200
+        assert send(anon, method, target, arguments).status_code == expected, path

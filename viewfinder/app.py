@@ -28,6 +28,7 @@ from viewfinder.graph.api import ConnectionsController, UserController
 from viewfinder.media.api import serve_media
 from viewfinder.media.storage import MediaStorage, storage_from_settings
 from viewfinder.media.uploads import MediaController
+from viewfinder.posts.api import PostController, profile_grid
 from viewfinder.settings import Settings, get_settings
 
 API_PREFIX = "/api/viewfinder/v1"
@@ -75,7 +76,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     api = Router(
         path=API_PREFIX,
-        route_handlers=[AccountController, ConnectionsController, UserController, MediaController],
+        route_handlers=[
+            AccountController,
+            ConnectionsController,
+            UserController,
+            MediaController,
+            PostController,
+            profile_grid,
+        ],
     )
     middleware = []
     if "*" not in settings.allowed_hosts:

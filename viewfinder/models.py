@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("viewfinder.accounts.models", "viewfinder.graph.models", "viewfinder.media.models")
+MODEL_MODULES = (
+    "viewfinder.accounts.models",
+    "viewfinder.graph.models",
+    "viewfinder.media.models",
+    "viewfinder.posts.models",
+)
 
 
 def load_models() -> None:

@@ -118,8 +118,9 @@ async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: 
     renditions = []
     for rendition in photo.renditions:
         digest = hashlib.sha256(rendition.data).hexdigest()
-        key = f"photos/{digest[:2]}/{digest}.{EXTENSIONS[rendition.format]}"
-        # Content-addressed: a retry rewrites identical bytes under the same key.
+        # Content-addressed within the item: a retry rewrites identical bytes under the same key, and
+        # deleting one item never removes a file another item (the same photo uploaded twice) uses.
+        key = f"photos/{item.id}/{digest}.{EXTENSIONS[rendition.format]}"
         storage.put(key, rendition.data, rendition.content_type)
         renditions.append(
             {

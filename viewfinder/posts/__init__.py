@@ -1,0 +1,1 @@
+"""Posts: one to twenty media items with a caption, hashtags and mentions."""

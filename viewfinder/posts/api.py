@@ -1,0 +1,104 @@
+"""HTTP endpoints of posts and the profile grid."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, delete, get, patch, post
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
+from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
+from viewfinder.core.errors import ApiError
+from viewfinder.core.pagination import Page, decode_cursor, next_cursor
+from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam, parse_id
+from viewfinder.graph.services import can_see_connections, find_visible_user
+from viewfinder.posts import services
+from viewfinder.posts.schemas import PostCreate, PostOut, PostUpdate
+
+
+def _media_id(value: str) -> int:
+    try:
+        return parse_id(value)
+    except ApiError:
+        raise ApiError(400, "invalid_media", "Unknown media item.", {"items": value}) from None
+
+
+class PostController(Controller):
+    path = "/posts"
+    tags = ["posts"]
+
+    @post("", status_code=HTTP_201_CREATED)
+    async def create(
+        self, data: JSONBody[PostCreate], viewer: ViewerDep, db_session: DbSession, storage: StorageDep
+    ) -> PostOut:
+        """Post 1 to 20 of your uploaded media items, in order. Others see it once all are ready."""
+        created = await services.create_post(
+            db_session,
+            viewer.user,
+            [services.NewItem(_media_id(item.media_id), item.alt_text) for item in data.items],
+            caption=data.caption,
+            location_name=data.location_name,
+            comments_enabled=data.comments_enabled,
+            hide_like_count=data.hide_like_count,
+        )
+        items = await services.items_of(db_session, [created.id])
+        return PostOut.of(created, viewer.user, items[created.id], storage)
+
+    @get("/{post_id:str}")
+    async def detail(
+        self, post_id: FromPath[str], viewer_user: OptionalUserDep, db_session: DbSession, storage: StorageDep
+    ) -> PostOut:
+        found, author = await services.visible_post(db_session, viewer_user, parse_id(post_id))
+        items = await services.items_of(db_session, [found.id])
+        return PostOut.of(found, author, items[found.id], storage)
+
+    @patch("/{post_id:str}")
+    async def edit(
+        self,
+        post_id: FromPath[str],
+        data: JSONBody[PostUpdate],
+        viewer: ViewerDep,
+        db_session: DbSession,
+        storage: StorageDep,
+    ) -> PostOut:
+        """Change the caption, location, alt texts or the comments and like-count switches."""
+        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        if "alt_texts" in changes:
+            changes["alt_texts"] = {_media_id(key): text for key, text in changes["alt_texts"].items()}
+        edited = await services.update_post(
+            db_session, viewer.user, parse_id(post_id), services.PostChanges(**changes)
+        )
+        items = await services.items_of(db_session, [edited.id])
+        return PostOut.of(edited, viewer.user, items[edited.id], storage)
+
+    @delete("/{post_id:str}", status_code=HTTP_204_NO_CONTENT)
+    async def remove(
+        self, post_id: FromPath[str], viewer: ViewerDep, db_session: DbSession, storage: StorageDep
+    ) -> None:
+        """Delete a post; its files leave storage."""
+        await services.delete_post(db_session, storage, viewer.user, parse_id(post_id))
+
+
+@get("/users/{username:str}/posts", tags=["users"])
+async def profile_grid(
+    username: FromPath[str],
+    viewer_user: OptionalUserDep,
+    db_session: DbSession,
+    storage: StorageDep,
+    settings: SettingsDep,
+    cursor: CursorParam = None,
+    limit: LimitParam = DEFAULT_PAGE_SIZE,
+) -> Page[PostOut]:
+    """An account's posts, newest first. Private accounts show them to approved followers only."""
+    author = await find_visible_user(db_session, username, viewer_user)
+    if not await can_see_connections(db_session, viewer_user, author):
+        raise ApiError(403, "private_account", "This account is private. Follow it to see its posts.")
+    scope = f"posts:{author.id}"
+    before = decode_cursor(settings.secret, scope, cursor)
+    posts = await services.profile_posts(db_session, viewer_user, author, before, limit)
+    items = await services.items_of(db_session, [p.id for p in posts[:limit]])
+    return Page(
+        items=[PostOut.of(p, author, items[p.id], storage) for p in posts[:limit]],
+        next_cursor=next_cursor(settings.secret, scope, [p.id for p in posts], limit),
+    )

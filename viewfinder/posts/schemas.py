@@ -1,0 +1,87 @@
+"""Request and response bodies of the posts API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from viewfinder.accounts.models import User
+from viewfinder.accounts.schemas import UserSummary
+from viewfinder.media.models import MediaItem, MediaState
+from viewfinder.media.schemas import MediaItemOut
+from viewfinder.media.storage import MediaStorage
+from viewfinder.posts.models import Post, PostMedia
+
+Caption = Annotated[str, msgspec.Meta(max_length=2200)]
+AltText = Annotated[str, msgspec.Meta(max_length=1000)]
+Location = Annotated[str, msgspec.Meta(max_length=100)]
+
+
+class PostItemIn(msgspec.Struct, forbid_unknown_fields=True):
+    media_id: Annotated[str, msgspec.Meta(max_length=20)]
+    alt_text: AltText = ""
+
+
+class PostCreate(msgspec.Struct, forbid_unknown_fields=True):
+    items: Annotated[list[PostItemIn], msgspec.Meta(min_length=1, max_length=20)]
+    caption: Caption = ""
+    location_name: Location = ""
+    comments_enabled: bool = True
+    hide_like_count: bool = False
+
+
+class PostUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    caption: Caption | msgspec.UnsetType = msgspec.UNSET
+    location_name: Location | msgspec.UnsetType = msgspec.UNSET
+    comments_enabled: bool | msgspec.UnsetType = msgspec.UNSET
+    hide_like_count: bool | msgspec.UnsetType = msgspec.UNSET
+    alt_texts: Annotated[dict[str, AltText], msgspec.Meta(max_length=20)] | msgspec.UnsetType = msgspec.UNSET
+    """Alt text by media item id."""
+
+
+class PostItemOut(msgspec.Struct):
+    media: MediaItemOut
+    alt_text: str
+
+
+class PostOut(msgspec.Struct):
+    id: str
+    author: UserSummary
+    state: str
+    """"ready" when every item is; "processing" or "failed" are only ever shown to the author."""
+    caption: str
+    location_name: str
+    comments_enabled: bool
+    hide_like_count: bool
+    items: list[PostItemOut]
+    created_at: datetime
+
+    @classmethod
+    def of(
+        cls,
+        post: Post,
+        author: User,
+        items: list[tuple[PostMedia, MediaItem]],
+        storage: MediaStorage,
+    ) -> PostOut:
+        states = {item.state for _, item in items}
+        state = (
+            "failed"
+            if MediaState.FAILED in states
+            else "ready"
+            if states <= {MediaState.READY}
+            else "processing"
+        )
+        return cls(
+            id=str(post.id),
+            author=UserSummary.of(author, storage, None),
+            state=state,
+            caption=post.caption,
+            location_name=post.location_name,
+            comments_enabled=post.comments_enabled,
+            hide_like_count=post.hide_like_count,
+            items=[PostItemOut(MediaItemOut.of(item, storage), link.alt_text) for link, item in items],
+            created_at=post.created_at,
+        )

@@ -1,0 +1,276 @@
+"""Every write to posts goes through a function here: create, edit, delete."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from viewfinder.accounts.models import User
+from viewfinder.core.errors import ApiError, invalid, not_found
+from viewfinder.core.ids import new_id
+from viewfinder.graph.services import blocked_between, can_see_connections
+from viewfinder.media.models import MediaItem, MediaState
+from viewfinder.media.storage import MediaStorage
+from viewfinder.posts.models import Hashtag, Post, PostHashtag, PostMedia, PostMention
+
+MAX_ITEMS = 20
+MAX_CAPTION = 2200
+MAX_HASHTAGS = 30
+MAX_MENTIONS = 20
+MAX_ALT_TEXT = 1000
+MAX_LOCATION = 100
+HASHTAG_PATTERN = re.compile(r"(?<![\w#])#(\w{1,100})")
+MENTION_PATTERN = re.compile(r"(?<![\w@])@([A-Za-z0-9._]{1,30})")
+
+
+def hashtags_in(text: str) -> list[str]:
+    """Distinct hashtags in order of first use, lower-cased, without the #."""
+    return list(dict.fromkeys(tag.lower() for tag in HASHTAG_PATTERN.findall(text)))
+
+
+def mentions_in(text: str) -> list[str]:
+    return list(dict.fromkeys(name.lower().rstrip(".") for name in MENTION_PATTERN.findall(text)))
+
+
+def post_is_ready() -> ColumnElement[bool]:
+    """True for posts whose every media item is ready: only those are shown to others."""
+    return ~exists().where(
+        PostMedia.post_id == Post.id, PostMedia.media_id == MediaItem.id, MediaItem.state != MediaState.READY
+    )
+
+
+def _check_caption(caption: str) -> None:
+    if len(caption) > MAX_CAPTION:
+        raise invalid("caption", f"Use at most {MAX_CAPTION} characters.")
+    if len(hashtags_in(caption)) > MAX_HASHTAGS:
+        raise invalid("caption", f"Use at most {MAX_HASHTAGS} hashtags.")
+    if len(mentions_in(caption)) > MAX_MENTIONS:
+        raise invalid("caption", f"Mention at most {MAX_MENTIONS} accounts.")
+
+
+def _check_alt_text(alt_text: str, field: str) -> None:
+    if len(alt_text) > MAX_ALT_TEXT:
+        raise invalid(field, f"Use at most {MAX_ALT_TEXT} characters of alt text.")
+
+
+@dataclass(frozen=True)
+class NewItem:
+    media_id: int
+    alt_text: str = ""
+
+
+async def _index_caption(db: AsyncSession, post: Post, author: User) -> None:
+    """(Re)write the post's hashtags and mentions from its caption."""
+    old_tags = list(await db.scalars(select(PostHashtag.hashtag_id).where(PostHashtag.post_id == post.id)))
+    if old_tags:
+        await db.execute(delete(PostHashtag).where(PostHashtag.post_id == post.id))
+        await db.execute(
+            update(Hashtag).where(Hashtag.id.in_(old_tags)).values(post_count=Hashtag.post_count - 1)
+        )
+    await db.execute(delete(PostMention).where(PostMention.post_id == post.id))
+
+    names = hashtags_in(post.caption)
+    if names:
+        existing = {tag.name: tag for tag in await db.scalars(select(Hashtag).where(Hashtag.name.in_(names)))}
+        for name in names:
+            tag = existing.get(name)
+            if tag is None:
+                tag = Hashtag(id=new_id(), name=name, post_count=0)
+                db.add(tag)
+                await db.flush()
+            tag.post_count += 1
+            db.add(PostHashtag(post_id=post.id, hashtag_id=tag.id))
+
+    usernames = mentions_in(post.caption)
+    if usernames:
+        # Only real accounts that have not blocked the author (nor been blocked by them) are linked.
+        mentioned = await db.scalars(
+            select(User.id).where(
+                User.username_key.in_(usernames), User.is_active, ~blocked_between(author.id, User.id)
+            )
+        )
+        for user_id in mentioned:
+            db.add(PostMention(post_id=post.id, user_id=user_id))
+
+
+async def create_post(
+    db: AsyncSession,
+    author: User,
+    items: list[NewItem],
+    *,
+    caption: str = "",
+    location_name: str = "",
+    comments_enabled: bool = True,
+    hide_like_count: bool = False,
+) -> Post:
+    """A post of 1 to 20 of the author's own uploaded items, in order. It shows once all are ready."""
+    if not 1 <= len(items) <= MAX_ITEMS:
+        raise invalid("items", f"A post has 1 to {MAX_ITEMS} media items.")
+    media_ids = [item.media_id for item in items]
+    if len(set(media_ids)) != len(media_ids):
+        raise invalid("items", "Each media item can appear once.")
+    for index, item in enumerate(items):
+        _check_alt_text(item.alt_text, f"items.{index}.alt_text")
+    _check_caption(caption)
+    if len(location_name) > MAX_LOCATION:
+        raise invalid("location_name", f"Use at most {MAX_LOCATION} characters.")
+
+    usable = set(
+        await db.scalars(
+            select(MediaItem.id).where(
+                MediaItem.id.in_(media_ids),
+                MediaItem.owner_id == author.id,
+                MediaItem.state != MediaState.FAILED,
+                ~exists().where(PostMedia.media_id == MediaItem.id),
+            )
+        )
+    )
+    if missing := [str(media_id) for media_id in media_ids if media_id not in usable]:
+        raise ApiError(
+            400,
+            "invalid_media",
+            "Some media items are not yours, failed processing, or are already in a post.",
+            {"items": ", ".join(missing)},
+        )
+
+    post = Post(
+        id=new_id(),
+        author_id=author.id,
+        caption=caption,
+        location_name=location_name.strip(),
+        comments_enabled=comments_enabled,
+        hide_like_count=hide_like_count,
+    )
+    db.add(post)
+    await db.flush()
+    for position, item in enumerate(items):
+        db.add(PostMedia(post_id=post.id, media_id=item.media_id, position=position, alt_text=item.alt_text))
+    await _index_caption(db, post, author)
+    await db.execute(update(User).where(User.id == author.id).values(posts_count=User.posts_count + 1))
+    await db.commit()
+    return post
+
+
+@dataclass(frozen=True)
+class PostChanges:
+    """Fields to change; None leaves a field as it is."""
+
+    caption: str | None = None
+    location_name: str | None = None
+    comments_enabled: bool | None = None
+    hide_like_count: bool | None = None
+    alt_texts: dict[int, str] | None = None
+    """Alt text by media item id."""
+
+
+async def own_post(db: AsyncSession, author: User, post_id: int) -> Post:
+    post = await db.scalar(select(Post).where(Post.id == post_id, Post.author_id == author.id))
+    if post is None:
+        raise not_found("No such post.")
+    return post
+
+
+async def update_post(db: AsyncSession, author: User, post_id: int, changes: PostChanges) -> Post:
+    post = await own_post(db, author, post_id)
+    if changes.caption is not None:
+        _check_caption(changes.caption)
+    if changes.location_name is not None and len(changes.location_name) > MAX_LOCATION:
+        raise invalid("location_name", f"Use at most {MAX_LOCATION} characters.")
+    links = {
+        link.media_id: link
+        for link in await db.scalars(select(PostMedia).where(PostMedia.post_id == post.id))
+    }
+    for media_id, alt_text in (changes.alt_texts or {}).items():
+        if media_id not in links:
+            raise invalid("alt_texts", f"Media item {media_id} is not in this post.")
+        _check_alt_text(alt_text, "alt_texts")
+    if changes.caption is not None:
+        post.caption = changes.caption
+        await _index_caption(db, post, author)
+    if changes.location_name is not None:
+        post.location_name = changes.location_name.strip()
+    if changes.comments_enabled is not None:
+        post.comments_enabled = changes.comments_enabled
+    if changes.hide_like_count is not None:
+        post.hide_like_count = changes.hide_like_count
+    for media_id, alt_text in (changes.alt_texts or {}).items():
+        links[media_id].alt_text = alt_text
+    await db.commit()
+    return post
+
+
+async def delete_post(db: AsyncSession, storage: MediaStorage, author: User, post_id: int) -> None:
+    """Delete a post, its media items and, once that is committed, their files."""
+    post = await own_post(db, author, post_id)
+    items = list(
+        await db.scalars(
+            select(MediaItem)
+            .join(PostMedia, PostMedia.media_id == MediaItem.id)
+            .where(PostMedia.post_id == post.id)
+        )
+    )
+    keys = [r["key"] for item in items for r in item.renditions] + [
+        item.original_key for item in items if item.original_key
+    ]
+    post.caption = ""
+    await _index_caption(db, post, author)  # releases hashtag counts
+    await db.execute(delete(MediaItem).where(MediaItem.id.in_([item.id for item in items])))
+    await db.delete(post)
+    await db.execute(update(User).where(User.id == author.id).values(posts_count=User.posts_count - 1))
+    await db.commit()
+    for key in keys:
+        storage.delete(key)
+
+
+async def visible_post(db: AsyncSession, viewer: User | None, post_id: int) -> tuple[Post, User]:
+    """A post and its author as the viewer may see it, else 404: blocks, private accounts, and
+    unfinished posts (shown to their author only) all look like nothing there."""
+    query = select(Post, User).join(User, User.id == Post.author_id).where(Post.id == post_id, User.is_active)
+    if viewer is not None:
+        query = query.where(~blocked_between(viewer.id, User.id))
+    row = (await db.execute(query)).tuples().first()
+    if row is None:
+        raise not_found("No such post.")
+    post, author = row
+    is_author = viewer is not None and viewer.id == author.id
+    if not is_author:
+        ready = await db.scalar(select(post_is_ready()).where(Post.id == post.id))
+        if not ready or not await can_see_connections(db, viewer, author):
+            raise not_found("No such post.")
+    return post, author
+
+
+async def profile_posts(
+    db: AsyncSession, viewer: User | None, author: User, before: int | None, limit: int
+) -> list[Post]:
+    """A page (limit + 1 rows) of an account's posts, newest first; unfinished ones only to the author."""
+    query = select(Post).where(Post.author_id == author.id).order_by(Post.id.desc()).limit(limit + 1)
+    if before is not None:
+        query = query.where(Post.id < before)
+    if viewer is None or viewer.id != author.id:
+        query = query.where(post_is_ready())
+    return list(await db.scalars(query))
+
+
+async def items_of(db: AsyncSession, post_ids: list[int]) -> dict[int, list[tuple[PostMedia, MediaItem]]]:
+    """Each post's media items in order, for any number of posts in one query."""
+    found: dict[int, list[tuple[PostMedia, MediaItem]]] = {post_id: [] for post_id in post_ids}
+    if not post_ids:
+        return found
+    rows = await db.execute(
+        select(PostMedia, MediaItem)
+        .join(MediaItem, MediaItem.id == PostMedia.media_id)
+        .where(PostMedia.post_id.in_(post_ids))
+        .order_by(PostMedia.post_id, PostMedia.position)
+    )
+    for link, item in rows.tuples():
+        found[link.post_id].append((link, item))
+    return found
+
+
+async def hashtag_count(db: AsyncSession, name: str) -> int:
+    return int(await db.scalar(select(func.coalesce(Hashtag.post_count, 0)).where(Hashtag.name == name)) or 0)
