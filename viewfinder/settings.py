@@ -63,6 +63,12 @@ class Settings(BaseSettings):
 
     avatar_max_bytes: int = 10 * 1024 * 1024
     photo_max_bytes: int = 50 * 1024 * 1024
+    video_max_bytes: int = 500 * 1024 * 1024
+    """Largest video upload (MP4, MOV or WebM) accepted; photos keep photo_max_bytes."""
+    video_max_seconds: int = 600
+    """Longest video accepted, in seconds."""
+    signed_url_ttl_seconds: int = 6 * 3600
+    """How long a signed URL to a private account's media stays valid (rounded up to the hour)."""
     media_processing_lease_seconds: int = 300
     """A media item processing for longer than this is taken to be abandoned and processed again."""
     max_image_pixels: int = 100_000_000

@@ -8,13 +8,24 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
+from viewfinder.accounts.models import User
 from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
 from viewfinder.core.errors import ApiError
 from viewfinder.core.pagination import Page, decode_cursor, next_cursor
 from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam, parse_id
 from viewfinder.graph.services import can_see_connections, find_visible_user
+from viewfinder.media import signing
+from viewfinder.media.storage import MediaStorage
 from viewfinder.posts import services
 from viewfinder.posts.schemas import PostCreate, PostOut, PostUpdate
+from viewfinder.settings import Settings
+
+
+def _urls(storage: MediaStorage, settings: Settings, author: User) -> MediaStorage:
+    """Build a post's media URLs signed when its author's account is private."""
+    return signing.urls_for(
+        storage, settings.secret, settings.signed_url_ttl_seconds, private=author.is_private
+    )
 
 
 def _media_id(value: str) -> int:
@@ -30,7 +41,12 @@ class PostController(Controller):
 
     @post("", status_code=HTTP_201_CREATED)
     async def create(
-        self, data: JSONBody[PostCreate], viewer: ViewerDep, db_session: DbSession, storage: StorageDep
+        self,
+        data: JSONBody[PostCreate],
+        viewer: ViewerDep,
+        db_session: DbSession,
+        storage: StorageDep,
+        settings: SettingsDep,
     ) -> PostOut:
         """Post 1 to 20 of your uploaded media items, in order. Others see it once all are ready."""
         created = await services.create_post(
@@ -43,15 +59,20 @@ class PostController(Controller):
             hide_like_count=data.hide_like_count,
         )
         items = await services.items_of(db_session, [created.id])
-        return PostOut.of(created, viewer.user, items[created.id], storage)
+        return PostOut.of(created, viewer.user, items[created.id], _urls(storage, settings, viewer.user))
 
     @get("/{post_id:str}")
     async def detail(
-        self, post_id: FromPath[str], viewer_user: OptionalUserDep, db_session: DbSession, storage: StorageDep
+        self,
+        post_id: FromPath[str],
+        viewer_user: OptionalUserDep,
+        db_session: DbSession,
+        storage: StorageDep,
+        settings: SettingsDep,
     ) -> PostOut:
         found, author = await services.visible_post(db_session, viewer_user, parse_id(post_id))
         items = await services.items_of(db_session, [found.id])
-        return PostOut.of(found, author, items[found.id], storage)
+        return PostOut.of(found, author, items[found.id], _urls(storage, settings, author))
 
     @patch("/{post_id:str}")
     async def edit(
@@ -61,6 +82,7 @@ class PostController(Controller):
         viewer: ViewerDep,
         db_session: DbSession,
         storage: StorageDep,
+        settings: SettingsDep,
     ) -> PostOut:
         """Change the caption, location, alt texts or the comments and like-count switches."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
@@ -70,7 +92,7 @@ class PostController(Controller):
             db_session, viewer.user, parse_id(post_id), services.PostChanges(**changes)
         )
         items = await services.items_of(db_session, [edited.id])
-        return PostOut.of(edited, viewer.user, items[edited.id], storage)
+        return PostOut.of(edited, viewer.user, items[edited.id], _urls(storage, settings, viewer.user))
 
     @delete("/{post_id:str}", status_code=HTTP_204_NO_CONTENT)
     async def remove(
@@ -98,7 +120,8 @@ async def profile_grid(
     before = decode_cursor(settings.secret, scope, cursor)
     posts = await services.profile_posts(db_session, viewer_user, author, before, limit)
     items = await services.items_of(db_session, [p.id for p in posts[:limit]])
+    urls = _urls(storage, settings, author)
     return Page(
-        items=[PostOut.of(p, author, items[p.id], storage) for p in posts[:limit]],
+        items=[PostOut.of(p, author, items[p.id], urls) for p in posts[:limit]],
         next_cursor=next_cursor(settings.secret, scope, [p.id for p in posts], limit),
     )
