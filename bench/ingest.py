@@ -5,13 +5,14 @@
 Prints per-photo time and photos per second for a 12-megapixel JPEG through process_photo plus
 storage writes (all renditions, JPEG and WebP), the same for a bare pyvips loop in the same run,
 their ratio (goal: pipeline >= 0.8x the bare loop), and the peak RSS of a fresh process handling a
-48-megapixel photo (goal: <= 200 MB). Video transcoding is not built yet: its figure is null.
-Ends with one JSON line holding every figure.
+48-megapixel photo (goal: <= 200 MB), and the transcode speed of a 30-second 1080p clip to the
+720p (and 480p) renditions as a multiple of real time (goal: >= 2x). Ends with one JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import resource
 import subprocess
@@ -20,10 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import av
 import pyvips
 
 from viewfinder.media.photos import RENDITION_WIDTHS, THUMBNAIL_SIZE, process_photo
 from viewfinder.media.storage import LocalMediaStorage
+from viewfinder.media.videos import transcode_video
 
 MAX_PIXELS = 100_000_000
 
@@ -37,6 +40,24 @@ def make_jpeg(width: int, height: int) -> bytes:
     grain = pyvips.Image.gaussnoise(width, height, sigma=12, mean=0)
     image = (gradient + grain).cast("uchar").copy(interpretation="srgb")
     return bytes(image.jpegsave_buffer(Q=90))
+
+
+CLIP_SECONDS = 30
+
+
+def make_clip(seconds: int = CLIP_SECONDS) -> bytes:
+    """A 1080p, 30 fps H.264 clip of FFmpeg's moving test pattern, like a phone video in size."""
+    source = av.open(f"testsrc2=size=1920x1080:rate=30:duration={seconds}", format="lavfi")
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as output:
+        stream = output.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
+        stream.options = {"preset": "veryfast", "crf": "20"}
+        for frame in source.decode(video=0):
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode())
+    source.close()
+    return buffer.getvalue()
 
 
 def bare_loop(data: bytes) -> int:
@@ -105,6 +126,10 @@ def main() -> None:
         for _ in range(2):
             pipeline_seconds.append(timed(lambda i: pipeline(twelve, storage, i), args.photos))
             bare_seconds.append(timed(lambda i: bare_loop(twelve), args.photos))
+    clip = make_clip()
+    start = time.perf_counter()
+    transcode_video(clip, max_seconds=600, max_pixels=MAX_PIXELS)
+    transcode_seconds = time.perf_counter() - start
     per_photo = min(pipeline_seconds)
     bare_per_photo = min(bare_seconds)
     figures = {
@@ -115,7 +140,9 @@ def main() -> None:
         "bare_pyvips_photos_per_second": round(1 / bare_per_photo, 2),
         "pipeline_speed_vs_bare": round(bare_per_photo / per_photo, 3),
         "peak_rss_mb_48mp_photo": round(peak_rss_mb(forty_eight), 1),
-        "video_transcode_realtime_multiple": None,
+        "video_clip_seconds": CLIP_SECONDS,
+        "video_transcode_seconds": round(transcode_seconds, 2),
+        "video_transcode_realtime_multiple": round(CLIP_SECONDS / transcode_seconds, 2),
         "parent_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     print(f"12 MP JPEG through the pipeline: {per_photo * 1000:.0f} ms/photo ({1 / per_photo:.2f} photos/s)")
@@ -123,7 +150,10 @@ def main() -> None:
     print(f"12 MP JPEG through bare pyvips:  {bare_per_photo * 1000:.0f} ms/photo ({bare_rate:.2f} photos/s)")
     print(f"pipeline speed / bare speed:      {figures['pipeline_speed_vs_bare']} (goal >= 0.8)")
     print(f"peak RSS, 48 MP photo:            {figures['peak_rss_mb_48mp_photo']} MB (goal <= 200)")
-    print("video transcode:                  not built yet")
+    print(
+        f"30 s 1080p clip to 720p/480p:     {transcode_seconds:.1f} s "
+        f"({figures['video_transcode_realtime_multiple']}x real time, goal >= 2)"
+    )
     print(json.dumps(figures))
 
 

@@ -76,3 +76,14 @@ def test_byte_ranges_are_served_for_seeking(alice, anon):
     assert_error(
         anon.client.get(url, headers={"Range": f"bytes={len(whole) + 10}-"}), 416, "range_not_satisfiable"
     )
+
+
+def test_a_private_owner_gets_working_signed_links_to_their_own_uploads(alice, anon):
+    alice.patch("/accounts/me", json={"is_private": True})
+    item = alice.post("/media", files={"file": ("p.jpg", photo(), "image/jpeg")}).json()
+
+    url = item["renditions"][0]["url"]
+    assert "oh=" in url
+    assert anon.client.get(path_and_query(url)).status_code == 200
+    again = alice.get(f"/media/{item['id']}").json()["renditions"][0]["url"]
+    assert anon.client.get(path_and_query(again)).status_code == 200

@@ -17,9 +17,9 @@ class MediaUpload:
 
     file: UploadFile
     filter: str = "normal"
-    """One of the named filters, baked into every rendition."""
+    """One of the named filters, baked into every rendition of a photo (videos take none)."""
     crop: str | None = None
-    """Optional "left,top,width,height" in fractions (0 to 1) of the upright photo."""
+    """Optional "left,top,width,height" in fractions (0 to 1) of the upright photo (photos only)."""
 
 
 class RenditionOut(msgspec.Struct):
@@ -47,6 +47,8 @@ class MediaItemOut(msgspec.Struct):
     dominant_color: str | None
     renditions: list[RenditionOut]
     failure: MediaFailure | None
+    duration_ms: int | None = None
+    """A video's length; null for a photo."""
 
     @classmethod
     def of(cls, item: MediaItem, storage: MediaStorage) -> MediaItemOut:
@@ -72,4 +74,5 @@ class MediaItemOut(msgspec.Struct):
             failure=MediaFailure(item.failure_code, item.failure_message or "")
             if item.failure_code
             else None,
+            duration_ms=next((r["duration_ms"] for r in item.renditions if "duration_ms" in r), None),
         )

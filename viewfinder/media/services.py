@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,8 +14,9 @@ from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.ids import new_id
 from viewfinder.media.models import MediaItem, MediaState
-from viewfinder.media.photos import FILTERS, CropBox, process_photo, sniff
+from viewfinder.media.photos import FILTERS, CropBox, ProcessedPhoto, process_photo, sniff
 from viewfinder.media.storage import MediaStorage
+from viewfinder.media.videos import probe_video, transcode_video
 
 EXTENSIONS = {"jpeg": "jpg", "webp": "webp"}
 
@@ -49,26 +51,47 @@ async def upload_media(
     crop: list[float] | None,
     max_bytes: int,
     max_pixels: int,
+    video_max_bytes: int | None = None,
+    video_max_seconds: float = 600,
 ) -> MediaItem:
     """Check an upload by its content, keep the raw bytes and record an item to process.
 
+    A photo is taken first; what is not a photo is probed as a video (MP4, MOV or WebM), which
+    has its own size limit (video_max_bytes, defaulting to max_bytes) and takes no filter or crop.
     Nothing is stored for a refused upload. The caller enqueues processing after this commits.
     """
     if filter_name not in FILTERS:
         raise invalid("filter", f"Unknown filter; choose one of {', '.join(FILTERS)}.")
-    if len(data) > max_bytes:
-        raise ApiError(413, "too_large", f"A photo must be at most {max_bytes} bytes.", {"file": "too_large"})
-    sniffed = sniff(data, max_pixels=max_pixels)
-    if sniffed.format == "gif" and sniffed.pages > 1:
-        raise ApiError(
-            415, "unsupported_media_type", "Animated GIFs are not supported yet.", {"file": "animated"}
-        )
+    video_limit = max_bytes if video_max_bytes is None else video_max_bytes
+    if len(data) > max(max_bytes, video_limit):
+        raise _too_large("A file", max(max_bytes, video_limit))
+    try:
+        sniffed = sniff(data, max_pixels=max_pixels)
+    except ApiError as exc:
+        if exc.status_code != 415:
+            raise
+        video = probe_video(data, max_seconds=video_max_seconds, max_pixels=max_pixels)
+        if len(data) > video_limit:
+            raise _too_large("A video", video_limit) from None
+        if filter_name != "normal":
+            raise invalid("filter", "Filters apply to photos only.") from None
+        if crop is not None:
+            raise invalid("crop", "Crops apply to photos only.") from None
+        kind, original_format = "video", video.format
+    else:
+        if len(data) > max_bytes:
+            raise _too_large("A photo", max_bytes)
+        if sniffed.format == "gif" and sniffed.pages > 1:
+            raise ApiError(
+                415, "unsupported_media_type", "Animated GIFs are not supported yet.", {"file": "animated"}
+            )
+        kind, original_format = "photo", sniffed.format
     item = MediaItem(
         id=new_id(),
         owner_id=owner.id,
-        kind="photo",
+        kind=kind,
         state=MediaState.UPLOADED,
-        original_format=sniffed.format,
+        original_format=original_format,
         filter_name=filter_name,
         crop=crop,
         renditions=[],
@@ -85,6 +108,10 @@ async def upload_media(
     return item
 
 
+def _too_large(what: str, limit: int) -> ApiError:
+    return ApiError(413, "too_large", f"{what} must be at most {limit} bytes.", {"file": "too_large"})
+
+
 async def get_own_media(db: AsyncSession, owner: User, media_id: int) -> MediaItem:
     item = await db.scalar(select(MediaItem).where(MediaItem.id == media_id, MediaItem.owner_id == owner.id))
     if item is None:
@@ -95,7 +122,7 @@ async def get_own_media(db: AsyncSession, owner: User, media_id: int) -> MediaIt
 async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: int) -> MediaItem | None:
     """Make the renditions of one item. Idempotent: a ready or failed item is left as it is.
 
-    A problem with the photo itself marks the item failed with its reason; anything else (a
+    A problem with the photo or video itself marks the item failed with its reason; anything else (a
     storage or database outage) raises, so the queue retries with backoff.
     """
     item = await db.get(MediaItem, media_id)
@@ -109,13 +136,22 @@ async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: 
     raw = storage.get(item.original_key) if item.original_key else None
     if raw is None:
         return await _fail(db, item, "original_missing", "The uploaded file is gone; upload it again.")
+    if item.kind == "video":
+        return await _process_video(db, storage, item, raw)
     crop = CropBox(*item.crop) if item.crop else None
     try:
         photo = process_photo(raw, max_pixels=10**12, filter_name=item.filter_name, crop=crop)
     except ApiError as exc:
         return await _fail(db, item, exc.code, exc.message, storage)
 
-    renditions = []
+    item.width, item.height = photo.width, photo.height
+    return await _ready(db, storage, item, _store_photo_renditions(storage, item, photo), photo)
+
+
+def _store_photo_renditions(
+    storage: MediaStorage, item: MediaItem, photo: ProcessedPhoto, prefix: str = ""
+) -> list[dict[str, Any]]:
+    renditions: list[dict[str, Any]] = []
     for rendition in photo.renditions:
         digest = hashlib.sha256(rendition.data).hexdigest()
         # Content-addressed within the item: a retry rewrites identical bytes under the same key, and
@@ -124,17 +160,62 @@ async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: 
         storage.put(key, rendition.data, rendition.content_type)
         renditions.append(
             {
-                "name": rendition.name,
+                "name": prefix + rendition.name,
                 "format": rendition.format,
                 "key": key,
                 "width": rendition.width,
                 "height": rendition.height,
             }
         )
+    return renditions
+
+
+async def _process_video(db: AsyncSession, storage: MediaStorage, item: MediaItem, raw: bytes) -> MediaItem:
+    """Make a video's renditions, then its poster's.
+
+    The videos: MP4s named "720" (and "480" for sources larger than 480p), format "mp4", each with
+    the video's duration_ms, stored under videos/<item id>/<sha256>.mp4. The poster frame goes
+    through the photo pipeline (no filter, so within the photo aspect range like any cover): its
+    renditions are named "poster-1080", "poster-640", "poster-320" and "poster-thumb", JPEG and WebP
+    each, and give the item its blurhash and colour. width and height are the "720" rendition's.
+    The upload limits were checked when it came in; here they are only a backstop.
+    """
+    try:
+        video = transcode_video(raw, max_seconds=10**9, max_pixels=10**12)
+        poster = process_photo(video.poster, max_pixels=10**12)
+    except ApiError as exc:
+        return await _fail(db, item, exc.code, exc.message, storage)
+    renditions: list[dict[str, Any]] = []
+    for rendition in video.renditions:
+        digest = hashlib.sha256(rendition.data).hexdigest()
+        key = f"videos/{item.id}/{digest}.mp4"
+        storage.put(key, rendition.data, rendition.content_type)
+        renditions.append(
+            {
+                "name": rendition.name,
+                "format": "mp4",
+                "key": key,
+                "width": rendition.width,
+                "height": rendition.height,
+                "duration_ms": round(video.duration_seconds * 1000),
+            }
+        )
+    renditions += _store_photo_renditions(storage, item, poster, prefix="poster-")
+    item.width, item.height = video.width, video.height
+    return await _ready(db, storage, item, renditions, poster)
+
+
+async def _ready(
+    db: AsyncSession,
+    storage: MediaStorage,
+    item: MediaItem,
+    renditions: list[dict[str, Any]],
+    photo: ProcessedPhoto,
+) -> MediaItem:
+    """Mark the item ready with its renditions, then drop the raw upload."""
     original_key = item.original_key
     item.state = MediaState.READY
     item.renditions = renditions
-    item.width, item.height = photo.width, photo.height
     item.blurhash, item.dominant_color = photo.blurhash, photo.dominant_color
     item.original_key = None
     await db.commit()

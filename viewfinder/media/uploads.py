@@ -6,16 +6,27 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, MultipartBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
-from viewfinder.accounts.auth import ViewerDep
+from viewfinder.accounts.auth import Viewer, ViewerDep
 from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
 from viewfinder.core.jobs import enqueue
 from viewfinder.core.params import parse_id
-from viewfinder.media import services
+from viewfinder.media import services, signing
 from viewfinder.media.schemas import MediaItemOut, MediaUpload
+from viewfinder.media.storage import MediaStorage
 from viewfinder.media.tasks import process_media
+from viewfinder.settings import Settings
 
-# The whole request, multipart framing included; photo_max_bytes applies to the file.
-UPLOAD_REQUEST_LIMIT = 64 * 1024 * 1024
+# The whole request, multipart framing included; photo_max_bytes and video_max_bytes apply to the
+# file. Fits the default video_max_bytes (500 MiB) with room for the framing; a larger
+# video_max_bytes is still capped here.
+UPLOAD_REQUEST_LIMIT = 501 * 1024 * 1024
+
+
+def _urls(storage: MediaStorage, settings: Settings, viewer: Viewer) -> MediaStorage:
+    """The owner's own media, signed when their account is private (else the links would 403)."""
+    return signing.urls_for(
+        storage, settings.secret, settings.signed_url_ttl_seconds, private=viewer.user.is_private
+    )
 
 
 class MediaController(Controller):
@@ -31,11 +42,14 @@ class MediaController(Controller):
         storage: StorageDep,
         settings: SettingsDep,
     ) -> MediaItemOut:
-        """Upload a photo (JPEG, PNG, WebP, HEIC, AVIF or still GIF) as the multipart field "file".
+        """Upload a photo (JPEG, PNG, WebP, HEIC, AVIF or still GIF) or a video (MP4, MOV or WebM;
+        H.264, HEVC, VP8, VP9 or AV1) as the multipart field "file".
 
+        Videos become upright H.264 MP4 renditions ("720", and "480" for larger sources) with
+        poster renditions ("poster-1080" ... "poster-thumb"); filter and crop apply to photos only.
         Answers at once with the item in state "uploaded"; poll it until "ready" or "failed".
         """
-        upload = await data.file.read(settings.photo_max_bytes + 1)
+        upload = await data.file.read(max(settings.photo_max_bytes, settings.video_max_bytes) + 1)
         item = await services.upload_media(
             db_session,
             storage,
@@ -45,16 +59,23 @@ class MediaController(Controller):
             crop=services.parse_crop(data.crop),
             max_bytes=settings.photo_max_bytes,
             max_pixels=settings.max_image_pixels,
+            video_max_bytes=settings.video_max_bytes,
+            video_max_seconds=settings.video_max_seconds,
         )
         await enqueue(process_media, item.id)
         # In immediate mode (tests) the job already ran; show the state as it is now.
         await db_session.refresh(item)
-        return MediaItemOut.of(item, storage)
+        return MediaItemOut.of(item, _urls(storage, settings, viewer))
 
     @get("/{media_id:str}")
     async def item(
-        self, media_id: FromPath[str], viewer: ViewerDep, db_session: DbSession, storage: StorageDep
+        self,
+        media_id: FromPath[str],
+        viewer: ViewerDep,
+        db_session: DbSession,
+        storage: StorageDep,
+        settings: SettingsDep,
     ) -> MediaItemOut:
         """One of your media items, with its state and, once ready, its renditions."""
         item = await services.get_own_media(db_session, viewer.user, parse_id(media_id))
-        return MediaItemOut.of(item, storage)
+        return MediaItemOut.of(item, _urls(storage, settings, viewer))
