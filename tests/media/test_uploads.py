@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import av
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
@@ -74,7 +75,6 @@ def test_heic_from_an_iphone_is_accepted(alice, heic_photo):
         ("svg_bytes", 415, "unsupported_media_type"),
         ("text_bytes", 415, "unsupported_media_type"),
         ("pdf_bytes", 415, "unsupported_media_type"),
-        ("animated_gif", 415, "unsupported_media_type"),
         ("png_bomb", 400, "too_many_pixels"),
     ],
 )
@@ -168,3 +168,18 @@ async def test_an_item_a_killed_worker_left_processing_is_finished_later(
     processed = await db.get(MediaItem, fresh_id)
     assert processed is not None
     assert processed.state == MediaState.READY
+
+
+def test_an_animated_gif_becomes_a_silent_looping_video(alice, animated_gif):
+    item = upload(alice, animated_gif, name="party.gif")
+
+    assert item.status_code == 202, item.text
+    body = item.json()
+    assert body["state"] == "ready"
+    assert (body["kind"], body["looping"]) == ("video", True)
+    clip = next(r for r in body["renditions"] if r["format"] == "mp4")
+    with av.open(io.BytesIO(fetch(alice, clip["url"])), mode="r") as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+        assert not container.streams.audio
+    assert any(r["name"].startswith("poster-") for r in body["renditions"])
+    assert_error(upload(alice, animated_gif, filter="moon"), 400, "validation_error", ["filter"])

@@ -49,6 +49,8 @@ class MediaItemOut(msgspec.Struct):
     failure: MediaFailure | None
     duration_ms: int | None = None
     """A video's length; null for a photo."""
+    looping: bool = False
+    """A silent video made from an animated GIF: play it muted, on a loop, without controls."""
 
     @classmethod
     def of(cls, item: MediaItem, storage: MediaStorage) -> MediaItemOut:
@@ -75,4 +77,5 @@ class MediaItemOut(msgspec.Struct):
             if item.failure_code
             else None,
             duration_ms=next((r["duration_ms"] for r in item.renditions if "duration_ms" in r), None),
+            looping=item.kind == "video" and item.original_format == "gif",
         )

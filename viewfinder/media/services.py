@@ -81,11 +81,15 @@ async def upload_media(
     else:
         if len(data) > max_bytes:
             raise _too_large("A photo", max_bytes)
-        if sniffed.format == "gif" and sniffed.pages > 1:
-            raise ApiError(
-                415, "unsupported_media_type", "Animated GIFs are not supported yet.", {"file": "animated"}
-            )
         kind, original_format = "photo", sniffed.format
+        if sniffed.format == "gif" and sniffed.pages > 1:
+            # An animated GIF becomes a silent, looping video, as on Instagram and Mastodon.
+            probe_video(data, max_seconds=video_max_seconds, max_pixels=max_pixels)
+            if filter_name != "normal" or crop is not None:
+                raise invalid(
+                    "filter" if filter_name != "normal" else "crop", "Animated GIFs take no filter or crop."
+                )
+            kind = "video"
     item = MediaItem(
         id=new_id(),
         owner_id=owner.id,

@@ -27,7 +27,7 @@ import pyvips
 
 from viewfinder.core.errors import ApiError
 
-ACCEPTED_VIDEO_CODECS = frozenset({"h264", "hevc", "vp8", "vp9", "av1"})
+ACCEPTED_VIDEO_CODECS = frozenset({"h264", "hevc", "vp8", "vp9", "av1", "gif"})
 MAX_FPS = 30
 THREADS = 2
 AUDIO_BIT_RATE = 128_000
@@ -55,7 +55,7 @@ MOV_FIRST_ATOMS = (b"ftyp", b"moov", b"wide", b"free", b"mdat", b"skip")
 
 @dataclass(frozen=True)
 class ProbedVideo:
-    format: str  # "mp4", "mov" or "webm"
+    format: str  # "mp4", "mov", "webm" or "gif" (animated)
     codec: str  # "h264", "hevc", "vp8", "vp9" or "av1"
     width: int  # as displayed: rotation applied
     height: int
@@ -107,6 +107,8 @@ def _container(data: bytes) -> tuple[str, str] | None:
         return ("mov", "mov") if data[8:12] == b"qt  " else ("mov", "mp4")
     if data[4:8] in MOV_FIRST_ATOMS:
         return ("mov", "mov")
+    if data[:6] in (b"GIF87a", b"GIF89a"):  # an animated GIF becomes a silent looping video
+        return ("gif", "gif")
     if data[:4] == b"\x1a\x45\xdf\xa3":  # EBML: Matroska, of which we take the WebM profile only
         return ("matroska", "webm") if b"webm" in data[:64] else None
     return None
@@ -399,7 +401,7 @@ def transcode_video(data: bytes, *, max_seconds: float, max_pixels: int) -> Proc
 def _transcode(
     data: bytes, probed: ProbedVideo, specs: list[RenditionSpec], *, max_seconds: float
 ) -> tuple[list[VideoRendition], bytes]:
-    demuxer = "matroska" if probed.format == "webm" else "mov"
+    demuxer = {"webm": "matroska", "gif": "gif"}.get(probed.format, "mov")
     fps = _target_fps(probed.fps)
     poster_at = min(POSTER_SECONDS, probed.duration_seconds / 4)
     poster: bytes | None = None
