@@ -92,6 +92,10 @@ def worker(threads: int | None) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     settings = _settings()
     load_tasks()
+    from viewfinder.media.tasks import recover_abandoned_media
+
+    # Pick up at once what a worker killed earlier left half-done, rather than at the next sweep.
+    recover_abandoned_media()
     consumer = huey.create_consumer(
         workers=threads or settings.job_workers, worker_type="thread", periodic=True
     )
