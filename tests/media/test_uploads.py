@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from typing import Any
 
 import av
 import pytest
@@ -16,7 +17,7 @@ from viewfinder.core.db import utcnow
 from viewfinder.core.jobs import enqueue
 from viewfinder.media import services
 from viewfinder.media.models import MediaItem, MediaState
-from viewfinder.media.storage import storage_from_settings
+from viewfinder.media.storage import MediaStorage, storage_from_settings
 from viewfinder.media.tasks import process_media, recover_abandoned_media
 
 
@@ -183,3 +184,37 @@ def test_an_animated_gif_becomes_a_silent_looping_video(alice, animated_gif):
         assert not container.streams.audio
     assert any(r["name"].startswith("poster-") for r in body["renditions"])
     assert_error(upload(alice, animated_gif, filter="moon"), 400, "validation_error", ["filter"])
+
+
+class FailingStorage:
+    """Storage that is down: every read fails, as a lost disk or an S3 outage would."""
+
+    def __init__(self, storage: MediaStorage) -> None:
+        self.storage = storage
+
+    def get(self, key: str) -> bytes | None:
+        raise OSError("storage unavailable")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.storage, name)
+
+
+async def test_a_storage_outage_raises_for_a_retry_instead_of_failing_the_item(
+    app, alice, db, settings, small_jpeg
+):
+    storage = storage_from_settings(settings)
+    user = await db.get(User, int(alice.me["profile"]["id"]))
+    assert user is not None
+    item = await services.upload_media(
+        db, storage, user, small_jpeg, filter_name="normal", crop=None, max_bytes=10**8, max_pixels=10**8
+    )
+    item_id = item.id
+
+    with pytest.raises(OSError, match="storage unavailable"):
+        await services.process_media_item(db, FailingStorage(storage), item_id)
+
+    db.expire_all()
+    waiting = await db.get(MediaItem, item_id)
+    assert waiting is not None
+    assert waiting.state == MediaState.PROCESSING  # not failed: the queue retries, or the sweep does
+    assert (await services.process_media_item(db, storage, item_id)).state == MediaState.READY  # type: ignore[union-attr]

@@ -353,3 +353,17 @@ def test_a_video_cut_off_after_its_index_is_refused_not_served_as_it_is(alice, s
     assert refused(cut).code == "corrupt_media"
     assert_error(upload(alice, cut, name="clip.mp4"), 400, "corrupt_media", ["file"])
     assert stored_files(settings) == []
+
+
+def test_a_4k_50_fps_clip_becomes_720p_at_no_more_than_30_fps():
+    clip = make_video("mp4", "libx264", (3840, 2160), seconds=0.5, fps=50, audio=None,
+                      video_options={"preset": "ultrafast"})  # fmt: skip
+
+    processed = transcode_video(clip, max_seconds=600, max_pixels=100_000_000)
+
+    largest = processed.renditions[0]
+    assert (largest.name, largest.width, largest.height) == ("720", 1280, 720)
+    with av.open(io.BytesIO(largest.data), mode="r") as container:
+        stream = container.streams.video[0]
+        assert stream.average_rate is not None
+        assert float(stream.average_rate) <= 30

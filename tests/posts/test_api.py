@@ -12,7 +12,7 @@ from tests.helpers import assert_error
 from viewfinder.accounts.models import User
 from viewfinder.media import services as media
 from viewfinder.media.storage import storage_from_settings
-from viewfinder.posts.models import Hashtag
+from viewfinder.posts.models import Hashtag, PostMention
 
 
 def photo(colour: str = "red", size: tuple[int, int] = (240, 240), fmt: str = "JPEG") -> bytes:
@@ -202,3 +202,13 @@ def test_deleting_a_post_leaves_the_same_photo_in_another_post_intact(alice):
 
     for rendition in kept["items"][0]["media"]["renditions"]:
         assert alice.client.get(rendition["url"].removeprefix("https://testserver.local")).status_code == 200
+
+
+async def test_more_than_twenty_mentions_are_refused_and_only_real_accounts_are_linked(alice, bob, db):
+    media_id = upload(alice, photo())
+    crowd = " ".join(f"@someone{i}" for i in range(21))
+    assert_error(create(alice, [media_id], caption=crowd), 400, "validation_error", ["caption"])
+
+    post_id = int(create(alice, [media_id], caption="with @bob and @nobody_here").json()["id"])
+    linked = await db.scalars(select(PostMention.user_id).where(PostMention.post_id == post_id))
+    assert list(linked) == [int(bob.me["profile"]["id"])]

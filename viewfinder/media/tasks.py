@@ -9,9 +9,9 @@ from viewfinder.media import services
 from viewfinder.media.storage import storage_from_settings
 
 
-@huey.task(retries=3, retry_delay=10)
+@huey.task(retries=4, retry_delay=10, retry_backoff=2)
 def process_media(media_id: int) -> None:
-    """Make an item's renditions; retried with a delay when storage or the database fails."""
+    """Make an item's renditions. A storage or database failure is retried 10, 20, 40 and 80 s later."""
     storage = storage_from_settings(current_settings())
     run_with_db(lambda db: services.process_media_item(db, storage, media_id))
 
