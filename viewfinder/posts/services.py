@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -270,7 +270,3 @@ async def items_of(db: AsyncSession, post_ids: list[int]) -> dict[int, list[tupl
     for link, item in rows.tuples():
         found[link.post_id].append((link, item))
     return found
-
-
-async def hashtag_count(db: AsyncSession, name: str) -> int:
-    return int(await db.scalar(select(func.coalesce(Hashtag.post_count, 0)).where(Hashtag.name == name)) or 0)
