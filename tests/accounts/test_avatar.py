@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pillow_heif
 import pytest
 from PIL import ExifTags, Image
 
@@ -256,3 +257,16 @@ def test_avatar_larger_than_the_limit_is_refused(settings):
         small = solid_jpeg(GREEN, (16, 16))
         assert len(small) <= 1000
         assert upload(api, small).status_code == 200
+
+
+def test_an_iphone_heic_avatar_is_accepted(alice):
+    pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    Image.new("RGB", (400, 300), (200, 30, 30)).save(out, "HEIF")
+
+    response = upload(alice, out.getvalue(), filename="IMG_0001.HEIC", content_type="image/heic")
+
+    assert response.status_code == 200, response.text
+    avatar = opened(fetch(alice, response.json()["profile"]["avatar_url"]))
+    assert avatar.size == (320, 320)
+    assert close_to(avatar.getpixel((160, 160)), (200, 30, 30))

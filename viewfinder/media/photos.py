@@ -140,7 +140,7 @@ def sniff(data: bytes, *, max_pixels: int) -> SniffedImage:
     return SniffedImage(image_format, header.width, header.height, pages)
 
 
-def _load(data: bytes, sniffed: SniffedImage) -> pyvips.Image:
+def load_upright(data: bytes, sniffed: SniffedImage) -> pyvips.Image:
     """Decode upright, shrinking on load where the format allows it."""
     if sniffed.format == "heic":
         # libvips here has no HEVC decoder; libheif (pillow-heif) applies the HEIF transforms itself.
@@ -180,7 +180,8 @@ def _crop_to_aspect(image: pyvips.Image, crop: CropBox | None) -> pyvips.Image:
     return image.crop(left, top, width, height)
 
 
-def _to_srgb(image: pyvips.Image) -> pyvips.Image:
+def to_srgb(image: pyvips.Image) -> pyvips.Image:
+    """Three-band 8-bit sRGB, alpha flattened onto white."""
     if image.get_typeof("icc-profile-data"):
         image = image.icc_transform("srgb", embedded=True, intent="perceptual")
     elif image.interpretation not in ("srgb", "b-w"):
@@ -241,7 +242,7 @@ def process_photo(
         raise invalid("filter", f"Unknown filter; choose one of {', '.join(FILTERS)}.")
     sniffed = sniff(data, max_pixels=max_pixels)
     try:
-        image = _to_srgb(_crop_to_aspect(_load(data, sniffed), crop))
+        image = to_srgb(_crop_to_aspect(load_upright(data, sniffed), crop))
         image = image.resize(min(1.0, RENDITION_WIDTHS[0] / image.width), kernel="lanczos3")
         if spec != FILTERS["normal"]:
             image = _clamp_cast(_filtered(image, spec))
