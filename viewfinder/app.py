@@ -19,7 +19,7 @@ from litestar.stores.memory import MemoryStore
 from viewfinder.accounts.api import AccountController
 from viewfinder.accounts.auth import provide_optional_user, provide_optional_viewer, provide_viewer
 from viewfinder.core import ids, jobs
-from viewfinder.core.db import make_async_engine, make_sessionmaker, provide_db_session
+from viewfinder.core.db import close_db_session, make_async_engine, make_sessionmaker, provide_db_session
 from viewfinder.core.errors import EXCEPTION_HANDLERS
 from viewfinder.core.health import healthz, readyz
 from viewfinder.core.hosts import AllowedHostsMiddleware
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[api, healthz, readyz, serve_media, openapi_document],
         lifespan=[database],
+        before_send=[close_db_session],
         state=State({"settings": settings}),
         dependencies={
             "db_session": Provide(provide_db_session),

@@ -38,23 +38,6 @@ OptionalUserDep = NamedDependency[User | None]
 
 async def provide_optional_viewer(request: Request[Any, Any, Any], db_session: DbSession) -> Viewer | None:
     """The viewer, or None for an anonymous request. A bad credential is a 401, not anonymity."""
-    try:
-        return await _identify(request, db_session)
-    except ApiError:
-        await _release(db_session)
-        raise
-
-
-async def _release(db_session: DbSession) -> None:
-    """Give the request's database connection back before a dependency refuses the request.
-
-    Litestar only cleans up generator dependencies (provide_db_session) once every dependency has
-    been resolved; when one raises, the session would keep its connection until garbage collection.
-    """
-    await db_session.close()
-
-
-async def _identify(request: Request[Any, Any, Any], db_session: DbSession) -> Viewer | None:
     authorization = request.headers.get("authorization")
     if authorization:
         scheme, _, token = authorization.partition(" ")
@@ -82,10 +65,9 @@ async def _identify(request: Request[Any, Any, Any], db_session: DbSession) -> V
     return Viewer(user, session)
 
 
-async def provide_viewer(viewer_or_none: OptionalViewerDep, db_session: DbSession) -> Viewer:
+async def provide_viewer(viewer_or_none: OptionalViewerDep) -> Viewer:
     """The viewer, required: anonymous requests get 401."""
     if viewer_or_none is None:
-        await _release(db_session)
         raise ApiError(401, "not_authenticated", "Log in to do this.")
     return viewer_or_none
 

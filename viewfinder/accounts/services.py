@@ -154,12 +154,6 @@ async def check_password(db: AsyncSession, user: User | None, password: str) -> 
     return True
 
 
-async def authenticate(db: AsyncSession, login: str, password: str) -> User | None:
-    """The active account whose username or email and password match, else None."""
-    user = await find_login_account(db, login)
-    return user if await check_password(db, user, password) else None
-
-
 @dataclass(frozen=True)
 class NewSession:
     session: UserSession

@@ -6,11 +6,11 @@ their own transactions (see STYLE.md: every write behind one named function).
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
 
 from litestar.datastructures import State
+from litestar.types import Message, Scope
 from sqlalchemy import BigInteger, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -118,11 +118,26 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
-    """One session per request; anything not committed by a service is rolled back."""
+# Where the request's session waits in the ASGI scope until the response goes out.
+SESSION_SCOPE_KEY = "viewfinder_db_session"
+
+
+async def provide_db_session(state: State, scope: Scope) -> AsyncSession:
+    """One session per request, closed by close_db_session when the response starts.
+
+    Not a generator dependency: Litestar skips a generator's clean-up when a later dependency
+    raises (an authentication refusal, say), which would leave the connection checked out.
+    """
     sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
-    async with sessionmaker() as session:
-        try:
-            yield session
-        finally:
-            await session.rollback()
+    session = sessionmaker()
+    scope.setdefault("state", {})[SESSION_SCOPE_KEY] = session
+    return session
+
+
+async def close_db_session(message: Message, scope: Scope) -> None:
+    """A before-send hook: give the connection back, rolling back whatever no service committed."""
+    if message["type"] not in ("http.response.start", "websocket.close", "websocket.http.response.start"):
+        return
+    session: AsyncSession | None = scope.get("state", {}).pop(SESSION_SCOPE_KEY, None)
+    if session is not None:
+        await session.close()
