@@ -24,10 +24,14 @@ from viewfinder.core.errors import EXCEPTION_HANDLERS
 from viewfinder.core.health import healthz, readyz
 from viewfinder.core.hosts import AllowedHostsMiddleware
 from viewfinder.core.ratelimit import RateLimiter
+from viewfinder.discovery.api import ROUTES as DISCOVERY_ROUTES
+from viewfinder.engagement.api import ROUTES as ENGAGEMENT_ROUTES
+from viewfinder.feeds.api import ROUTES as FEED_ROUTES
 from viewfinder.graph.api import ConnectionsController, UserController
 from viewfinder.media.api import serve_media
 from viewfinder.media.storage import MediaStorage, storage_from_settings
 from viewfinder.media.uploads import MediaController
+from viewfinder.notifications.api import ROUTES as NOTIFICATION_ROUTES
 from viewfinder.posts.api import PostController, profile_grid
 from viewfinder.settings import Settings, get_settings
 
@@ -83,6 +87,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MediaController,
             PostController,
             profile_grid,
+            *ENGAGEMENT_ROUTES,
+            *FEED_ROUTES,
+            *DISCOVERY_ROUTES,
+            *NOTIFICATION_ROUTES,
         ],
     )
     middleware = []

@@ -9,6 +9,9 @@ MODEL_MODULES = (
     "viewfinder.graph.models",
     "viewfinder.media.models",
     "viewfinder.posts.models",
+    "viewfinder.engagement.models",
+    "viewfinder.feeds.models",
+    "viewfinder.notifications.models",
 )
 
 

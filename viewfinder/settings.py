@@ -81,6 +81,21 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=1, ge=1)
     job_workers: int = Field(default=2, ge=1)
 
+    timeline_backend: Literal["sql"] = "sql"
+    """Where home timelines live: "sql" (the main database); "cassandra" comes with scale-out."""
+    feed_fanout_threshold: int = Field(default=10_000, ge=1)
+    """Authors with at least this many followers are not fanned out but merged in at read time."""
+    feed_fanout_batch: int = Field(default=1000, ge=1)
+    """Timeline rows written per batch when a post is fanned out."""
+    timeline_max_entries: int = Field(default=800, ge=1)
+    """Each timeline keeps at most this many entries (older ones are trimmed)."""
+    feed_backfill_posts: int = Field(default=20, ge=0)
+    """On follow, this many of the author's recent posts join the follower's timeline."""
+    realtime_poll_interval_ms: int = Field(default=200, ge=10)
+    """How often each web process reads the real-time outbox."""
+    realtime_retention_seconds: int = Field(default=300, ge=10)
+    """Outbox rows older than this are pruned."""
+
     @field_validator("allowed_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:

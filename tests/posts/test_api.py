@@ -189,8 +189,8 @@ def test_the_grid_pages_newest_first_in_a_fixed_number_of_queries(alice, anon, c
 
     assert [p["id"] for p in everything["items"]] == posted[::-1]
     assert [p["id"] for p in first["items"] + second["items"]] == posted[::-1][:4]
-    # The account, the page of posts, and all their media items: whatever the page size.
-    assert small.count == large.count == 3
+    # The account, the page of posts, their media items and comment previews: whatever the page size.
+    assert small.count == large.count == 4
 
 
 def test_deleting_a_post_leaves_the_same_photo_in_another_post_intact(alice):

@@ -17,6 +17,7 @@ from viewfinder.graph.services import can_see_connections, find_visible_user
 from viewfinder.media import signing
 from viewfinder.media.storage import MediaStorage
 from viewfinder.posts import services
+from viewfinder.posts.hydrate import hydrate_posts
 from viewfinder.posts.schemas import PostCreate, PostOut, PostUpdate
 from viewfinder.settings import Settings
 
@@ -71,8 +72,8 @@ class PostController(Controller):
         settings: SettingsDep,
     ) -> PostOut:
         found, author = await services.visible_post(db_session, viewer_user, parse_id(post_id))
-        items = await services.items_of(db_session, [found.id])
-        return PostOut.of(found, author, items[found.id], _urls(storage, settings, author))
+        (out,) = await hydrate_posts(db_session, viewer_user, [(found, author)], storage, settings)
+        return out
 
     @patch("/{post_id:str}")
     async def edit(
@@ -119,9 +120,9 @@ async def profile_grid(
     scope = f"posts:{author.id}"
     before = decode_cursor(settings.secret, scope, cursor)
     posts = await services.profile_posts(db_session, viewer_user, author, before, limit)
-    items = await services.items_of(db_session, [p.id for p in posts[:limit]])
-    urls = _urls(storage, settings, author)
     return Page(
-        items=[PostOut.of(p, author, items[p.id], urls) for p in posts[:limit]],
+        items=await hydrate_posts(
+            db_session, viewer_user, [(p, author) for p in posts[:limit]], storage, settings
+        ),
         next_cursor=next_cursor(settings.secret, scope, [p.id for p in posts], limit),
     )

@@ -23,6 +23,8 @@ class Post(IdMixin, TimestampMixin, Base):
     location_name: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     comments_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     hide_like_count: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    like_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    comment_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 

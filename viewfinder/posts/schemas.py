@@ -9,6 +9,7 @@ import msgspec
 
 from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
+from viewfinder.engagement.schemas import CommentOut
 from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.media.schemas import MediaItemOut
 from viewfinder.media.storage import MediaStorage
@@ -56,6 +57,14 @@ class PostOut(msgspec.Struct):
     comments_enabled: bool
     hide_like_count: bool
     items: list[PostItemOut]
+    like_count: int | None
+    """Null when the author hid it (the author still sees it)."""
+    comment_count: int
+    liked_by_viewer: bool
+    saved_by_viewer: bool
+    """Saves are private: only ever about the viewer's own saves."""
+    comment_previews: list[CommentOut]
+    """The newest top-level comments (up to two), oldest first."""
     created_at: datetime
 
     @classmethod
@@ -65,6 +74,11 @@ class PostOut(msgspec.Struct):
         author: User,
         items: list[tuple[PostMedia, MediaItem]],
         storage: MediaStorage,
+        *,
+        viewer: User | None = None,
+        liked: bool = False,
+        saved: bool = False,
+        comment_previews: list[CommentOut] | None = None,
     ) -> PostOut:
         states = {item.state for _, item in items}
         state = (
@@ -83,5 +97,14 @@ class PostOut(msgspec.Struct):
             comments_enabled=post.comments_enabled,
             hide_like_count=post.hide_like_count,
             items=[PostItemOut(MediaItemOut.of(item, storage), link.alt_text) for link, item in items],
+            like_count=(
+                None
+                if post.hide_like_count and (viewer is None or viewer.id != author.id)
+                else post.like_count
+            ),
+            comment_count=post.comment_count,
+            liked_by_viewer=liked,
+            saved_by_viewer=saved,
+            comment_previews=comment_previews or [],
             created_at=post.created_at,
         )

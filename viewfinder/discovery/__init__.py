@@ -1,0 +1,1 @@
+"""Hashtag pages, search, Explore and suggested accounts."""

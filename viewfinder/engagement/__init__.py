@@ -1,0 +1,1 @@
+"""Likes, comments (with one level of replies), saves and collections."""

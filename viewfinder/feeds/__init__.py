@@ -1,0 +1,1 @@
+"""Home feed: timelines with hybrid fan-out, chronological and ranked modes."""

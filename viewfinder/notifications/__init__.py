@@ -1,0 +1,1 @@
+"""The notification inbox, grouped, and its real-time delivery."""
