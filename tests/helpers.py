@@ -50,3 +50,26 @@ def dedicated_api(settings: Settings, **changes: Any) -> Iterator[Api]:
             yield Api(client)
     finally:
         ids.release_shard()  # create_app claimed an ID shard under the test's data directory
+
+
+def small_photo(colour: str = "red", size: tuple[int, int] = (64, 64)) -> bytes:
+    """A tiny JPEG: the cheapest real photo the pipeline accepts."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+def make_post(api: Api, caption: str = "", *, colour: str = "red", **fields: Any) -> dict[str, Any]:
+    """Upload one small photo as `api` and post it; jobs run inline in tests, so it is ready."""
+    uploaded = api.post("/media", files={"file": ("photo", small_photo(colour), "application/octet-stream")})
+    assert uploaded.status_code == 202, uploaded.text
+    created = api.post(
+        "/posts", json={"items": [{"media_id": uploaded.json()["id"]}], "caption": caption, **fields}
+    )
+    assert created.status_code == 201, created.text
+    post: dict[str, Any] = created.json()
+    return post

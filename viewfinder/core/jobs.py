@@ -19,7 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viewfinder.core.db import make_async_engine, make_sessionmaker
 from viewfinder.settings import Settings, get_settings
 
-TASK_MODULES = ("viewfinder.accounts.tasks", "viewfinder.media.tasks")
+TASK_MODULES = (
+    "viewfinder.accounts.tasks",
+    "viewfinder.media.tasks",
+    "viewfinder.feeds.tasks",
+    "viewfinder.notifications.tasks",
+)
 
 T = TypeVar("T")
 
