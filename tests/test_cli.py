@@ -28,6 +28,7 @@ SUBCOMMANDS = {
     "createuser": "Create an account",
     "check": "configuration",
     "demo": "demo accounts",
+    "rebuild-timelines": "timelines",
 }
 
 
@@ -196,15 +197,21 @@ def test_createuser_refuses_reserved_names_and_common_passwords(data_dir):
 
 
 def test_demo_fills_an_empty_instance_once(data_dir):
-    result = viewfinder(data_dir, "demo", "--users", "5")
+    result = viewfinder(data_dir, "demo", "--users", "5", "--posts", "8", "--photos", "2")
     assert result.returncode == 0, result.stderr
     assert "Made 5 demo accounts" in result.stdout
+    assert "8 posts" in result.stdout
+    assert "viewfinder-demo-password" in result.stdout
+    login = result.stdout.split("Log in as '", 1)[1].split("'", 1)[0]
+    assert query(data_dir, "SELECT is_private FROM users WHERE username = ?", login) == [(0,)]
     assert query(data_dir, "SELECT count(*) FROM users") == [(5,)]
+    assert query(data_dir, "SELECT count(*) FROM posts") == [(8,)]
 
     again = viewfinder(data_dir, "demo", "--if-empty")
     assert again.returncode == 0, again.stderr
     assert "already has accounts" in again.stdout
     assert query(data_dir, "SELECT count(*) FROM users") == [(5,)]
+    assert query(data_dir, "SELECT count(*) FROM posts") == [(8,)]
 
 
 # serve

@@ -32,6 +32,7 @@ from viewfinder.media.api import serve_media
 from viewfinder.media.storage import MediaStorage, storage_from_settings
 from viewfinder.media.uploads import MediaController
 from viewfinder.notifications.api import ROUTES as NOTIFICATION_ROUTES
+from viewfinder.notifications.realtime import RealtimeChannels
 from viewfinder.posts.api import PostController, profile_grid
 from viewfinder.settings import Settings, get_settings
 
@@ -100,6 +101,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[api, healthz, readyz, serve_media, openapi_document],
         lifespan=[database],
+        # Real-time delivery: channels per account, fed by this process's outbox relay, which
+        # polls on its own engine (see viewfinder.notifications.realtime).
+        plugins=[RealtimeChannels(settings)],
         before_send=[close_db_session],
         state=State({"settings": settings}),
         dependencies={

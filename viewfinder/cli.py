@@ -1,4 +1,4 @@
-"""The `viewfinder` command: serve, worker, migrate, createuser, check."""
+"""The `viewfinder` command: serve, worker, migrate, createuser, demo, rebuild-timelines, check."""
 
 from __future__ import annotations
 
@@ -140,31 +140,100 @@ def createuser(username: str, email: str, staff: bool, password_stdin: bool) -> 
 
 
 @main.command()
-@click.option("--users", default=40, show_default=True, help="How many demo accounts to make.")
+@click.option("--users", default=200, show_default=True, help="How many demo accounts to make.")
+@click.option("--posts", default=2000, show_default=True, help="How many photo posts to make.")
 @click.option("--seed", default=7, show_default=True, help="Seed of the random choices.")
+@click.option(
+    "--photos",
+    type=int,
+    default=None,
+    help="How many distinct photos to draw; posts share them [default: scales with --posts, at most 96].",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the instance already has accounts.")
-def demo(users: int, seed: int, if_empty: bool) -> None:
-    """Fill the instance with demo accounts and a follow graph (deterministic from the seed)."""
+def demo(users: int, posts: int, seed: int, photos: int | None, if_empty: bool) -> None:
+    """Fill the instance with demo accounts, a follow graph, photo posts, likes and comments.
+
+    Everything but the dates is deterministic from the seed. Every demo account's password is
+    viewfinder-demo-password. Use --users/--posts for a large data set (benchmarks).
+    """
+    import time
+
     from viewfinder.core.db import make_async_engine, make_sessionmaker
-    from viewfinder.demo import DEMO_PASSWORD, instance_is_empty, load_demo
+    from viewfinder.demo import DEMO_PASSWORD, DemoResult, instance_is_empty, load_demo
+    from viewfinder.media.storage import storage_from_settings
 
+    if users < 1 or posts < 0 or (photos is not None and photos < 1):
+        raise click.BadParameter("--users and --photos must be at least 1, --posts at least 0.")
     settings = _settings()
+    started = time.perf_counter()
 
-    async def fill() -> list[str]:
+    async def fill() -> DemoResult | None:
         engine = make_async_engine(settings.resolved_database_url)
         try:
             async with make_sessionmaker(engine)() as db:
                 if if_empty and not await instance_is_empty(db):
-                    return []
-                return [user.username for user in await load_demo(db, users=users, seed=seed)]
+                    return None
+                return await load_demo(
+                    db,
+                    storage_from_settings(settings),
+                    settings,
+                    users=users,
+                    posts=posts,
+                    seed=seed,
+                    photos=photos,
+                    progress=lambda stage: click.echo(f"  {stage}...", err=True),
+                )
         finally:
             await engine.dispose()
 
     made = asyncio.run(fill())
-    if not made:
+    if made is None:
         click.echo("The instance already has accounts; no demo content added.")
         return
-    click.echo(f"Made {len(made)} demo accounts, e.g. {made[0]}; every password is {DEMO_PASSWORD!r}.")
+    click.echo(
+        f"Made {len(made.usernames)} demo accounts, {made.follows} follows, {made.posts} posts "
+        f"({made.photos} distinct photos), {made.likes} likes and {made.comments} comments; "
+        f"rebuilt {made.timelines} timelines in {time.perf_counter() - started:.1f} s."
+    )
+    click.echo(
+        "Time taken: " + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in made.seconds.items())
+    )
+    click.echo(
+        f"Log in as {made.login_username!r} with the password {DEMO_PASSWORD!r} (every demo account has it)."
+    )
+
+
+@main.command("rebuild-timelines")
+@click.option(
+    "--user", "username", default=None, metavar="NAME", help="Rebuild only this account's timeline."
+)
+def rebuild_timelines(username: str | None) -> None:
+    """Rebuild home timelines from posts and follows (the source of truth): every account's, or one.
+
+    Timelines are a cache of who-follows-whom and who-posted-what; run this after restoring a
+    backup or changing the timeline backend, or if a timeline looks wrong.
+    """
+    from viewfinder.core.db import make_async_engine, make_sessionmaker
+    from viewfinder.core.errors import ApiError
+    from viewfinder.feeds import services
+
+    settings = _settings()
+
+    async def rebuild() -> int:
+        engine = make_async_engine(settings.resolved_database_url)
+        try:
+            async with make_sessionmaker(engine)() as db:
+                return await services.rebuild_timelines(db, settings, username=username)
+        finally:
+            await engine.dispose()
+
+    try:
+        rebuilt = asyncio.run(rebuild())
+    except ApiError as exc:
+        if exc.status_code == 404:
+            raise click.ClickException(f"There is no account named {username!r}.") from exc
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Rebuilt {rebuilt} timeline{'s' if rebuilt != 1 else ''}.")
 
 
 @main.command()

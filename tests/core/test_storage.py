@@ -88,6 +88,43 @@ def test_a_failed_put_leaves_no_temporary_files(storage, tmp_path):
     assert files_under(tmp_path / "media") == []
 
 
+def test_copy_shares_the_bytes_under_a_second_key_without_using_more_disk(storage, tmp_path):
+    storage.put("photos/1/abc.jpg", b"\xff\xd8photo", "image/jpeg")
+    storage.copy("photos/1/abc.jpg", "photos/2/abc.jpg")
+    assert storage.get("photos/2/abc.jpg") == b"\xff\xd8photo"
+    assert (tmp_path / "media/photos/2/abc.jpg").samefile(tmp_path / "media/photos/1/abc.jpg")  # a hard link
+
+    # Deleting either name leaves the other; copying onto an existing key replaces it.
+    storage.delete("photos/1/abc.jpg")
+    assert storage.get("photos/2/abc.jpg") == b"\xff\xd8photo"
+    storage.put("photos/3/new.jpg", b"new", "image/jpeg")
+    storage.copy("photos/3/new.jpg", "photos/2/abc.jpg")
+    assert storage.get("photos/2/abc.jpg") == b"new"
+    assert files_under(tmp_path / "media") == ["photos/2/abc.jpg", "photos/3/new.jpg"]
+
+
+def test_copy_of_a_missing_key_or_to_an_escaping_key_is_refused(storage, tmp_path):
+    with pytest.raises(FileNotFoundError):
+        storage.copy("photos/1/missing.jpg", "photos/2/missing.jpg")
+    storage.put("photos/1/abc.jpg", b"x", "image/jpeg")
+    with pytest.raises(InvalidKey):
+        storage.copy("photos/1/abc.jpg", "../escape.jpg")
+    assert files_under(tmp_path) == ["media/photos/1/abc.jpg"]
+
+
+def test_copy_falls_back_to_a_byte_copy_where_links_are_impossible(storage, tmp_path, monkeypatch):
+    storage.put("photos/1/abc.jpg", b"bytes", "image/jpeg")
+
+    def no_links(*_: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr("os.link", no_links)
+    storage.copy("photos/1/abc.jpg", "photos/2/abc.jpg")
+    assert storage.get("photos/2/abc.jpg") == b"bytes"
+    assert not (tmp_path / "media/photos/2/abc.jpg").samefile(tmp_path / "media/photos/1/abc.jpg")
+    assert files_under(tmp_path / "media") == ["photos/1/abc.jpg", "photos/2/abc.jpg"]
+
+
 # Through the app
 
 

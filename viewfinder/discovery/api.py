@@ -1,7 +1,180 @@
-"""HTTP endpoints of this domain; ROUTES is mounted under /api/viewfinder/v1 by the app."""
+"""HTTP endpoints of discovery: hashtag pages, search, Explore and suggested accounts.
+
+ROUTES is mounted under /api/viewfinder/v1 by the app.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from litestar import Controller, get
+from litestar.params import FromPath, QueryParameter
 from litestar.types import ControllerRouterHandler
 
-ROUTES: list[ControllerRouterHandler] = []
+from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
+from viewfinder.accounts.models import User
+from viewfinder.accounts.schemas import UserSummary
+from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
+from viewfinder.core.pagination import Page, decode_cursor, encode_cursor, next_cursor
+from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam
+from viewfinder.discovery import services
+from viewfinder.discovery.schemas import HashtagOut, SuggestionOut
+from viewfinder.graph.services import relationships
+from viewfinder.posts.hydrate import hydrate_posts
+from viewfinder.posts.schemas import PostOut
+
+SearchLimit = Annotated[
+    int,
+    QueryParameter(
+        ge=1, le=services.MAX_SEARCH_RESULTS, description=f"How many, 1 to {services.MAX_SEARCH_RESULTS}."
+    ),
+]
+SearchText = Annotated[
+    str, QueryParameter(max_length=200, description="What to look for: the start of a name.")
+]
+HashtagOrder = Annotated[
+    Literal["recent", "top"],
+    QueryParameter(description="recent: newest first; top: most engaging of the last 30 days."),
+]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _summaries(
+    db_session: DbSession, viewer: User | None, users: list[User], storage: StorageDep
+) -> list[UserSummary]:
+    """Accounts with the viewer's relationship to each (one query; none for oneself or anonymous)."""
+    others = [user.id for user in users if viewer is not None and user.id != viewer.id]
+    found = await relationships(db_session, viewer, others) if others else {}
+    return [UserSummary.of(user, storage, found.get(user.id)) for user in users]
+
+
+class HashtagController(Controller):
+    path = "/hashtags/{tag:str}"
+    tags = ["discovery"]
+
+    @get("")
+    async def hashtag(
+        self, tag: FromPath[str], viewer_user: OptionalUserDep, db_session: DbSession
+    ) -> HashtagOut:
+        """A hashtag by name, any case, without the '#'."""
+        del viewer_user  # resolved so that a bad credential is refused here as everywhere
+        return HashtagOut.of(await services.find_hashtag(db_session, tag))
+
+    @get("/posts")
+    async def posts(
+        self,
+        tag: FromPath[str],
+        viewer_user: OptionalUserDep,
+        db_session: DbSession,
+        storage: StorageDep,
+        settings: SettingsDep,
+        order: HashtagOrder = "recent",
+        cursor: CursorParam = None,
+        limit: LimitParam = DEFAULT_PAGE_SIZE,
+    ) -> Page[PostOut]:
+        """The hashtag's posts the viewer may see; muted accounts are left out.
+
+        order=recent: newest first. order=top: posts of the last 30 days by engagement
+        (likes + 2 x comments, newer first on ties); its cursor holds the moment the list was
+        first ranked and an offset, so later pages rank as of then, and it goes stale (400) after
+        two hours.
+        """
+        hashtag = await services.find_hashtag(db_session, tag)
+        scope = f"hashtag:{hashtag.id}:{order}"
+        key = decode_cursor(settings.secret, scope, cursor)
+        if order == "recent":
+            rows = await services.hashtag_recent(db_session, viewer_user, hashtag, key, limit)
+            following = next_cursor(settings.secret, scope, [post.id for post, _ in rows], limit)
+        else:
+            snapshot = services.Snapshot.from_key(key, _now())
+            rows = await services.hashtag_top(db_session, viewer_user, hashtag, snapshot, limit)
+            following = None
+            if len(rows) > limit:
+                after = services.Snapshot(snapshot.at, snapshot.offset + limit)
+                following = encode_cursor(settings.secret, scope, after.key())
+        return Page(
+            items=await hydrate_posts(db_session, viewer_user, rows[:limit], storage, settings),
+            next_cursor=following,
+        )
+
+
+@get("/search/accounts", tags=["discovery"])
+async def search_accounts(
+    viewer_user: OptionalUserDep,
+    db_session: DbSession,
+    storage: StorageDep,
+    q: SearchText = "",
+    limit: SearchLimit = 10,
+) -> list[UserSummary]:
+    """Accounts whose username, or a word of whose display name, starts with q (any case; a leading
+    '@' is ignored). Accounts you follow come first, then those following you, then the most
+    followed. The top results only: there is no next page."""
+    users = await services.search_accounts(db_session, viewer_user, q, limit)
+    return await _summaries(db_session, viewer_user, users, storage)
+
+
+@get("/search/hashtags", tags=["discovery"])
+async def search_hashtags(
+    viewer_user: OptionalUserDep, db_session: DbSession, q: SearchText = "", limit: SearchLimit = 10
+) -> list[HashtagOut]:
+    """Hashtags in use whose name starts with q (a leading '#' is ignored), most used first."""
+    del viewer_user  # resolved so that a bad credential is refused here as everywhere
+    return [HashtagOut.of(tag) for tag in await services.search_hashtags(db_session, q, limit)]
+
+
+@get("/explore", tags=["discovery"])
+async def explore(
+    viewer_user: OptionalUserDep,
+    db_session: DbSession,
+    storage: StorageDep,
+    settings: SettingsDep,
+    cursor: CursorParam = None,
+    limit: LimitParam = DEFAULT_PAGE_SIZE,
+) -> Page[PostOut]:
+    """Recent public posts from accounts you do not follow, most engaging first.
+
+    Candidates: the newest 500 ready posts of the last 7 days by public accounts, never your own,
+    nor from accounts you follow, muted, or blocked either way. Each is scored
+
+        score = (1 + likes + 2 x comments) x 0.5 ^ (age in hours / 48)
+
+    (engagement halved every 48 hours), best first; a page holds at most two posts by one author,
+    the rest lead the next page. Anonymous visitors get the same list of public posts. The cursor
+    holds the moment the list was first ranked and an offset, so later pages rank as of then; it
+    goes stale (400) after two hours. Changing `limit` between pages may repeat or skip a post.
+    """
+    scope = f"explore:{viewer_user.id if viewer_user else 0}"
+    snapshot = services.Snapshot.from_key(decode_cursor(settings.secret, scope, cursor), _now())
+    rows, after = await services.explore_page(db_session, viewer_user, snapshot, limit)
+    return Page(
+        items=await hydrate_posts(db_session, viewer_user, rows, storage, settings),
+        next_cursor=encode_cursor(settings.secret, scope, after.key()) if after else None,
+    )
+
+
+@get("/suggestions/accounts", tags=["discovery"])
+async def suggested_accounts(
+    viewer: ViewerDep, db_session: DbSession, storage: StorageDep, limit: SearchLimit = 10
+) -> list[SuggestionOut]:
+    """Accounts to follow: followed by the accounts you follow, the most such first; topped up
+    with the most-followed public accounts (mutual_count 0), which is the whole list while you
+    follow nobody."""
+    found = await services.suggested_accounts(db_session, viewer.user, limit)
+    summaries = await _summaries(db_session, viewer.user, [user for user, _ in found], storage)
+    return [
+        SuggestionOut(user=summary, mutual_count=count)
+        for summary, (_, count) in zip(summaries, found, strict=True)
+    ]
+
+
+ROUTES: list[ControllerRouterHandler] = [
+    HashtagController,
+    search_accounts,
+    search_hashtags,
+    explore,
+    suggested_accounts,
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
@@ -37,3 +38,46 @@ class CommentOut(msgspec.Struct):
             liked_by_viewer=liked,
             created_at=comment.created_at,
         )
+
+
+CommentText = Annotated[str, msgspec.Meta(min_length=1, max_length=2200)]
+CollectionName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class CommentCreate(msgspec.Struct, forbid_unknown_fields=True):
+    text: CommentText
+    reply_to: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+    """The id of the comment this answers. A reply to a reply joins its top-level thread."""
+
+
+class LikeOut(msgspec.Struct):
+    liked: bool
+    like_count: int | None
+    """Null when the author hid the post's like count (the author still sees it)."""
+
+
+class CommentLikeOut(msgspec.Struct):
+    liked: bool
+    like_count: int
+
+
+class SaveOut(msgspec.Struct):
+    saved: bool
+
+
+class CollectionCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: CollectionName
+
+
+class CollectionUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    name: CollectionName
+
+
+class CollectionOut(msgspec.Struct):
+    id: str
+    name: str
+    post_count: int
+    """Posts in it that the owner can still see."""
+    cover: str | None
+    """The thumbnail URL of the post added last, or null when it holds none."""
+    created_at: datetime

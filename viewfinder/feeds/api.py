@@ -2,6 +2,54 @@
 
 from __future__ import annotations
 
+from litestar import get
 from litestar.types import ControllerRouterHandler
 
-ROUTES: list[ControllerRouterHandler] = []
+from viewfinder.accounts.auth import ViewerDep
+from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
+from viewfinder.core.pagination import Page, decode_cursor, encode_cursor
+from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam
+from viewfinder.feeds import services
+from viewfinder.feeds.schemas import FeedMode
+from viewfinder.feeds.store import timeline_store, using_session
+from viewfinder.posts.hydrate import hydrate_posts
+from viewfinder.posts.schemas import PostOut
+
+
+@get("/feed", tags=["feed"])
+async def home_feed(
+    viewer: ViewerDep,
+    db_session: DbSession,
+    storage: StorageDep,
+    settings: SettingsDep,
+    mode: FeedMode = "following",
+    cursor: CursorParam = None,
+    limit: LimitParam = DEFAULT_PAGE_SIZE,
+) -> Page[PostOut]:
+    """Your home feed: your own posts and those of the accounts you follow. Muted and blocked
+    accounts, deleted posts, posts still processing and private accounts you no longer follow
+    never appear.
+
+    mode=following: newest first.
+
+    mode=ranked: the newest 200 posts of your timeline (and of followed accounts too large to fan
+    out) ordered by score = 0.5^(age in hours / 24) * (1 + affinity) * (1 + ln(1 + likes +
+    2 * comments)), where affinity = ln(1 + likes + 2 * comments + 0.5 * profile visits) counts
+    your past engagement with the author. Its cursor holds the moment of the first page and an
+    offset, so later pages rank as of then; it goes stale (400) after two hours.
+    """
+    user = viewer.user
+    store = timeline_store(settings, using_session(db_session))
+    scope = f"feed:{mode}:{user.id}"
+    key = decode_cursor(settings.secret, scope, cursor)
+    if mode == "ranked":
+        page = await services.ranked_page(db_session, store, settings, user, key, limit)
+    else:
+        page = await services.following_page(db_session, store, settings, user, key, limit)
+    return Page(
+        items=await hydrate_posts(db_session, user, page.rows, storage, settings),
+        next_cursor=None if page.next_key is None else encode_cursor(settings.secret, scope, page.next_key),
+    )
+
+
+ROUTES: list[ControllerRouterHandler] = [home_feed]

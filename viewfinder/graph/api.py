@@ -13,8 +13,11 @@ from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import FollowStateOut, Profile, UserSummary
 from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
 from viewfinder.core.errors import ApiError
+from viewfinder.core.jobs import enqueue
 from viewfinder.core.pagination import Page, decode_cursor, next_cursor
 from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam
+from viewfinder.feeds.services import record_profile_visit
+from viewfinder.feeds.tasks import backfill_timeline, remove_author_from_timeline
 from viewfinder.graph import services
 from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
 
@@ -65,12 +68,16 @@ class UserController(Controller):
         db_session: DbSession,
         storage: StorageDep,
     ) -> Profile:
-        """A public profile, with the viewer's relationship to it."""
+        """A public profile, with the viewer's relationship to it. A logged-in viewer's visit counts
+        toward their affinity with the account (the ranked home feed weighs it)."""
         user = await services.find_visible_user(db_session, username, viewer_user)
         relationship = None
         if viewer_user is not None and viewer_user.id != user.id:
             relationship = (await services.relationships(db_session, viewer_user, [user.id]))[user.id]
-        return Profile.of(user, storage, relationship)
+        profile = Profile.of(user, storage, relationship)
+        if viewer_user is not None:
+            await record_profile_visit(db_session, viewer_user, user)
+        return profile
 
     @get("/followers")
     async def followers(
@@ -125,7 +132,10 @@ class UserController(Controller):
     ) -> FollowStateOut:
         """Follow, or request to follow a private account."""
         target = await services.find_visible_user(db_session, username, viewer.user)
-        return FollowStateOut(state=await services.follow(db_session, viewer.user, target))
+        state = await services.follow(db_session, viewer.user, target)
+        if state == services.FollowState.FOLLOWING:
+            await enqueue(backfill_timeline, viewer.user.id, target.id)
+        return FollowStateOut(state=state)
 
     @delete("/follow", status_code=HTTP_200_OK)
     async def unfollow(
@@ -133,13 +143,17 @@ class UserController(Controller):
     ) -> FollowStateOut:
         """Unfollow, or withdraw a pending follow request."""
         target = await services.find_visible_user(db_session, username, viewer.user)
-        return FollowStateOut(state=await services.unfollow(db_session, viewer.user, target))
+        state = await services.unfollow(db_session, viewer.user, target)
+        await enqueue(remove_author_from_timeline, viewer.user.id, target.id)
+        return FollowStateOut(state=state)
 
     @post("/block", status_code=HTTP_204_NO_CONTENT)
     async def block(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
         """Block: follows end both ways and each sees the other as not existing."""
         target = await services.find_block_target(db_session, username, viewer.user)
         await services.block(db_session, viewer.user, target)
+        await enqueue(remove_author_from_timeline, viewer.user.id, target.id)
+        await enqueue(remove_author_from_timeline, target.id, viewer.user.id)
 
     @delete("/block", status_code=HTTP_204_NO_CONTENT)
     async def unblock(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
@@ -186,6 +200,7 @@ class ConnectionsController(Controller):
     async def approve(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
         requester = await services.find_visible_user(db_session, username, viewer.user)
         await services.approve_request(db_session, viewer.user, requester)
+        await enqueue(backfill_timeline, requester.id, viewer.user.id)
 
     @post("/follow-requests/{username:str}/decline", status_code=HTTP_204_NO_CONTENT)
     async def decline(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
@@ -199,6 +214,7 @@ class ConnectionsController(Controller):
         """Remove someone from your followers without blocking them."""
         follower = await services.find_visible_user(db_session, username, viewer.user)
         await services.remove_follower(db_session, viewer.user, follower)
+        await enqueue(remove_author_from_timeline, follower.id, viewer.user.id)
 
     @get("/blocked")
     async def blocked(

@@ -15,6 +15,7 @@ from viewfinder.accounts.models import User
 from viewfinder.core.errors import ApiError, not_found
 from viewfinder.core.ids import new_id
 from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
+from viewfinder.notifications.services import Kind, notify, withdraw
 
 
 class FollowState(enum.StrEnum):
@@ -116,9 +117,11 @@ async def follow(db: AsyncSession, actor: User, target: User) -> FollowState:
         )
         if pending is None:
             db.add(FollowRequest(id=new_id(), requester_id=actor.id, target_id=target.id))
+            await notify(db, recipient_id=target.id, actor_id=actor.id, kind=Kind.FOLLOW_REQUEST)
             await _commit_or_conflict(db)
         return FollowState.REQUESTED
     await _add_follow(db, actor.id, target.id)
+    await notify(db, recipient_id=target.id, actor_id=actor.id, kind=Kind.FOLLOW)
     await _commit_or_conflict(db)
     return FollowState.FOLLOWING
 
@@ -131,6 +134,8 @@ async def unfollow(db: AsyncSession, actor: User, target: User) -> FollowState:
             FollowRequest.requester_id == actor.id, FollowRequest.target_id == target.id
         )
     )
+    await withdraw(db, recipient_id=target.id, actor_id=actor.id, kind=Kind.FOLLOW)
+    await withdraw(db, recipient_id=target.id, actor_id=actor.id, kind=Kind.FOLLOW_REQUEST)
     await db.commit()
     return FollowState.NONE
 
@@ -151,7 +156,16 @@ async def approve_request(db: AsyncSession, owner: User, requester: User) -> Non
         raise not_found("No pending follow request from this account.")
     if not await is_following(db, requester.id, owner.id):
         await _add_follow(db, requester.id, owner.id)
+        await _notify_accepted(db, owner, requester.id)
     await _commit_or_conflict(db)
+
+
+async def _notify_accepted(db: AsyncSession, owner: User, requester_id: int) -> None:
+    """A request became a follow: the request line leaves the owner's inbox, which gains a new
+    follower, and the requester hears that they were accepted."""
+    await withdraw(db, recipient_id=owner.id, actor_id=requester_id, kind=Kind.FOLLOW_REQUEST)
+    await notify(db, recipient_id=owner.id, actor_id=requester_id, kind=Kind.FOLLOW)
+    await notify(db, recipient_id=requester_id, actor_id=owner.id, kind=Kind.FOLLOW_ACCEPTED)
 
 
 async def decline_request(db: AsyncSession, owner: User, requester: User) -> None:
@@ -162,6 +176,7 @@ async def decline_request(db: AsyncSession, owner: User, requester: User) -> Non
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise not_found("No pending follow request from this account.")
+    await withdraw(db, recipient_id=owner.id, actor_id=requester.id, kind=Kind.FOLLOW_REQUEST)
     await db.commit()
 
 
@@ -181,6 +196,7 @@ async def approve_all_requests(db: AsyncSession, owner: User) -> None:
     for requester_id in requester_ids:
         if not await is_following(db, requester_id, owner.id):
             await _add_follow(db, requester_id, owner.id)
+            await _notify_accepted(db, owner, requester_id)
 
 
 async def block(db: AsyncSession, actor: User, target: User) -> None:
@@ -202,6 +218,11 @@ async def block(db: AsyncSession, actor: User, target: User) -> None:
             )
         )
     )
+    # The follows and requests just ended leave the inbox too, so an unblock does not bring back
+    # a request that no longer exists (everything else of theirs is only hidden while blocked).
+    for recipient, requester in ((actor, target), (target, actor)):
+        for kind in (Kind.FOLLOW, Kind.FOLLOW_REQUEST):
+            await withdraw(db, recipient_id=recipient.id, actor_id=requester.id, kind=kind)
     db.add(Block(id=new_id(), blocker_id=actor.id, blocked_id=target.id))
     await _commit_or_conflict(db)
 

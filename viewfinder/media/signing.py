@@ -67,6 +67,9 @@ class SignedUrls:
     def exists(self, key: str) -> bool:
         return self.storage.exists(key)
 
+    def copy(self, src_key: str, dst_key: str) -> None:
+        self.storage.copy(src_key, dst_key)
+
     def url(self, key: str) -> str:
         return sign_url(self.storage.url(key), self.secret, self.expires)
 

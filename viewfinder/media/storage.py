@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path, PurePosixPath
+import threading
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from viewfinder.settings import Settings
@@ -28,14 +29,21 @@ class MediaStorage(Protocol):
 
     def url(self, key: str) -> str: ...
 
+    def copy(self, src_key: str, dst_key: str) -> None:
+        """Store the bytes under src_key under dst_key too, without passing them through this
+        process where the backend can (a hard link on disk, a server-side copy on S3).
+        Raises FileNotFoundError when src_key holds nothing."""
+        ...
+
 
 class InvalidKey(ValueError):
     """A key that could escape the storage root or is otherwise malformed."""
 
 
 def check_key(key: str) -> str:
-    path = PurePosixPath(key)
-    if not key or path.is_absolute() or any(part in ("", ".", "..") for part in key.split("/")):
+    """The key, if it is relative and has no empty, "." or ".." segment. Plain string checks (an
+    absolute key starts with an empty segment): this runs for every media URL of every feed page."""
+    if not key or any(part in ("", ".", "..") for part in key.split("/")):
         raise InvalidKey(key)
     return key
 
@@ -79,6 +87,29 @@ class LocalMediaStorage:
 
     def url(self, key: str) -> str:
         return f"{self.base_url}/{check_key(key)}"
+
+    def copy(self, src_key: str, dst_key: str) -> None:
+        """A hard link (no extra disk): safe because a key's bytes are never rewritten in place
+        (put replaces the file, so the other name keeps the old bytes). Falls back to a byte copy
+        where the file system cannot link (another device, no link support)."""
+        source, target = self.path(src_key), self.path(dst_key)
+        if not source.is_file():
+            raise FileNotFoundError(src_key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except FileExistsError:
+            # Swap the new link in atomically, so a reader never finds the key missing.
+            temporary = target.parent / f".link-{os.getpid()}-{threading.get_ident()}-{target.name}"
+            temporary.unlink(missing_ok=True)
+            os.link(source, temporary)
+            try:
+                os.replace(temporary, target)
+            except BaseException:
+                temporary.unlink(missing_ok=True)
+                raise
+        except OSError:
+            self.put(dst_key, source.read_bytes(), "application/octet-stream")
 
 
 def storage_from_settings(settings: Settings) -> MediaStorage:

@@ -11,8 +11,10 @@ from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
 from viewfinder.accounts.models import User
 from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
 from viewfinder.core.errors import ApiError
+from viewfinder.core.jobs import enqueue
 from viewfinder.core.pagination import Page, decode_cursor, next_cursor
 from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam, parse_id
+from viewfinder.feeds.tasks import fan_out_post, remove_post_from_timelines
 from viewfinder.graph.services import can_see_connections, find_visible_user
 from viewfinder.media import signing
 from viewfinder.media.storage import MediaStorage
@@ -59,6 +61,7 @@ class PostController(Controller):
             comments_enabled=data.comments_enabled,
             hide_like_count=data.hide_like_count,
         )
+        await enqueue(fan_out_post, created.id)
         items = await services.items_of(db_session, [created.id])
         return PostOut.of(created, viewer.user, items[created.id], _urls(storage, settings, viewer.user))
 
@@ -99,8 +102,10 @@ class PostController(Controller):
     async def remove(
         self, post_id: FromPath[str], viewer: ViewerDep, db_session: DbSession, storage: StorageDep
     ) -> None:
-        """Delete a post; its files leave storage."""
-        await services.delete_post(db_session, storage, viewer.user, parse_id(post_id))
+        """Delete a post; its files leave storage and it leaves every home timeline."""
+        found = parse_id(post_id)
+        await services.delete_post(db_session, storage, viewer.user, found)
+        await enqueue(remove_post_from_timelines, found)
 
 
 @get("/users/{username:str}/posts", tags=["users"])

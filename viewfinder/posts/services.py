@@ -15,6 +15,7 @@ from viewfinder.core.ids import new_id
 from viewfinder.graph.services import blocked_between, can_see_connections
 from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.media.storage import MediaStorage
+from viewfinder.notifications.services import Kind, notify
 from viewfinder.posts.models import Hashtag, Post, PostHashtag, PostMedia, PostMention
 
 MAX_ITEMS = 20
@@ -63,15 +64,18 @@ class NewItem:
     alt_text: str = ""
 
 
-async def _index_caption(db: AsyncSession, post: Post, author: User) -> None:
-    """(Re)write the post's hashtags and mentions from its caption."""
+async def _index_caption(db: AsyncSession, post: Post, author: User) -> list[int]:
+    """(Re)write the post's hashtags and mentions from its caption; returns the accounts it
+    mentions now that it did not mention before."""
     old_tags = list(await db.scalars(select(PostHashtag.hashtag_id).where(PostHashtag.post_id == post.id)))
     if old_tags:
         await db.execute(delete(PostHashtag).where(PostHashtag.post_id == post.id))
         await db.execute(
             update(Hashtag).where(Hashtag.id.in_(old_tags)).values(post_count=Hashtag.post_count - 1)
         )
-    await db.execute(delete(PostMention).where(PostMention.post_id == post.id))
+    old_mentions = set(await db.scalars(select(PostMention.user_id).where(PostMention.post_id == post.id)))
+    if old_mentions:
+        await db.execute(delete(PostMention).where(PostMention.post_id == post.id))
 
     names = hashtags_in(post.caption)
     if names:
@@ -85,6 +89,7 @@ async def _index_caption(db: AsyncSession, post: Post, author: User) -> None:
             tag.post_count += 1
             db.add(PostHashtag(post_id=post.id, hashtag_id=tag.id))
 
+    added: list[int] = []
     usernames = mentions_in(post.caption)
     if usernames:
         # Only real accounts that have not blocked the author (nor been blocked by them) are linked.
@@ -95,6 +100,15 @@ async def _index_caption(db: AsyncSession, post: Post, author: User) -> None:
         )
         for user_id in mentioned:
             db.add(PostMention(post_id=post.id, user_id=user_id))
+            if user_id not in old_mentions:
+                added.append(user_id)
+    return added
+
+
+async def _notify_mentions(db: AsyncSession, post: Post, author: User, user_ids: list[int]) -> None:
+    """Tell newly mentioned accounts, in the caller's transaction."""
+    for user_id in user_ids:
+        await notify(db, recipient_id=user_id, actor_id=author.id, kind=Kind.MENTION, post_id=post.id)
 
 
 async def create_post(
@@ -149,7 +163,7 @@ async def create_post(
     await db.flush()
     for position, item in enumerate(items):
         db.add(PostMedia(post_id=post.id, media_id=item.media_id, position=position, alt_text=item.alt_text))
-    await _index_caption(db, post, author)
+    await _notify_mentions(db, post, author, await _index_caption(db, post, author))
     await db.execute(update(User).where(User.id == author.id).values(posts_count=User.posts_count + 1))
     await db.commit()
     return post
@@ -190,7 +204,7 @@ async def update_post(db: AsyncSession, author: User, post_id: int, changes: Pos
         _check_alt_text(alt_text, "alt_texts")
     if changes.caption is not None:
         post.caption = changes.caption
-        await _index_caption(db, post, author)
+        await _notify_mentions(db, post, author, await _index_caption(db, post, author))
     if changes.location_name is not None:
         post.location_name = changes.location_name.strip()
     if changes.comments_enabled is not None:

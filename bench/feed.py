@@ -1,0 +1,422 @@
+"""Home-feed benchmark: feed pages per second against the same server's plain JSON ceiling.
+
+    .venv/bin/python bench/feed.py [--users 10000] [--posts 100000] [--duration 15] [--data-dir DIR]
+
+Builds a data set with `viewfinder migrate` and `viewfinder demo` in a temporary data directory
+(or reuses one given with --data-dir), serves it with `viewfinder serve` under production settings
+(a real secret key, allowed host 127.0.0.1, one web process per CPU, the job consumer beside it),
+logs demo accounts in and gives each an API token, then drives it with wrk on loopback at 64
+connections: GET /healthz (plain JSON, the framework ceiling) and GET /api/viewfinder/v1/feed?limit=20
+in both modes, rotating the Authorization header across the accounts. Prints requests per second,
+p50/p99 latency, non-2xx counts (must be 0) and the ratio feed/ceiling (goal: >= 0.35 with
+p99 <= 50 ms). Then, with the server stopped, it times in-process the fan-out of one post by an
+account with 10,000 followers (the fan-out threshold raised above that, so it is written to every
+follower's timeline). Ends with one JSON line holding every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+VIEWFINDER = Path(sys.executable).parent / "viewfinder"
+API = "/api/viewfinder/v1"
+FANOUT_FOLLOWERS = 10_000
+LUA = """
+local tokens = {%s}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("offset", counter * 997)
+end
+function init(args)
+  index = offset or 0
+end
+function request()
+  index = index + 1
+  return wrk.format("GET", "%s", {["Authorization"] = "Bearer " .. tokens[(index %% #tokens) + 1]})
+end
+"""
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("wrk is missing; installing the Debian package", flush=True)
+    install = ["apt-get", "install", "-y", "-q", "wrk"]  # we run as root on the bench machine
+    if subprocess.run(install, check=False, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)  # noqa: S607
+        subprocess.run(install, check=True, capture_output=True)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("could not install wrk")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def environment(data_dir: Path, secret: str, port: int, workers: int) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("VIEWFINDER_")}
+    env.update(
+        {
+            "VIEWFINDER_ENV": "production",
+            "VIEWFINDER_SECRET_KEY": secret,
+            "VIEWFINDER_DATA_DIR": str(data_dir),
+            "VIEWFINDER_ALLOWED_HOSTS": "127.0.0.1",
+            "VIEWFINDER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "VIEWFINDER_WEB_WORKERS": str(workers),
+        }
+    )
+    return env
+
+
+def run_cli(env: dict[str, str], *args: str) -> str:
+    started = time.perf_counter()
+    result = subprocess.run([str(VIEWFINDER), *args], env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"viewfinder {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    print(f"viewfinder {' '.join(args)}: {time.perf_counter() - started:.1f} s", flush=True)
+    return result.stdout
+
+
+def has_demo(data_dir: Path) -> bool:
+    database = data_dir / "viewfinder.db"
+    if not database.exists():
+        return False
+    try:
+        return bool(sqlite3.connect(database).execute("SELECT count(*) FROM users").fetchone()[0])
+    except sqlite3.Error:
+        return False
+
+
+def bench_accounts(data_dir: Path, count: int) -> list[str]:
+    """Demo accounts with something in their feed, a spread of light and heavy followers."""
+    connection = sqlite3.connect(data_dir / "viewfinder.db")
+    try:
+        rows = connection.execute(
+            "SELECT username FROM users WHERE following_count > 0 AND username NOT LIKE 'fan%' "
+            "ORDER BY (id * 2654435761) % 1000003 LIMIT ?",
+            (count,),
+        ).fetchall()
+    finally:
+        connection.close()
+    return [row[0] for row in rows]
+
+
+def api_token(base: str, username: str, password: str) -> str:
+    """Log in and create an API token. Cookies are Secure in production, so they are sent by hand
+    over this plain-HTTP loopback connection."""
+    with httpx.Client(base_url=base, timeout=60) as client:
+        login = client.post(f"{API}/accounts/login", json={"login": username, "password": password})
+        login.raise_for_status()
+        cookies = "; ".join(f"{name}={value}" for name, value in login.cookies.items())
+        made = client.post(
+            f"{API}/accounts/tokens",
+            json={"name": "feed benchmark"},
+            headers={"Cookie": cookies, "x-csrf-token": login.json()["csrf_token"]},
+        )
+        made.raise_for_status()
+        secret: str = made.json()["secret"]
+        return secret
+
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def milliseconds(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip())
+    if match is None:
+        raise ValueError(text)
+    return float(match[1]) * UNITS[match[2]]
+
+
+def wrk(
+    binary: str, url: str, *, duration: int, connections: int, threads: int, script: Path | None
+) -> dict[str, Any]:
+    command = [binary, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    if script is not None:
+        command += ["-s", str(script)]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    figures: dict[str, Any] = {
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),  # type: ignore[index]
+        "requests": int(re.search(r"(\d+) requests in", output)[1]),  # type: ignore[index]
+        "non_2xx": int(match[1]) if (match := re.search(r"Non-2xx or 3xx responses: (\d+)", output)) else 0,
+        "socket_errors": sum(map(int, match.groups()))
+        if (
+            match := re.search(
+                r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+            )
+        )
+        else 0,
+    }
+    for percent in ("50", "75", "90", "99"):
+        latency = re.search(rf"^\s+{percent}%\s+(\S+)", output, re.MULTILINE)
+        figures[f"p{percent}_ms"] = round(milliseconds(latency[1]), 3) if latency else None
+    return figures
+
+
+def wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped:\n{log.read_text()}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"the server did not come up:\n{log.read_text()}")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (serve stops its web workers and job consumer), then SIGKILL its process group."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)  # serve leads the group it was started in
+            server.wait(timeout=10)
+
+
+async def time_fan_out(data_dir: Path, secret: str) -> dict[str, Any]:
+    """An account followed by 10,000 new accounts (bulk-inserted) posts once; time its fan-out."""
+    from sqlalchemy import func, insert, select
+
+    from viewfinder.accounts.models import User
+    from viewfinder.accounts.passwords import hash_password
+    from viewfinder.core import ids
+    from viewfinder.core.db import make_async_engine, make_sessionmaker, utcnow
+    from viewfinder.feeds import services
+    from viewfinder.feeds.models import TimelineRow
+    from viewfinder.feeds.store import timeline_store, using_session
+    from viewfinder.graph.models import Follow
+    from viewfinder.posts.models import Post
+    from viewfinder.settings import Settings
+
+    settings = Settings(
+        env="production",
+        secret_key=secret,
+        data_dir=data_dir,
+        feed_fanout_threshold=FANOUT_FOLLOWERS + 1,
+    )
+    ids.configure_for_process(settings.id_shard_lock_dir, settings.shard_id)
+    run = secrets.token_hex(3)
+    password_hash = hash_password(secrets.token_urlsafe(16))
+    now = utcnow()
+
+    def account(username: str, followers: int, following: int) -> dict[str, Any]:
+        return {
+            "id": ids.new_id(),
+            "username": username,
+            "username_key": username,
+            "email": f"{username}@example.com",
+            "email_key": f"{username}@example.com",
+            "password_hash": password_hash,
+            "followers_count": followers,
+            "following_count": following,
+            "posts_count": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    author = account(f"fanstar{run}", FANOUT_FOLLOWERS, 0)
+    author["posts_count"] = 1
+    fans = [account(f"fan{run}x{index}", 0, 1) for index in range(FANOUT_FOLLOWERS)]
+    follows = [
+        {"id": ids.new_id(), "follower_id": fan["id"], "followee_id": author["id"], "created_at": now}
+        for fan in fans
+    ]
+    post_id = ids.new_id()
+    engine = make_async_engine(settings.resolved_database_url)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            for model, rows in ((User, [author, *fans]), (Follow, follows)):
+                for start in range(0, len(rows), 5000):
+                    await db.execute(insert(model), rows[start : start + 5000])
+            await db.execute(
+                insert(Post),
+                [
+                    {
+                        "id": post_id,
+                        "author_id": author["id"],
+                        "caption": "Fan-out benchmark",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                ],
+            )
+            await db.commit()
+            store = timeline_store(settings, using_session(db))
+            started = time.perf_counter()
+            written = await services.fan_out_post(db, store, settings, post_id)
+            seconds = time.perf_counter() - started
+            rows_written = await db.scalar(
+                select(func.count()).select_from(TimelineRow).where(TimelineRow.post_id == post_id)
+            )
+    finally:
+        await engine.dispose()
+        ids.release_shard()
+    return {
+        "fanout_followers": FANOUT_FOLLOWERS,
+        "fanout_timelines_written": written,
+        "fanout_rows_in_store": rows_written,
+        "fanout_seconds": round(seconds, 3),
+        "fanout_timelines_per_second": round(written / seconds),
+        "fanout_batch": settings.feed_fanout_batch,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=10_000, help="demo accounts (default 10,000)")
+    parser.add_argument("--posts", type=int, default=100_000, help="demo posts (default 100,000)")
+    parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run (default 15)")
+    parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
+    parser.add_argument(
+        "--accounts", type=int, default=200, help="accounts whose tokens the feed run rotates"
+    )
+    parser.add_argument("--data-dir", type=Path, help="build (or reuse) the data set here and keep it")
+    parser.add_argument("--skip-ranked", action="store_true", help="measure mode=following only")
+    args = parser.parse_args()
+
+    binary = ensure_wrk()
+    cpus = os.cpu_count() or 1
+    secret = secrets.token_urlsafe(48)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    scratch = Path(tempfile.mkdtemp(prefix="viewfinder-feed-bench-"))
+    data_dir = args.data_dir or scratch / "var"
+    env = environment(data_dir, secret, port, cpus)
+    figures: dict[str, Any] = {
+        "connections": args.connections,
+        "duration_seconds": args.duration,
+        "web_workers": cpus,
+        "cpus": cpus,
+    }
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        if has_demo(data_dir):
+            print(f"reusing the data set in {data_dir}", flush=True)
+            figures["demo_seconds"] = None
+        else:
+            run_cli(env, "migrate")
+            started = time.perf_counter()
+            print(
+                run_cli(env, "demo", "--users", str(args.users), "--posts", str(args.posts)).strip(),
+                flush=True,
+            )
+            figures["demo_seconds"] = round(time.perf_counter() - started, 1)
+        # What the data set holds (a reused one may differ from the arguments; earlier runs' fan-out
+        # accounts and posts are left out).
+        connection = sqlite3.connect(data_dir / "viewfinder.db")
+        for name, sql in (
+            ("users", "SELECT count(*) FROM users WHERE username NOT LIKE 'fan%'"),
+            ("posts", "SELECT count(*) FROM posts WHERE caption != 'Fan-out benchmark'"),
+            (
+                "follows",
+                "SELECT count(*) FROM follows JOIN users ON users.id = follower_id "
+                "WHERE username NOT LIKE 'fan%'",
+            ),
+            ("likes", "SELECT count(*) FROM post_likes"),
+            ("comments", "SELECT count(*) FROM comments"),
+            ("timeline_rows", "SELECT count(*) FROM timeline_entries"),
+        ):
+            figures[name] = connection.execute(sql).fetchone()[0]
+        connection.close()
+
+        log = scratch / "serve.log"
+        with log.open("wb") as output:
+            server = subprocess.Popen(
+                [str(VIEWFINDER), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_healthy(base, server, log)
+
+        from viewfinder.demo import DEMO_PASSWORD
+
+        names = bench_accounts(data_dir, args.accounts)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            tokens = list(pool.map(lambda name: api_token(base, name, DEMO_PASSWORD), names))
+        print(
+            f"logged in {len(tokens)} accounts and made their tokens: {time.perf_counter() - started:.1f} s"
+        )
+        figures["feed_accounts"] = len(tokens)
+
+        run = {"duration": args.duration, "connections": args.connections, "threads": min(cpus, 4)}
+        ceiling = wrk(binary, f"{base}/healthz", script=None, **run)
+        figures.update({f"ceiling_{key}": value for key, value in ceiling.items()})
+        modes = ["following"] if args.skip_ranked else ["following", "ranked"]
+        quoted = ", ".join(f'"{token}"' for token in tokens)
+        for mode in modes:
+            path = f"{API}/feed?limit=20&mode={mode}"
+            script = scratch / f"feed-{mode}.lua"
+            script.write_text(LUA % (quoted, path))
+            # Warm up: every token's first use is recorded once, and the page cache fills.
+            wrk(binary, f"{base}{path}", script=script, **{**run, "duration": 3})
+            result = wrk(binary, f"{base}{path}", script=script, **run)
+            figures.update({f"feed_{mode}_{key}": value for key, value in result.items()})
+            figures[f"feed_{mode}_vs_ceiling"] = round(
+                result["requests_per_second"] / ceiling["requests_per_second"], 3
+            )
+        # Sanity: a page really is 20 posts.
+        page = httpx.get(
+            f"{base}{API}/feed?limit=20", headers={"Authorization": f"Bearer {tokens[0]}"}, timeout=30
+        ).json()
+        figures["feed_page_posts"] = len(page["items"])
+    finally:
+        if server is not None:
+            stop(server)
+
+    figures.update(asyncio.run(time_fan_out(data_dir, secret)))
+    if args.data_dir is None:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    ceiling_rate = figures["ceiling_requests_per_second"]
+    print(f"plain JSON (/healthz):   {ceiling_rate:8.0f} req/s  p50 {figures['ceiling_p50_ms']} ms  "
+          f"p99 {figures['ceiling_p99_ms']} ms")  # fmt: skip
+    for mode in modes:
+        rate = figures[f"feed_{mode}_requests_per_second"]
+        print(
+            f"home feed ({mode}): {rate:8.0f} pages/s  p50 {figures[f'feed_{mode}_p50_ms']} ms  "
+            f"p99 {figures[f'feed_{mode}_p99_ms']} ms  non-2xx {figures[f'feed_{mode}_non_2xx']}  "
+            f"= {figures[f'feed_{mode}_vs_ceiling']:.0%} of the ceiling (goal >= 35%, p99 <= 50 ms)"
+        )
+    print(
+        f"fan-out of one post to {FANOUT_FOLLOWERS} followers: {figures['fanout_seconds']} s "
+        f"({figures['fanout_timelines_per_second']} timelines/s)"
+    )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+"""Demo content: a small community loaded once, checked the way a newcomer (and a benchmark) uses it."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from tests.conftest import BASE_URL
+from tests.test_cli import start
+from viewfinder.app import API_PREFIX, create_app
+from viewfinder.core import ids
+from viewfinder.core.db import make_async_engine, make_sessionmaker
+from viewfinder.demo import DEMO_PASSWORD, DemoResult, load_demo
+from viewfinder.media.storage import LocalMediaStorage, storage_from_settings
+from viewfinder.settings import Settings
+
+USERS, POSTS, PHOTOS = 30, 60, 3
+
+
+def fresh_settings(folder: Path, migrated_database: Path) -> Settings:
+    folder.mkdir(parents=True)
+    shutil.copy(migrated_database, folder / "viewfinder.db")
+    return Settings(
+        env="test",
+        data_dir=folder,
+        allowed_hosts=["testserver.local"],
+        jobs_immediate=True,
+        public_url=BASE_URL,
+    )
+
+
+def load(settings: Settings, *, seed: int, users: int = USERS, posts: int = POSTS) -> DemoResult:
+    async def run() -> DemoResult:
+        engine = make_async_engine(settings.resolved_database_url)
+        try:
+            async with make_sessionmaker(engine)() as db:
+                return await load_demo(
+                    db,
+                    storage_from_settings(settings),
+                    settings,
+                    users=users,
+                    posts=posts,
+                    seed=seed,
+                    photos=PHOTOS,
+                )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@dataclass
+class Demo:
+    settings: Settings
+    result: DemoResult
+
+    def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        connection = sqlite3.connect(self.settings.data_dir / "viewfinder.db")
+        try:
+            return connection.execute(sql, params).fetchall()
+        finally:
+            connection.close()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, migrated_database: Path) -> Demo:
+    """One demo instance shared by this module's tests, which only read it (or restore what they change)."""
+    settings = fresh_settings(tmp_path_factory.mktemp("demo") / "var", migrated_database)
+    return Demo(settings, load(settings, seed=11))
+
+
+@pytest.fixture(scope="module")
+def client(demo: Demo) -> Iterator[TestClient[Litestar]]:
+    app = create_app(demo.settings)
+    with TestClient(app, base_url=BASE_URL) as client:
+        yield client
+    ids.release_shard()
+
+
+def community(settings: Settings) -> dict[str, object]:
+    """What the seed decides: names, the graph, captions, likes and comments (not the dates)."""
+    demo = Demo(settings, DemoResult([], ""))
+    return {
+        "users": demo.query("SELECT username, display_name, bio, is_private FROM users ORDER BY username"),
+        "follows": demo.query(
+            "SELECT a.username, b.username FROM follows JOIN users a ON a.id = follower_id "
+            "JOIN users b ON b.id = followee_id ORDER BY 1, 2"
+        ),
+        "posts": demo.query(
+            "SELECT u.username, caption, location_name, like_count, comment_count FROM posts "
+            "JOIN users u ON u.id = author_id ORDER BY 1, 2, 3, 4, 5"
+        ),
+        "comments": demo.query("SELECT text FROM comments ORDER BY text"),
+    }
+
+
+def test_the_same_seed_makes_the_same_community_and_another_seed_another(demo, tmp_path, migrated_database):
+    again = fresh_settings(tmp_path / "again", migrated_database)
+    other = fresh_settings(tmp_path / "other", migrated_database)
+    assert load(again, seed=11).usernames == demo.result.usernames
+    load(other, seed=12)
+
+    assert community(again) == community(demo.settings)
+    differs = community(other)
+    assert differs["users"] != community(demo.settings)["users"]
+    assert differs["posts"] != community(demo.settings)["posts"]
+
+
+def test_the_community_has_what_was_asked_for_and_every_count_agrees_with_its_rows(demo):
+    assert demo.query("SELECT count(*) FROM users") == [(USERS,)]
+    assert demo.query("SELECT count(*) FROM posts") == [(POSTS,)]
+    assert demo.result.likes > POSTS
+    assert demo.result.comments > 0
+    # Every account shares one password hash, made once, and is a valid Argon2id hash.
+    assert demo.query("SELECT count(DISTINCT password_hash) FROM users") == [(1,)]
+    assert str(demo.query("SELECT password_hash FROM users LIMIT 1")[0][0]).startswith("$argon2id$")
+    mismatches = {
+        "followers": "SELECT count(*) FROM users u WHERE followers_count != "
+        "(SELECT count(*) FROM follows WHERE followee_id = u.id)",
+        "following": "SELECT count(*) FROM users u WHERE following_count != "
+        "(SELECT count(*) FROM follows WHERE follower_id = u.id)",
+        "posts": "SELECT count(*) FROM users u WHERE posts_count != "
+        "(SELECT count(*) FROM posts WHERE author_id = u.id)",
+        "likes": "SELECT count(*) FROM posts p WHERE like_count != "
+        "(SELECT count(*) FROM post_likes WHERE post_id = p.id)",
+        "comments": "SELECT count(*) FROM posts p WHERE comment_count != "
+        "(SELECT count(*) FROM comments WHERE post_id = p.id)",
+        "replies": "SELECT count(*) FROM comments c WHERE reply_count != "
+        "(SELECT count(*) FROM comments r WHERE r.parent_id = c.id)",
+        "hashtags": "SELECT count(*) FROM hashtags h WHERE post_count != "
+        "(SELECT count(*) FROM post_hashtags WHERE hashtag_id = h.id)",
+        "self-follows": "SELECT count(*) FROM follows WHERE follower_id = followee_id",
+        "self-likes": "SELECT count(*) FROM post_likes l JOIN posts p ON p.id = l.post_id "
+        "WHERE l.user_id = p.author_id",
+        # A private account's posts are liked only by its followers (the only ones who see them).
+        "unseen likes": "SELECT count(*) FROM post_likes l JOIN posts p ON p.id = l.post_id "
+        "JOIN users a ON a.id = p.author_id WHERE a.is_private AND NOT EXISTS "
+        "(SELECT 1 FROM follows f WHERE f.follower_id = l.user_id AND f.followee_id = a.id)",
+        "replies to replies": "SELECT count(*) FROM comments r JOIN comments c ON c.id = r.parent_id "
+        "WHERE c.parent_id IS NOT NULL",
+        "replies before their comment": "SELECT count(*) FROM comments r "
+        "JOIN comments c ON c.id = r.parent_id WHERE r.id < c.id",
+    }
+    for name, sql in mismatches.items():
+        assert demo.query(sql) == [(0,)], name
+    # The graph is heavy-tailed: the best-followed account has several times the average.
+    most, average = demo.query("SELECT max(followers_count), avg(followers_count) FROM users")[0]
+    assert float(most) > 3 * float(average)
+    # Captions carry hashtags and some @mentions of real accounts.
+    assert demo.query("SELECT count(*) FROM hashtags")[0][0] > 5
+    assert demo.query("SELECT count(*) FROM post_hashtags")[0][0] > POSTS // 2
+    # Posts are spread over the last weeks, and IDs sort by time as everywhere else.
+    ordered = demo.query("SELECT created_at FROM posts ORDER BY id")
+    assert [row[0] for row in ordered] == sorted(row[0] for row in ordered)
+    (first, last), *_ = demo.query("SELECT min(id), max(id) FROM posts")
+    assert (ids.created_at_of(last) - ids.created_at_of(first)).days >= 20
+
+
+def test_every_post_has_its_own_ready_media_item_whose_files_exist_and_are_served(demo, client):
+    storage = storage_from_settings(demo.settings)
+    assert isinstance(storage, LocalMediaStorage)
+    items = demo.query(
+        "SELECT m.id, m.state, m.renditions, u.is_private FROM media_items m "
+        "JOIN post_media pm ON pm.media_id = m.id JOIN users u ON u.id = m.owner_id"
+    )
+    assert len(items) >= POSTS
+    assert demo.query("SELECT count(*) FROM media_items") == [(len(items),)]  # none outside a post
+    import json
+
+    public_jpeg = private_jpeg = None
+    inodes: set[int] = set()
+    for media_id, state, renditions, is_private in items:
+        assert state == "ready"
+        parsed = json.loads(str(renditions))
+        assert {r["name"] for r in parsed} == {"1080", "640", "320", "thumb"}
+        for rendition in parsed:
+            assert rendition["key"].startswith(f"photos/{media_id}/")
+            assert storage.exists(rendition["key"])
+            inodes.add(storage.path(rendition["key"]).stat().st_ino)
+        jpeg = next(r["key"] for r in parsed if r["name"] == "1080" and r["format"] == "jpeg")
+        if is_private:
+            private_jpeg = jpeg
+        else:
+            public_jpeg = jpeg
+    # The files are links to a few drawn photos: 8 files (4 sizes, JPEG and WebP) per photo.
+    assert len(inodes) == PHOTOS * 8
+
+    assert public_jpeg is not None
+    response = client.get(f"/media/{public_jpeg}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/jpeg"
+    assert response.content.startswith(b"\xff\xd8")
+    if private_jpeg is not None:  # a private account's demo photos need a signed link, like any other
+        assert client.get(f"/media/{private_jpeg}").status_code == 403
+
+
+def test_a_demo_account_logs_in_and_sees_a_full_home_feed_in_both_modes(demo, client):
+    login = client.post(
+        f"{API_PREFIX}/accounts/login", json={"login": demo.result.login_username, "password": DEMO_PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    me = login.json()["me"]["profile"]
+    follows = {
+        str(row[0])
+        for row in demo.query(
+            "SELECT b.username FROM follows JOIN users a ON a.id = follower_id "
+            "JOIN users b ON b.id = followee_id WHERE a.username = ?",
+            demo.result.login_username,
+        )
+    }
+    assert follows
+    for mode in ("following", "ranked"):
+        feed = client.get(f"{API_PREFIX}/feed", params={"mode": mode, "limit": 20})
+        assert feed.status_code == 200, feed.text
+        posts = feed.json()["items"]
+        assert len(posts) >= 5, mode
+        for post in posts:
+            assert post["author"]["username"] in follows | {me["username"]}
+            assert post["state"] == "ready"
+            assert post["items"][0]["alt_text"]
+        if mode == "following":
+            assert [p["id"] for p in posts] == sorted((p["id"] for p in posts), key=int, reverse=True)
+    client.cookies.clear()
+
+
+def test_rebuild_timelines_refills_timelines_and_demo_if_empty_leaves_a_full_instance_alone(demo):
+    name = demo.result.login_username
+    timeline_of = (
+        "SELECT post_id FROM timeline_entries t JOIN users u ON u.id = t.user_id "
+        "WHERE u.username = ? ORDER BY 1"
+    )
+    before = demo.query(timeline_of, name)
+    assert before
+    connection = sqlite3.connect(demo.settings.data_dir / "viewfinder.db")
+    connection.execute(
+        "DELETE FROM timeline_entries WHERE user_id = (SELECT id FROM users WHERE username = ?)", (name,)
+    )
+    connection.commit()
+    connection.close()
+    assert demo.query(timeline_of, name) == []
+
+    # Started together (each is a fresh interpreter); a rebuild of one and of all agree anyway.
+    runs = {
+        "demo": start(demo.settings.data_dir, "demo", "--if-empty"),
+        "one": start(demo.settings.data_dir, "rebuild-timelines", "--user", name.upper()),
+        "every": start(demo.settings.data_dir, "rebuild-timelines"),
+        "unknown": start(demo.settings.data_dir, "rebuild-timelines", "--user", "nobody.here"),
+    }
+    out = {label: (process, *process.communicate(timeout=60)) for label, process in runs.items()}
+
+    process, stdout, stderr = out["one"]
+    assert process.returncode == 0, stderr
+    assert "Rebuilt 1 timeline." in stdout
+    process, stdout, stderr = out["every"]
+    assert process.returncode == 0, stderr
+    assert f"Rebuilt {USERS} timelines." in stdout
+    assert demo.query(timeline_of, name) == before
+
+    process, stdout, stderr = out["demo"]
+    assert process.returncode == 0, stderr
+    assert "already has accounts" in stdout
+    assert demo.query("SELECT count(*) FROM users") == [(USERS,)]
+    assert demo.query("SELECT count(*) FROM posts") == [(POSTS,)]
+
+    process, stdout, stderr = out["unknown"]
+    assert process.returncode == 1
+    assert "no account named 'nobody.here'" in stderr
+    assert "Traceback" not in stderr

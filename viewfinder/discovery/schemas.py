@@ -1,0 +1,27 @@
+"""Response bodies of hashtag pages, search and suggestions (posts come as posts.schemas.PostOut)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from viewfinder.accounts.schemas import UserSummary
+from viewfinder.posts.models import Hashtag
+
+
+class HashtagOut(msgspec.Struct):
+    name: str
+    """Lower-cased, without the #."""
+    post_count: int
+    """Posts that carry the tag, including those the viewer cannot see (as Instagram shows it)."""
+
+    @classmethod
+    def of(cls, hashtag: Hashtag) -> HashtagOut:
+        return cls(name=hashtag.name, post_count=hashtag.post_count)
+
+
+class SuggestionOut(msgspec.Struct):
+    """An account the viewer might want to follow."""
+
+    user: UserSummary
+    mutual_count: int
+    """How many of the accounts the viewer follows follow this one (0 for a popular-account filler)."""

@@ -1,0 +1,352 @@
+"""The queries behind hashtag pages, search, Explore and suggested accounts.
+
+Discovery only reads. Every list here runs a fixed number of SQL statements whatever its length,
+and every one applies the same privacy rules as the feeds: posts come from
+`posts.visibility.visible_posts`, accounts blocked either way never appear.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import case, exists, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from viewfinder.accounts.models import User
+from viewfinder.core.errors import ApiError, invalid, not_found
+from viewfinder.core.ids import EPOCH_MS, SEQUENCE_BITS, SHARD_BITS
+from viewfinder.graph.models import Follow, FollowRequest, Mute
+from viewfinder.graph.services import blocked_between
+from viewfinder.posts.models import Hashtag, Post, PostHashtag
+from viewfinder.posts.visibility import not_muted_by, visible_posts
+
+TOP_WINDOW = timedelta(days=30)
+"""A hashtag's top posts are drawn from this many recent days."""
+EXPLORE_WINDOW = timedelta(days=7)
+EXPLORE_CANDIDATES = 500
+"""Explore ranks at most this many of the newest eligible posts."""
+EXPLORE_HALF_LIFE_HOURS = 48.0
+PER_AUTHOR_PER_PAGE = 2
+SNAPSHOT_TTL = timedelta(hours=2)
+"""A ranked list's cursor older than this is stale: the client starts the list again."""
+MAX_SEARCH_RESULTS = 50
+MAX_QUERY_LENGTH = 64
+
+_OFFSET_BITS = 32
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def _ms(moment: datetime) -> int:
+    """Whole milliseconds since 1970, in exact integer arithmetic (floats would round)."""
+    return (moment - _UNIX_EPOCH) // _MILLISECOND
+
+
+# --- ranked-list cursors -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Where a client is in a ranked list: the moment the list was first ranked and how many of
+    its posts were already served. Ranking again "as of" that moment keeps the order stable while
+    new posts arrive, so offsets still point at the same place."""
+
+    at: datetime
+    offset: int
+
+    def key(self) -> int:
+        """The snapshot packed into one integer, to ride inside a signed cursor."""
+        return (_ms(self.at) << _OFFSET_BITS) | self.offset
+
+    @classmethod
+    def from_key(cls, key: int | None, now: datetime) -> Snapshot:
+        """The snapshot in a decoded cursor, or a fresh one for the first page; 400 when stale."""
+        if key is None:
+            # Whole milliseconds, as the key holds them, so every page ranks as of the same moment.
+            return cls(_UNIX_EPOCH + _ms(now) * _MILLISECOND, 0)
+        at = _UNIX_EPOCH + (key >> _OFFSET_BITS) * _MILLISECOND
+        if now - at > SNAPSHOT_TTL:
+            raise ApiError(
+                400,
+                "invalid_cursor",
+                "This list has changed since that cursor was made; load it again from the start.",
+                {"cursor": "stale"},
+            )
+        return cls(at, key & ((1 << _OFFSET_BITS) - 1))
+
+
+def first_id_at(moment: datetime) -> int:
+    """The smallest ID a row created at this moment can have (IDs sort by creation time)."""
+    ms = max(_ms(moment) - EPOCH_MS, 0)
+    return ms << (SHARD_BITS + SEQUENCE_BITS)
+
+
+def last_id_at(moment: datetime) -> int:
+    """The largest ID a row created at this moment can have."""
+    return first_id_at(moment + timedelta(milliseconds=1)) - 1
+
+
+# --- hashtags ------------------------------------------------------------------------------------
+
+
+def normalise_tag(text: str) -> str:
+    """A hashtag as stored: no surrounding spaces, no leading '#', lower-cased."""
+    return text.strip().lstrip("#").lower()
+
+
+async def find_hashtag(db: AsyncSession, tag: str) -> Hashtag:
+    """The hashtag by name (any case, with or without '#'), else 404."""
+    name = normalise_tag(tag)
+    hashtag: Hashtag | None = None
+    if name:
+        hashtag = await db.scalar(select(Hashtag).where(Hashtag.name == name))
+    if hashtag is None:
+        raise not_found("No such hashtag.")
+    return hashtag
+
+
+async def hashtag_recent(
+    db: AsyncSession, viewer: User | None, hashtag: Hashtag, before: int | None, limit: int
+) -> list[tuple[Post, User]]:
+    """A page (limit + 1 rows) of the tag's posts the viewer may see, newest first; muted authors
+    are left out as they are from the feeds."""
+    query = (
+        visible_posts(viewer)
+        .join(PostHashtag, PostHashtag.post_id == Post.id)
+        .where(PostHashtag.hashtag_id == hashtag.id, not_muted_by(viewer))
+        .order_by(PostHashtag.post_id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        query = query.where(PostHashtag.post_id < before)
+    return list((await db.execute(query)).tuples())
+
+
+def engagement() -> ColumnElement[int]:
+    """A post's engagement as the top lists weigh it: a comment counts for two likes."""
+    return Post.like_count + 2 * Post.comment_count
+
+
+async def hashtag_top(
+    db: AsyncSession, viewer: User | None, hashtag: Hashtag, snapshot: Snapshot, limit: int
+) -> list[tuple[Post, User]]:
+    """A page (limit + 1 rows) of the tag's most engaging posts of the TOP_WINDOW days before the
+    snapshot, the viewer may see, most engaging first (newer first on ties)."""
+    query = (
+        visible_posts(viewer)
+        .join(PostHashtag, PostHashtag.post_id == Post.id)
+        .where(
+            PostHashtag.hashtag_id == hashtag.id,
+            PostHashtag.post_id >= first_id_at(snapshot.at - TOP_WINDOW),
+            PostHashtag.post_id <= last_id_at(snapshot.at),
+            Post.created_at >= snapshot.at - TOP_WINDOW,
+            not_muted_by(viewer),
+        )
+        .order_by(engagement().desc(), Post.id.desc())
+        .offset(snapshot.offset)
+        .limit(limit + 1)
+    )
+    return list((await db.execute(query)).tuples())
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+def _like_prefix(text: str) -> str:
+    """A LIKE pattern matching text literally at the start (escape character: backslash)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def search_text(q: str, strip: str) -> str:
+    """The search text without spaces or a leading sigil, lower-cased; blank is a 400."""
+    text = q.strip().lstrip(strip).strip().lower()
+    if not text:
+        raise invalid("q", "Type something to search for.")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise invalid("q", f"Search with at most {MAX_QUERY_LENGTH} characters.")
+    return text
+
+
+async def search_accounts(db: AsyncSession, viewer: User | None, q: str, limit: int) -> list[User]:
+    """Active accounts whose username, or a word of whose display name, starts with q.
+
+    Ranked: accounts the viewer follows, then accounts following the viewer, then by follower
+    count and username. Accounts blocked either way never appear; muted ones do (so they can be
+    found and unmuted).
+    """
+    text = search_text(q, "@")
+    pattern = _like_prefix(text)
+    display_name = func.lower(User.display_name)
+    query = (
+        select(User)
+        .where(
+            User.is_active,
+            or_(
+                User.username_key.like(pattern, escape="\\"),
+                display_name.like(pattern, escape="\\"),
+                display_name.like("% " + pattern, escape="\\"),
+            ),
+        )
+        .limit(limit)
+    )
+    if viewer is not None:
+        follows = exists().where(Follow.follower_id == viewer.id, Follow.followee_id == User.id)
+        followed_by = exists().where(Follow.follower_id == User.id, Follow.followee_id == viewer.id)
+        query = query.where(~blocked_between(viewer.id, User.id)).order_by(
+            case((follows, 0), (followed_by, 1), else_=2)
+        )
+    query = query.order_by(User.followers_count.desc(), User.username_key)
+    return list(await db.scalars(query))
+
+
+async def search_hashtags(db: AsyncSession, q: str, limit: int) -> list[Hashtag]:
+    """Hashtags in use whose name starts with q, most used first."""
+    text = search_text(q, "#")
+    query = (
+        select(Hashtag)
+        .where(Hashtag.name.like(_like_prefix(text), escape="\\"), Hashtag.post_count > 0)
+        .order_by(Hashtag.post_count.desc(), Hashtag.name)
+        .limit(limit)
+    )
+    return list(await db.scalars(query))
+
+
+# --- Explore -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    post_id: int
+    author_id: int
+    score: float
+
+
+def explore_score(likes: int, comments: int, age: timedelta) -> float:
+    """(1 + likes + 2 x comments) x 0.5 ^ (age in hours / 48): engagement, halved every two days."""
+    hours = max(age.total_seconds(), 0.0) / 3600
+    return (1 + likes + 2 * comments) * math.pow(0.5, hours / EXPLORE_HALF_LIFE_HOURS)
+
+
+def spread_authors(ranked: Sequence[Candidate], page_size: int, stop_after: int) -> list[Candidate]:
+    """The ranked list cut into pages of page_size with at most PER_AUTHOR_PER_PAGE posts of one
+    author on a page; posts held back lead the next page. Stops once stop_after posts are placed."""
+    placed: list[Candidate] = []
+    remaining = list(ranked)
+    while remaining and len(placed) < stop_after:
+        page: list[Candidate] = []
+        held: list[Candidate] = []
+        per_author: Counter[int] = Counter()
+        for candidate in remaining:
+            if len(page) < page_size and per_author[candidate.author_id] < PER_AUTHOR_PER_PAGE:
+                page.append(candidate)
+                per_author[candidate.author_id] += 1
+            else:
+                held.append(candidate)
+        placed.extend(page)
+        remaining = held
+    return placed
+
+
+async def explore_candidates(db: AsyncSession, viewer: User | None, at: datetime) -> list[Candidate]:
+    """Explore's ranked candidates as of `at`, in one query.
+
+    The newest EXPLORE_CANDIDATES ready posts of the EXPLORE_WINDOW before `at`, by public, active
+    accounts the viewer does not follow, has not muted and has no block with either way, never the
+    viewer's own; best score first (newer first on ties).
+    """
+    query = (
+        visible_posts(viewer)
+        .with_only_columns(Post.id, Post.author_id, Post.like_count, Post.comment_count, Post.created_at)
+        .where(
+            User.is_private == false(),
+            Post.id >= first_id_at(at - EXPLORE_WINDOW),
+            Post.id <= last_id_at(at),
+            Post.created_at >= at - EXPLORE_WINDOW,
+        )
+        .order_by(Post.id.desc())
+        .limit(EXPLORE_CANDIDATES)
+    )
+    if viewer is not None:
+        followed = exists().where(Follow.follower_id == viewer.id, Follow.followee_id == User.id)
+        query = query.where(User.id != viewer.id, ~followed, not_muted_by(viewer))
+    rows = (await db.execute(query)).tuples()
+    candidates = [
+        Candidate(post_id, author_id, explore_score(likes, comments, at - created_at))
+        for post_id, author_id, likes, comments, created_at in rows
+    ]
+    candidates.sort(key=lambda c: (c.score, c.post_id), reverse=True)
+    return candidates
+
+
+async def posts_by_id(db: AsyncSession, post_ids: list[int]) -> list[tuple[Post, User]]:
+    """These posts with their authors, in the order given (one query)."""
+    if not post_ids:
+        return []
+    rows = await db.execute(
+        select(Post, User).join(User, User.id == Post.author_id).where(Post.id.in_(post_ids))
+    )
+    found = {post.id: (post, author) for post, author in rows.tuples()}
+    return [found[post_id] for post_id in post_ids if post_id in found]
+
+
+async def explore_page(
+    db: AsyncSession, viewer: User | None, snapshot: Snapshot, limit: int
+) -> tuple[list[tuple[Post, User]], Snapshot | None]:
+    """One page of Explore and the snapshot for the next page (None at the end): two queries."""
+    ranked = await explore_candidates(db, viewer, snapshot.at)
+    placed = spread_authors(ranked, limit, snapshot.offset + limit + 1)
+    page = placed[snapshot.offset : snapshot.offset + limit]
+    following = None
+    if page and len(placed) > snapshot.offset + len(page):
+        following = Snapshot(snapshot.at, snapshot.offset + len(page))
+    return await posts_by_id(db, [c.post_id for c in page]), following
+
+
+# --- suggested accounts --------------------------------------------------------------------------
+
+
+async def suggested_accounts(db: AsyncSession, viewer: User, limit: int) -> list[tuple[User, int]]:
+    """Accounts to follow with their mutual counts, in one query.
+
+    Friends of friends first (accounts followed by the accounts the viewer follows), by how many
+    of them follow the account; the rest of the list is filled with the most-followed public
+    accounts (mutual count 0), which is also the whole list for someone who follows nobody. Never
+    the viewer, accounts already followed or requested, blocked either way, or muted.
+    """
+    mine = aliased(Follow)
+    theirs = aliased(Follow)
+    mutuals = (
+        select(theirs.followee_id.label("user_id"), func.count().label("mutual_count"))
+        .select_from(mine)
+        .join(theirs, theirs.follower_id == mine.followee_id)
+        .where(mine.follower_id == viewer.id)
+        .group_by(theirs.followee_id)
+        .subquery()
+    )
+    mutual_count = func.coalesce(mutuals.c.mutual_count, 0)
+    already = or_(
+        exists().where(Follow.follower_id == viewer.id, Follow.followee_id == User.id),
+        exists().where(FollowRequest.requester_id == viewer.id, FollowRequest.target_id == User.id),
+        exists().where(Mute.muter_id == viewer.id, Mute.muted_id == User.id),
+        blocked_between(viewer.id, User.id),
+    )
+    query = (
+        select(User, mutual_count)
+        .outerjoin(mutuals, mutuals.c.user_id == User.id)
+        .where(
+            User.is_active,
+            User.id != viewer.id,
+            or_(mutuals.c.user_id.is_not(None), User.is_private == false()),
+            ~already,
+        )
+        .order_by(mutual_count.desc(), User.followers_count.desc(), User.username_key)
+        .limit(limit)
+    )
+    return [(user, int(count)) for user, count in (await db.execute(query)).tuples()]

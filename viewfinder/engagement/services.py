@@ -1,0 +1,725 @@
+"""Every write to likes, comments, saves and collections goes through a function here.
+
+Counts (a post's likes and comments, a comment's likes and replies) move with SQL increments
+only when a row was really inserted or deleted, so repeating an action never drifts them. A
+duplicate insert, whether repeated or concurrent, surfaces as an IntegrityError on the primary
+key and means "already done".
+
+A rollback expires every object in the session (the viewer's User included), so the functions
+that may roll back take the plain values they need before they write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from viewfinder.accounts.models import User
+from viewfinder.core.errors import ApiError, invalid, not_found
+from viewfinder.core.ids import new_id
+from viewfinder.engagement.models import (
+    Collection,
+    CollectionPost,
+    Comment,
+    CommentLike,
+    CommentMention,
+    PostLike,
+    SavedPost,
+)
+from viewfinder.feeds import affinity
+from viewfinder.graph.models import Follow
+from viewfinder.graph.services import blocked_between
+from viewfinder.media.models import MediaItem
+from viewfinder.notifications.services import Kind, notify, withdraw
+from viewfinder.posts.models import Post, PostMedia
+from viewfinder.posts.services import MAX_MENTIONS, mentions_in, visible_post
+from viewfinder.posts.visibility import visible_posts
+
+MAX_COMMENT = 2200
+MAX_COLLECTION_NAME = 100
+NOTIFICATION_PREVIEW = 100
+"""Characters of a comment quoted in the notifications it causes."""
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount or 0)
+
+
+# Likes ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LikeState:
+    liked: bool
+    like_count: int | None
+    """None when the author hid the count from this viewer."""
+
+
+def _shown(count: int | None, hidden: bool) -> int | None:
+    return None if hidden else (count or 0)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+async def _post_like_count(db: AsyncSession, post_id: int) -> int | None:
+    return _int_or_none(await db.scalar(select(Post.like_count).where(Post.id == post_id)))
+
+
+async def _move_post_likes(db: AsyncSession, post_id: int, step: int) -> int | None:
+    return _int_or_none(
+        await db.scalar(
+            update(Post)
+            .where(Post.id == post_id)
+            .values(like_count=Post.like_count + step)
+            .returning(Post.like_count)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+async def like_post(db: AsyncSession, viewer: User, post_id: int) -> LikeState:
+    """Like a post the viewer can see. Liking again changes nothing."""
+    post, author = await visible_post(db, viewer, post_id)
+    post_key, author_id, viewer_id = post.id, author.id, viewer.id
+    hidden = post.hide_like_count and viewer_id != author_id
+    try:
+        await db.execute(insert(PostLike).values(id=new_id(), post_id=post_key, user_id=viewer_id))
+    except IntegrityError:  # liked already, perhaps by a concurrent request
+        await db.rollback()
+        return LikeState(True, _shown(await _post_like_count(db, post_key), hidden))
+    count = await _move_post_likes(db, post_key, +1)
+    await notify(db, recipient_id=author_id, actor_id=viewer_id, kind=Kind.LIKE, post_id=post_key)
+    await affinity.bump(db, viewer_id, author_id, likes=+1)
+    await db.commit()
+    return LikeState(True, _shown(count, hidden))
+
+
+async def unlike_post(db: AsyncSession, viewer: User, post_id: int) -> LikeState:
+    """Take a like back. Unliking a post not liked changes nothing."""
+    post, author = await visible_post(db, viewer, post_id)
+    hidden = post.hide_like_count and viewer.id != author.id
+    removed = await db.execute(
+        delete(PostLike)
+        .where(PostLike.post_id == post.id, PostLike.user_id == viewer.id)
+        .execution_options(synchronize_session=False)
+    )
+    if not _rowcount(removed):
+        return LikeState(False, _shown(post.like_count, hidden))
+    count = await _move_post_likes(db, post.id, -1)
+    await withdraw(db, recipient_id=author.id, actor_id=viewer.id, kind=Kind.LIKE, post_id=post.id)
+    await affinity.bump(db, viewer.id, author.id, likes=-1)
+    await db.commit()
+    return LikeState(False, _shown(count, hidden))
+
+
+async def likers(
+    db: AsyncSession, viewer: User | None, post_id: int, before: int | None, limit: int
+) -> tuple[list[User], list[int]]:
+    """A page (limit + 1 rows) of who liked a post, newest like first, with the like ids.
+
+    Accounts blocked either way with the viewer are left out. When the author hid the like
+    count, only the author may list the likers (the list would give the count away).
+    """
+    post, author = await visible_post(db, viewer, post_id)
+    if post.hide_like_count and (viewer is None or viewer.id != author.id):
+        raise ApiError(403, "likes_hidden", "The author keeps this post's likes private.")
+    query = (
+        select(User, PostLike.id)
+        .join(PostLike, PostLike.user_id == User.id)
+        .where(PostLike.post_id == post.id, User.is_active)
+        .order_by(PostLike.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        query = query.where(PostLike.id < before)
+    if viewer is not None:
+        query = query.where(~blocked_between(viewer.id, User.id))
+    rows = (await db.execute(query)).tuples().all()
+    return [user for user, _ in rows], [key for _, key in rows]
+
+
+# Comments ---------------------------------------------------------------------------------------
+
+
+def _open_to_author_of(viewer: User | None) -> list[ColumnElement[bool]]:
+    """Conditions on the joined User (a comment's author) for the viewer to see their comments."""
+    conditions: list[ColumnElement[bool]] = [User.is_active == true()]
+    if viewer is not None:
+        conditions.append(~blocked_between(viewer.id, User.id))
+    return conditions
+
+
+async def visible_comment(
+    db: AsyncSession, viewer: User | None, comment_id: int
+) -> tuple[Comment, Post, User]:
+    """A comment, its post and the post's author, as the viewer may see them, else 404.
+
+    The post must be visible, and the comment's author (and, for a reply, its thread's author)
+    active and not blocked either way with the viewer.
+    """
+    parent = aliased(Comment)
+    parent_author = aliased(User)
+    thread_open = exists().where(
+        parent.id == Comment.parent_id, parent_author.id == parent.author_id, parent_author.is_active
+    )
+    if viewer is not None:
+        thread_open = thread_open.where(~blocked_between(viewer.id, parent_author.id))
+    open_thread = or_(Comment.parent_id.is_(None), thread_open)
+    comment = await db.scalar(
+        select(Comment)
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.id == comment_id, open_thread, *_open_to_author_of(viewer))
+    )
+    if comment is None:
+        raise not_found("No such comment.")
+    try:
+        post, author = await visible_post(db, viewer, comment.post_id)
+    except ApiError:
+        raise not_found("No such comment.") from None
+    return comment, post, author
+
+
+def _can_see_post_of(author: User) -> list[ColumnElement[bool]]:
+    """Conditions on User for that account to see the author's (ready) posts."""
+    conditions: list[ColumnElement[bool]] = [User.is_active == true(), ~blocked_between(author.id, User.id)]
+    if author.is_private:
+        follows = exists().where(Follow.follower_id == User.id, Follow.followee_id == author.id)
+        conditions.append(or_(User.id == author.id, follows))
+    return conditions
+
+
+def clean_comment_text(text: str) -> str:
+    """The text as stored (trimmed), or a 400 when it is blank, too long or mentions too many."""
+    text = text.strip()
+    if not text:
+        raise invalid("text", "Write something.")
+    if len(text) > MAX_COMMENT:
+        raise invalid("text", f"Use at most {MAX_COMMENT} characters.")
+    if len(mentions_in(text)) > MAX_MENTIONS:
+        raise invalid("text", f"Mention at most {MAX_MENTIONS} accounts.")
+    return text
+
+
+async def add_comment(
+    db: AsyncSession, viewer: User, post_id: int, text: str, *, reply_to: int | None = None
+) -> Comment:
+    """Comment on a post, or reply to a comment on it.
+
+    Replies are one level deep: a reply to a reply joins the thread of its top-level comment.
+    Mentioned accounts are linked when they exist, can see the post and are not blocked either
+    way with the commenter.
+    """
+    post, author = await visible_post(db, viewer, post_id)
+    if not post.comments_enabled:
+        raise ApiError(403, "comments_disabled", "Comments are turned off for this post.")
+    text = clean_comment_text(text)
+
+    parent_id: int | None = None
+    parent_author_id: int | None = None
+    if reply_to is not None:
+        try:
+            target, _, _ = await visible_comment(db, viewer, reply_to)
+        except ApiError:
+            target = None
+        if target is None or target.post_id != post.id:
+            raise invalid("reply_to", "No such comment on this post.")
+        parent_id = target.parent_id if target.parent_id is not None else target.id
+        if target.parent_id is None:
+            parent_author_id = target.author_id
+        else:
+            parent_author_id = await db.scalar(select(Comment.author_id).where(Comment.id == parent_id))
+
+    names = mentions_in(text)
+    mentioned: list[int] = []
+    if names:
+        mentioned = list(
+            await db.scalars(
+                select(User.id).where(
+                    User.username_key.in_(names),
+                    ~blocked_between(viewer.id, User.id),
+                    *_can_see_post_of(author),
+                )
+            )
+        )
+
+    comment = Comment(
+        id=new_id(),
+        post_id=post.id,
+        author_id=viewer.id,
+        parent_id=parent_id,
+        text=text,
+        like_count=0,
+        reply_count=0,
+    )
+    db.add(comment)
+    await db.flush()
+    for user_id in mentioned:
+        db.add(CommentMention(comment_id=comment.id, user_id=user_id))
+    await db.execute(
+        update(Post)
+        .where(Post.id == post.id)
+        .values(comment_count=Post.comment_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if parent_id is not None:
+        await db.execute(
+            update(Comment)
+            .where(Comment.id == parent_id)
+            .values(reply_count=Comment.reply_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+    preview = text[:NOTIFICATION_PREVIEW]
+    for recipient_id, kind in _recipients(author.id, parent_author_id, mentioned):
+        await notify(
+            db,
+            recipient_id=recipient_id,
+            actor_id=viewer.id,
+            kind=kind,
+            post_id=post.id,
+            comment_id=comment.id,
+            text=preview,
+        )
+    await affinity.bump(db, viewer.id, author.id, comments=+1)
+    await db.commit()
+    return comment
+
+
+def _recipients(
+    post_author_id: int, parent_author_id: int | None, mentioned: Sequence[int]
+) -> list[tuple[int, Kind]]:
+    """Who hears of a comment, each once: the thread's author (reply), else the post's author
+    (comment), then mentioned accounts."""
+    found: dict[int, Kind] = {}
+    if parent_author_id is not None:
+        found[parent_author_id] = Kind.REPLY
+    found.setdefault(post_author_id, Kind.COMMENT)
+    for user_id in mentioned:
+        found.setdefault(user_id, Kind.MENTION)
+    return list(found.items())
+
+
+async def delete_comment(db: AsyncSession, viewer: User, comment_id: int) -> None:
+    """Delete a comment (and, for a top-level one, its replies): its author or the post's owner may.
+
+    Others get 404 when they cannot see the comment and 403 when they can.
+    """
+    row = (
+        (
+            await db.execute(
+                select(Comment, Post.author_id)
+                .join(Post, Post.id == Comment.post_id)
+                .where(Comment.id == comment_id)
+            )
+        )
+        .tuples()
+        .first()
+    )
+    if row is None:
+        raise not_found("No such comment.")
+    comment, post_author_id = row
+    if viewer.id not in (comment.author_id, post_author_id):
+        await visible_comment(db, viewer, comment_id)
+        raise ApiError(403, "forbidden", "Only the comment's author or the post's owner can delete it.")
+
+    parent_author_id = (
+        await db.scalar(select(Comment.author_id).where(Comment.id == comment.parent_id))
+        if comment.parent_id is not None
+        else None
+    )
+    mentioned = list(
+        await db.scalars(select(CommentMention.user_id).where(CommentMention.comment_id == comment.id))
+    )
+    for recipient_id, kind in _recipients(post_author_id, parent_author_id, mentioned):
+        await withdraw(
+            db,
+            recipient_id=recipient_id,
+            actor_id=comment.author_id,
+            kind=kind,
+            post_id=comment.post_id,
+            comment_id=comment.id,
+        )
+
+    # Replies first, then the comment: a cascade would delete them unseen by the row count.
+    removed = 0
+    for doomed in (Comment.parent_id == comment.id, Comment.id == comment.id):
+        result = await db.execute(delete(Comment).where(doomed).execution_options(synchronize_session=False))
+        removed += _rowcount(result)
+    if removed:
+        await db.execute(
+            update(Post)
+            .where(Post.id == comment.post_id)
+            .values(comment_count=Post.comment_count - removed)
+            .execution_options(synchronize_session=False)
+        )
+        if comment.parent_id is not None:
+            await db.execute(
+                update(Comment)
+                .where(Comment.id == comment.parent_id)
+                .values(reply_count=Comment.reply_count - 1)
+                .execution_options(synchronize_session=False)
+            )
+        await affinity.bump(db, comment.author_id, post_author_id, comments=-1)
+    await db.commit()
+
+
+def _comments_query(
+    viewer: User | None, *conditions: ColumnElement[bool]
+) -> Select[tuple[Comment, User, bool]]:
+    liked = (
+        exists().where(CommentLike.comment_id == Comment.id, CommentLike.user_id == viewer.id)
+        if viewer is not None
+        else literal(False)
+    )
+    return (
+        select(Comment, User, liked)
+        .join(User, User.id == Comment.author_id)
+        .where(*conditions, *_open_to_author_of(viewer))
+        .order_by(Comment.id)
+    )
+
+
+async def _comment_page(
+    db: AsyncSession, query: Select[tuple[Comment, User, bool]], after: int | None, limit: int
+) -> list[tuple[Comment, User, bool]]:
+    if after is not None:
+        query = query.where(Comment.id > after)
+    rows = (await db.execute(query.limit(limit + 1))).tuples().all()
+    return [(comment, author, bool(liked)) for comment, author, liked in rows]
+
+
+async def post_comments(
+    db: AsyncSession, viewer: User | None, post_id: int, after: int | None, limit: int
+) -> list[tuple[Comment, User, bool]]:
+    """A page (limit + 1 rows) of a post's top-level comments, oldest first, each with its author
+    and whether the viewer liked it."""
+    post, _ = await visible_post(db, viewer, post_id)
+    query = _comments_query(viewer, Comment.post_id == post.id, Comment.parent_id.is_(None))
+    return await _comment_page(db, query, after, limit)
+
+
+async def comment_replies(
+    db: AsyncSession, viewer: User | None, comment_id: int, after: int | None, limit: int
+) -> list[tuple[Comment, User, bool]]:
+    """A page (limit + 1 rows) of the replies to a comment, oldest first."""
+    comment, _, _ = await visible_comment(db, viewer, comment_id)
+    return await _comment_page(db, _comments_query(viewer, Comment.parent_id == comment.id), after, limit)
+
+
+@dataclass(frozen=True)
+class CommentLikeState:
+    liked: bool
+    like_count: int
+
+
+async def like_comment(db: AsyncSession, viewer: User, comment_id: int) -> CommentLikeState:
+    """Like a comment the viewer can see. Liking again changes nothing."""
+    comment, _, _ = await visible_comment(db, viewer, comment_id)
+    key, post_key, author_id, viewer_id = comment.id, comment.post_id, comment.author_id, viewer.id
+    try:
+        await db.execute(insert(CommentLike).values(comment_id=key, user_id=viewer_id))
+    except IntegrityError:  # liked already, perhaps by a concurrent request
+        await db.rollback()
+        count = await db.scalar(select(Comment.like_count).where(Comment.id == key))
+        return CommentLikeState(True, count or 0)
+    count = await _move_comment_likes(db, key, +1)
+    await notify(
+        db,
+        recipient_id=author_id,
+        actor_id=viewer_id,
+        kind=Kind.COMMENT_LIKE,
+        post_id=post_key,
+        comment_id=key,
+    )
+    await db.commit()
+    return CommentLikeState(True, count or 0)
+
+
+async def unlike_comment(db: AsyncSession, viewer: User, comment_id: int) -> CommentLikeState:
+    comment, _, _ = await visible_comment(db, viewer, comment_id)
+    removed = await db.execute(
+        delete(CommentLike)
+        .where(CommentLike.comment_id == comment.id, CommentLike.user_id == viewer.id)
+        .execution_options(synchronize_session=False)
+    )
+    if not _rowcount(removed):
+        return CommentLikeState(False, comment.like_count)
+    count = await _move_comment_likes(db, comment.id, -1)
+    await withdraw(
+        db,
+        recipient_id=comment.author_id,
+        actor_id=viewer.id,
+        kind=Kind.COMMENT_LIKE,
+        post_id=comment.post_id,
+        comment_id=comment.id,
+    )
+    await db.commit()
+    return CommentLikeState(False, count or 0)
+
+
+async def _move_comment_likes(db: AsyncSession, comment_id: int, step: int) -> int | None:
+    return _int_or_none(
+        await db.scalar(
+            update(Comment)
+            .where(Comment.id == comment_id)
+            .values(like_count=Comment.like_count + step)
+            .returning(Comment.like_count)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+# Saves and collections --------------------------------------------------------------------------
+
+
+async def save_post(db: AsyncSession, viewer: User, post_id: int) -> None:
+    """Save a post the viewer can see, privately. Saving again changes nothing."""
+    post, _ = await visible_post(db, viewer, post_id)
+    await _insert_saved(db, viewer.id, post.id)
+    await db.commit()
+
+
+async def _insert_saved(db: AsyncSession, user_id: int, post_id: int) -> None:
+    saved = exists().where(SavedPost.user_id == user_id, SavedPost.post_id == post_id)
+    if not await db.scalar(select(saved)):
+        db.add(SavedPost(id=new_id(), user_id=user_id, post_id=post_id))
+        await db.flush()
+
+
+async def unsave_post(db: AsyncSession, viewer: User, post_id: int) -> None:
+    """Unsave a post; it also leaves every one of the viewer's collections."""
+    post, _ = await visible_post(db, viewer, post_id)
+    await db.execute(
+        delete(SavedPost)
+        .where(SavedPost.user_id == viewer.id, SavedPost.post_id == post.id)
+        .execution_options(synchronize_session=False)
+    )
+    await db.execute(
+        delete(CollectionPost)
+        .where(
+            CollectionPost.post_id == post.id,
+            CollectionPost.collection_id.in_(select(Collection.id).where(Collection.owner_id == viewer.id)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await db.commit()
+
+
+async def saved_posts(
+    db: AsyncSession, viewer: User, before: int | None, limit: int
+) -> tuple[list[tuple[Post, User]], list[int]]:
+    """A page (limit + 1 rows) of the viewer's saved posts they can still see, newest save first,
+    with the save ids."""
+    query = (
+        visible_posts(viewer)
+        .join(SavedPost, SavedPost.post_id == Post.id)
+        .where(SavedPost.user_id == viewer.id)
+        .add_columns(SavedPost.id)
+        .order_by(SavedPost.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        query = query.where(SavedPost.id < before)
+    rows = (await db.execute(query)).tuples().all()
+    return [(post, author) for post, author, _ in rows], [key for _, _, key in rows]
+
+
+def _collection_name(name: str) -> tuple[str, str]:
+    """The name as stored and its case-insensitive key, or a 400."""
+    name = name.strip()
+    if not name:
+        raise invalid("name", "Give the collection a name.")
+    if len(name) > MAX_COLLECTION_NAME:
+        raise invalid("name", f"Use at most {MAX_COLLECTION_NAME} characters.")
+    return name, name.lower()[:MAX_COLLECTION_NAME]
+
+
+def _collection_exists() -> ApiError:
+    return ApiError(
+        409, "collection_exists", "You already have a collection by that name.", {"name": "taken"}
+    )
+
+
+async def _name_taken(db: AsyncSession, owner_id: int, key: str, other_than: int | None = None) -> bool:
+    query = select(Collection.id).where(Collection.owner_id == owner_id, Collection.name_key == key)
+    if other_than is not None:
+        query = query.where(Collection.id != other_than)
+    return await db.scalar(query) is not None
+
+
+async def create_collection(db: AsyncSession, owner: User, name: str) -> Collection:
+    name, key = _collection_name(name)
+    if await _name_taken(db, owner.id, key):
+        raise _collection_exists()
+    collection = Collection(id=new_id(), owner_id=owner.id, name=name, name_key=key)
+    db.add(collection)
+    try:
+        await db.commit()
+    except IntegrityError as exc:  # the same name created concurrently
+        await db.rollback()
+        raise _collection_exists() from exc
+    return collection
+
+
+async def own_collection(db: AsyncSession, owner: User, collection_id: int) -> Collection:
+    """One of the owner's collections; anyone else's is a 404 (collections are private)."""
+    collection = await db.scalar(
+        select(Collection).where(Collection.id == collection_id, Collection.owner_id == owner.id)
+    )
+    if collection is None:
+        raise not_found("No such collection.")
+    return collection
+
+
+async def rename_collection(db: AsyncSession, owner: User, collection_id: int, name: str) -> Collection:
+    collection = await own_collection(db, owner, collection_id)
+    name, key = _collection_name(name)
+    if await _name_taken(db, owner.id, key, other_than=collection.id):
+        raise _collection_exists()
+    collection.name, collection.name_key = name, key
+    try:
+        await db.commit()
+    except IntegrityError as exc:
+        await db.rollback()
+        raise _collection_exists() from exc
+    return collection
+
+
+async def delete_collection(db: AsyncSession, owner: User, collection_id: int) -> None:
+    """Delete a collection; its posts stay saved."""
+    collection = await own_collection(db, owner, collection_id)
+    await db.execute(
+        delete(CollectionPost)
+        .where(CollectionPost.collection_id == collection.id)
+        .execution_options(synchronize_session=False)
+    )
+    await db.delete(collection)
+    await db.commit()
+
+
+async def add_to_collection(db: AsyncSession, owner: User, collection_id: int, post_id: int) -> Collection:
+    """Put a post the owner can see in one of their collections, saving it if it was not."""
+    collection = await own_collection(db, owner, collection_id)
+    post, _ = await visible_post(db, owner, post_id)
+    await _insert_saved(db, owner.id, post.id)
+    present = exists().where(CollectionPost.collection_id == collection.id, CollectionPost.post_id == post.id)
+    if not await db.scalar(select(present)):
+        db.add(CollectionPost(id=new_id(), collection_id=collection.id, post_id=post.id))
+    try:
+        await db.commit()
+    except IntegrityError:  # added at the same moment by another request: the outcome is the same
+        await db.rollback()
+        await db.refresh(owner)  # the rollback expired it, and the caller still needs it
+        return await own_collection(db, owner, collection_id)
+    return collection
+
+
+async def remove_from_collection(
+    db: AsyncSession, owner: User, collection_id: int, post_id: int
+) -> Collection:
+    """Take a post out of a collection; it stays saved."""
+    collection = await own_collection(db, owner, collection_id)
+    await db.execute(
+        delete(CollectionPost)
+        .where(CollectionPost.collection_id == collection.id, CollectionPost.post_id == post_id)
+        .execution_options(synchronize_session=False)
+    )
+    await db.commit()
+    return collection
+
+
+async def list_collections(db: AsyncSession, owner: User, before: int | None, limit: int) -> list[Collection]:
+    """A page (limit + 1 rows) of the owner's collections, newest first."""
+    query = (
+        select(Collection)
+        .where(Collection.owner_id == owner.id)
+        .order_by(Collection.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        query = query.where(Collection.id < before)
+    return list(await db.scalars(query))
+
+
+@dataclass(frozen=True)
+class CollectionSummary:
+    post_count: int
+    cover: MediaItem | None
+    """The first media item of the post added last."""
+    cover_is_private: bool
+    """Whether the cover's author is private (its URL must then be signed)."""
+
+
+async def collection_summaries(
+    db: AsyncSession, viewer: User, collection_ids: list[int]
+) -> dict[int, CollectionSummary]:
+    """Post count and cover of each collection, counting only posts the viewer can still see
+    (one query whatever the number of collections)."""
+    found = {collection_id: CollectionSummary(0, None, False) for collection_id in collection_ids}
+    if not collection_ids:
+        return found
+    ranked = (
+        visible_posts(viewer)
+        .join(CollectionPost, CollectionPost.post_id == Post.id)
+        .where(CollectionPost.collection_id.in_(collection_ids))
+        .with_only_columns(
+            CollectionPost.collection_id.label("collection_id"),
+            Post.id.label("post_id"),
+            User.is_private.label("is_private"),
+            func.row_number()
+            .over(partition_by=CollectionPost.collection_id, order_by=CollectionPost.id.desc())
+            .label("rank"),
+            func.count().over(partition_by=CollectionPost.collection_id).label("total"),
+        )
+        .subquery()
+    )
+    rows = await db.execute(
+        select(ranked.c.collection_id, ranked.c.total, ranked.c.is_private, MediaItem)
+        .join(PostMedia, and_(PostMedia.post_id == ranked.c.post_id, PostMedia.position == 0))
+        .join(MediaItem, MediaItem.id == PostMedia.media_id)
+        .where(ranked.c.rank == 1)
+    )
+    for collection_id, total, is_private, item in rows.tuples():
+        found[collection_id] = CollectionSummary(total, item, bool(is_private))
+    return found
+
+
+async def collection_posts(
+    db: AsyncSession, viewer: User, collection_id: int, before: int | None, limit: int
+) -> tuple[list[tuple[Post, User]], list[int]]:
+    """A page (limit + 1 rows) of the posts in one of the viewer's collections that they can still
+    see, newest added first, with the entry ids."""
+    collection = await own_collection(db, viewer, collection_id)
+    query = (
+        visible_posts(viewer)
+        .join(CollectionPost, CollectionPost.post_id == Post.id)
+        .where(CollectionPost.collection_id == collection.id)
+        .add_columns(CollectionPost.id)
+        .order_by(CollectionPost.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        query = query.where(CollectionPost.id < before)
+    rows = (await db.execute(query)).tuples().all()
+    return [(post, author) for post, author, _ in rows], [key for _, _, key in rows]
