@@ -132,6 +132,19 @@ def test_private_posts_reach_approved_followers_only(alice, bob, carol):
     assert feed(carol) == []
 
 
+async def test_going_public_fills_the_timelines_of_everyone_who_was_waiting(alice, bob, carol, db):
+    alice.patch("/accounts/me", json={"is_private": True})
+    older, newer = make_post(alice)["id"], make_post(alice)["id"]
+    bob.post("/users/alice/follow")
+    carol.post("/users/alice/follow")
+
+    assert alice.patch("/accounts/me", json={"is_private": False}).status_code == 200
+
+    for waiting in (bob, carol):
+        assert await timeline_of(db, waiting) == [newer, older]
+        assert feed(waiting) == [newer, older]
+
+
 async def test_stale_timeline_entries_of_accounts_no_longer_followed_never_show(
     alice, bob, carol, db, settings
 ):

@@ -16,7 +16,10 @@ from viewfinder.accounts.auth import CSRF_COOKIE, SESSION_COOKIE, ViewerDep, cli
 from viewfinder.accounts.models import User
 from viewfinder.core.deps import DbSession, LimiterDep, SettingsDep, StorageDep
 from viewfinder.core.errors import ApiError
+from viewfinder.core.jobs import enqueue
 from viewfinder.core.params import parse_id
+from viewfinder.feeds.tasks import backfill_timeline
+from viewfinder.graph.services import pending_requester_ids
 
 # The whole request, multipart framing included; the avatar_max_bytes setting applies to the file.
 AVATAR_REQUEST_LIMIT = 64 * 1024 * 1024
@@ -142,7 +145,13 @@ class AccountController(Controller):
                 if value is not msgspec.UNSET
             }
         )
+        waiting: list[int] = []
+        if viewer.user.is_private and changes.is_private is False:
+            # Going public turns every pending request into a follow: fill their home timelines.
+            waiting = await pending_requester_ids(db_session, viewer.user)
         user = await services.update_profile(db_session, viewer.user, changes)
+        for requester_id in waiting:
+            await enqueue(backfill_timeline, requester_id, user.id)
         return schemas.Me.of(user, storage)
 
     @put("/me/avatar", request_max_body_size=AVATAR_REQUEST_LIMIT)

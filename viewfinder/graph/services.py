@@ -180,18 +180,23 @@ async def decline_request(db: AsyncSession, owner: User, requester: User) -> Non
     await db.commit()
 
 
-async def approve_all_requests(db: AsyncSession, owner: User) -> None:
-    """Turn every pending request to owner into a follow (when the account goes public).
-
-    Leaves committing to the caller, which is changing the account in the same transaction.
-    """
-    requester_ids = list(
+async def pending_requester_ids(db: AsyncSession, owner: User) -> list[int]:
+    """The accounts waiting for owner to approve their follow requests, oldest request first."""
+    return list(
         await db.scalars(
             select(FollowRequest.requester_id)
             .where(FollowRequest.target_id == owner.id)
             .order_by(FollowRequest.id)
         )
     )
+
+
+async def approve_all_requests(db: AsyncSession, owner: User) -> None:
+    """Turn every pending request to owner into a follow (when the account goes public).
+
+    Leaves committing to the caller, which is changing the account in the same transaction.
+    """
+    requester_ids = await pending_requester_ids(db, owner)
     await db.execute(delete(FollowRequest).where(FollowRequest.target_id == owner.id))
     for requester_id in requester_ids:
         if not await is_following(db, requester_id, owner.id):

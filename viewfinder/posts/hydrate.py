@@ -66,7 +66,9 @@ async def comment_previews(
     ranked = (
         select(Comment.id, rank)
         .join(User, User.id == Comment.author_id)
-        .where(Comment.post_id.in_(post_ids), Comment.parent_id.is_(None), User.is_active)
+        # coalesce(): "parent_id IS NULL" would tempt SQLite to walk the parent index through every
+        # top-level comment there is instead of the (post_id, id) index through these posts' few.
+        .where(Comment.post_id.in_(post_ids), func.coalesce(Comment.parent_id, 0) == 0, User.is_active)
     )
     if viewer is not None:
         ranked = ranked.where(~blocked_between(viewer.id, User.id))
