@@ -10,7 +10,8 @@ export UV_PYTHON := 3.11
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # `make run` is a local try-out: development settings, plain-HTTP cookies.
-RUN_ENV := VIEWFINDER_ENV=development VIEWFINDER_DEBUG=true
+RUN_ENV := VIEWFINDER_ENV=development VIEWFINDER_DEBUG=true \
+	VIEWFINDER_PUBLIC_URL=$${VIEWFINDER_PUBLIC_URL:-http://$(HOST):$(PORT)}
 # Extra pytest arguments, e.g. `make test T=tests/accounts`.
 T ?=
 

@@ -263,8 +263,13 @@ def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
 
 
 def kill(pid: int) -> None:
+    """SIGKILL a process; for a group leader (started with start_new_session=True), its whole group,
+    so the web workers granian forked do not outlive it."""
     with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.mark.slow
