@@ -33,6 +33,8 @@ from viewfinder.settings import Settings
 logger = logging.getLogger(__name__)
 
 RELAY_BATCH = 500
+STOP_GRACE_SECONDS = 5.0
+"""How long stopping waits for a poll in progress before cancelling it."""
 """Outbox rows published per poll at most; a longer backlog drains over the following polls."""
 
 Publish = Callable[[bytes, str], Awaitable[None]]
@@ -87,6 +89,7 @@ class OutboxRelay:
         self._publish = publish
         self._engine: AsyncEngine | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self.last_seen: int | None = None
         """The newest row published; None until the first successful poll has found where to begin."""
 
@@ -95,13 +98,20 @@ class OutboxRelay:
         from starting: the relay keeps trying, and /readyz says what is wrong)."""
         # Its own engine, so the relay's polling never shows up in (or waits on) the request pool.
         self._engine = make_async_engine(self._database_url)
+        self._stopping = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="viewfinder-outbox-relay")
 
     async def stop(self) -> None:
+        """Stop between polls rather than cancel one mid-query: a query cancelled under aiosqlite
+        finishes on its thread later and reports to an event loop that may be closed by then."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=STOP_GRACE_SECONDS)
+            except TimeoutError:  # a poll stuck on a locked database: give up on it
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
         if self._engine is not None:
             await self._engine.dispose()
@@ -133,7 +143,7 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping.is_set():
             try:
                 while await self.relay_once() == RELAY_BATCH:
                     pass
@@ -143,7 +153,9 @@ class OutboxRelay:
                 if failures == 1:
                     logger.exception("The real-time outbox relay cannot read the outbox; retrying")
             # Back off while failing (up to 5 s), so a database that is down is not hammered.
-            await asyncio.sleep(min(self._interval * 2 ** min(failures, 10), max(self._interval, 5.0)))
+            pause = min(self._interval * 2 ** min(failures, 10), max(self._interval, 5.0))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=pause)
 
 
 class RealtimeChannels(ChannelsPlugin):
