@@ -8,8 +8,8 @@ from sqlalchemy import update
 
 from tests.discovery import follow, ids, make_private, set_engagement
 from tests.helpers import assert_error, make_post
-from viewfinder.core.pagination import encode_cursor
-from viewfinder.discovery.services import Candidate, Snapshot, explore_score, spread_authors
+from viewfinder.core.pagination import Snapshot, encode_cursor
+from viewfinder.discovery.services import Candidate, explore_score, spread_authors
 from viewfinder.posts.models import Post
 
 

@@ -12,7 +12,7 @@ import fcntl
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -69,6 +69,29 @@ def shard_of(id_: int) -> int:
 
 def sequence_of(id_: int) -> int:
     return id_ & MAX_SEQUENCE
+
+
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def unix_ms(moment: datetime) -> int:
+    """Whole milliseconds since 1970, in exact integer arithmetic (floats would round)."""
+    return (moment - _UNIX_EPOCH) // _MILLISECOND
+
+
+def moment_of_unix_ms(ms: int) -> datetime:
+    return _UNIX_EPOCH + ms * _MILLISECOND
+
+
+def first_id_at(moment: datetime) -> int:
+    """The smallest ID a row created at this moment can have (IDs sort by creation time)."""
+    return max(unix_ms(moment) - EPOCH_MS, 0) << (SHARD_BITS + SEQUENCE_BITS)
+
+
+def last_id_at(moment: datetime) -> int:
+    """The largest ID a row created at this moment can have."""
+    return first_id_at(moment + _MILLISECOND) - 1
 
 
 def created_at_of(id_: int) -> datetime:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
 
 from viewfinder.core.errors import ApiError
+from viewfinder.core.ids import moment_of_unix_ms, unix_ms
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -64,3 +67,40 @@ def next_cursor(secret: str, scope: str, keys: list[int], limit: int) -> str | N
     if len(keys) <= limit:
         return None
     return encode_cursor(secret, scope, keys[limit - 1])
+
+
+# Ranked lists (Explore, top hashtag posts, the ranked home feed) page by offset into a ranking
+# taken at one moment: the cursor's key packs that moment (ms) above a 32-bit offset.
+SNAPSHOT_TTL = timedelta(hours=2)
+"""A ranked list's cursor older than this is stale (400): the client starts again."""
+_OFFSET_BITS = 32
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Where a client is in a ranked list: the moment the list was first ranked and how many of
+    its posts were already served. Ranking again "as of" that moment keeps the order stable while
+    new posts arrive, so offsets still point at the same place."""
+
+    at: datetime
+    offset: int
+
+    def key(self) -> int:
+        """The snapshot packed into one integer, to ride inside a signed cursor."""
+        return (unix_ms(self.at) << _OFFSET_BITS) | self.offset
+
+    @classmethod
+    def from_key(cls, key: int | None, now: datetime) -> Snapshot:
+        """The snapshot in a decoded cursor, or a fresh one for the first page; 400 when stale."""
+        if key is None:
+            # Whole milliseconds, as the key holds them, so every page ranks as of the same moment.
+            return cls(moment_of_unix_ms(unix_ms(now)), 0)
+        at = moment_of_unix_ms(key >> _OFFSET_BITS)
+        if now - at > SNAPSHOT_TTL:
+            raise ApiError(
+                400,
+                "invalid_cursor",
+                "This list has changed since that cursor was made; load it again from the start.",
+                {"cursor": "stale"},
+            )
+        return cls(at, key & ((1 << _OFFSET_BITS) - 1))

@@ -16,7 +16,7 @@ from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
 from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
 from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
-from viewfinder.core.pagination import Page, decode_cursor, encode_cursor, next_cursor
+from viewfinder.core.pagination import Page, Snapshot, decode_cursor, encode_cursor, next_cursor
 from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam
 from viewfinder.discovery import services
 from viewfinder.discovery.schemas import HashtagOut, SuggestionOut
@@ -90,11 +90,11 @@ class HashtagController(Controller):
             rows = await services.hashtag_recent(db_session, viewer_user, hashtag, key, limit)
             following = next_cursor(settings.secret, scope, [post.id for post, _ in rows], limit)
         else:
-            snapshot = services.Snapshot.from_key(key, _now())
+            snapshot = Snapshot.from_key(key, _now())
             rows = await services.hashtag_top(db_session, viewer_user, hashtag, snapshot, limit)
             following = None
             if len(rows) > limit:
-                after = services.Snapshot(snapshot.at, snapshot.offset + limit)
+                after = Snapshot(snapshot.at, snapshot.offset + limit)
                 following = encode_cursor(settings.secret, scope, after.key())
         return Page(
             items=await hydrate_posts(db_session, viewer_user, rows[:limit], storage, settings),
@@ -148,7 +148,7 @@ async def explore(
     goes stale (400) after two hours. Changing `limit` between pages may repeat or skip a post.
     """
     scope = f"explore:{viewer_user.id if viewer_user else 0}"
-    snapshot = services.Snapshot.from_key(decode_cursor(settings.secret, scope, cursor), _now())
+    snapshot = Snapshot.from_key(decode_cursor(settings.secret, scope, cursor), _now())
     rows, after = await services.explore_page(db_session, viewer_user, snapshot, limit)
     return Page(
         items=await hydrate_posts(db_session, viewer_user, rows, storage, settings),

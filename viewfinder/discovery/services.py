@@ -11,7 +11,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,10 +19,11 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
-from viewfinder.core.errors import ApiError, invalid, not_found
-from viewfinder.core.ids import EPOCH_MS, SEQUENCE_BITS, SHARD_BITS
+from viewfinder.core.errors import invalid, not_found
+from viewfinder.core.ids import first_id_at, last_id_at
+from viewfinder.core.pagination import Snapshot
 from viewfinder.graph.models import Follow, FollowRequest, Mute
-from viewfinder.graph.services import blocked_between
+from viewfinder.graph.rules import blocked_between
 from viewfinder.posts.models import Hashtag, Post, PostHashtag
 from viewfinder.posts.visibility import not_muted_by, visible_posts
 
@@ -33,64 +34,8 @@ EXPLORE_CANDIDATES = 500
 """Explore ranks at most this many of the newest eligible posts."""
 EXPLORE_HALF_LIFE_HOURS = 48.0
 PER_AUTHOR_PER_PAGE = 2
-SNAPSHOT_TTL = timedelta(hours=2)
-"""A ranked list's cursor older than this is stale: the client starts the list again."""
 MAX_SEARCH_RESULTS = 50
 MAX_QUERY_LENGTH = 64
-
-_OFFSET_BITS = 32
-_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MILLISECOND = timedelta(milliseconds=1)
-
-
-def _ms(moment: datetime) -> int:
-    """Whole milliseconds since 1970, in exact integer arithmetic (floats would round)."""
-    return (moment - _UNIX_EPOCH) // _MILLISECOND
-
-
-# --- ranked-list cursors -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Where a client is in a ranked list: the moment the list was first ranked and how many of
-    its posts were already served. Ranking again "as of" that moment keeps the order stable while
-    new posts arrive, so offsets still point at the same place."""
-
-    at: datetime
-    offset: int
-
-    def key(self) -> int:
-        """The snapshot packed into one integer, to ride inside a signed cursor."""
-        return (_ms(self.at) << _OFFSET_BITS) | self.offset
-
-    @classmethod
-    def from_key(cls, key: int | None, now: datetime) -> Snapshot:
-        """The snapshot in a decoded cursor, or a fresh one for the first page; 400 when stale."""
-        if key is None:
-            # Whole milliseconds, as the key holds them, so every page ranks as of the same moment.
-            return cls(_UNIX_EPOCH + _ms(now) * _MILLISECOND, 0)
-        at = _UNIX_EPOCH + (key >> _OFFSET_BITS) * _MILLISECOND
-        if now - at > SNAPSHOT_TTL:
-            raise ApiError(
-                400,
-                "invalid_cursor",
-                "This list has changed since that cursor was made; load it again from the start.",
-                {"cursor": "stale"},
-            )
-        return cls(at, key & ((1 << _OFFSET_BITS) - 1))
-
-
-def first_id_at(moment: datetime) -> int:
-    """The smallest ID a row created at this moment can have (IDs sort by creation time)."""
-    ms = max(_ms(moment) - EPOCH_MS, 0)
-    return ms << (SHARD_BITS + SEQUENCE_BITS)
-
-
-def last_id_at(moment: datetime) -> int:
-    """The largest ID a row created at this moment can have."""
-    return first_id_at(moment + timedelta(milliseconds=1)) - 1
-
 
 # --- hashtags ------------------------------------------------------------------------------------
 

@@ -47,7 +47,7 @@ from viewfinder.engagement.models import (
 )
 from viewfinder.feeds import affinity
 from viewfinder.graph.models import Follow
-from viewfinder.graph.services import blocked_between
+from viewfinder.graph.rules import blocked_between
 from viewfinder.media.models import MediaItem
 from viewfinder.notifications.services import Kind, notify, withdraw
 from viewfinder.posts.models import Post, PostMedia

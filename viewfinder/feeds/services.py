@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import heapq
 import math
-import time
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime
 from itertools import islice
 
 from sqlalchemy import Select, and_, delete, exists, func, or_, select
@@ -23,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
-from viewfinder.core.errors import ApiError, not_found
-from viewfinder.core.ids import EPOCH_MS, SEQUENCE_BITS, SHARD_BITS
+from viewfinder.core.errors import not_found
+from viewfinder.core.ids import EPOCH_MS, SEQUENCE_BITS, SHARD_BITS, last_id_at, unix_ms
+from viewfinder.core.pagination import Snapshot
 from viewfinder.feeds import affinity
 from viewfinder.feeds.models import Affinity, TimelineRow
 from viewfinder.feeds.store import (
@@ -46,12 +46,9 @@ so a timeline outgrows the cap by about this many entries at most between trims.
 RANKED_CANDIDATES = 200
 """Ranked mode scores at most this many of the newest timeline entries (and as many celebrity posts)."""
 RANKED_HALF_LIFE_HOURS = 24.0
-SNAPSHOT_TTL = timedelta(hours=2)
-"""A ranked-feed cursor older than this is stale (400): the client loads the feed again."""
 REBUILD_BATCH = 200
 """Timelines rebuilt per transaction (one DELETE and one bulk INSERT on the SQL store)."""
 
-_OFFSET_BITS = 32
 _TIME_SHIFT = SHARD_BITS + SEQUENCE_BITS
 
 
@@ -331,27 +328,6 @@ def ranked_score(
     return recency * (1.0 + max(affinity_score, 0.0)) * engagement
 
 
-def _last_id_at(moment_ms: int) -> int:
-    """The largest id a row created at this millisecond can have."""
-    return ((moment_ms - EPOCH_MS + 1) << _TIME_SHIFT) - 1
-
-
-def _snapshot(key: int | None) -> tuple[int, int]:
-    """(moment in ms, offset) from a ranked cursor's key, or now and 0 for the first page."""
-    now_ms = int(time.time() * 1000)
-    if key is None:
-        return now_ms, 0
-    moment_ms, offset = key >> _OFFSET_BITS, key & ((1 << _OFFSET_BITS) - 1)
-    if now_ms - moment_ms > SNAPSHOT_TTL.total_seconds() * 1000:
-        raise ApiError(
-            400,
-            "invalid_cursor",
-            "The feed has changed since that cursor was made; load it again from the start.",
-            {"cursor": "stale"},
-        )
-    return moment_ms, offset
-
-
 async def ranked_page(
     db: AsyncSession, store: TimelineStore, settings: Settings, viewer: User, key: int | None, limit: int
 ) -> FeedPage:
@@ -359,11 +335,12 @@ async def ranked_page(
     of the moment of the first page, scored by `ranked_score` and served by offset.
 
     The cursor carries that moment and the offset, so later pages rank the same candidates with
-    the same ages and new posts do not shift them; after SNAPSHOT_TTL it is stale. Three
+    the same ages and new posts do not shift them; after core.pagination.SNAPSHOT_TTL it is stale. Three
     statements: the timeline, the candidates' scores (one query with affinities), the page.
     """
-    moment_ms, offset = _snapshot(key)
-    before = _last_id_at(moment_ms) + 1
+    snapshot = Snapshot.from_key(key, datetime.now(UTC))
+    moment_ms, offset = unix_ms(snapshot.at), snapshot.offset
+    before = last_id_at(snapshot.at) + 1
     entries = await store.page(viewer.id, before, RANKED_CANDIDATES)
     floor = entries[-1].post_id if len(entries) == RANKED_CANDIDATES else None
     celebrity = _celebrity_posts(viewer, settings, before, floor, RANKED_CANDIDATES)
@@ -397,7 +374,7 @@ async def ranked_page(
     found = {post.id: (post, author) for post, author in page.tuples()}
     rows = [found[post_id] for post_id in chosen if post_id in found]
     more = offset + limit < len(ranking)
-    return FeedPage(rows, (moment_ms << _OFFSET_BITS) | (offset + limit) if more else None)
+    return FeedPage(rows, Snapshot(snapshot.at, offset + limit).key() if more else None)
 
 
 # --- affinity from profile visits ----------------------------------------------------------------

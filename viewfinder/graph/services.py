@@ -9,12 +9,12 @@ from sqlalchemy import and_, delete, exists, insert, literal, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
-from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
 from viewfinder.core.errors import ApiError, not_found
 from viewfinder.core.ids import new_id
 from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
+from viewfinder.graph.rules import blocked_between
 from viewfinder.notifications.services import Kind, notify, withdraw
 
 
@@ -22,16 +22,6 @@ class FollowState(enum.StrEnum):
     NONE = "none"
     FOLLOWING = "following"
     REQUESTED = "requested"
-
-
-def blocked_between(viewer_id: int, other_id: QueryableAttribute[int] | int) -> ColumnElement[bool]:
-    """True when either account blocked the other."""
-    return exists().where(
-        or_(
-            and_(Block.blocker_id == viewer_id, Block.blocked_id == other_id),
-            and_(Block.blocker_id == other_id, Block.blocked_id == viewer_id),
-        )
-    )
 
 
 async def find_visible_user(db: AsyncSession, username: str, viewer: User | None) -> User:

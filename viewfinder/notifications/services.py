@@ -20,14 +20,13 @@ import enum
 from typing import Any
 
 import msgspec
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
 from viewfinder.core.ids import new_id
-from viewfinder.graph.models import Block
+from viewfinder.graph.rules import blocked_between
 from viewfinder.notifications.models import NotificationActor, NotificationGroup, RealtimeEvent
 
 
@@ -44,20 +43,6 @@ class Kind(enum.StrEnum):
 
 GROUPED_KINDS = frozenset({Kind.LIKE, Kind.COMMENT_LIKE, Kind.FOLLOW})
 """Kinds whose actions gather in one unread line per target; the others get a line per event."""
-
-
-def blocked_between(user_id: int, other_id: QueryableAttribute[int] | int) -> ColumnElement[bool]:
-    """True when either account blocked the other.
-
-    The same rule as `graph.services.blocked_between`, restated here because the graph services
-    call into this module (an import the other way round would be circular).
-    """
-    return exists().where(
-        or_(
-            and_(Block.blocker_id == user_id, Block.blocked_id == other_id),
-            and_(Block.blocker_id == other_id, Block.blocked_id == user_id),
-        )
-    )
 
 
 def user_channel(user_id: int) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viewfinder.accounts.models import User
 from viewfinder.engagement.models import Comment, CommentLike, PostLike, SavedPost
 from viewfinder.engagement.schemas import CommentOut
-from viewfinder.graph.services import blocked_between
+from viewfinder.graph.rules import blocked_between
 from viewfinder.media import signing
 from viewfinder.media.storage import MediaStorage
 from viewfinder.posts.models import Post

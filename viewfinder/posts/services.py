@@ -12,7 +12,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from viewfinder.accounts.models import User
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.ids import new_id
-from viewfinder.graph.services import blocked_between, can_see_connections
+from viewfinder.graph.rules import blocked_between
+from viewfinder.graph.services import can_see_connections
 from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.media.storage import MediaStorage
 from viewfinder.notifications.services import Kind, notify

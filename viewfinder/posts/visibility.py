@@ -11,7 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
 from viewfinder.graph.models import Follow, Mute
-from viewfinder.graph.services import blocked_between
+from viewfinder.graph.rules import blocked_between
 from viewfinder.posts.models import Post
 from viewfinder.posts.services import post_is_ready
 
