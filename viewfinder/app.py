@@ -36,6 +36,7 @@ from viewfinder.notifications.api import ROUTES as NOTIFICATION_ROUTES
 from viewfinder.notifications.realtime import RealtimeChannels
 from viewfinder.posts.api import PostController, profile_grid
 from viewfinder.settings import Settings, get_settings
+from viewfinder.web.app import web_app
 
 API_PREFIX = "/api/viewfinder/v1"
 
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware.append(AllowedHostsMiddleware(settings.allowed_hosts))
 
     return Litestar(
-        route_handlers=[api, healthz, readyz, serve_media, openapi_document],
+        route_handlers=[api, healthz, readyz, serve_media, openapi_document, web_app],
         lifespan=[database],
         # Tests build hundreds of apps in one process; freezing each would keep them all.
         on_startup=[] if settings.env == "test" else [freeze_startup_objects],

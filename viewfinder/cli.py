@@ -1,4 +1,4 @@
-"""The `viewfinder` command: serve, worker, migrate, createuser, demo, rebuild-timelines, check."""
+"""The `viewfinder` command: serve, worker, migrate, createuser, demo, rebuild-timelines, openapi, check."""
 
 from __future__ import annotations
 
@@ -234,6 +234,23 @@ def rebuild_timelines(username: str | None) -> None:
             raise click.ClickException(f"There is no account named {username!r}.") from exc
         raise click.ClickException(exc.message) from exc
     click.echo(f"Rebuilt {rebuilt} timeline{'s' if rebuilt != 1 else ''}.")
+
+
+@main.command()
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default="-", show_default=True)
+def openapi(output: str) -> None:
+    """Write the API's OpenAPI document (the web app's client types are generated from it)."""
+    import tempfile
+
+    from litestar.serialization import encode_json
+
+    from viewfinder.app import create_app
+
+    with tempfile.TemporaryDirectory() as scratch:
+        app = create_app(Settings(env="development", data_dir=scratch))  # type: ignore[arg-type]
+        document = encode_json(app.openapi_schema.to_schema()).decode()
+    with click.open_file(output, "w") as out:
+        out.write(document + "\n")
 
 
 @main.command()

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1", "localhost"])
     """Host headers this instance answers; comma-separated in the environment; '*' for any."""
 
+    web_dir: Path = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+    """The built web app (`make web`), served at / with deep links answered by its index.html."""
+
     store_backend: Literal["memory", "file"] = "memory"
     """Backend of Litestar's stores (rate limits, caches)."""
 

@@ -1,0 +1,60 @@
+"""Serving the built React app: hashed assets cached for a year, every app route answered by
+index.html so deep links and reloads work, and the API's and media's unknown paths left as 404s."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from litestar import Response, get
+from litestar.response import File
+from litestar.status_codes import HTTP_404_NOT_FOUND
+
+from viewfinder.core.deps import SettingsDep
+from viewfinder.core.errors import error_body
+
+# Vite names every built asset by its content hash.
+IMMUTABLE = "public, max-age=31536000, immutable"
+NOT_BUILT = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Viewfinder</title>"
+    "<p>The web app is not built. Run <code>make web</code> (or <code>make run</code>).</p></html>"
+)
+# Paths that belong to the API, media delivery and health checks: never answered by the app.
+RESERVED = ("api/", "media/", "healthz", "readyz")
+
+
+def _app_file(dist: Path, path: str) -> Path | None:
+    """A file inside the built app, or None (also for any path that would leave the folder)."""
+    if not path:
+        return None
+    candidate = (dist / path).resolve()
+    if candidate.is_relative_to(dist.resolve()) and candidate.is_file():
+        return candidate
+    return None
+
+
+@get(["/", "/{path:path}"], include_in_schema=False, sync_to_thread=False)
+def web_app(settings: SettingsDep, path: str = "/") -> Response[bytes] | File:
+    """The built web app: a file of it when one matches, else index.html for the app's router."""
+    relative = path.lstrip("/")
+    if relative.startswith(RESERVED):
+        return Response(
+            error_body("not_found", "Not found."), status_code=HTTP_404_NOT_FOUND, media_type="application/json"
+        )
+    dist = settings.web_dir
+    found = _app_file(dist, relative)
+    if found is not None:
+        cache = IMMUTABLE if relative.startswith("assets/") else "public, max-age=300"
+        media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+        return File(
+            found,
+            filename=found.name,
+            media_type=media_type,
+            content_disposition_type="inline",
+            headers={"Cache-Control": cache},
+        )
+    index = dist / "index.html"
+    if not index.is_file():
+        return Response(NOT_BUILT.encode(), media_type="text/html", headers={"Cache-Control": "no-store"})
+    # The shell changes at each deploy; always revalidate it.
+    return Response(index.read_bytes(), media_type="text/html", headers={"Cache-Control": "no-cache"})
