@@ -15,7 +15,7 @@ RUN_ENV := VIEWFINDER_ENV=development VIEWFINDER_DEBUG=true \
 # Extra pytest arguments, e.g. `make test T=tests/accounts`.
 T ?=
 
-.PHONY: help install run test test-python lint format clean
+.PHONY: help install web run test test-python test-web test-e2e lint format clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,15 +23,31 @@ help: ## List the commands
 install: ## Install Python and its dependencies (from uv.lock) into .venv
 	$(UV) sync --frozen
 
-run: install ## Install, migrate, load demo content and serve on http://127.0.0.1:8000
+# The web app's npm packages, from package-lock.json; reinstalled when the lock changes.
+frontend/node_modules/.installed: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+web: install frontend/node_modules/.installed ## Build the web app (frontend/dist), its API types generated from OpenAPI
+	.venv/bin/viewfinder openapi --output frontend/openapi.json
+	cd frontend && npm run build
+
+run: install web ## Install, build, migrate, load demo content and serve on http://127.0.0.1:8000
 	$(RUN_ENV) .venv/bin/viewfinder migrate
 	$(RUN_ENV) .venv/bin/viewfinder demo --if-empty
 	$(RUN_ENV) .venv/bin/viewfinder serve --host $(HOST) --port $(PORT)
 
-test: install lint test-python ## Install test dependencies and run every lint and test
+test: install lint test-python test-web test-e2e ## Install test dependencies and run every lint and test
 
 test-python: install ## Run the Python test suite (in parallel)
 	.venv/bin/pytest -n auto $(T)
+
+test-web: web ## Type-check the web app and run its Vitest suite
+	cd frontend && npm test
+
+test-e2e: web ## Run the Playwright suite in Debian's Chromium against a real server (installs chromium)
+	scripts/install-chromium.sh
+	cd frontend && npm run e2e
 
 lint: install ## ruff (lint and format check) and mypy
 	.venv/bin/ruff check .
@@ -44,3 +60,5 @@ format: install ## Reformat and autofix the code
 
 clean: ## Remove installed and generated files (keeps var/, the data)
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf frontend/node_modules frontend/dist frontend/openapi.json frontend/src/api/schema.d.ts \
+		frontend/test-results frontend/screenshots

@@ -241,13 +241,14 @@ def rebuild_timelines(username: str | None) -> None:
 def openapi(output: str) -> None:
     """Write the API's OpenAPI document (the web app's client types are generated from it)."""
     import tempfile
+    from pathlib import Path
 
     from litestar.serialization import encode_json
 
     from viewfinder.app import create_app
 
     with tempfile.TemporaryDirectory() as scratch:
-        app = create_app(Settings(env="development", data_dir=scratch))  # type: ignore[arg-type]
+        app = create_app(Settings(env="development", data_dir=Path(scratch)))
         document = encode_json(app.openapi_schema.to_schema()).decode()
     with click.open_file(output, "w") as out:
         out.write(document + "\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
+from typing import Any
 
 from litestar import Response, get
 from litestar.response import File
@@ -34,12 +35,14 @@ def _app_file(dist: Path, path: str) -> Path | None:
 
 
 @get(["/", "/{path:path}"], include_in_schema=False, sync_to_thread=False)
-def web_app(settings: SettingsDep, path: str = "/") -> Response[bytes] | File:
+def web_app(settings: SettingsDep, path: str = "/") -> Response[Any] | File:
     """The built web app: a file of it when one matches, else index.html for the app's router."""
     relative = path.lstrip("/")
     if relative.startswith(RESERVED):
         return Response(
-            error_body("not_found", "Not found."), status_code=HTTP_404_NOT_FOUND, media_type="application/json"
+            error_body("not_found", "Not found."),
+            status_code=HTTP_404_NOT_FOUND,
+            media_type="application/json",
         )
     dist = settings.web_dir
     found = _app_file(dist, relative)
