@@ -32,6 +32,7 @@ from viewfinder.graph.api import ConnectionsController, UserController
 from viewfinder.media.api import serve_media
 from viewfinder.media.storage import MediaStorage, storage_from_settings
 from viewfinder.media.uploads import MediaController
+from viewfinder.moderation.api import ROUTES as MODERATION_ROUTES
 from viewfinder.notifications.api import ROUTES as NOTIFICATION_ROUTES
 from viewfinder.notifications.realtime import RealtimeChannels
 from viewfinder.posts.api import PostController, profile_grid
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *FEED_ROUTES,
             *DISCOVERY_ROUTES,
             *NOTIFICATION_ROUTES,
+            *MODERATION_ROUTES,
         ],
     )
     middleware = []

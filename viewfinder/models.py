@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "viewfinder.engagement.models",
     "viewfinder.feeds.models",
     "viewfinder.notifications.models",
+    "viewfinder.moderation.models",
 )
 
 

@@ -1,4 +1,4 @@
-"""Every write to media items goes through a function here: upload, process, recover."""
+"""Every write to media items goes through a function here: upload, process, recover, delete."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from viewfinder.accounts.models import User
 from viewfinder.core.db import utcnow
@@ -17,6 +18,7 @@ from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.media.photos import FILTERS, CropBox, ProcessedPhoto, process_photo, sniff
 from viewfinder.media.storage import MediaStorage
 from viewfinder.media.videos import probe_video, transcode_video
+from viewfinder.posts.models import PostMedia
 
 EXTENSIONS = {"jpeg": "jpg", "webp": "webp"}
 
@@ -123,6 +125,35 @@ async def get_own_media(db: AsyncSession, owner: User, media_id: int) -> MediaIt
     return item
 
 
+async def delete_unposted_media(db: AsyncSession, storage: MediaStorage, owner: User, media_id: int) -> None:
+    """Delete one of the owner's items that no post uses (an abandoned or failed upload), then, once
+    that is committed, its files: renditions and the raw upload if processing has not dropped it.
+
+    Someone else's item is a 404; an item in a post is a 409 (the post is deleted with its items).
+    An item still processing may go too: the worker then finds it gone and drops what it made.
+    """
+    item = await get_own_media(db, owner, media_id)
+    # One statement that also reads the file keys, so neither a post taking the item nor processing
+    # finishing at the same moment can slip in between the check and the delete.
+    removed = (
+        await db.execute(
+            delete(MediaItem)
+            .where(MediaItem.id == item.id, ~exists().where(PostMedia.media_id == MediaItem.id))
+            .returning(MediaItem.renditions, MediaItem.original_key)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    if removed is None:
+        await db.rollback()
+        raise ApiError(409, "media_in_use", "This item is in a post; delete the post to remove it.")
+    renditions, original_key = removed
+    await db.commit()
+    for rendition in renditions:
+        storage.delete(rendition["key"])
+    if original_key:
+        storage.delete(original_key)
+
+
 async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: int) -> MediaItem | None:
     """Make the renditions of one item. Idempotent: a ready or failed item is left as it is.
 
@@ -174,7 +205,9 @@ def _store_photo_renditions(
     return renditions
 
 
-async def _process_video(db: AsyncSession, storage: MediaStorage, item: MediaItem, raw: bytes) -> MediaItem:
+async def _process_video(
+    db: AsyncSession, storage: MediaStorage, item: MediaItem, raw: bytes
+) -> MediaItem | None:
     """Make a video's renditions, then its poster's.
 
     The videos: MP4s named "720" (and "480" for sources larger than 480p), format "mp4", each with
@@ -215,14 +248,21 @@ async def _ready(
     item: MediaItem,
     renditions: list[dict[str, Any]],
     photo: ProcessedPhoto,
-) -> MediaItem:
-    """Mark the item ready with its renditions, then drop the raw upload."""
+) -> MediaItem | None:
+    """Mark the item ready with its renditions, then drop the raw upload. None when the owner
+    deleted the item meanwhile: its new renditions are dropped too, so no file outlives it."""
     original_key = item.original_key
     item.state = MediaState.READY
     item.renditions = renditions
     item.blurhash, item.dominant_color = photo.blurhash, photo.dominant_color
     item.original_key = None
-    await db.commit()
+    try:
+        await db.commit()
+    except StaleDataError:  # the row is gone
+        await db.rollback()
+        for rendition in renditions:
+            storage.delete(rendition["key"])
+        return None
     if original_key:
         storage.delete(original_key)
     return item

@@ -1,10 +1,10 @@
-"""HTTP endpoints for uploading media items and following their processing."""
+"""HTTP endpoints for uploading media items, following their processing, and removing unposted ones."""
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post
 from litestar.params import FromPath, MultipartBody
-from litestar.status_codes import HTTP_202_ACCEPTED
+from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from viewfinder.accounts.auth import Viewer, ViewerDep
 from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
@@ -79,3 +79,11 @@ class MediaController(Controller):
         """One of your media items, with its state and, once ready, its renditions."""
         item = await services.get_own_media(db_session, viewer.user, parse_id(media_id))
         return MediaItemOut.of(item, _urls(storage, settings, viewer))
+
+    @delete("/{media_id:str}", status_code=HTTP_204_NO_CONTENT)
+    async def remove(
+        self, media_id: FromPath[str], viewer: ViewerDep, db_session: DbSession, storage: StorageDep
+    ) -> None:
+        """Delete one of your items that is in no post (an upload you gave up on), with its files.
+        An item in a post answers 409 media_in_use: delete the post instead."""
+        await services.delete_unposted_media(db_session, storage, viewer.user, parse_id(media_id))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Response, get
+from litestar.params import FromPath
 from litestar.response import File
 from litestar.status_codes import HTTP_404_NOT_FOUND
 
@@ -35,7 +36,7 @@ def _app_file(dist: Path, path: str) -> Path | None:
 
 
 @get(["/", "/{path:path}"], include_in_schema=False, sync_to_thread=False)
-def web_app(settings: SettingsDep, path: str = "/") -> Response[Any] | File:
+def web_app(settings: SettingsDep, path: FromPath[str] = "/") -> Response[Any] | File:
     """The built web app: a file of it when one matches, else index.html for the app's router."""
     relative = path.lstrip("/")
     if relative.startswith(RESERVED):

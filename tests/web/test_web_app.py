@@ -1,0 +1,134 @@
+"""The built web app served at /: hashed assets cached for good, every app route answered by
+index.html (revalidated each time), the API's and media's unknown paths left as JSON 404s, and no
+path that leaves the app's folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import Api
+from tests.helpers import assert_error, dedicated_api
+from viewfinder.settings import Settings
+from viewfinder.web.app import _app_file
+
+INDEX = (
+    b"<!doctype html><html><body><div id=root></div><script src=/assets/app-abc123.js></script></body></html>"
+)
+SCRIPT = b"console.log('viewfinder');\n"
+SECRET = b"SECRET_KEY = 'never served'\n"
+
+
+@pytest.fixture
+def web_dir(tmp_path: Path) -> Path:
+    """A built app beside files it must never serve (a settings.py one level up, another two up)."""
+    root = tmp_path / "site"
+    dist = root / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_bytes(INDEX)
+    (dist / "assets" / "app-abc123.js").write_bytes(SCRIPT)
+    (dist / "assets" / "app-abc123.css").write_bytes(b"body{margin:0}")
+    (dist / "favicon.svg").write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (root / "settings.py").write_bytes(SECRET)
+    (tmp_path / "settings.py").write_bytes(SECRET)
+    return dist
+
+
+@pytest.fixture
+def web(settings: Settings, web_dir: Path) -> Iterator[Api]:
+    with dedicated_api(settings, web_dir=web_dir) as api:
+        yield api
+
+
+def assert_index(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+    assert response.content == INDEX
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-cache"
+
+
+def test_app_routes_and_deep_links_answer_index_html(web):
+    for path in ("/", "/alice", "/p/123/x", "/explore", "/saved/42", "/alice/followers", "/accounts/edit"):
+        assert_index(web.client.get(path))
+
+
+def test_hashed_assets_are_served_with_immutable_caching(web):
+    script = web.client.get("/assets/app-abc123.js")
+    style = web.client.get("/assets/app-abc123.css")
+
+    assert script.status_code == 200
+    assert script.content == SCRIPT
+    assert "javascript" in script.headers["content-type"]
+    assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert style.headers["content-type"].startswith("text/css")
+    assert style.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_other_files_of_the_app_are_cached_briefly(web):
+    icon = web.client.get("/favicon.svg")
+
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.headers["cache-control"] == "public, max-age=300"
+
+
+def test_a_missing_asset_answers_index_html_not_an_error(web):
+    # The app's router shows its own "not found" page; a stale hashed name never becomes a 500.
+    assert_index(web.client.get("/assets/app-old999.js"))
+
+
+def test_unknown_api_and_media_paths_answer_a_json_404(web):
+    for path in ("/api/unknown", "/api/viewfinder/v1/unknown", "/api/v1/timelines/home", "/media/unknown"):
+        assert_error(web.client.get(path), 404, "not_found")
+
+
+def test_the_api_still_answers_beside_the_app(web):
+    assert web.client.get("/api/viewfinder/v1/openapi.json").status_code == 200
+    assert web.client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/%2e%2e/settings.py",
+        "/..%2fsettings.py",
+        "/%2e%2e%2fsettings.py",
+        "/assets/%2e%2e/%2e%2e/settings.py",
+        "/assets/..%2f..%2f..%2fsettings.py",
+        "/%2e%2e/%2e%2e/settings.py",
+        "/%2fsettings.py",
+        "//settings.py",
+        "/%5c..%5csettings.py",
+    ],
+)
+def test_paths_that_try_to_leave_the_folder_answer_the_app(web, path):
+    # Percent-encoded, so the dots reach the server (httpx tidies plain "/../" away before sending).
+    assert_index(web.client.get(path))
+
+
+def test_a_link_out_of_the_folder_is_not_followed(web, web_dir):
+    (web_dir / "assets" / "app-link.js").symlink_to(web_dir.parent / "settings.py")
+
+    assert_index(web.client.get("/assets/app-link.js"))
+
+
+@pytest.mark.parametrize("path", ["../settings.py", "assets/../../settings.py", "/etc/passwd", "..", ""])
+def test_the_file_lookup_refuses_anything_outside_the_folder(web_dir, path):
+    assert _app_file(web_dir, path) is None
+
+
+def test_without_a_built_app_the_page_says_to_run_make_web(settings, tmp_path):
+    empty = tmp_path / "not-built"
+    empty.mkdir()
+
+    with dedicated_api(settings, web_dir=empty) as api:
+        for path in ("/", "/alice", "/p/123/x"):
+            response = api.client.get(path)
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/html")
+            assert "make web" in response.text
+            assert response.headers["cache-control"] == "no-store"
+        assert_error(api.client.get("/api/unknown"), 404, "not_found")

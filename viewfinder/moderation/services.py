@@ -1,0 +1,99 @@
+"""Every write to reports goes through a function here.
+
+A report is accepted only about something the reporter can see, under the same rules as reading it
+(a private, blocked or unknown target is a 404, so reporting reveals nothing), and never about the
+reporter or their own content. One reporter has at most one open report per target: a partial
+unique index makes a repeat, even a concurrent one, find the first report instead of adding a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from viewfinder.accounts.models import User
+from viewfinder.core.errors import invalid, not_found
+from viewfinder.core.ids import new_id
+from viewfinder.engagement.services import visible_comment
+from viewfinder.graph.rules import blocked_between
+from viewfinder.moderation.models import Report, ReportReason, ReportTarget
+from viewfinder.posts.services import visible_post
+
+REPORT_LIMIT = 30
+"""Reports one account may file per window: enough for a bad day, too few to flood the queue."""
+REPORT_WINDOW_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Filed:
+    report: Report
+    created: bool
+    """False when the reporter's earlier open report of the same target was found instead."""
+
+
+async def _target_owner(db: AsyncSession, viewer: User, target: ReportTarget, target_id: int) -> int:
+    """The account behind a target the viewer can see (the account itself for a user), else 404."""
+    if target == "post":
+        _, author = await visible_post(db, viewer, target_id)
+        return author.id
+    if target == "comment":
+        comment, _, _ = await visible_comment(db, viewer, target_id)
+        return comment.author_id
+    found = await db.scalar(
+        select(User.id).where(User.id == target_id, User.is_active, ~blocked_between(viewer.id, User.id))
+    )
+    if found is None:
+        raise not_found("No such account.")
+    return found
+
+
+def _open_report(reporter_id: int, target: ReportTarget, target_id: int) -> Select[tuple[Report]]:
+    """The reporter's open report of this target, if any."""
+    return select(Report).where(
+        Report.reporter_id == reporter_id,
+        Report.target_kind == target,
+        Report.target_id == target_id,
+        Report.status == "open",
+    )
+
+
+async def file_report(
+    db: AsyncSession,
+    reporter: User,
+    target: ReportTarget,
+    target_id: int,
+    reason: ReportReason,
+    details: str = "",
+) -> Filed:
+    """Report a post, an account or a comment to the moderators; a repeat while the first report is
+    open returns that report unchanged."""
+    reporter_id = reporter.id
+    owner_id = await _target_owner(db, reporter, target, target_id)
+    if owner_id == reporter_id:
+        what = "yourself" if target == "user" else f"your own {target}"
+        raise invalid("target_id", f"You cannot report {what}.", code="cannot_report_self")
+    existing = await db.scalar(_open_report(reporter_id, target, target_id))
+    if existing is not None:
+        return Filed(existing, created=False)
+    report = Report(
+        id=new_id(),
+        reporter_id=reporter_id,
+        target_kind=target,
+        target_id=target_id,
+        reason=reason,
+        details=details.strip(),
+        status="open",
+    )
+    db.add(report)
+    try:
+        await db.commit()
+    except IntegrityError:  # a concurrent twin was filed first
+        await db.rollback()
+        twin = await db.scalar(_open_report(reporter_id, target, target_id))
+        if twin is None:
+            raise
+        return Filed(twin, created=False)
+    return Filed(report, created=True)
