@@ -41,7 +41,8 @@ class CommentOut(msgspec.Struct):
 
 
 CommentText = Annotated[str, msgspec.Meta(min_length=1, max_length=2200)]
-CollectionName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+# Emptiness is checked by the service, so the message is a sentence rather than a schema error.
+CollectionName = Annotated[str, msgspec.Meta(max_length=100)]
 
 
 class CommentCreate(msgspec.Struct, forbid_unknown_fields=True):
