@@ -22,11 +22,12 @@ export function useMe(): { me: Me | null | undefined; loading: boolean } {
   return { me: query.data, loading: query.isPending };
 }
 
-/** Sets the signed-in account after sign-up or log-in, or clears every cached query on log-out. */
+/** Sets the signed-in account after sign-up, log-in or log-out; what was cached for the previous
+ * viewer (feeds, profiles with their relationship to them) is dropped. */
 export function useSetMe(): (me: Me | null) => void {
   const client = useQueryClient();
   return (me) => {
-    if (me === null) client.clear();
+    client.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_KEY[0] });
     client.setQueryData(ME_KEY, me);
   };
 }

@@ -1,11 +1,12 @@
 /** The frame of every screen: a side navigation on wide screens, a top bar and a bottom tab bar on
  * phones, a skip link, and the screen itself inside an error boundary. */
 import type { ReactNode } from "react";
-import { Link, NavLink, Outlet } from "react-router-dom";
+import { Link, NavLink, Outlet, useLocation } from "react-router-dom";
 import { useMe } from "../auth/auth";
 import { useUnreadCount } from "../notifications/unread";
 import { Avatar } from "./Avatar";
 import { ErrorBoundary } from "./Errors";
+import { Icon } from "./Icon";
 
 function Badge({ count }: { count: number }) {
   if (count <= 0) return null;
@@ -35,22 +36,25 @@ export function Layout() {
   const { me } = useMe();
   const unread = useUnreadCount(Boolean(me));
   const username = me?.profile.username;
+  const { pathname } = useLocation();
+  const signInScreen = !me && (pathname === "/login" || pathname === "/signup");
   return (
     <div className="app">
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className="top-bar">
+      <header className="top-bar" hidden={signInScreen}>
         <Link to="/" className="logo">
           Viewfinder
         </Link>
         {me && (
           <nav aria-label="Shortcuts" className="top-actions">
             <NavLink to="/search" className="icon-button" aria-label="Search">
-              ⌕
+              <Icon name="search" />
             </NavLink>
             <NavLink to="/notifications" className="icon-button" aria-label="Notifications">
-              ♡<Badge count={unread} />
+              <Icon name="heart" />
+              <Badge count={unread} />
             </NavLink>
           </nav>
         )}
@@ -61,22 +65,22 @@ export function Layout() {
         </Link>
         {me ? (
           <ul>
-            <Item to="/" icon="⌂" label="Home" />
-            <Item to="/search" icon="⌕" label="Search" />
-            <Item to="/explore" icon="◎" label="Explore" />
-            <Item to="/create" icon="＋" label="Create" />
-            <Item to="/notifications" icon="♡" label="Notifications">
+            <Item to="/" icon={<Icon name="home" />} label="Home" />
+            <Item to="/search" icon={<Icon name="search" />} label="Search" />
+            <Item to="/explore" icon={<Icon name="explore" />} label="Explore" />
+            <Item to="/create" icon={<Icon name="create" />} label="Create" />
+            <Item to="/notifications" icon={<Icon name="heart" />} label="Notifications">
               <Badge count={unread} />
             </Item>
-            <Item to="/saved" icon="⚑" label="Saved" />
+            <Item to="/saved" icon={<Icon name="saved" />} label="Saved" />
             <Item to={`/${username}`} icon={me && <Avatar user={me.profile} size={24} />} label="Profile" />
-            <Item to="/settings" icon="⚙" label="Settings" />
+            <Item to="/settings" icon={<Icon name="settings" />} label="Settings" />
           </ul>
         ) : (
           <ul>
-            <Item to="/explore" icon="◎" label="Explore" />
-            <Item to="/login" icon="→" label="Log in" />
-            <Item to="/signup" icon="＋" label="Sign up" />
+            <Item to="/explore" icon={<Icon name="explore" />} label="Explore" />
+            <Item to="/login" icon={<Icon name="login" />} label="Log in" />
+            <Item to="/signup" icon={<Icon name="signup" />} label="Sign up" />
           </ul>
         )}
       </nav>
@@ -88,10 +92,10 @@ export function Layout() {
       {me && (
         <nav className="tab-bar" aria-label="Tabs">
           <ul>
-            <Item to="/" icon="⌂" label="Home" />
-            <Item to="/explore" icon="◎" label="Explore" />
-            <Item to="/create" icon="＋" label="Create" />
-            <Item to="/saved" icon="⚑" label="Saved" />
+            <Item to="/" icon={<Icon name="home" />} label="Home" />
+            <Item to="/explore" icon={<Icon name="explore" />} label="Explore" />
+            <Item to="/create" icon={<Icon name="create" />} label="Create" />
+            <Item to="/saved" icon={<Icon name="saved" />} label="Saved" />
             <Item to={`/${username}`} icon={<Avatar user={me.profile} size={24} />} label="Profile" />
           </ul>
         </nav>

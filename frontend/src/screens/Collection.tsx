@@ -1,4 +1,165 @@
-// Placeholder: replaced by the screen's owner.
+/** One collection of saved posts: its name, size and grid; "Collection options" renames it or
+ * deletes it (after asking; its posts stay saved). */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link, useNavigate, useParams } from "react-router-dom";
+import { ApiError, api, type Post, unwrap } from "../api/client";
+import { Dialog } from "../components/Dialog";
+import { ErrorBanner } from "../components/Errors";
+import { useCursorPages } from "../components/InfiniteList";
+import { Menu } from "../components/Menu";
+import { Spinner } from "../components/Spinner";
+import { EmptyState } from "../discovery/EmptyState";
+import { PostGridPages } from "../discovery/PostGridPages";
+import { postCount } from "../discovery/ResultRows";
+import { COLLECTIONS_KEY, collectionKey, collectionPostsKey } from "../saved/keys";
+import { NameDialog } from "../saved/NameDialog";
+import "../saved/saved.css";
+
+type Open = "rename" | "delete" | null;
+
+function CollectionPosts({ id }: { id: string }) {
+  const query = useCursorPages<Post>(collectionPostsKey(id), (cursor) =>
+    unwrap(
+      api.GET("/api/viewfinder/v1/collections/{collection_id}/posts", {
+        params: { path: { collection_id: id }, query: { cursor } },
+      }),
+    ),
+  );
+  return (
+    <PostGridPages
+      query={query}
+      label="Posts in this collection"
+      empty={
+        <EmptyState icon="⚑" title="Start saving">
+          Save photos and videos to this collection from a post's save button.
+        </EmptyState>
+      }
+    />
+  );
+}
+
+function ConfirmDelete({ name, pending, error, onConfirm, onClose }: {
+  name: string;
+  pending: boolean;
+  error: unknown;
+  onConfirm: () => void;
+  onClose: () => void;
+}) {
+  return (
+    <Dialog title="Delete collection?" onClose={onClose}>
+      <p className="confirm-text">
+        “{name}” will be deleted. Its posts stay in your saved posts.
+      </p>
+      <ErrorBanner error={error} />
+      <div className="confirm-actions">
+        <button type="button" className="button button-danger" disabled={pending} onClick={onConfirm}>
+          Delete
+        </button>
+        <button type="button" className="button button-secondary" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
 export function Collection() {
-  return <h1>Collection</h1>;
+  const id = useParams().collectionId ?? "";
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const [open, setOpen] = useState<Open>(null);
+  const detail = useQuery({
+    queryKey: collectionKey(id),
+    queryFn: () =>
+      unwrap(api.GET("/api/viewfinder/v1/collections/{collection_id}", { params: { path: { collection_id: id } } })),
+  });
+  const rename = useMutation({
+    mutationFn: (name: string) =>
+      unwrap(
+        api.PATCH("/api/viewfinder/v1/collections/{collection_id}", {
+          params: { path: { collection_id: id } },
+          body: { name },
+        }),
+      ),
+    onSuccess: (renamed) => {
+      client.setQueryData(collectionKey(id), renamed);
+      void client.invalidateQueries({ queryKey: COLLECTIONS_KEY });
+      setOpen(null);
+    },
+  });
+  const remove = useMutation({
+    mutationFn: () =>
+      unwrap(api.DELETE("/api/viewfinder/v1/collections/{collection_id}", { params: { path: { collection_id: id } } })),
+    onSuccess: () => {
+      client.removeQueries({ queryKey: collectionKey(id) });
+      void client.invalidateQueries({ queryKey: COLLECTIONS_KEY });
+      navigate("/saved?tab=collections", { replace: true });
+    },
+  });
+  const show = (which: Open) => {
+    rename.reset();
+    remove.reset();
+    setOpen(which);
+  };
+
+  if (detail.isPending) return <Spinner label="Loading collection" />;
+  if (detail.isError) {
+    const missing = detail.error instanceof ApiError && detail.error.status === 404;
+    return (
+      <div className="collection">
+        <h1>{missing ? "Collection not found" : "Collection"}</h1>
+        {missing ? (
+          <p className="hint">
+            It may have been deleted. <Link to="/saved?tab=collections">Back to your collections</Link>
+          </p>
+        ) : (
+          <ErrorBanner error={detail.error} onRetry={() => detail.refetch()} />
+        )}
+      </div>
+    );
+  }
+
+  const collection = detail.data;
+  return (
+    <div className="collection wide">
+      <Link to="/saved?tab=collections" className="collection-back">
+        <span aria-hidden="true">‹</span> Saved
+      </Link>
+      <header className="collection-header">
+        <div>
+          <h1>{collection.name}</h1>
+          <p className="hint">{postCount(collection.post_count)}</p>
+        </div>
+        <Menu
+          label="Collection options"
+          actions={[
+            { label: "Rename", onSelect: () => show("rename") },
+            { label: "Delete collection", onSelect: () => show("delete"), danger: true },
+          ]}
+        />
+      </header>
+      <CollectionPosts id={id} />
+      {open === "rename" && (
+        <NameDialog
+          title="Rename collection"
+          submitLabel="Save"
+          initial={collection.name}
+          pending={rename.isPending}
+          error={rename.error}
+          onSubmit={(name) => rename.mutate(name)}
+          onClose={() => setOpen(null)}
+        />
+      )}
+      {open === "delete" && (
+        <ConfirmDelete
+          name={collection.name}
+          pending={remove.isPending}
+          error={remove.error}
+          onConfirm={() => remove.mutate()}
+          onClose={() => setOpen(null)}
+        />
+      )}
+    </div>
+  );
 }

@@ -1,4 +1,68 @@
-// Placeholder: replaced by the screen's owner.
+/** Explore: a grid of popular recent posts from accounts you don't follow, loaded as you scroll.
+ * Public: signed-out visitors browse it too. A search field sits on top (on phones, and for
+ * visitors, who have no search in the navigation). */
+import { useNavigate } from "react-router-dom";
+import { api, type Post, unwrap } from "../api/client";
+import { useMe } from "../auth/auth";
+import { useCursorPages } from "../components/InfiniteList";
+import { EmptyState } from "../discovery/EmptyState";
+import { PostGridPages } from "../discovery/PostGridPages";
+import "../discovery/discovery.css";
+
+function fetchPage(cursor: string | undefined) {
+  return unwrap(api.GET("/api/viewfinder/v1/explore", { params: { query: { cursor } } }));
+}
+
+/** Typing here continues on the Search screen with what was typed. */
+function SearchField({ always }: { always: boolean }) {
+  const navigate = useNavigate();
+  const go = (text: string) => navigate(text ? `/search?q=${encodeURIComponent(text)}` : "/search");
+  return (
+    <form
+      className={always ? "search-form explore-search" : "search-form explore-search phone-only"}
+      role="search"
+      onSubmit={(event) => {
+        event.preventDefault();
+        go(new FormData(event.currentTarget).get("q")?.toString() ?? "");
+      }}
+    >
+      <label htmlFor="explore-search" className="visually-hidden">
+        Search
+      </label>
+      <span className="search-glyph" aria-hidden="true">
+        ⌕
+      </span>
+      <input
+        id="explore-search"
+        name="q"
+        className="search-input"
+        type="search"
+        placeholder="Search"
+        autoComplete="off"
+        onChange={(event) => {
+          if (event.target.value.trim()) go(event.target.value);
+        }}
+      />
+    </form>
+  );
+}
+
 export function Explore() {
-  return <h1>Explore</h1>;
+  const { me } = useMe();
+  const query = useCursorPages<Post>(["explore"], fetchPage);
+  return (
+    <div className="explore wide">
+      <h1 className="visually-hidden">Explore</h1>
+      <SearchField always={!me} />
+      <PostGridPages
+        query={query}
+        label="Explore posts"
+        empty={
+          <EmptyState icon="◎" title="Nothing to explore yet">
+            Posts from accounts you don't follow show up here.
+          </EmptyState>
+        }
+      />
+    </div>
+  );
 }

@@ -1,4 +1,104 @@
-// Placeholder: replaced by the screen's owner.
+/** Home: the "Following" and "For you" feeds with infinite scroll; a welcome with suggested accounts
+ * while the feed is empty. */
+import { type KeyboardEvent, useEffect, useRef } from "react";
+import { useSearchParams } from "react-router-dom";
+import { api, type Post, unwrap } from "../api/client";
+import { ErrorBanner } from "../components/Errors";
+import { LoadMore, useCursorPages } from "../components/InfiniteList";
+import { FeedSkeleton } from "../posts/FeedSkeleton";
+import { PostCard } from "../posts/PostCard";
+import { Welcome } from "../posts/Welcome";
+import "../posts/feed.css";
+
+const EMPTY_FEED_POLL_MS = 4000;
+
+type Mode = "following" | "ranked";
+type Tab = { mode: Mode; label: string; param: string };
+const FOLLOWING: Tab = { mode: "following", label: "Following", param: "following" };
+const TABS: Tab[] = [FOLLOWING, { mode: "ranked", label: "For you", param: "for-you" }];
+
+function Feed({ mode }: { mode: Mode }) {
+  const feed = useCursorPages<Post>(["feed", mode], (cursor) =>
+    unwrap(api.GET("/api/viewfinder/v1/feed", { params: { query: { mode, cursor } } })),
+  );
+  // A follow fills the timeline in the background: while the feed is empty, look again now and then.
+  const empty = feed.isSuccess && feed.items.length === 0;
+  const { refetch } = feed;
+  useEffect(() => {
+    if (!empty) return;
+    const timer = setInterval(() => refetch(), EMPTY_FEED_POLL_MS);
+    return () => clearInterval(timer);
+  }, [empty, refetch]);
+  if (feed.isPending) return <FeedSkeleton />;
+  if (feed.isError && feed.items.length === 0) {
+    return (
+      <div className="feed-error">
+        <p>We couldn't load your feed.</p>
+        <ErrorBanner error={feed.error} onRetry={() => feed.refetch()} />
+      </div>
+    );
+  }
+  if (feed.items.length === 0) return <Welcome onShowFeed={() => feed.refetch()} />;
+  return (
+    <>
+      <div className="feed">
+        {feed.items.map((post, index) => (
+          <PostCard key={post.id} post={post} eager={index === 0} />
+        ))}
+      </div>
+      <LoadMore {...feed} />
+      {!feed.hasNextPage && !feed.isError && (
+        <p className="feed-end">
+          <span aria-hidden="true">✓</span> You're all caught up
+        </p>
+      )}
+    </>
+  );
+}
+
 export function Home() {
-  return <h1>Home</h1>;
+  const [params, setParams] = useSearchParams();
+  const current = TABS.find((tab) => tab.param === params.get("feed")) ?? FOLLOWING;
+  const tabs = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    document.title = "Viewfinder";
+  }, []);
+
+  const select = (param: string) => setParams(param === "following" ? {} : { feed: param }, { replace: true });
+
+  // Arrow keys move between the tabs (and select them), as the ARIA tabs pattern says.
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    const index = TABS.indexOf(current);
+    const next = TABS[(index + (event.key === "ArrowRight" ? 1 : TABS.length - 1)) % TABS.length] ?? FOLLOWING;
+    select(next.param);
+    tabs.current?.querySelector<HTMLElement>(`#feed-tab-${next.param}`)?.focus();
+    event.preventDefault();
+  };
+
+  return (
+    <div className="home">
+      <h1 className="visually-hidden">Home</h1>
+      <div className="tabs home-tabs" role="tablist" aria-label="Feeds" ref={tabs} onKeyDown={onKeyDown}>
+        {TABS.map((tab) => (
+          <button
+            key={tab.param}
+            id={`feed-tab-${tab.param}`}
+            type="button"
+            role="tab"
+            aria-selected={tab === current}
+            aria-controls="feed-panel"
+            tabIndex={tab === current ? 0 : -1}
+            onClick={() => select(tab.param)}
+          >
+            {tab.label}
+          </button>
+        ))}
+      </div>
+      <div id="feed-panel" role="tabpanel" aria-labelledby={`feed-tab-${current.param}`}>
+        <Feed key={current.mode} mode={current.mode} />
+      </div>
+    </div>
+  );
 }

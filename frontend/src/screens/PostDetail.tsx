@@ -1,4 +1,73 @@
-// Placeholder: replaced by the screen's owner.
+/** A post's own page (/p/:postId): media beside the thread on wide screens, stacked on phones. While
+ * its media is still processing (just shared) it checks again every few seconds. */
+import { useQuery } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { Link, useParams } from "react-router-dom";
+import { ApiError, api, type Post, unwrap } from "../api/client";
+import { ErrorBanner } from "../components/Errors";
+import { Spinner } from "../components/Spinner";
+import { PostCard } from "../posts/PostCard";
+import "../posts/feed.css";
+
+const PROCESSING_POLL_MS = 2000;
+
+function unavailable(error: unknown): boolean {
+  return error instanceof ApiError && [400, 403, 404, 410].includes(error.status);
+}
+
+function pageTitle(post: Post): string {
+  const who = post.author.display_name || post.author.username;
+  const caption = post.caption.trim().replace(/\s+/g, " ");
+  const shown = caption.length > 60 ? `${caption.slice(0, 60)}…` : caption;
+  return shown ? `${who} on Viewfinder: “${shown}”` : `Post by ${who} • Viewfinder`;
+}
+
 export function PostDetail() {
-  return <h1>Post</h1>;
+  const { postId = "" } = useParams();
+  const query = useQuery({
+    queryKey: ["post", postId],
+    queryFn: () => unwrap(api.GET("/api/viewfinder/v1/posts/{post_id}", { params: { path: { post_id: postId } } })),
+    refetchInterval: (current) => (current.state.data?.state === "processing" ? PROCESSING_POLL_MS : false),
+    retry: (failures, error) => !unavailable(error) && failures < 2,
+  });
+  const post = query.data;
+
+  useEffect(() => {
+    if (post) document.title = pageTitle(post);
+    else if (query.isError) document.title = "Post unavailable • Viewfinder";
+  }, [post, query.isError]);
+
+  if (query.isPending) {
+    return (
+      <>
+        <h1 className="visually-hidden">Post</h1>
+        <Spinner label="Loading post" />
+      </>
+    );
+  }
+  if (!post) {
+    if (unavailable(query.error)) {
+      return (
+        <div className="empty-state post-unavailable">
+          <h1>This post isn't available</h1>
+          <p>The link may be broken, or the post may have been removed or made private.</p>
+          <Link to="/" className="button">
+            Back to Viewfinder
+          </Link>
+        </div>
+      );
+    }
+    return (
+      <div className="post-page">
+        <h1 className="visually-hidden">Post</h1>
+        <ErrorBanner error={query.error} onRetry={() => query.refetch()} />
+      </div>
+    );
+  }
+  return (
+    <div className="wide post-page">
+      <h1 className="visually-hidden">Post by {post.author.username}</h1>
+      <PostCard post={post} layout="detail" eager />
+    </div>
+  );
 }

@@ -1,0 +1,27 @@
+/** A paged grid of posts (Explore, a hashtag, saved posts, a collection): the first-load spinner,
+ * errors with a retry, an empty state, and more pages as the end scrolls into view. */
+import type { ReactNode } from "react";
+import type { Post } from "../api/client";
+import { ErrorBanner } from "../components/Errors";
+import { LoadMore, useCursorPages } from "../components/InfiniteList";
+import { PostGrid } from "../components/PostGrid";
+import { Spinner } from "../components/Spinner";
+
+type Props = {
+  query: ReturnType<typeof useCursorPages<Post>>;
+  /** Names the grid for screen readers, e.g. "Explore posts". */
+  label: string;
+  empty: ReactNode;
+};
+
+export function PostGridPages({ query, label, empty }: Props) {
+  if (query.isPending) return <Spinner label="Loading posts" />;
+  if (query.isError && !query.data) return <ErrorBanner error={query.error} onRetry={() => query.refetch()} />;
+  if (query.items.length === 0) return <>{empty}</>;
+  return (
+    <>
+      <PostGrid posts={query.items} label={label} />
+      <LoadMore {...query} error={query.isFetchNextPageError ? query.error : null} />
+    </>
+  );
+}

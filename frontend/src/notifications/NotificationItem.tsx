@@ -1,0 +1,107 @@
+/** One line of the activity inbox: who (grouped: "alice and 3 others"), what, when, and the post it
+ * is about as a small square linking to it. */
+import type { ReactNode } from "react";
+import { Link } from "react-router-dom";
+import type { Notification, UserSummary } from "../api/client";
+import { Avatar } from "../components/Avatar";
+import { RelativeTime } from "./RelativeTime";
+
+const ACTIONS: Record<string, string> = {
+  like: "liked your post.",
+  comment: "commented:",
+  reply: "replied to your comment:",
+  mention: "mentioned you in a comment:",
+  comment_like: "liked your comment.",
+  follow: "started following you.",
+  follow_request: "requested to follow you.",
+  follow_accepted: "accepted your follow request.",
+};
+
+/** The action after the names, e.g. "liked your post." (unknown kinds get a neutral phrase). */
+export function actionOf(kind: string): string {
+  return ACTIONS[kind] ?? "interacted with you.";
+}
+
+function Name({ user }: { user: Pick<UserSummary, "username"> }) {
+  return (
+    <Link to={`/${user.username}`} className="notification-name">
+      {user.username}
+    </Link>
+  );
+}
+
+/** "alice", "alice and bob", or "alice and 3 others" (actor_count counts everyone in the line). */
+export function Actors({ actors, count }: { actors: UserSummary[]; count: number }) {
+  const [first, second] = actors;
+  if (!first) return <>Someone</>;
+  const total = Math.max(count, actors.length);
+  if (total === 1) return <Name user={first} />;
+  if (total === 2 && second) {
+    return (
+      <>
+        <Name user={first} /> and <Name user={second} />
+      </>
+    );
+  }
+  const others = total - 1;
+  return (
+    <>
+      <Name user={first} /> and {others} {others === 1 ? "other" : "others"}
+    </>
+  );
+}
+
+function Avatars({ actors }: { actors: UserSummary[] }) {
+  const [first, second] = actors;
+  if (!first) return <span className="notification-avatars" />;
+  if (!second) {
+    return (
+      <span className="notification-avatars">
+        <Avatar user={first} size={44} />
+      </span>
+    );
+  }
+  return (
+    <span className="notification-avatars notification-avatars-pair" aria-hidden="true">
+      <Avatar user={second} size={32} />
+      <Avatar user={first} size={32} />
+    </span>
+  );
+}
+
+function Trailing({ item }: { item: Notification }) {
+  if (item.post) {
+    return (
+      <Link to={`/p/${item.post.id}`} className="notification-thumb" aria-label="View post">
+        {item.post.thumbnail_url ? <img src={item.post.thumbnail_url} alt="" width={44} height={44} /> : null}
+      </Link>
+    );
+  }
+  if (item.kind === "follow_request") {
+    return (
+      <Link to="/requests" className="button button-secondary notification-action">
+        Review
+      </Link>
+    );
+  }
+  return null;
+}
+
+type ItemProps = { item: Notification; highlighted: boolean };
+
+export function NotificationItem({ item, highlighted }: ItemProps) {
+  const quote: ReactNode = item.text ? <span className="notification-quote"> {item.text}</span> : null;
+  return (
+    <li className={highlighted ? "notification is-unread" : "notification"}>
+      <Avatars actors={item.actors} />
+      <p className="notification-text">
+        <Actors actors={item.actors} count={item.actor_count} /> {actionOf(item.kind)}
+        {quote}
+        {" "}
+        <RelativeTime iso={item.updated_at} className="notification-time" />
+        {highlighted && <span className="visually-hidden"> (new)</span>}
+      </p>
+      <Trailing item={item} />
+    </li>
+  );
+}

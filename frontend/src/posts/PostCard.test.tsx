@@ -1,0 +1,218 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Post } from "../api/client";
+import { PostDetail } from "../screens/PostDetail";
+import { answerFetch, renderApp } from "../test/render";
+import { EMPTY_PAGE, comment, me, post } from "./testData";
+
+const API = "/api/viewfinder/v1";
+
+afterEach(() => vi.unstubAllGlobals());
+
+/** The post page for `shown`, signed in as `viewer`; `routes` add or override answers. */
+function showPost(shown: Post, routes: Parameters<typeof answerFetch>[0] = {}, viewer = "me") {
+  const seen = answerFetch({
+    [`GET ${API}/accounts/me`]: { body: me(viewer) },
+    [`GET ${API}/posts/${shown.id}`]: { body: shown },
+    [`GET ${API}/posts/${shown.id}/comments`]: { body: EMPTY_PAGE },
+    ...routes,
+  });
+  const view = renderApp(<PostDetail />, { path: `/p/${shown.id}`, route: "/p/:postId" });
+  return { ...view, seen };
+}
+
+function deferred<T>() {
+  let resolve: (value: T) => void = () => undefined;
+  const promise = new Promise<T>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+describe("PostCard", () => {
+  it("likes at once and rolls back with the error when the API refuses", async () => {
+    const answer = deferred<{ status: number; body: unknown }>();
+    showPost(post({ like_count: 12 }), { [`POST ${API}/posts/1/like`]: () => answer.promise });
+    const like = await screen.findByRole("button", { name: "Like" });
+    expect(like).toHaveAttribute("aria-pressed", "false");
+    expect(screen.getByRole("button", { name: "12 likes" })).toBeInTheDocument();
+
+    await userEvent.click(like);
+    expect(screen.getByRole("button", { name: "Unlike" })).toHaveAttribute("aria-pressed", "true");
+    expect(screen.getByRole("button", { name: "13 likes" })).toBeInTheDocument();
+
+    answer.resolve({ status: 429, body: { error: { code: "rate_limited", message: "Slow down a little.", fields: {} } } });
+    expect(await screen.findByText("Slow down a little.")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Like" })).toHaveAttribute("aria-pressed", "false");
+    expect(screen.getByRole("button", { name: "12 likes" })).toBeInTheDocument();
+  });
+
+  it("keeps the like once the API agrees, with its count", async () => {
+    showPost(post({ like_count: 12 }), { [`POST ${API}/posts/1/like`]: { body: { liked: true, like_count: 20 } } });
+    await userEvent.click(await screen.findByRole("button", { name: "Like" }));
+    expect(await screen.findByRole("button", { name: "20 likes" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Unlike" })).toHaveAttribute("aria-pressed", "true");
+  });
+
+  it("hides the like count when the author hid it", async () => {
+    showPost(post({ like_count: null }));
+    await screen.findByRole("button", { name: "Like" });
+    expect(screen.queryByText(/likes?$/)).not.toBeInTheDocument();
+  });
+
+  it("links the caption's #tags and @mentions", async () => {
+    showPost(post({ caption: "Golden hour with @bob at #Beach" }));
+    expect(await screen.findByRole("link", { name: "#Beach" })).toHaveAttribute("href", "/tags/beach");
+    expect(screen.getByRole("link", { name: "@bob" })).toHaveAttribute("href", "/bob");
+  });
+
+  it("saves optimistically", async () => {
+    showPost(post(), { [`POST ${API}/posts/1/save`]: { body: { saved: true } } });
+    await userEvent.click(await screen.findByRole("button", { name: "Save" }));
+    expect(screen.getByRole("button", { name: "Remove from saved" })).toHaveAttribute("aria-pressed", "true");
+  });
+
+  it("opens the likers in a dialog", async () => {
+    showPost(post({ like_count: 2 }), {
+      [`GET ${API}/posts/1/likes`]: {
+        body: { items: [comment().author, { ...comment().author, id: "u2", username: "carol" }], next_cursor: null },
+      },
+    });
+    await userEvent.click(await screen.findByRole("button", { name: "2 likes" }));
+    const dialog = await screen.findByRole("dialog", { name: "Likes" });
+    expect(await within(dialog).findByRole("link", { name: "carol" })).toHaveAttribute("href", "/carol");
+  });
+});
+
+describe("comments", () => {
+  it("shows a new comment at once", async () => {
+    const answer = deferred<{ status: number; body: unknown }>();
+    showPost(post({ comment_count: 0 }), { [`POST ${API}/posts/1/comments`]: () => answer.promise });
+    const input = await screen.findByLabelText("Add a comment…");
+    expect(screen.getByRole("button", { name: "Post" })).toBeDisabled();
+    await userEvent.type(input, "Lovely light");
+    await userEvent.click(screen.getByRole("button", { name: "Post" }));
+    expect(await screen.findByText("Lovely light")).toBeInTheDocument();
+    expect(screen.getByText("Posting…")).toBeInTheDocument();
+    expect(input).toHaveValue("");
+    answer.resolve({ status: 201, body: comment({ id: "c9", text: "Lovely light", author: me().profile }) });
+    await waitFor(() => expect(screen.queryByText("Posting…")).not.toBeInTheDocument());
+    expect(screen.getByText("Lovely light")).toBeInTheDocument();
+  });
+
+  it("shows the API's error beside the input and gives the text back", async () => {
+    showPost(post(), {
+      [`POST ${API}/posts/1/comments`]: {
+        status: 400,
+        body: { error: { code: "validation_error", message: "Invalid.", fields: { text: "Mention at most 20 accounts." } } },
+      },
+    });
+    const input = await screen.findByLabelText("Add a comment…");
+    await userEvent.type(input, "@a @b");
+    await userEvent.click(screen.getByRole("button", { name: "Post" }));
+    expect(await screen.findByText("Mention at most 20 accounts.")).toBeInTheDocument();
+    expect(input).toHaveValue("@a @b");
+    expect(input).toHaveAttribute("aria-invalid", "true");
+    expect(screen.queryByText("Posting…")).not.toBeInTheDocument();
+  });
+
+  it("replies with the author prefilled and shows the thread", async () => {
+    const first = comment({ id: "c1", text: "Where is this?", reply_count: 0 });
+    const { seen } = showPost(post({ comment_count: 1 }), {
+      [`GET ${API}/posts/1/comments`]: { body: { items: [first], next_cursor: null } },
+      [`POST ${API}/posts/1/comments`]: {
+        status: 201,
+        body: comment({ id: "c2", parent_id: "c1", text: "@bob Lisbon", author: me().profile }),
+      },
+      [`GET ${API}/comments/c1/replies`]: {
+        body: { items: [comment({ id: "c2", parent_id: "c1", text: "@bob Lisbon", author: me().profile })], next_cursor: null },
+      },
+    });
+    await userEvent.click(await screen.findByRole("button", { name: "Reply" }));
+    const input = screen.getByLabelText("Add a comment…");
+    expect(input).toHaveValue("@bob ");
+    await userEvent.type(input, "Lisbon");
+    await userEvent.click(screen.getByRole("button", { name: "Post" }));
+    expect(await screen.findByRole("button", { name: "Hide replies" })).toBeInTheDocument();
+    const sent = seen.find((request) => request.method === "POST");
+    expect(await sent?.json()).toEqual({ text: "@bob Lisbon", reply_to: "c1" });
+    expect(await screen.findByRole("link", { name: "@bob" })).toBeInTheDocument();
+  });
+
+  it("likes a comment and lets you delete your own", async () => {
+    const mine = comment({ id: "c5", author: me().profile, text: "Mine" });
+    const theirs = comment({ id: "c6", text: "Theirs" });
+    showPost(post({ comment_count: 2 }), {
+      [`GET ${API}/posts/1/comments`]: { body: { items: [mine, theirs], next_cursor: null } },
+      [`POST ${API}/comments/c6/like`]: { body: { liked: true, like_count: 1 } },
+      [`DELETE ${API}/comments/c5`]: { status: 204 },
+    });
+    const likes = await screen.findAllByRole("button", { name: "Like comment" });
+    await userEvent.click(likes[1] as HTMLElement);
+    expect(screen.getByRole("button", { name: "Unlike comment" })).toHaveAttribute("aria-pressed", "true");
+    expect(screen.getAllByRole("button", { name: "Delete" })).toHaveLength(1);
+    await userEvent.click(screen.getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(screen.queryByText("Mine")).not.toBeInTheDocument());
+    expect(screen.getByText("Theirs")).toBeInTheDocument();
+  });
+});
+
+describe("post menu", () => {
+  it("offers Delete and Edit caption on your own post, and deletes after confirming", async () => {
+    const { seen } = showPost(post({ author: me().profile }), { [`DELETE ${API}/posts/1`]: { status: 204 } });
+    await userEvent.click(await screen.findByRole("button", { name: "More options" }));
+    const items = screen.getAllByRole("menuitem").map((item) => item.textContent);
+    expect(items).toEqual(["Edit caption", "Delete", "Copy link"]);
+    await userEvent.click(screen.getByRole("menuitem", { name: "Delete" }));
+    const dialog = await screen.findByRole("dialog", { name: "Delete post?" });
+    await userEvent.click(within(dialog).getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(seen.some((r) => r.method === "DELETE")).toBe(true));
+  });
+
+  it("offers Report, Mute and Block on someone else's post", async () => {
+    showPost(post());
+    await userEvent.click(await screen.findByRole("button", { name: "More options" }));
+    const items = screen.getAllByRole("menuitem").map((item) => item.textContent);
+    expect(items).toEqual(["Report", "Mute @alice", "Block @alice", "Copy link"]);
+    expect(items).not.toContain("Delete");
+  });
+
+  it("blocks after confirming", async () => {
+    const { seen } = showPost(post(), { [`POST ${API}/users/alice/block`]: { status: 204 } });
+    await userEvent.click(await screen.findByRole("button", { name: "More options" }));
+    await userEvent.click(screen.getByRole("menuitem", { name: "Block @alice" }));
+    const dialog = await screen.findByRole("dialog", { name: "Block @alice?" });
+    await userEvent.click(within(dialog).getByRole("button", { name: "Block" }));
+    await waitFor(() => expect(seen.some((r) => r.method === "POST" && r.url.endsWith("/users/alice/block"))).toBe(true));
+  });
+
+  it("edits the caption", async () => {
+    showPost(post({ author: me().profile, caption: "Old" }), {
+      [`PATCH ${API}/posts/1`]: { body: post({ author: me().profile, caption: "New words" }) },
+    });
+    await userEvent.click(await screen.findByRole("button", { name: "More options" }));
+    await userEvent.click(screen.getByRole("menuitem", { name: "Edit caption" }));
+    const dialog = await screen.findByRole("dialog", { name: "Edit caption" });
+    const field = within(dialog).getByLabelText("Caption");
+    await userEvent.clear(field);
+    await userEvent.type(field, "New words");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Save" }));
+    expect(await screen.findByText("New words")).toBeInTheDocument();
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+  });
+});
+
+describe("post page", () => {
+  it("says so when the post isn't available", async () => {
+    answerFetch({ [`GET ${API}/accounts/me`]: { body: me() } });
+    renderApp(<PostDetail />, { path: "/p/404", route: "/p/:postId" });
+    expect(await screen.findByRole("heading", { name: "This post isn't available" })).toBeInTheDocument();
+  });
+
+  it("sets the page title", async () => {
+    showPost(post({ caption: "Golden hour" }));
+    await screen.findByRole("button", { name: "Like" });
+    expect(document.title).toBe("alice on Viewfinder: “Golden hour”");
+  });
+});

@@ -1,0 +1,232 @@
+/** One post as Instagram shows it: header, media carousel, actions, likes, caption and comments.
+ * In the feed ("feed") the comments are a preview with a link to the post; on the post's page
+ * ("detail") they are the whole thread, with replies, beside the media on wide screens. */
+import { useRef, useState } from "react";
+import { Link, useNavigate } from "react-router-dom";
+import type { Post } from "../api/client";
+import { useMe } from "../auth/auth";
+import { Avatar } from "../components/Avatar";
+import { ErrorBanner } from "../components/Errors";
+import { Carousel } from "./Carousel";
+import { CommentForm } from "./CommentForm";
+import { CommentList } from "./CommentList";
+import type { ReplyTarget } from "./commentMutations";
+import { BookmarkIcon, CommentIcon, HeartIcon } from "./icons";
+import { LikesDialog } from "./LikesDialog";
+import { useLikePost, useRequireLogin, useSavePost } from "./mutations";
+import { PostMenu } from "./PostMenu";
+import { RichText } from "./RichText";
+import { TimeAgo } from "./time";
+import "./posts.css";
+
+const LONG_CAPTION = 140;
+
+function PostHeader({ post, detail }: { post: Post; detail: boolean }) {
+  const { author } = post;
+  return (
+    <header className="post-header">
+      <Link to={`/${author.username}`} tabIndex={-1} aria-hidden="true">
+        <Avatar user={author} size={32} />
+      </Link>
+      <div className="post-header-names">
+        <span>
+          <Link to={`/${author.username}`} className="username">
+            {author.username}
+          </Link>
+          {!detail && (
+            <>
+              <span className="post-header-dot" aria-hidden="true">
+                •
+              </span>
+              <Link to={`/p/${post.id}`} className="post-time">
+                <TimeAgo iso={post.created_at} />
+              </Link>
+            </>
+          )}
+        </span>
+        {post.location_name && <span className="post-location">{post.location_name}</span>}
+      </div>
+      <PostMenu post={post} detail={detail} />
+    </header>
+  );
+}
+
+function likesLine(count: number): string {
+  return `${count.toLocaleString()} ${count === 1 ? "like" : "likes"}`;
+}
+
+function Caption({ post, clamp }: { post: Post; clamp: boolean }) {
+  const long = post.caption.length > LONG_CAPTION || post.caption.split("\n").length > 2;
+  const [expanded, setExpanded] = useState(!clamp || !long);
+  if (!post.caption) return null;
+  return (
+    <div className="caption">
+      <p className={expanded ? "caption-text" : "caption-text is-clamped"}>
+        <Link to={`/${post.author.username}`} className="username">
+          {post.author.username}
+        </Link>{" "}
+        <RichText text={post.caption} />
+      </p>
+      {!expanded && (
+        <button type="button" className="meta-button" onClick={() => setExpanded(true)}>
+          more
+        </button>
+      )}
+    </div>
+  );
+}
+
+type ActionsProps = { post: Post; like: ReturnType<typeof useLikePost>; onComment: () => void };
+
+function Actions({ post, like, onComment }: ActionsProps) {
+  const save = useSavePost(post.id);
+  const requireLogin = useRequireLogin();
+  const [showLikes, setShowLikes] = useState(false);
+  const liked = post.liked_by_viewer;
+  const saved = post.saved_by_viewer;
+  return (
+    <div className="post-actions-block">
+      <div className="post-actions">
+        <button
+          type="button"
+          className={liked ? "icon-button like-button is-liked" : "icon-button like-button"}
+          aria-label={liked ? "Unlike" : "Like"}
+          aria-pressed={liked}
+          onClick={() => requireLogin() && like.mutate(!liked)}
+        >
+          <HeartIcon filled={liked} />
+        </button>
+        {post.comments_enabled && (
+          <button type="button" className="icon-button" aria-label="Comment" onClick={onComment}>
+            <CommentIcon />
+          </button>
+        )}
+        <button
+          type="button"
+          className="icon-button save-button"
+          aria-label={saved ? "Remove from saved" : "Save"}
+          aria-pressed={saved}
+          onClick={() => requireLogin() && save.mutate(!saved)}
+        >
+          <BookmarkIcon filled={saved} />
+        </button>
+      </div>
+      <ErrorBanner error={like.error ?? save.error} />
+      {post.like_count !== null &&
+        (post.like_count > 0 ? (
+          <button type="button" className="like-count" onClick={() => setShowLikes(true)}>
+            {likesLine(post.like_count)}
+          </button>
+        ) : (
+          <p className="like-count-empty">Be the first to like this</p>
+        ))}
+      {showLikes && <LikesDialog postId={post.id} onClose={() => setShowLikes(false)} />}
+    </div>
+  );
+}
+
+function FeedComments({ post }: { post: Post }) {
+  const shown = post.comment_previews.length;
+  const more = post.comment_count > shown;
+  return (
+    <>
+      {more && (
+        <Link to={`/p/${post.id}`} className="view-comments">
+          {post.comment_count === 1 ? "View 1 comment" : `View all ${post.comment_count.toLocaleString()} comments`}
+        </Link>
+      )}
+      {shown > 0 && (
+        <ul className="list-plain comment-previews">
+          {post.comment_previews.map((comment) => (
+            <li key={comment.id}>
+              <Link to={`/${comment.author.username}`} className="username">
+                {comment.author.username}
+              </Link>{" "}
+              <RichText text={comment.text} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+type PostCardProps = { post: Post; layout?: "feed" | "detail"; /** The first post of a feed: its photo loads at once. */ eager?: boolean };
+
+export function PostCard({ post, layout = "feed", eager = false }: PostCardProps) {
+  const { me } = useMe();
+  const like = useLikePost(post.id);
+  const requireLogin = useRequireLogin();
+  const navigate = useNavigate();
+  const detail = layout === "detail";
+  const commentInput = useRef<HTMLInputElement>(null);
+  const [replyTo, setReplyTo] = useState<ReplyTarget | null>(null);
+  const [openThreads, setOpenThreads] = useState<ReadonlySet<string>>(new Set());
+  const [burst, setBurst] = useState(0);
+
+  const toggleThread = (id: string, open?: boolean) =>
+    setOpenThreads((current) => {
+      const next = new Set(current);
+      if (open ?? !next.has(id)) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+
+  const likeByDoubleTap = () => {
+    if (!me) return;
+    setBurst((n) => n + 1);
+    if (!post.liked_by_viewer) like.mutate(true);
+  };
+
+  const canComment = Boolean(me) && post.comments_enabled;
+  const onComment = () => {
+    if (!requireLogin()) return;
+    if (commentInput.current) commentInput.current.focus();
+    else if (!detail) navigate(`/p/${post.id}`);
+  };
+
+  return (
+    <article className={detail ? "post-card post-detail" : "post-card"} aria-label={`Post by ${post.author.username}`}>
+      <PostHeader post={post} detail={detail} />
+      <div className="post-media">
+        <Carousel items={post.items} eager={eager} onDoubleTap={likeByDoubleTap} />
+        {burst > 0 && (
+          <span key={burst} className="like-burst" aria-hidden="true">
+            <HeartIcon filled size={96} />
+          </span>
+        )}
+      </div>
+      <div className="post-side">
+        {detail && (
+          <div className="post-thread">
+            <Caption post={post} clamp={false} />
+            <CommentList post={post} onReply={setReplyTo} openThreads={openThreads} onToggleThread={toggleThread} />
+          </div>
+        )}
+        <div className="post-footer">
+          <Actions post={post} like={like} onComment={onComment} />
+          {!detail && <Caption post={post} clamp />}
+          {!detail && <FeedComments post={post} />}
+          {detail && <TimeAgo iso={post.created_at} className="post-date" />}
+          {canComment && (
+            <CommentForm
+              postId={post.id}
+              replyTo={detail ? replyTo : null}
+              inputRef={commentInput}
+              onReplyDone={(target) => {
+                setReplyTo(null);
+                if (target) toggleThread(target.threadId, true);
+              }}
+            />
+          )}
+          {me === null && (
+            <p className="hint post-login">
+              <Link to={`/login?next=${encodeURIComponent(`/p/${post.id}`)}`}>Log in</Link> to like or comment.
+            </p>
+          )}
+          {me && detail && !post.comments_enabled && <p className="hint">Comments are turned off for this post.</p>}
+        </div>
+      </div>
+    </article>
+  );
+}

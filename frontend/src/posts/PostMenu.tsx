@@ -1,0 +1,205 @@
+/** A post's "More options": Report, Mute and Block for others' posts; Edit caption and Delete for
+ * your own; Go to post and Copy link for all. Destructive choices are confirmed in a dialog. */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useRef, useState } from "react";
+import { useNavigate } from "react-router-dom";
+import { ApiError, api, type Post, unwrap } from "../api/client";
+import { useMe } from "../auth/auth";
+import { Dialog } from "../components/Dialog";
+import { ErrorBanner, FieldError } from "../components/Errors";
+import { Menu, type MenuAction } from "../components/Menu";
+import { ReportDialog } from "../components/ReportDialog";
+import { removePosts, updatePost } from "./cache";
+import { useRequireLogin } from "./mutations";
+import { Toast, useToast } from "./Toast";
+
+type Open = "report" | "block" | "delete" | "edit" | null;
+type PostMenuProps = { post: Post; /** On the post's own page: no "Go to post"; leaving after block/delete. */ detail?: boolean };
+
+export function PostMenu({ post, detail = false }: PostMenuProps) {
+  const { me } = useMe();
+  const navigate = useNavigate();
+  const requireLogin = useRequireLogin();
+  const [open, setOpen] = useState<Open>(null);
+  const [toast, showToast] = useToast();
+  const root = useRef<HTMLDivElement>(null);
+  const client = useQueryClient();
+  const author = post.author.username;
+  const mine = Boolean(me) && me?.profile.id === post.author.id;
+
+  const close = () => {
+    setOpen(null);
+    root.current?.querySelector<HTMLElement>("button[aria-haspopup]")?.focus();
+  };
+
+  const mute = useMutation({
+    mutationFn: () => unwrap(api.POST("/api/viewfinder/v1/users/{username}/mute", { params: { path: { username: author } } })),
+    onSuccess: () => {
+      client.invalidateQueries({ queryKey: ["feed"], refetchType: "none" });
+      client.invalidateQueries({ queryKey: ["profile", author] });
+      showToast(`Muted @${author}. You won't see their posts in your feed.`);
+    },
+    onError: (error) => showToast(error.message),
+  });
+
+  const copyLink = () => {
+    const url = `${window.location.origin}/p/${post.id}`;
+    const copied = navigator.clipboard?.writeText(url);
+    if (!copied) return showToast(url);
+    copied.then(
+      () => showToast("Link copied to clipboard."),
+      () => showToast(url),
+    );
+  };
+
+  const general: MenuAction[] = [
+    ...(detail ? [] : [{ label: "Go to post", onSelect: () => navigate(`/p/${post.id}`) }]),
+    { label: "Copy link", onSelect: copyLink },
+  ];
+  const actions: MenuAction[] = mine
+    ? [
+        { label: "Edit caption", onSelect: () => setOpen("edit") },
+        { label: "Delete", onSelect: () => setOpen("delete"), danger: true },
+        ...general,
+      ]
+    : [
+        { label: "Report", onSelect: () => requireLogin() && setOpen("report"), danger: true },
+        { label: `Mute @${author}`, onSelect: () => requireLogin() && mute.mutate() },
+        { label: `Block @${author}`, onSelect: () => requireLogin() && setOpen("block"), danger: true },
+        ...general,
+      ];
+
+  return (
+    <div ref={root} className="post-menu">
+      <Menu label="More options" actions={actions} />
+      <Toast message={toast} />
+      {open === "report" && <ReportDialog target="post" targetId={post.id} label={`@${author}'s post`} onClose={close} />}
+      {open === "block" && <BlockDialog post={post} detail={detail} onClose={close} />}
+      {open === "delete" && <DeleteDialog post={post} detail={detail} onClose={close} />}
+      {open === "edit" && <EditCaptionDialog post={post} onClose={close} />}
+    </div>
+  );
+}
+
+type DialogProps = { post: Post; detail?: boolean; onClose: () => void };
+
+function BlockDialog({ post, detail, onClose }: DialogProps) {
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const author = post.author.username;
+  const block = useMutation({
+    mutationFn: () => unwrap(api.POST("/api/viewfinder/v1/users/{username}/block", { params: { path: { username: author } } })),
+    onSuccess: () => {
+      removePosts(client, (other) => other.author.id === post.author.id);
+      client.invalidateQueries({ queryKey: ["profile", author] });
+      if (detail) navigate("/");
+      else onClose();
+    },
+  });
+  return (
+    <Dialog title={`Block @${author}?`} onClose={onClose}>
+      <p className="confirm-text">
+        They won't be able to find your profile or posts, and you won't see theirs. They won't be told that you
+        blocked them.
+      </p>
+      <ErrorBanner error={block.error} />
+      <div className="confirm-actions">
+        <button type="button" className="button button-danger" disabled={block.isPending} onClick={() => block.mutate()}>
+          Block
+        </button>
+        <button type="button" className="button button-secondary" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function DeleteDialog({ post, detail, onClose }: DialogProps) {
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const { me } = useMe();
+  const remove = useMutation({
+    mutationFn: () => unwrap(api.DELETE("/api/viewfinder/v1/posts/{post_id}", { params: { path: { post_id: post.id } } })),
+    onSuccess: () => {
+      const username = me?.profile.username ?? post.author.username;
+      removePosts(client, (other) => other.id === post.id);
+      client.invalidateQueries({ queryKey: ["profile", username] });
+      client.invalidateQueries({ queryKey: ["user-posts", username] });
+      if (detail) {
+        navigate(`/${username}`);
+        // After leaving, so the page doesn't fetch the post it no longer has.
+        setTimeout(() => client.removeQueries({ queryKey: ["post", post.id] }), 0);
+      } else {
+        client.removeQueries({ queryKey: ["post", post.id] });
+      }
+    },
+  });
+  return (
+    <Dialog title="Delete post?" onClose={onClose}>
+      <p className="confirm-text">This post, its likes and its comments will be gone for good.</p>
+      <ErrorBanner error={remove.error} />
+      <div className="confirm-actions">
+        <button type="button" className="button button-danger" disabled={remove.isPending} onClick={() => remove.mutate()}>
+          Delete
+        </button>
+        <button type="button" className="button button-secondary" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function EditCaptionDialog({ post, onClose }: DialogProps) {
+  const client = useQueryClient();
+  const [caption, setCaption] = useState(post.caption);
+  const edit = useMutation({
+    mutationFn: (text: string) =>
+      unwrap(
+        api.PATCH("/api/viewfinder/v1/posts/{post_id}", {
+          params: { path: { post_id: post.id } },
+          body: { caption: text },
+        }),
+      ),
+    onSuccess: (saved) => {
+      updatePost(client, post.id, (old) => ({ ...old, caption: saved.caption }));
+      client.invalidateQueries({ queryKey: ["hashtag"], refetchType: "none" });
+      onClose();
+    },
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    edit.mutate(caption);
+  };
+  const fieldFailed = edit.error instanceof ApiError && Boolean(edit.error.field("caption"));
+  return (
+    <Dialog title="Edit caption" onClose={onClose}>
+      <form onSubmit={submit}>
+        <div className="field">
+          <label htmlFor="edit-caption">Caption</label>
+          <textarea
+            id="edit-caption"
+            rows={5}
+            maxLength={2200}
+            value={caption}
+            onChange={(event) => setCaption(event.target.value)}
+            aria-invalid={fieldFailed}
+            aria-describedby="edit-caption-error"
+          />
+          <FieldError error={edit.error} name="caption" id="edit-caption-error" />
+          <p className="hint">{caption.length.toLocaleString()} / 2,200</p>
+        </div>
+        {!fieldFailed && <ErrorBanner error={edit.error} />}
+        <div className="confirm-actions">
+          <button type="submit" className="button" disabled={edit.isPending}>
+            {edit.isPending ? "Saving…" : "Save"}
+          </button>
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,93 @@
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { EMPTY_PAGE, comment, me, post, user } from "../posts/testData";
+import { answerFetch, renderApp } from "../test/render";
+import { Home } from "./Home";
+
+const API = "/api/viewfinder/v1";
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("Home", () => {
+  it("shows the following feed with previews, likes and comments", async () => {
+    const shown = post({
+      comment_count: 5,
+      comment_previews: [comment({ text: "So good #film" })],
+    });
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: { body: { items: [shown], next_cursor: null } },
+      [`POST ${API}/posts/1/like`]: { body: { liked: true, like_count: 13 } },
+      [`POST ${API}/posts/1/comments`]: { status: 201, body: comment({ id: "c2", text: "Wow", author: me().profile }) },
+    });
+    renderApp(<Home />);
+    expect(screen.getByRole("heading", { level: 1, name: "Home" })).toBeInTheDocument();
+    expect(await screen.findByRole("status")).toHaveTextContent("Loading posts");
+    expect(screen.getByRole("tab", { name: "Following" })).toHaveAttribute("aria-selected", "true");
+    expect(await screen.findByRole("img", { name: "A red door" })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "View all 5 comments" })).toHaveAttribute("href", "/p/1");
+    expect(screen.getByRole("link", { name: "#film" })).toHaveAttribute("href", "/tags/film");
+    expect(screen.getAllByRole("link", { name: "alice" })[0]).toHaveAttribute("href", "/alice");
+    expect(screen.getByText("3h")).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole("button", { name: "Like" }));
+    expect(screen.getByRole("button", { name: "Unlike" })).toHaveAttribute("aria-pressed", "true");
+    expect(screen.getByRole("button", { name: "13 likes" })).toBeInTheDocument();
+
+    await userEvent.type(screen.getByLabelText("Add a comment…"), "Wow");
+    await userEvent.click(screen.getByRole("button", { name: "Post" }));
+    expect(await screen.findByText("Wow")).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "View all 6 comments" })).toBeInTheDocument();
+    expect(screen.getByText("You're all caught up")).toBeInTheDocument();
+  });
+
+  it("switches to the For you feed", async () => {
+    const seen = answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: (request) => ({
+        body: new URL(request.url).searchParams.get("mode") === "ranked" ? { items: [post()], next_cursor: null } : EMPTY_PAGE,
+      }),
+      [`GET ${API}/suggestions/accounts`]: { body: [] },
+    });
+    renderApp(<Home />);
+    await userEvent.click(await screen.findByRole("tab", { name: "For you" }));
+    expect(screen.getByRole("tab", { name: "For you" })).toHaveAttribute("aria-selected", "true");
+    expect(await screen.findByRole("img", { name: "A red door" })).toBeInTheDocument();
+    expect(seen.some((request) => request.url.includes("mode=ranked"))).toBe(true);
+  });
+
+  it("welcomes a new account with accounts to follow", async () => {
+    const seen = answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: { body: EMPTY_PAGE },
+      [`GET ${API}/suggestions/accounts`]: { body: [{ user: user("dana"), mutual_count: 2 }] },
+      [`POST ${API}/users/dana/follow`]: { body: { state: "following" } },
+    });
+    renderApp(<Home />);
+    expect(await screen.findByRole("heading", { name: "Welcome to Viewfinder" })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Explore posts" })).toHaveAttribute("href", "/explore");
+    expect(await screen.findByText("Followed by 2 people you follow")).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Follow dana" }));
+    expect(await screen.findByRole("button", { name: "Following dana" })).toBeInTheDocument();
+    expect(seen.some((request) => request.method === "POST" && request.url.endsWith("/users/dana/follow"))).toBe(true);
+    expect(screen.getByRole("button", { name: "See their posts" })).toBeInTheDocument();
+  });
+
+  it("offers a retry when the feed fails", async () => {
+    let calls = 0;
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: () => {
+        calls += 1;
+        return calls === 1
+          ? { status: 503, body: { error: { code: "unavailable", message: "Down for a moment.", fields: {} } } }
+          : { body: { items: [post()], next_cursor: null } };
+      },
+    });
+    renderApp(<Home />);
+    expect(await screen.findByText("Down for a moment.")).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Try again" }));
+    await waitFor(() => expect(screen.getByRole("img", { name: "A red door" })).toBeInTheDocument());
+  });
+});
