@@ -1,4 +1,6 @@
-// Placeholder: replaced by the screen's owner.
+/** /create: the post composer (src/composer). */
+import { Composer } from "../composer/Composer";
+
 export function Create() {
-  return <h1>Create</h1>;
+  return <Composer />;
 }
