@@ -35,7 +35,7 @@ test("two people meet: a carousel post, search, follow, feed, like, comment and 
 
   // Bob finds Alice by search and follows her.
   await bob.goto("/search");
-  await bob.getByLabel("Search").fill(aliceName);
+  await bob.getByRole("searchbox", { name: "Search" }).fill(aliceName);
   await bob.getByRole("link", { name: new RegExp(aliceName) }).first().click();
   await expect(bob).toHaveURL(new RegExp(`/${aliceName}$`));
   await bob.getByRole("button", { name: "Follow", exact: true }).click();

@@ -94,8 +94,10 @@ def test_readyz_is_unavailable_when_the_database_cannot_be_reached(settings, tmp
 
 
 def test_an_unknown_route_is_not_found_in_the_error_shape(server):
-    assert_error(server.get("/no/such/page"), 404, "not_found")
+    """Other paths belong to the web app (tests/web); unknown API and media paths stay JSON 404s."""
     assert_error(server.get(API_PREFIX + "/no/such/endpoint"), 404, "not_found")
+    assert_error(server.get("/api/no/such/page"), 404, "not_found")
+    assert_error(server.get("/media/no/such/file.jpg"), 404, "not_found")
 
 
 def test_a_wrong_method_is_refused_in_the_error_shape(server):
