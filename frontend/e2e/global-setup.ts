@@ -18,6 +18,8 @@ for name, size, colours in [("landscape", (1200, 800), ((230, 120, 60), (40, 80,
     draw.ellipse((w * 0.2, h * 0.2, w * 0.8, h * 0.8), fill=colours[1])
     draw.rectangle((0, h * 0.85, w, h), fill=(20, 20, 20))
     image.save(f"{out}/{name}.jpg", quality=88)
+with open(f"{out}/broken.jpg", "wb") as broken:
+    broken.write(b"this is not a photo at all" * 40)
 `;
   execFileSync("../.venv/bin/python", ["-c", script, fixturesDir]);
 }

@@ -41,9 +41,12 @@ test("two people meet: a carousel post, search, follow, feed, like, comment and 
   await bob.getByRole("button", { name: "Follow", exact: true }).click();
   await expect(bob.getByRole("button", { name: "Following" })).toBeVisible();
 
-  // Her post is in his home feed; he likes it and comments.
+  // Her post is in his home feed, in both orders; he likes it and comments.
   await bob.goto("/");
   const photo = bob.getByRole("img", { name: "An orange field under a blue sun" });
+  await bob.getByRole("tab", { name: "For you" }).click();
+  await expect(photo).toBeVisible();
+  await bob.getByRole("tab", { name: "Following" }).click();
   await expect(photo).toBeVisible();
   const like = bob.getByRole("button", { name: "Like", exact: true }).first();
   await like.click();
@@ -120,4 +123,33 @@ test("blocking someone makes each profile disappear for the other", async ({ bro
 
   await blockerContext.close();
   await blockedContext.close();
+});
+
+test("the composer says why an upload was refused, lets it go, and retries after going offline", async ({
+  page,
+  context,
+}, info) => {
+  await signUp(context, uniqueName("eve", info));
+  await page.goto("/create");
+  await page.getByLabel("Add photos and videos").setInputFiles([fixture("square"), fixture("broken")]);
+  await page.getByLabel("Caption").fill("Second try");
+  await page.getByRole("button", { name: "Share" }).click();
+  // The API refuses the file that is not a photo: the reason shows, and sharing waits for its removal.
+  await expect(page.getByText(/not a supported|could not be read|isn't a photo|not a photo/i).first()).toBeVisible();
+  await expect(page.getByRole("button", { name: "Share" })).toBeDisabled();
+  await page.getByRole("button", { name: "Remove item 2" }).click();
+  await expect(page.getByRole("button", { name: "Remove item 2" })).toHaveCount(0);
+
+  // Offline: the upload stops with a retry; back online, the retry finishes the post.
+  await page.getByLabel("Add photos and videos").setInputFiles([fixture("portrait")]);
+  await context.setOffline(true);
+  await page.getByRole("button", { name: "Share" }).click();
+  await expect(page.getByText("Upload failed — you're offline").first()).toBeVisible();
+  await context.setOffline(false);
+  await page.getByRole("button", { name: "Retry item 2" }).click();
+  if (await page.getByRole("button", { name: "Share" }).isEnabled()) {
+    await page.getByRole("button", { name: "Share" }).click();
+  }
+  await expect(page).toHaveURL(/\/p\/\d+$/, { timeout: 60_000 });
+  await expect(page.getByText("Second try")).toBeVisible();
 });

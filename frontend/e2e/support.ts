@@ -14,7 +14,7 @@ export function uniqueName(prefix: string, info: TestInfo): string {
   return `${prefix}_${info.project.name.slice(0, 1)}${random}`.slice(0, 30);
 }
 
-export function fixture(name: "landscape" | "portrait" | "square"): string {
+export function fixture(name: "landscape" | "portrait" | "square" | "broken"): string {
   return path.join(fixturesDir, `${name}.jpg`);
 }
 
