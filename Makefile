@@ -15,7 +15,7 @@ RUN_ENV := VIEWFINDER_ENV=development VIEWFINDER_DEBUG=true \
 # Extra pytest arguments, e.g. `make test T=tests/accounts`.
 T ?=
 
-.PHONY: help install web run test test-python test-web test-e2e lint format clean
+.PHONY: help install web run test test-python test-scale test-web test-e2e lint format clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ test: install lint test-python test-web test-e2e ## Install test dependencies an
 
 test-python: install ## Run the Python test suite (in parallel)
 	.venv/bin/pytest -n auto $(T)
+
+test-scale: install ## Run the Python suite on PostgreSQL + Cassandra + Redis + S3 (started on loopback)
+	scripts/test-scale.sh $(T)
 
 test-web: web ## Type-check the web app and run its Vitest suite
 	cd frontend && npm test

@@ -22,6 +22,7 @@ from litestar.testing import TestClient
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.stacks import scale_overrides
 from viewfinder.app import API_PREFIX, create_app
 from viewfinder.core import ids
 from viewfinder.core.db import make_async_engine, make_sessionmaker
@@ -41,17 +42,20 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, migrated_database: Path) -> Settings:
+def settings(tmp_path: Path, migrated_database: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
+    """The test's settings: its own data folder and database, on the stack chosen for the run."""
     data_dir = tmp_path / "var"
     data_dir.mkdir()
     shutil.copy(migrated_database, data_dir / "viewfinder.db")
-    return Settings(
-        env="test",
-        data_dir=data_dir,
-        allowed_hosts=["testserver.local"],
-        jobs_immediate=True,
-        public_url="https://testserver.local",
-    )
+    with scale_overrides(request.node.nodeid) as overrides:
+        yield Settings(
+            env="test",
+            data_dir=data_dir,
+            allowed_hosts=["testserver.local"],
+            jobs_immediate=True,
+            public_url="https://testserver.local",
+            **overrides,
+        )
 
 
 @pytest.fixture

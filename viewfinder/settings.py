@@ -37,7 +37,13 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     """Every piece of embedded state (database, job queue, media) lives under this folder."""
     database_url: str | None = None
-    """SQLAlchemy async URL; defaults to SQLite in WAL mode under data_dir."""
+    """SQLAlchemy async URL; defaults to SQLite in WAL mode under data_dir. For PostgreSQL:
+    postgresql+psycopg://user:password@host:5432/viewfinder."""
+    database_replica_url: str | None = None
+    """A read replica of database_url (PostgreSQL): read-only requests (GET, HEAD) query it."""
+    database_pool_size: int = Field(default=10, ge=1)
+    """Connections each process keeps open to a PostgreSQL server (plus database_max_overflow)."""
+    database_max_overflow: int = Field(default=10, ge=0)
     jobs_database_path: Path | None = None
     """The job queue's own SQLite file, so it never contends with the main database's lock."""
     jobs_immediate: bool = False
@@ -53,8 +59,23 @@ class Settings(BaseSettings):
     web_dir: Path = Path(__file__).resolve().parent.parent / "frontend" / "dist"
     """The built web app (`make web`), served at / with deep links answered by its index.html."""
 
-    store_backend: Literal["memory", "file"] = "memory"
-    """Backend of Litestar's stores (rate limits, caches)."""
+    store_backend: Literal["memory", "file", "redis"] = "memory"
+    """Backend of Litestar's stores (rate limits, caches); "redis" needs redis_url."""
+    redis_url: str | None = None
+    """redis://host:6379/0 — with it, real-time delivery crosses processes through Redis channels."""
+    jobs_backend: Literal["sqlite", "redis"] = "sqlite"
+    """The job queue: its own SQLite file, or Redis (redis_url) for workers on many machines."""
+    rate_limit_fail_open: bool = True
+    """When the rate-limit store is unreachable: True lets requests through, False refuses them (503)."""
+
+    media_backend: Literal["local", "s3"] = "local"
+    """Where media bytes live: data_dir/media, or an S3-compatible bucket (AWS S3, MinIO, R2...)."""
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    """The S3 API endpoint; empty for AWS itself."""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
 
     session_max_age_seconds: int = 30 * 24 * 3600
     login_failure_limit: int = 10
@@ -84,8 +105,14 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=1, ge=1)
     job_workers: int = Field(default=2, ge=1)
 
-    timeline_backend: Literal["sql"] = "sql"
-    """Where home timelines live: "sql" (the main database); "cassandra" comes with scale-out."""
+    timeline_backend: Literal["sql", "cassandra"] = "sql"
+    """Where home timelines and notification inboxes live: the main database, or Cassandra."""
+    cassandra_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
+    """Contact points of the Cassandra cluster; comma-separated in the environment."""
+    cassandra_port: int = 9042
+    cassandra_keyspace: str = "viewfinder"
+    cassandra_replication_factor: int = Field(default=1, ge=1)
+    """SimpleStrategy replication factor used when `viewfinder cassandra-migrate` creates the keyspace."""
     feed_fanout_threshold: int = Field(default=10_000, ge=1)
     """Authors with at least this many followers are not fanned out but merged in at read time."""
     feed_fanout_batch: int = Field(default=1000, ge=1)
@@ -99,7 +126,7 @@ class Settings(BaseSettings):
     realtime_retention_seconds: int = Field(default=300, ge=10)
     """Outbox rows older than this are pruned."""
 
-    @field_validator("allowed_hosts", mode="before")
+    @field_validator("allowed_hosts", "cassandra_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
