@@ -1,6 +1,7 @@
-/** Form plumbing shared by the account screens: empty-field checks, which error goes in the banner,
- * and moving focus to the first field the API refused. */
-import { type RefObject, useEffect } from "react";
+/** Form plumbing shared by the account screens: the fields' values, empty-field checks, which error
+ * goes in the banner, moving focus to the first field the API refused, and the request itself. */
+import { useMutation } from "@tanstack/react-query";
+import { type FormEvent, type RefObject, useEffect, useRef, useState } from "react";
 import { ApiError } from "../api/client";
 
 /** An ApiError naming each empty field with its message, or null when every field is filled. */
@@ -24,4 +25,48 @@ export function useFocusFirstInvalid(form: RefObject<HTMLFormElement | null>, er
   useEffect(() => {
     if (error) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
   }, [form, error]);
+}
+
+function blank<K extends string>(fields: Record<K, string>): Record<K, string> {
+  return Object.fromEntries(Object.keys(fields).map((name) => [name, ""])) as Record<K, string>;
+}
+
+type AccountFormOptions<K extends string, R> = {
+  /** Every field of the form (all text, all required), each with its message for when it is left empty. */
+  required: Record<K, string>;
+  /** The request, sent with the values once every field is filled. */
+  send: (values: Record<K, string>) => Promise<R>;
+  /** After the request succeeds; `clear` empties the fields. */
+  onSuccess?: (response: R, clear: () => void) => void;
+};
+
+/** A form of required text fields that sends one request. Empty fields are refused before sending,
+ * with the same kind of error the API gives, so either shows beside its field (spread `field(name)`
+ * into a TextField) or else in the banner (`<ErrorBanner error={banner} />`). */
+export function useAccountForm<K extends string, R>({ required, send, onSuccess }: AccountFormOptions<K, R>) {
+  const form = useRef<HTMLFormElement>(null);
+  const [values, setValues] = useState(() => blank(required));
+  const [missing, setMissing] = useState<ApiError | null>(null);
+  const request = useMutation({
+    mutationFn: send,
+    onSuccess: (response) => onSuccess?.(response, () => setValues(blank(required))),
+  });
+  const error = missing ?? request.error;
+  useFocusFirstInvalid(form, error);
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    const empty = missingFields(values, required);
+    setMissing(empty);
+    if (empty) request.reset();
+    else request.mutate(values);
+  };
+  /** The value, change handler and error of the field `name`, for a TextField. */
+  const field = (name: K) => ({
+    name,
+    value: values[name],
+    onChange: (value: string) => setValues((old) => ({ ...old, [name]: value })),
+    error,
+  });
+  return { form, onSubmit, field, banner: bannerError(error, Object.keys(required)), request };
 }

@@ -15,6 +15,11 @@ export function useNextPath(): string {
   return safeNext(params.get("next"));
 }
 
+/** `path` (another sign-in screen) passing `next` on, or plain `path` when `next` is home. */
+export function pathWithNext(path: string, next: string): string {
+  return next === "/" ? path : `${path}?next=${encodeURIComponent(next)}`;
+}
+
 /** Adopts a freshly signed-in account: drops what was cached for the anonymous visitor, then goes on. */
 export function useSignedIn(next: string): (me: Me) => void {
   const client = useQueryClient();

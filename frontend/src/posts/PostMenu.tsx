@@ -5,7 +5,7 @@ import { type FormEvent, useRef, useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { ApiError, api, type Post, unwrap } from "../api/client";
 import { useMe } from "../auth/auth";
-import { Dialog } from "../components/Dialog";
+import { ConfirmDialog, Dialog } from "../components/Dialog";
 import { ErrorBanner, FieldError } from "../components/Errors";
 import { Menu, type MenuAction } from "../components/Menu";
 import { ReportDialog } from "../components/ReportDialog";
@@ -97,21 +97,17 @@ function BlockDialog({ post, detail, onClose }: DialogProps) {
     },
   });
   return (
-    <Dialog title={`Block @${author}?`} onClose={onClose}>
-      <p className="confirm-text">
-        They won't be able to find your profile or posts, and you won't see theirs. They won't be told that you
-        blocked them.
-      </p>
-      <ErrorBanner error={block.error} />
-      <div className="confirm-actions">
-        <button type="button" className="button button-danger" disabled={block.isPending} onClick={() => block.mutate()}>
-          Block
-        </button>
-        <button type="button" className="button button-secondary" onClick={onClose}>
-          Cancel
-        </button>
-      </div>
-    </Dialog>
+    <ConfirmDialog
+      title={`Block @${author}?`}
+      confirmLabel="Block"
+      onConfirm={() => block.mutate()}
+      onClose={onClose}
+      pending={block.isPending}
+      error={block.error}
+    >
+      They won't be able to find your profile or posts, and you won't see theirs. They won't be told that you blocked
+      them.
+    </ConfirmDialog>
   );
 }
 
@@ -136,18 +132,16 @@ function DeleteDialog({ post, detail, onClose }: DialogProps) {
     },
   });
   return (
-    <Dialog title="Delete post?" onClose={onClose}>
-      <p className="confirm-text">This post, its likes and its comments will be gone for good.</p>
-      <ErrorBanner error={remove.error} />
-      <div className="confirm-actions">
-        <button type="button" className="button button-danger" disabled={remove.isPending} onClick={() => remove.mutate()}>
-          Delete
-        </button>
-        <button type="button" className="button button-secondary" onClick={onClose}>
-          Cancel
-        </button>
-      </div>
-    </Dialog>
+    <ConfirmDialog
+      title="Delete post?"
+      confirmLabel="Delete"
+      onConfirm={() => remove.mutate()}
+      onClose={onClose}
+      pending={remove.isPending}
+      error={remove.error}
+    >
+      This post, its likes and its comments will be gone for good.
+    </ConfirmDialog>
   );
 }
 

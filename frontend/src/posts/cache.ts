@@ -8,7 +8,7 @@ import type { PageOf } from "../components/InfiniteList";
 const POST_LISTS = ["post", "feed", "user-posts", "explore", "hashtag", "saved", "collection"];
 const COMMENT_LISTS = ["comments", "replies"];
 
-type Snapshot = Array<[QueryKey, unknown]>;
+export type Snapshot = Array<[QueryKey, unknown]>;
 
 function isPost(value: unknown): value is Post {
   return typeof value === "object" && value !== null && "author" in value && "items" in value && "like_count" in value;

@@ -1,9 +1,9 @@
 /** Likes and saves of a post, optimistic in every cached copy and rolled back on failure. */
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { type QueryClient, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useLocation, useNavigate } from "react-router-dom";
 import { api, type Post, unwrap } from "../api/client";
 import { useMe } from "../auth/auth";
-import { restore, snapshotPosts, updatePost } from "./cache";
+import { restore, type Snapshot, snapshotPosts, updatePost } from "./cache";
 
 const POST = "/api/viewfinder/v1/posts/{post_id}" as const;
 
@@ -25,6 +25,22 @@ function withLike(post: Post, liked: boolean): Post {
   return { ...post, liked_by_viewer: liked, like_count: count };
 }
 
+/** The optimistic half of a post's on/off toggle: `change` applied to every cached copy before the
+ * request (after cancelling the post's own fetch), and everything put back if the request fails. */
+function optimisticToggle(client: QueryClient, postId: string, change: (post: Post, on: boolean) => Post) {
+  return {
+    onMutate: async (on: boolean) => {
+      await client.cancelQueries({ queryKey: ["post", postId] });
+      const snapshot = snapshotPosts(client);
+      updatePost(client, postId, (post) => change(post, on));
+      return { snapshot };
+    },
+    onError: (_error: unknown, _on: boolean, context: { snapshot: Snapshot } | undefined) => {
+      if (context) restore(client, context.snapshot);
+    },
+  };
+}
+
 /** `mutate(true)` likes, `mutate(false)` unlikes; the heart and count change at once. */
 export function useLikePost(postId: string) {
   const client = useQueryClient();
@@ -33,15 +49,7 @@ export function useLikePost(postId: string) {
       const path = { params: { path: { post_id: postId } } };
       return unwrap(like ? api.POST(`${POST}/like`, path) : api.DELETE(`${POST}/like`, path));
     },
-    onMutate: async (like: boolean) => {
-      await client.cancelQueries({ queryKey: ["post", postId] });
-      const snapshot = snapshotPosts(client);
-      updatePost(client, postId, (post) => withLike(post, like));
-      return { snapshot };
-    },
-    onError: (_error, _like, context) => {
-      if (context) restore(client, context.snapshot);
-    },
+    ...optimisticToggle(client, postId, withLike),
     onSuccess: (state) => {
       // The server's count wins, unless another tap has changed the heart since.
       updatePost(client, postId, (post) =>
@@ -59,15 +67,7 @@ export function useSavePost(postId: string) {
       const path = { params: { path: { post_id: postId } } };
       return unwrap(save ? api.POST(`${POST}/save`, path) : api.DELETE(`${POST}/save`, path));
     },
-    onMutate: async (save: boolean) => {
-      await client.cancelQueries({ queryKey: ["post", postId] });
-      const snapshot = snapshotPosts(client);
-      updatePost(client, postId, (post) => ({ ...post, saved_by_viewer: save }));
-      return { snapshot };
-    },
-    onError: (_error, _save, context) => {
-      if (context) restore(client, context.snapshot);
-    },
+    ...optimisticToggle(client, postId, (post, save) => ({ ...post, saved_by_viewer: save })),
     onSuccess: () => client.invalidateQueries({ queryKey: ["saved"], refetchType: "none" }),
   });
 }

@@ -6,7 +6,7 @@ import { useState } from "react";
 import { Link, useLocation } from "react-router-dom";
 import { api, messageOf, type Relationship, unwrap } from "../api/client";
 import { useMe } from "../auth/auth";
-import { Dialog } from "../components/Dialog";
+import { ConfirmDialog } from "../components/Dialog";
 import { applyFollowState, connectionsKey, type FollowState, followStateOf, parseFollowState } from "./queries";
 import "./profiles.css";
 
@@ -101,28 +101,19 @@ export function FollowButton({ username, relationship, isPrivate, size = "regula
         </span>
       )}
       {confirming && (
-        <Dialog title={`Unfollow ${username}?`} onClose={() => setConfirming(false)}>
-          <p className="confirm-text">
-            {isPrivate
-              ? `Their posts will leave your feed, and you'll need to request to follow ${username} again to see them.`
-              : `Their posts will no longer show in your feed.`}
-          </p>
-          <div className="confirm-actions">
-            <button
-              type="button"
-              className="button button-danger button-block"
-              onClick={() => {
-                setConfirming(false);
-                go("none");
-              }}
-            >
-              Unfollow
-            </button>
-            <button type="button" className="button button-secondary button-block" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </div>
-        </Dialog>
+        <ConfirmDialog
+          title={`Unfollow ${username}?`}
+          confirmLabel="Unfollow"
+          onConfirm={() => {
+            setConfirming(false);
+            go("none");
+          }}
+          onClose={() => setConfirming(false)}
+        >
+          {isPrivate
+            ? `Their posts will leave your feed, and you'll need to request to follow ${username} again to see them.`
+            : `Their posts will no longer show in your feed.`}
+        </ConfirmDialog>
       )}
     </>
   );

@@ -3,8 +3,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, type Profile, unwrap } from "../api/client";
 import { ME_KEY } from "../auth/auth";
-import { Dialog } from "../components/Dialog";
-import { ErrorBanner } from "../components/Errors";
+import { ConfirmDialog } from "../components/Dialog";
 import { Menu, type MenuAction } from "../components/Menu";
 import { ReportDialog } from "../components/ReportDialog";
 import { profileKey } from "./queries";
@@ -85,33 +84,24 @@ export function ProfileMenu({ profile, onBlocked, onNotice }: ProfileMenuProps) 
         <ReportDialog target="user" targetId={profile.id} label={`@${username}`} onClose={() => setDialog(null)} />
       )}
       {dialog === "block" && (
-        <Dialog title={`Block ${username}?`} onClose={() => setDialog(null)}>
-          <p className="confirm-text">
-            They won't be able to find your profile or posts on Viewfinder, and you'll stop following each other.
-            Viewfinder won't let them know you blocked them.
-          </p>
-          <ErrorBanner error={block.error} />
-          <div className="confirm-actions">
-            <button
-              type="button"
-              className="button button-danger button-block"
-              disabled={block.isPending}
-              onClick={() =>
-                block.mutate(true, {
-                  onSuccess: () => {
-                    setDialog(null);
-                    onBlocked();
-                  },
-                })
-              }
-            >
-              Block
-            </button>
-            <button type="button" className="button button-secondary button-block" onClick={() => setDialog(null)}>
-              Cancel
-            </button>
-          </div>
-        </Dialog>
+        <ConfirmDialog
+          title={`Block ${username}?`}
+          confirmLabel="Block"
+          onConfirm={() =>
+            block.mutate(true, {
+              onSuccess: () => {
+                setDialog(null);
+                onBlocked();
+              },
+            })
+          }
+          onClose={() => setDialog(null)}
+          pending={block.isPending}
+          error={block.error}
+        >
+          They won't be able to find your profile or posts on Viewfinder, and you'll stop following each other.
+          Viewfinder won't let them know you blocked them.
+        </ConfirmDialog>
       )}
     </>
   );

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { ApiError, api, type Post, unwrap } from "../api/client";
-import { Dialog } from "../components/Dialog";
+import { ConfirmDialog } from "../components/Dialog";
 import { ErrorBanner } from "../components/Errors";
 import { useCursorPages } from "../components/InfiniteList";
 import { Menu } from "../components/Menu";
@@ -36,31 +36,6 @@ function CollectionPosts({ id }: { id: string }) {
         </EmptyState>
       }
     />
-  );
-}
-
-function ConfirmDelete({ name, pending, error, onConfirm, onClose }: {
-  name: string;
-  pending: boolean;
-  error: unknown;
-  onConfirm: () => void;
-  onClose: () => void;
-}) {
-  return (
-    <Dialog title="Delete collection?" onClose={onClose}>
-      <p className="confirm-text">
-        “{name}” will be deleted. Its posts stay in your saved posts.
-      </p>
-      <ErrorBanner error={error} />
-      <div className="confirm-actions">
-        <button type="button" className="button button-danger" disabled={pending} onClick={onConfirm}>
-          Delete
-        </button>
-        <button type="button" className="button button-secondary" onClick={onClose}>
-          Cancel
-        </button>
-      </div>
-    </Dialog>
   );
 }
 
@@ -152,13 +127,16 @@ export function Collection() {
         />
       )}
       {open === "delete" && (
-        <ConfirmDelete
-          name={collection.name}
-          pending={remove.isPending}
-          error={remove.error}
+        <ConfirmDialog
+          title="Delete collection?"
+          confirmLabel="Delete"
           onConfirm={() => remove.mutate()}
           onClose={() => setOpen(null)}
-        />
+          pending={remove.isPending}
+          error={remove.error}
+        >
+          “{collection.name}” will be deleted. Its posts stay in your saved posts.
+        </ConfirmDialog>
       )}
     </div>
   );

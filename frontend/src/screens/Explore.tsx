@@ -7,6 +7,7 @@ import { useMe } from "../auth/auth";
 import { useCursorPages } from "../components/InfiniteList";
 import { EmptyState } from "../discovery/EmptyState";
 import { PostGridPages } from "../discovery/PostGridPages";
+import { SearchForm } from "../discovery/SearchForm";
 import "../discovery/discovery.css";
 
 function fetchPage(cursor: string | undefined) {
@@ -18,32 +19,18 @@ function SearchField({ always }: { always: boolean }) {
   const navigate = useNavigate();
   const go = (text: string) => navigate(text ? `/search?q=${encodeURIComponent(text)}` : "/search");
   return (
-    <form
-      className={always ? "search-form explore-search" : "search-form explore-search phone-only"}
-      role="search"
+    <SearchForm
+      id="explore-search"
+      className={always ? "explore-search" : "explore-search phone-only"}
       onSubmit={(event) => {
         event.preventDefault();
         go(new FormData(event.currentTarget).get("q")?.toString() ?? "");
       }}
-    >
-      <label htmlFor="explore-search" className="visually-hidden">
-        Search
-      </label>
-      <span className="search-glyph" aria-hidden="true">
-        ⌕
-      </span>
-      <input
-        id="explore-search"
-        name="q"
-        className="search-input"
-        type="search"
-        placeholder="Search"
-        autoComplete="off"
-        onChange={(event) => {
-          if (event.target.value.trim()) go(event.target.value);
-        }}
-      />
-    </form>
+      name="q"
+      onChange={(event) => {
+        if (event.target.value.trim()) go(event.target.value);
+      }}
+    />
   );
 }
 

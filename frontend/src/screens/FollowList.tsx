@@ -5,7 +5,7 @@ import { useState } from "react";
 import { Link, NavLink, useParams } from "react-router-dom";
 import { api, ApiError, type UserSummary, unwrap } from "../api/client";
 import { useMe } from "../auth/auth";
-import { Dialog } from "../components/Dialog";
+import { ConfirmDialog } from "../components/Dialog";
 import { ErrorBanner } from "../components/Errors";
 import { LoadMore } from "../components/InfiniteList";
 import { Spinner } from "../components/Spinner";
@@ -101,25 +101,16 @@ function RemoveFollower({ user }: { user: UserSummary }) {
         Remove
       </button>
       {confirming && (
-        <Dialog title="Remove follower?" onClose={() => setConfirming(false)}>
-          <p className="confirm-text">
-            Viewfinder won't tell {user.username} they were removed from your followers.
-          </p>
-          <ErrorBanner error={remove.error} />
-          <div className="confirm-actions">
-            <button
-              type="button"
-              className="button button-danger button-block"
-              disabled={remove.isPending}
-              onClick={() => remove.mutate()}
-            >
-              Remove
-            </button>
-            <button type="button" className="button button-secondary button-block" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </div>
-        </Dialog>
+        <ConfirmDialog
+          title="Remove follower?"
+          confirmLabel="Remove"
+          onConfirm={() => remove.mutate()}
+          onClose={() => setConfirming(false)}
+          pending={remove.isPending}
+          error={remove.error}
+        >
+          Viewfinder won't tell {user.username} they were removed from your followers.
+        </ConfirmDialog>
       )}
     </>
   );

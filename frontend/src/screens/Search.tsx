@@ -9,6 +9,7 @@ import { useMe } from "../auth/auth";
 import { ErrorBanner } from "../components/Errors";
 import { Spinner } from "../components/Spinner";
 import { AccountRow, HashtagRow } from "../discovery/ResultRows";
+import { SearchForm } from "../discovery/SearchForm";
 import { TabPanel, Tabs, type TabSpec } from "../discovery/Tabs";
 import "../discovery/discovery.css";
 
@@ -129,26 +130,16 @@ export function Search() {
   return (
     <div className="search">
       <h1>Search</h1>
-      <form className="search-form" role="search" onSubmit={(event) => event.preventDefault()}>
-        <label htmlFor="search-input" className="visually-hidden">
-          Search
-        </label>
-        <span className="search-glyph" aria-hidden="true">
-          ⌕
-        </span>
-        <input
-          ref={input}
-          id="search-input"
-          className="search-input"
-          type="search"
-          placeholder="Search"
-          autoComplete="off"
-          autoCapitalize="none"
-          spellCheck={false}
-          autoFocus
-          value={text}
-          onChange={(event) => setText(event.target.value)}
-        />
+      <SearchForm
+        id="search-input"
+        onSubmit={(event) => event.preventDefault()}
+        inputRef={input}
+        autoCapitalize="none"
+        spellCheck={false}
+        autoFocus
+        value={text}
+        onChange={(event) => setText(event.target.value)}
+      >
         {text && (
           <button
             type="button"
@@ -162,7 +153,7 @@ export function Search() {
             ✕
           </button>
         )}
-      </form>
+      </SearchForm>
       {term ? (
         <>
           <Tabs label="Search results" idPrefix="search" tabs={TABS} selected={kind} onSelect={setKind} />
