@@ -1,6 +1,7 @@
 """Home-feed benchmark: feed pages per second against the same server's plain JSON ceiling.
 
     .venv/bin/python bench/feed.py [--users 10000] [--posts 100000] [--duration 15] [--data-dir DIR]
+                                   [--stack embedded|scale]
 
 Builds a data set with `viewfinder migrate` and `viewfinder demo` in a temporary data directory
 (or reuses one given with --data-dir), serves it with `viewfinder serve` under production settings
@@ -12,6 +13,12 @@ p50/p99 latency, non-2xx counts (must be 0) and the ratio feed/ceiling (goal: >=
 p99 <= 50 ms). Then, with the server stopped, it times in-process the fan-out of one post by an
 account with 10,000 followers (the fan-out threshold raised above that, so it is written to every
 follower's timeline). Ends with one JSON line holding every figure.
+
+`--stack scale` runs the same on PostgreSQL + Cassandra + Redis: it starts scripts/services/{postgres,
+cassandra,redis} (those not already running, stopped again at the end), exports their settings to every
+command and to the server, and keeps the data set in its own database and keyspace (and Redis
+namespace), all named viewfinder_feed_bench: made afresh and dropped at the end, or kept and reused
+with --data-dir (which still holds the media files). The fan-out is then written to Cassandra.
 """
 
 from __future__ import annotations
@@ -23,10 +30,10 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -36,11 +43,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import create_engine, make_url, text
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWFINDER = Path(sys.executable).parent / "viewfinder"
 API = "/api/viewfinder/v1"
 FANOUT_FOLLOWERS = 10_000
+SCALE_SERVICES = ("postgres", "cassandra", "redis")
+# The scale stack's data set: its own database, keyspace and Redis namespace on the shared services.
+SCALE_DATA_SET = "viewfinder_feed_bench"
 LUA = """
 local tokens = {%s}
 local counter = 0
@@ -80,8 +91,11 @@ def free_port() -> int:
         return port
 
 
-def environment(data_dir: Path, secret: str, port: int, workers: int) -> dict[str, str]:
+def environment(
+    data_dir: Path, secret: str, port: int, workers: int, stack: dict[str, str]
+) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("VIEWFINDER_")}
+    env.update(stack)
     env.update(
         {
             "VIEWFINDER_ENV": "production",
@@ -95,6 +109,103 @@ def environment(data_dir: Path, secret: str, port: int, workers: int) -> dict[st
     return env
 
 
+def service(name: str, command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / "scripts" / "services" / name), command], capture_output=True, text=True, check=False
+    )
+
+
+def start_services() -> tuple[list[str], dict[str, str]]:
+    """Starts the scale stack's services that are not running; returns those it started and the
+    settings their `env` commands print (`export VIEWFINDER_NAME=value ...` lines)."""
+    started: list[str] = []
+    settings: dict[str, str] = {}
+    try:
+        for name in SCALE_SERVICES:
+            if service(name, "status").returncode != 0:
+                print(f"starting scripts/services/{name}", flush=True)
+                started.append(name)
+                result = service(name, "start")
+                if result.returncode != 0:
+                    raise SystemExit(f"scripts/services/{name} start failed:\n{result.stdout}{result.stderr}")
+            printed = service(name, "env")
+            if printed.returncode != 0:
+                raise SystemExit(f"scripts/services/{name} env failed:\n{printed.stderr}")
+            for line in printed.stdout.splitlines():
+                words = shlex.split(line)
+                if words[:1] == ["export"]:
+                    for word in words[1:]:
+                        key, _, value = word.partition("=")
+                        settings[key] = value
+    except BaseException:
+        stop_services(started)
+        raise
+    return started, settings
+
+
+def stop_services(started: list[str]) -> None:
+    for name in reversed(started):
+        service(name, "stop")
+
+
+def scale_settings(exported: dict[str, str]) -> dict[str, str]:
+    """The services' settings with the bench's own database, keyspace and Redis namespace."""
+    if "VIEWFINDER_DATABASE_URL" not in exported:
+        raise SystemExit("scripts/services/postgres env did not export VIEWFINDER_DATABASE_URL")
+    database = make_url(exported["VIEWFINDER_DATABASE_URL"]).set(database=SCALE_DATA_SET)
+    return {
+        **exported,
+        "VIEWFINDER_DATABASE_URL": database.render_as_string(hide_password=False),
+        "VIEWFINDER_CASSANDRA_KEYSPACE": SCALE_DATA_SET,
+        "VIEWFINDER_REDIS_NAMESPACE": SCALE_DATA_SET,
+    }
+
+
+def bench_settings(env: dict[str, str], **changes: Any) -> Any:
+    """The settings the bench's commands run with, as an object, for in-process work."""
+    from viewfinder.settings import Settings
+
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        return Settings(**changes)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def drop_scale_data_set(env: dict[str, str], exported: dict[str, str]) -> None:
+    """Drops the bench's database, keyspace and Redis keys (each may be missing)."""
+    import redis
+
+    from viewfinder.core import cassandra
+
+    server = create_engine(exported["VIEWFINDER_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {SCALE_DATA_SET} WITH (FORCE)"))
+    finally:
+        server.dispose()
+    cassandra.drop_keyspace(bench_settings(env))
+    cassandra.close_all()
+    client = redis.Redis.from_url(env["VIEWFINDER_REDIS_URL"])
+    try:
+        for key in client.scan_iter(match=f"{SCALE_DATA_SET}*", count=1000):
+            client.delete(key)
+    finally:
+        client.close()
+
+
+def create_scale_database(exported: dict[str, str]) -> None:
+    server = create_engine(exported["VIEWFINDER_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {SCALE_DATA_SET}"))
+    finally:
+        server.dispose()
+
+
 def run_cli(env: dict[str, str], *args: str) -> str:
     started = time.perf_counter()
     result = subprocess.run([str(VIEWFINDER), *args], env=env, capture_output=True, text=True, check=False)
@@ -104,27 +215,48 @@ def run_cli(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def has_demo(data_dir: Path) -> bool:
-    database = data_dir / "viewfinder.db"
-    if not database.exists():
-        return False
-    try:
-        return bool(sqlite3.connect(database).execute("SELECT count(*) FROM users").fetchone()[0])
-    except sqlite3.Error:
-        return False
+def database_url(env: dict[str, str]) -> str:
+    """The data set's database, as a URL for SQLAlchemy's synchronous engine."""
+    url = (
+        env.get("VIEWFINDER_DATABASE_URL")
+        or f"sqlite:///{Path(env['VIEWFINDER_DATA_DIR']) / 'viewfinder.db'}"
+    )
+    return url.replace("sqlite+aiosqlite:", "sqlite:")  # psycopg URLs serve both kinds of engine
 
 
-def bench_accounts(data_dir: Path, count: int) -> list[str]:
-    """Demo accounts with something in their feed, a spread of light and heavy followers."""
-    connection = sqlite3.connect(data_dir / "viewfinder.db")
+def query(url: str, sql: str, **parameters: Any) -> list[Any]:
+    engine = create_engine(url)
     try:
-        rows = connection.execute(
-            "SELECT username FROM users WHERE following_count > 0 AND username NOT LIKE 'fan%' "
-            "ORDER BY (id * 2654435761) % 1000003 LIMIT ?",
-            (count,),
-        ).fetchall()
+        with engine.connect() as connection:
+            return list(connection.execute(text(sql), parameters).all())
     finally:
-        connection.close()
+        engine.dispose()
+
+
+def has_demo(url: str) -> bool:
+    if url.startswith("sqlite:") and not Path(url.split("///", 1)[1]).exists():
+        return False
+    try:
+        return bool(query(url, "SELECT count(*) FROM users")[0][0])
+    except Exception:  # no database, or no tables yet
+        return False
+
+
+BENCH_ACCOUNTS = (
+    "SELECT username FROM users WHERE following_count > 0 AND username NOT LIKE 'fan%' "
+    "ORDER BY {spread} LIMIT :count"
+)
+
+
+def bench_accounts(url: str, count: int) -> list[str]:
+    """Demo accounts with something in their feed, a spread of light and heavy followers."""
+    # A shuffle by id that is the same on every run; the product would overflow PostgreSQL's bigint,
+    # so there the remainder is taken first.
+    if url.startswith("sqlite:"):
+        sql = BENCH_ACCOUNTS.format(spread="(id * 2654435761) % 1000003")
+    else:
+        sql = BENCH_ACCOUNTS.format(spread="(id % 1000003) * 2654435761 % 1000003")
+    rows = query(url, sql, count=count)
     return [row[0] for row in rows]
 
 
@@ -204,7 +336,7 @@ def stop(server: subprocess.Popen[bytes]) -> None:
             server.wait(timeout=10)
 
 
-async def time_fan_out(data_dir: Path, secret: str) -> dict[str, Any]:
+async def time_fan_out(env: dict[str, str]) -> dict[str, Any]:
     """An account followed by 10,000 new accounts (bulk-inserted) posts once; time its fan-out."""
     from sqlalchemy import func, insert, select
 
@@ -217,14 +349,8 @@ async def time_fan_out(data_dir: Path, secret: str) -> dict[str, Any]:
     from viewfinder.feeds.store import timeline_store, using_session
     from viewfinder.graph.models import Follow
     from viewfinder.posts.models import Post
-    from viewfinder.settings import Settings
 
-    settings = Settings(
-        env="production",
-        secret_key=secret,
-        data_dir=data_dir,
-        feed_fanout_threshold=FANOUT_FOLLOWERS + 1,
-    )
+    settings = bench_settings(env, feed_fanout_threshold=FANOUT_FOLLOWERS + 1)
     ids.configure_for_process(settings.id_shard_lock_dir, settings.shard_id)
     run = secrets.token_hex(3)
     password_hash = hash_password(secrets.token_urlsafe(16))
@@ -276,12 +402,19 @@ async def time_fan_out(data_dir: Path, secret: str) -> dict[str, Any]:
             started = time.perf_counter()
             written = await services.fan_out_post(db, store, settings, post_id)
             seconds = time.perf_counter() - started
-            rows_written = await db.scalar(
-                select(func.count()).select_from(TimelineRow).where(TimelineRow.post_id == post_id)
-            )
+            if settings.timeline_backend == "cassandra":
+                rows_written = len(await store.holders(post_id))  # type: ignore[attr-defined]
+            else:
+                rows_written = await db.scalar(
+                    select(func.count()).select_from(TimelineRow).where(TimelineRow.post_id == post_id)
+                )
     finally:
         await engine.dispose()
         ids.release_shard()
+        if settings.timeline_backend == "cassandra":
+            from viewfinder.core import cassandra
+
+            cassandra.close_all()
     return {
         "fanout_followers": FANOUT_FOLLOWERS,
         "fanout_timelines_written": written,
@@ -303,6 +436,12 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", type=Path, help="build (or reuse) the data set here and keep it")
     parser.add_argument("--skip-ranked", action="store_true", help="measure mode=following only")
+    parser.add_argument(
+        "--stack",
+        choices=["embedded", "scale"],
+        default="embedded",
+        help="embedded (SQLite, the default) or scale (PostgreSQL + Cassandra + Redis, started on loopback)",
+    )
     args = parser.parse_args()
 
     binary = ensure_wrk()
@@ -312,8 +451,18 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     scratch = Path(tempfile.mkdtemp(prefix="viewfinder-feed-bench-"))
     data_dir = args.data_dir or scratch / "var"
-    env = environment(data_dir, secret, port, cpus)
+    started_services: list[str] = []
+    exported: dict[str, str] = {}
+    if args.stack == "scale":
+        started_services, exported = start_services()
+    try:
+        env = environment(data_dir, secret, port, cpus, scale_settings(exported) if exported else {})
+    except BaseException:
+        stop_services(started_services)
+        raise
+    url = database_url(env)
     figures: dict[str, Any] = {
+        "stack": args.stack,
         "connections": args.connections,
         "duration_seconds": args.duration,
         "web_workers": cpus,
@@ -321,11 +470,16 @@ def main() -> None:
     }
     server: subprocess.Popen[bytes] | None = None
     try:
-        if has_demo(data_dir):
-            print(f"reusing the data set in {data_dir}", flush=True)
+        if args.stack == "scale" and not (args.data_dir and has_demo(url)):
+            drop_scale_data_set(env, exported)
+            create_scale_database(exported)
+        if has_demo(url):
+            print(f"reusing the data set in {data_dir}" + (f" and {SCALE_DATA_SET}" if exported else ""))
             figures["demo_seconds"] = None
         else:
             run_cli(env, "migrate")
+            if args.stack == "scale":
+                run_cli(env, "cassandra-migrate")
             started = time.perf_counter()
             print(
                 run_cli(env, "demo", "--users", str(args.users), "--posts", str(args.posts)).strip(),
@@ -333,8 +487,7 @@ def main() -> None:
             )
             figures["demo_seconds"] = round(time.perf_counter() - started, 1)
         # What the data set holds (a reused one may differ from the arguments; earlier runs' fan-out
-        # accounts and posts are left out).
-        connection = sqlite3.connect(data_dir / "viewfinder.db")
+        # accounts and posts are left out). Timelines on Cassandra are not counted (a full scan).
         for name, sql in (
             ("users", "SELECT count(*) FROM users WHERE username NOT LIKE 'fan%'"),
             ("posts", "SELECT count(*) FROM posts WHERE caption != 'Fan-out benchmark'"),
@@ -347,8 +500,10 @@ def main() -> None:
             ("comments", "SELECT count(*) FROM comments"),
             ("timeline_rows", "SELECT count(*) FROM timeline_entries"),
         ):
-            figures[name] = connection.execute(sql).fetchone()[0]
-        connection.close()
+            if name == "timeline_rows" and args.stack == "scale":
+                figures[name] = None
+                continue
+            figures[name] = query(url, sql)[0][0]
 
         log = scratch / "serve.log"
         with log.open("wb") as output:
@@ -363,7 +518,7 @@ def main() -> None:
 
         from viewfinder.demo import DEMO_PASSWORD
 
-        names = bench_accounts(data_dir, args.accounts)
+        names = bench_accounts(url, args.accounts)
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=8) as pool:
             tokens = list(pool.map(lambda name: api_token(base, name, DEMO_PASSWORD), names))
@@ -393,11 +548,16 @@ def main() -> None:
             f"{base}{API}/feed?limit=20", headers={"Authorization": f"Bearer {tokens[0]}"}, timeout=30
         ).json()
         figures["feed_page_posts"] = len(page["items"])
+        if server is not None:
+            stop(server)
+            server = None
+        figures.update(asyncio.run(time_fan_out(env)))
+        if args.stack == "scale" and args.data_dir is None:
+            drop_scale_data_set(env, exported)
     finally:
         if server is not None:
             stop(server)
-
-    figures.update(asyncio.run(time_fan_out(data_dir, secret)))
+        stop_services(started_services)
     if args.data_dir is None:
         shutil.rmtree(scratch, ignore_errors=True)
 
