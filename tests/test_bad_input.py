@@ -10,13 +10,13 @@ every refusal must use the one error shape and leave the database exactly as it 
 from __future__ import annotations
 
 import json
-import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import database
 from viewfinder.app import API_PREFIX, create_app
 from viewfinder.core import ids
 from viewfinder.settings import Settings
@@ -233,15 +233,8 @@ def send(api, method: str, path: str, arguments: dict[str, Any]):
 
 
 def database_state(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every application table."""
-    with sqlite3.connect(settings.data_dir / "viewfinder.db") as connection:
-        tables = [
-            row[0]
-            for row in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        return {table: sorted(connection.execute(f"SELECT * FROM {table}").fetchall()) for table in tables}  # noqa: S608
+    """Every row of every application table (of the SQLite file, or the PostgreSQL database)."""
+    return database.all_rows(settings)
 
 
 def assert_error_shape(response, what: str) -> None:
@@ -304,8 +297,7 @@ def test_bad_signups_create_no_account(anon, alice, settings):
     for description, _path, arguments in request_cases(*signup):
         assert send(anon, "POST", "/accounts/signup", arguments).status_code == 400, description
 
-    with sqlite3.connect(settings.data_dir / "viewfinder.db") as connection:
-        assert connection.execute("SELECT username FROM users").fetchall() == [("alice",)]
+    assert database.query(settings, "SELECT username FROM users") == [("alice",)]
 
 
 def test_a_body_over_two_megabytes_is_too_large(settings, alice, anon):

@@ -26,8 +26,12 @@ async def bump(
     """Move the viewer's affinity with author by these steps; the caller commits."""
     if viewer_id == author_id:
         return
+    # FOR UPDATE: concurrent bumps of one pair queue on PostgreSQL instead of losing a step, and the
+    # read goes to the primary even in a read-only request on a replica (core.db). SQLite ignores it.
     row = await db.scalar(
-        select(Affinity).where(Affinity.viewer_id == viewer_id, Affinity.author_id == author_id)
+        select(Affinity)
+        .where(Affinity.viewer_id == viewer_id, Affinity.author_id == author_id)
+        .with_for_update()
     )
     if row is None:
         row = Affinity(viewer_id=viewer_id, author_id=author_id, likes=0, comments=0, visits=0)

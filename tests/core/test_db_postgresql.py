@@ -1,0 +1,59 @@
+"""PostgreSQL specifics: the migrations build the models' schema there too, and the pool follows settings."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from litestar.testing import TestClient
+
+from tests.conftest import BASE_URL, Api
+from tests.database import is_postgresql
+from tests.helpers import assert_error
+from tests.stacks import SCALE, postgres
+from viewfinder.app import create_app
+from viewfinder.core import ids
+from viewfinder.core.db import Base, make_sync_engine
+from viewfinder.core.migrate import current_revision_is_head, upgrade
+from viewfinder.models import load_models
+from viewfinder.settings import Settings
+
+pytestmark = pytest.mark.skipif(
+    not (SCALE and postgres.server_url() is not None),
+    reason="PostgreSQL only: runs on the scale stack (scripts/services/postgres)",
+)
+
+
+def test_migrations_match_the_models_on_postgresql(settings: Settings) -> None:
+    assert is_postgresql(settings)
+    url = settings.resolved_database_url  # a clone of the run's freshly migrated template
+    upgrade(url)  # already at head: nothing to do
+    assert current_revision_is_head(url)
+    load_models()
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == [], "models and migrations disagree on PostgreSQL"
+
+
+def test_each_process_pools_connections_as_configured(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"database_pool_size": 3, "database_max_overflow": 2}))
+    try:
+        with TestClient(app, base_url=BASE_URL) as client:
+            assert client.get("/readyz").status_code == 200
+            pool = app.state.engine.sync_engine.pool
+            assert (pool.size(), pool._max_overflow) == (3, 2)
+            assert app.state.engine.sync_engine.pool._pre_ping
+            assert app.state.read_sessionmaker is app.state.sessionmaker  # no replica configured
+    finally:
+        ids.release_shard()
+
+
+def test_text_postgresql_cannot_store_is_a_400_not_a_500(alice: Api) -> None:
+    assert_error(alice.patch("/accounts/me", json={"bio": "nul \u0000 inside"}), 400, "bad_request")
+    assert_error(alice.get("/users/a%00b"), 400, "bad_request")
+    assert alice.get("/accounts/me").json()["profile"]["bio"] == ""
