@@ -15,6 +15,7 @@ import pytest
 from PIL import ExifTags, Image
 
 from tests.helpers import assert_error, dedicated_api
+from viewfinder.media.storage import storage_from_settings
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -91,8 +92,8 @@ def fetch(api, url: str):
 
 
 def stored_files(settings) -> list[Path]:
-    root = settings.media_dir
-    return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    """Every key in the test's media storage (a directory or a bucket), sorted."""
+    return [Path(key) for key in storage_from_settings(settings).list_keys()]
 
 
 def opened(response) -> Image.Image:

@@ -1,10 +1,23 @@
-"""Local media storage: the backend interface, refusal of escaping keys, atomic writes, and GET /media."""
+"""Media storage: the backend interface, run on every backend (a local directory, an S3 bucket), refusal
+of escaping keys, the local directory's atomic writes and links, and GET /media on the test's stack."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
-from viewfinder.media.storage import InvalidKey, LocalMediaStorage, MediaStorage, storage_from_settings
+from tests.stacks import s3 as s3_stack
+from tests.stacks import worker_id
+from viewfinder.media.storage import (
+    InvalidKey,
+    LocalMediaStorage,
+    MediaBackend,
+    MediaStorage,
+    storage_from_settings,
+)
+from viewfinder.settings import Settings
 
 BAD_KEYS = [
     "",
@@ -17,19 +30,41 @@ BAD_KEYS = [
     "./x.jpg",
     "avatars/./x.jpg",
 ]
+BASE_URL = "https://cdn.example/media/"
+S3_SERVER = pytest.mark.skipif(
+    not s3_stack.ACTIVE,
+    reason="the S3 variant needs the scale stack's S3 server: "
+    'scripts/services/s3 start && eval "$(scripts/services/s3 env)" (make test-scale does both)',
+)
+
+
+@pytest.fixture(params=["local", pytest.param("s3", marks=S3_SERVER)])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MediaBackend]:
+    """Each backend, empty: a directory under tmp_path, or a bucket of its own on the S3 server."""
+    if request.param == "local":
+        yield LocalMediaStorage(tmp_path / "media", BASE_URL)
+        return
+    with s3_stack.temporary_bucket(worker_id()) as overrides:
+        yield storage_from_settings(
+            Settings(env="test", data_dir=tmp_path, media_base_url=BASE_URL, **overrides)
+        )
 
 
 @pytest.fixture
-def storage(tmp_path) -> LocalMediaStorage:
-    return LocalMediaStorage(tmp_path / "media", "https://cdn.example/media/")
+def local(tmp_path: Path) -> LocalMediaStorage:
+    return LocalMediaStorage(tmp_path / "media", BASE_URL)
 
 
 def files_under(root) -> list[str]:
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
 
 
-def test_local_storage_offers_the_media_storage_interface(storage):
+# The interface, on every backend
+
+
+def test_every_backend_offers_the_media_storage_interface(storage):
     assert isinstance(storage, MediaStorage)
+    assert isinstance(storage, MediaBackend)
 
 
 def test_put_get_exists_url_delete(storage):
@@ -52,6 +87,7 @@ def test_a_directory_is_not_a_stored_file(storage):
     storage.put("avatars/ab/abcdef.jpg", b"x", "image/jpeg")
     assert not storage.exists("avatars/ab")
     assert storage.get("avatars/ab") is None
+    assert storage.size("avatars/ab") is None
 
 
 @pytest.mark.parametrize("key", BAD_KEYS)
@@ -62,37 +98,46 @@ def test_keys_that_could_escape_the_root_are_refused(storage, tmp_path, key):
         storage.delete(key)
     with pytest.raises(InvalidKey):
         storage.url(key)
+    with pytest.raises(InvalidKey):
+        storage.read(key, 0, 0)
     assert storage.get(key) is None
     assert not storage.exists(key)
+    assert storage.size(key) is None
     assert files_under(tmp_path) == []
+    assert storage.list_keys() == []
 
 
-def test_get_never_reads_outside_the_root(storage, tmp_path):
-    (tmp_path / "secret.txt").write_bytes(b"do not serve")
-    storage.put("avatars/x.jpg", b"x", "image/jpeg")
-    assert storage.get("../secret.txt") is None
-    assert storage.get("avatars/../../secret.txt") is None
-    assert storage.get(str(tmp_path / "secret.txt")) is None
+def test_size_and_byte_ranges(storage):
+    data = bytes(range(256)) * 2000  # 512,000 bytes: more than one chunk
+    storage.put("videos/1/abc.mp4", data, "video/mp4")
+    assert storage.size("videos/1/abc.mp4") == len(data)
+    assert b"".join(storage.read("videos/1/abc.mp4", 0, len(data) - 1)) == data
+    assert b"".join(storage.read("videos/1/abc.mp4", 10, 19)) == data[10:20]
+    assert b"".join(storage.read("videos/1/abc.mp4", len(data) - 5, len(data) - 1)) == data[-5:]
+    storage.put("avatars/empty.jpg", b"", "image/jpeg")
+    assert storage.size("avatars/empty.jpg") == 0
+    assert b"".join(storage.read("avatars/empty.jpg", 0, -1)) == b""
 
 
-def test_put_leaves_no_temporary_files(storage, tmp_path):
-    storage.put("avatars/ab/one.jpg", b"1" * 100_000, "image/jpeg")
-    storage.put("avatars/ab/two.webp", b"2", "image/webp")
-    assert files_under(tmp_path / "media") == ["avatars/ab/one.jpg", "avatars/ab/two.webp"]
+def test_a_missing_key_has_no_size_and_cannot_be_read(storage):
+    assert storage.size("videos/1/missing.mp4") is None
+    with pytest.raises(FileNotFoundError):
+        storage.read("videos/1/missing.mp4", 0, 10)
 
 
-def test_a_failed_put_leaves_no_temporary_files(storage, tmp_path):
-    (tmp_path / "media" / "avatars" / "taken.jpg").mkdir(parents=True)  # a directory where the file goes
-    with pytest.raises(IsADirectoryError):
-        storage.put("avatars/taken.jpg", b"x", "image/jpeg")
-    assert files_under(tmp_path / "media") == []
+def test_keys_lists_what_is_stored_sorted_and_by_prefix(storage):
+    assert storage.list_keys() == []
+    for key in ("photos/2/b.jpg", "avatars/1/a.jpg", "photos/1/c.webp", "uploads/1/9"):
+        storage.put(key, b"x", "image/jpeg")
+    assert storage.list_keys() == ["avatars/1/a.jpg", "photos/1/c.webp", "photos/2/b.jpg", "uploads/1/9"]
+    assert storage.list_keys("photos/") == ["photos/1/c.webp", "photos/2/b.jpg"]
+    assert storage.list_keys("nothing/") == []
 
 
-def test_copy_shares_the_bytes_under_a_second_key_without_using_more_disk(storage, tmp_path):
+def test_copy_stores_the_bytes_under_a_second_key(storage):
     storage.put("photos/1/abc.jpg", b"\xff\xd8photo", "image/jpeg")
     storage.copy("photos/1/abc.jpg", "photos/2/abc.jpg")
     assert storage.get("photos/2/abc.jpg") == b"\xff\xd8photo"
-    assert (tmp_path / "media/photos/2/abc.jpg").samefile(tmp_path / "media/photos/1/abc.jpg")  # a hard link
 
     # Deleting either name leaves the other; copying onto an existing key replaces it.
     storage.delete("photos/1/abc.jpg")
@@ -100,7 +145,7 @@ def test_copy_shares_the_bytes_under_a_second_key_without_using_more_disk(storag
     storage.put("photos/3/new.jpg", b"new", "image/jpeg")
     storage.copy("photos/3/new.jpg", "photos/2/abc.jpg")
     assert storage.get("photos/2/abc.jpg") == b"new"
-    assert files_under(tmp_path / "media") == ["photos/2/abc.jpg", "photos/3/new.jpg"]
+    assert storage.list_keys() == ["photos/2/abc.jpg", "photos/3/new.jpg"]
 
 
 def test_copy_of_a_missing_key_or_to_an_escaping_key_is_refused(storage, tmp_path):
@@ -109,18 +154,55 @@ def test_copy_of_a_missing_key_or_to_an_escaping_key_is_refused(storage, tmp_pat
     storage.put("photos/1/abc.jpg", b"x", "image/jpeg")
     with pytest.raises(InvalidKey):
         storage.copy("photos/1/abc.jpg", "../escape.jpg")
-    assert files_under(tmp_path) == ["media/photos/1/abc.jpg"]
+    with pytest.raises(InvalidKey):
+        storage.copy("../escape.jpg", "photos/1/abc.jpg")
+    assert storage.list_keys() == ["photos/1/abc.jpg"]
+    assert set(files_under(tmp_path)) <= {"media/photos/1/abc.jpg"}
 
 
-def test_copy_falls_back_to_a_byte_copy_where_links_are_impossible(storage, tmp_path, monkeypatch):
-    storage.put("photos/1/abc.jpg", b"bytes", "image/jpeg")
+# The local directory
+
+
+def test_get_never_reads_outside_the_root(local, tmp_path):
+    (tmp_path / "secret.txt").write_bytes(b"do not serve")
+    local.put("avatars/x.jpg", b"x", "image/jpeg")
+    assert local.get("../secret.txt") is None
+    assert local.get("avatars/../../secret.txt") is None
+    assert local.get(str(tmp_path / "secret.txt")) is None
+
+
+def test_put_leaves_no_temporary_files(local, tmp_path):
+    local.put("avatars/ab/one.jpg", b"1" * 100_000, "image/jpeg")
+    local.put("avatars/ab/two.webp", b"2", "image/webp")
+    assert files_under(tmp_path / "media") == ["avatars/ab/one.jpg", "avatars/ab/two.webp"]
+
+
+def test_a_failed_put_leaves_no_temporary_files(local, tmp_path):
+    (tmp_path / "media" / "avatars" / "taken.jpg").mkdir(parents=True)  # a directory where the file goes
+    with pytest.raises(IsADirectoryError):
+        local.put("avatars/taken.jpg", b"x", "image/jpeg")
+    assert files_under(tmp_path / "media") == []
+
+
+def test_a_local_copy_is_a_hard_link_that_uses_no_more_disk(local, tmp_path):
+    local.put("photos/1/abc.jpg", b"\xff\xd8photo", "image/jpeg")
+    local.copy("photos/1/abc.jpg", "photos/2/abc.jpg")
+    assert (tmp_path / "media/photos/2/abc.jpg").samefile(tmp_path / "media/photos/1/abc.jpg")
+    local.put("photos/3/new.jpg", b"new", "image/jpeg")
+    local.copy("photos/3/new.jpg", "photos/2/abc.jpg")  # replaced atomically, never missing meanwhile
+    assert (tmp_path / "media/photos/2/abc.jpg").samefile(tmp_path / "media/photos/3/new.jpg")
+    assert files_under(tmp_path / "media") == ["photos/1/abc.jpg", "photos/2/abc.jpg", "photos/3/new.jpg"]
+
+
+def test_copy_falls_back_to_a_byte_copy_where_links_are_impossible(local, tmp_path, monkeypatch):
+    local.put("photos/1/abc.jpg", b"bytes", "image/jpeg")
 
     def no_links(*_: object) -> None:
         raise OSError(18, "Invalid cross-device link")
 
     monkeypatch.setattr("os.link", no_links)
-    storage.copy("photos/1/abc.jpg", "photos/2/abc.jpg")
-    assert storage.get("photos/2/abc.jpg") == b"bytes"
+    local.copy("photos/1/abc.jpg", "photos/2/abc.jpg")
+    assert local.get("photos/2/abc.jpg") == b"bytes"
     assert not (tmp_path / "media/photos/2/abc.jpg").samefile(tmp_path / "media/photos/1/abc.jpg")
     assert files_under(tmp_path / "media") == ["photos/1/abc.jpg", "photos/2/abc.jpg"]
 
@@ -204,3 +286,36 @@ def test_stored_media_urls_point_at_the_media_route(server, settings):
     response = server.get(url)
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/webp"
+
+
+def test_a_large_video_is_streamed_whole_or_in_ranges_with_its_length(server, settings):
+    """Above a megabyte the bytes are streamed from storage, not held in memory: the answer still says
+    its length, and a range reads only that part."""
+    data = bytes(range(256)) * (12 * 1024)  # 3 MiB
+    storage_from_settings(settings).put("videos/1/0123abcd.mp4", data, "video/mp4")
+
+    whole = server.get("/media/videos/1/0123abcd.mp4")
+    assert whole.status_code == 200
+    assert whole.headers["content-type"] == "video/mp4"
+    assert whole.headers["content-length"] == str(len(data))
+    assert whole.headers["accept-ranges"] == "bytes"
+    assert "immutable" in whole.headers["cache-control"]
+    assert whole.content == data
+
+    opened = server.get("/media/videos/1/0123abcd.mp4", headers={"Range": "bytes=1000000-"})
+    assert opened.status_code == 206
+    assert opened.headers["content-range"] == f"bytes 1000000-{len(data) - 1}/{len(data)}"
+    assert opened.headers["content-length"] == str(len(data) - 1000000)
+    assert opened.content == data[1000000:]
+
+    part = server.get("/media/videos/1/0123abcd.mp4", headers={"Range": "bytes=2000000-2000099"})
+    assert part.status_code == 206
+    assert part.content == data[2000000:2000100]
+    assert part.headers["content-length"] == "100"
+
+
+def test_an_empty_file_is_served_empty(server, settings):
+    storage_from_settings(settings).put("avatars/ab/empty.jpg", b"", "image/jpeg")
+    response = server.get("/media/avatars/ab/empty.jpg")
+    assert response.status_code == 200
+    assert response.content == b""

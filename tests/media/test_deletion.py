@@ -3,7 +3,6 @@ else's item can be touched, and an item in a post stays."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import Api
+from tests.database import query
 from tests.helpers import assert_error, small_photo
 from viewfinder.accounts.models import User
 from viewfinder.media import services
@@ -28,8 +28,8 @@ def upload(api: Api, data: bytes) -> dict[str, Any]:
 
 
 def stored_files(settings: Settings) -> list[str]:
-    root = settings.media_dir
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    """Every key in the test's media storage (a directory or a bucket), sorted."""
+    return storage_from_settings(settings).list_keys()
 
 
 def item_files(settings: Settings, item_id: str) -> list[str]:
@@ -141,7 +141,6 @@ async def test_an_item_deleted_while_processing_leaves_no_files(
 
     assert await services.process_media_item(db, storage, media_id) is None
     assert stored_files(settings) == []
-    with sqlite3.connect(settings.data_dir / "viewfinder.db") as connection:
-        assert connection.execute("SELECT count(*) FROM media_items").fetchone() == (0,)
+    assert query(settings, "SELECT count(*) FROM media_items") == [(0,)]
     # The queue's retry finds nothing to do.
     assert await services.process_media_item(db, storage, media_id) is None

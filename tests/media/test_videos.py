@@ -243,8 +243,8 @@ def upload(api, data: bytes, name: str = "clip.mov", **fields: str):
 
 
 def stored_files(settings) -> list[str]:
-    root = settings.media_dir
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    """Every key in the test's media storage (a directory or a bucket), sorted."""
+    return storage_from_settings(settings).list_keys()
 
 
 def fetch(api, url: str) -> bytes:

@@ -19,7 +19,7 @@ from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.ids import new_id
 from viewfinder.media.images import make_avatar
-from viewfinder.media.storage import MediaStorage
+from viewfinder.media.storage import MediaStorage, discard, put_in_thread
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._]{1,30}$")
 # Names that would shadow app routes, staff or the platform itself.
@@ -355,17 +355,17 @@ async def set_avatar(
     rendition = make_avatar(upload, max_pixels)
     key = avatar_key(user, rendition)
     old_key = user.avatar_key
-    storage.put(key, rendition, "image/jpeg")
+    await put_in_thread(storage, key, rendition, "image/jpeg")
     try:
         user.avatar_key = key
         await db.commit()
     except BaseException:
         await db.rollback()
         if key != old_key:
-            storage.delete(key)
+            await discard(storage, [key])
         raise
     if old_key and old_key != key:
-        storage.delete(old_key)
+        await discard(storage, [old_key])
     return user
 
 
@@ -374,5 +374,5 @@ async def remove_avatar(db: AsyncSession, storage: MediaStorage, user: User) -> 
     user.avatar_key = None
     await db.commit()
     if old_key:
-        storage.delete(old_key)
+        await discard(storage, [old_key])
     return user

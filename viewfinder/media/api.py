@@ -1,6 +1,8 @@
 """Delivery of media bytes, with headers that let any CDN cache them, and byte ranges for video.
 
 Media of a private account is served only through a signed, expiring URL (see media/signing.py).
+The bytes come from the configured storage, a directory or an S3 bucket alike (docs/decisions/0023):
+read in a worker thread, and streamed rather than held in memory when large (videos).
 """
 
 from __future__ import annotations
@@ -9,23 +11,28 @@ import re
 import time
 from typing import Any
 
+import anyio.to_thread
 from litestar import Request, Response, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath
+from litestar.response import Stream
 from sqlalchemy import select
 
 from viewfinder.accounts.models import User
-from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
+from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import ApiError, error_body, not_found
 from viewfinder.media import signing
 from viewfinder.media.models import MediaItem
-from viewfinder.media.storage import InvalidKey, check_key
+from viewfinder.media.storage import IMMUTABLE_CACHE_CONTROL, InvalidKey, MediaBackend, check_key
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "webp": "image/webp", "png": "image/png", "mp4": "video/mp4"}
 # Keys are content-addressed: the bytes under a key never change.
-IMMUTABLE = "public, max-age=31536000, immutable"
+IMMUTABLE = IMMUTABLE_CACHE_CONTROL
 # Keys of media items: <kind>/<item id>/<digest>.<ext>; the item says whose they are.
 ITEM_KEY = re.compile(r"^(?:photos|videos)/(\d{1,19})/")
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Answers up to this size are read whole; larger ones (videos) are streamed chunk by chunk.
+STREAM_ABOVE_BYTES = 1024 * 1024
 
 
 async def _is_private(db: DbSession, key: str) -> bool:
@@ -61,7 +68,7 @@ def _byte_range(header: str, size: int) -> tuple[int, int]:
 async def serve_media(
     request: Request[Any, Any, Any],
     key: FromPath[str],
-    storage: StorageDep,
+    storage: NamedDependency[MediaBackend],
     db_session: DbSession,
     settings: SettingsDep,
 ) -> Response[Any]:
@@ -88,21 +95,30 @@ async def serve_media(
         "X-Content-Type-Options": "nosniff",
         "Accept-Ranges": "bytes",
     }
-    if request.headers.get("if-none-match") == etag and storage.exists(key):
-        return Response(b"", status_code=304, headers=headers)
-    data = storage.get(key)
-    if data is None:
+    size = await anyio.to_thread.run_sync(storage.size, key)
+    if size is None:
         raise not_found()
+    if request.headers.get("if-none-match") == etag:
+        return Response(b"", status_code=304, headers=headers)
     media_type = CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
+    status, start, end = 200, 0, size - 1
     if range_header := request.headers.get("range"):
         try:
-            start, end = _byte_range(range_header, len(data))
+            start, end = _byte_range(range_header, size)
         except ValueError:
             return Response(
                 error_body("range_not_satisfiable", "The requested byte range is not in this file."),
                 status_code=416,
-                headers={"Content-Range": f"bytes */{len(data)}"},
+                headers={"Content-Range": f"bytes */{size}"},
             )
-        headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
-        return Response(data[start : end + 1], status_code=206, media_type=media_type, headers=headers)
-    return Response(data, media_type=media_type, headers=headers)
+        status = 206
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    try:
+        chunks = await anyio.to_thread.run_sync(storage.read, key, start, end)
+    except FileNotFoundError:  # deleted since it was looked up
+        raise not_found() from None
+    if end - start + 1 <= STREAM_ABOVE_BYTES:
+        data = await anyio.to_thread.run_sync(b"".join, chunks)
+        return Response(data, status_code=status, media_type=media_type, headers=headers)
+    headers["Content-Length"] = str(end - start + 1)
+    return Stream(chunks, status_code=status, media_type=media_type, headers=headers)

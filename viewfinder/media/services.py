@@ -16,7 +16,7 @@ from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.ids import new_id
 from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.media.photos import FILTERS, CropBox, ProcessedPhoto, process_photo, sniff
-from viewfinder.media.storage import MediaStorage
+from viewfinder.media.storage import MediaStorage, discard, put_in_thread
 from viewfinder.media.videos import probe_video, transcode_video
 from viewfinder.posts.models import PostMedia
 
@@ -103,13 +103,13 @@ async def upload_media(
         renditions=[],
     )
     item.original_key = f"uploads/{owner.id}/{item.id}"
-    storage.put(item.original_key, data, "application/octet-stream")
+    await put_in_thread(storage, item.original_key, data, "application/octet-stream")
     db.add(item)
     try:
         await db.commit()
     except BaseException:
         await db.rollback()
-        storage.delete(item.original_key)
+        await discard(storage, [item.original_key])
         raise
     return item
 
@@ -148,10 +148,9 @@ async def delete_unposted_media(db: AsyncSession, storage: MediaStorage, owner: 
         raise ApiError(409, "media_in_use", "This item is in a post; delete the post to remove it.")
     renditions, original_key = removed
     await db.commit()
-    for rendition in renditions:
-        storage.delete(rendition["key"])
-    if original_key:
-        storage.delete(original_key)
+    await discard(
+        storage, [rendition["key"] for rendition in renditions] + ([original_key] if original_key else [])
+    )
 
 
 async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: int) -> MediaItem | None:
@@ -260,11 +259,10 @@ async def _ready(
         await db.commit()
     except StaleDataError:  # the row is gone
         await db.rollback()
-        for rendition in renditions:
-            storage.delete(rendition["key"])
+        await discard(storage, [rendition["key"] for rendition in renditions])
         return None
     if original_key:
-        storage.delete(original_key)
+        await discard(storage, [original_key])
     return item
 
 
@@ -277,7 +275,7 @@ async def _fail(
     item.original_key = None
     await db.commit()
     if storage is not None and original_key:
-        storage.delete(original_key)
+        await discard(storage, [original_key])
     return item
 
 

@@ -15,7 +15,7 @@ from viewfinder.core.ids import new_id
 from viewfinder.graph.rules import blocked_between
 from viewfinder.graph.services import can_see_connections
 from viewfinder.media.models import MediaItem, MediaState
-from viewfinder.media.storage import MediaStorage
+from viewfinder.media.storage import MediaStorage, discard
 from viewfinder.notifications.services import Kind, notify
 from viewfinder.posts.models import Hashtag, Post, PostHashtag, PostMedia, PostMention
 
@@ -237,8 +237,7 @@ async def delete_post(db: AsyncSession, storage: MediaStorage, author: User, pos
     await db.delete(post)
     await db.execute(update(User).where(User.id == author.id).values(posts_count=User.posts_count - 1))
     await db.commit()
-    for key in keys:
-        storage.delete(key)
+    await discard(storage, keys)
 
 
 async def visible_post(db: AsyncSession, viewer: User | None, post_id: int) -> tuple[Post, User]:
