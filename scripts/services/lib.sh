@@ -17,8 +17,10 @@ service_dir() { echo "$SERVICES_DIR/$1"; }
 apt_install() {
   local sudo=""
   if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-  $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  # Wait for another apt run (a parallel service start) instead of failing on the dpkg lock.
+  $sudo apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+    --no-install-recommends "$@" >/dev/null
 }
 
 # True when the process in the pid file is alive.
