@@ -29,6 +29,8 @@ SUBCOMMANDS = {
     "check": "configuration",
     "demo": "demo accounts",
     "rebuild-timelines": "timelines",
+    "cassandra-migrate": "Cassandra",
+    "openapi": "OpenAPI",
 }
 
 

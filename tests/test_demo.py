@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,19 +13,25 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from tests import database
 from tests.conftest import BASE_URL
+from tests.stacks import cassandra as cassandra_stack
+from tests.stacks import s3 as s3_stack
+from tests.stacks import worker_id
 from tests.test_cli import start
 from viewfinder.app import API_PREFIX, create_app
 from viewfinder.core import ids
 from viewfinder.core.db import make_async_engine, make_sessionmaker
 from viewfinder.demo import DEMO_PASSWORD, DemoResult, load_demo
-from viewfinder.media.storage import LocalMediaStorage, storage_from_settings
+from viewfinder.feeds.store import timeline_store
+from viewfinder.media.storage import LocalMediaStorage, MediaBackend, S3MediaStorage, storage_from_settings
 from viewfinder.settings import Settings
 
 USERS, POSTS, PHOTOS = 30, 60, 3
 
 
-def fresh_settings(folder: Path, migrated_database: Path) -> Settings:
+def fresh_settings(folder: Path, migrated_database: Path, **overrides: Any) -> Settings:
+    """An empty instance of its own (overrides: a database of its own on the scale stack)."""
     folder.mkdir(parents=True)
     shutil.copy(migrated_database, folder / "viewfinder.db")
     return Settings(
@@ -35,6 +40,7 @@ def fresh_settings(folder: Path, migrated_database: Path) -> Settings:
         allowed_hosts=["testserver.local"],
         jobs_immediate=True,
         public_url=BASE_URL,
+        **{**cassandra_stack.overrides(), **overrides},
     )
 
 
@@ -64,18 +70,17 @@ class Demo:
     result: DemoResult
 
     def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
-        connection = sqlite3.connect(self.settings.data_dir / "viewfinder.db")
-        try:
-            return connection.execute(sql, params).fetchall()
-        finally:
-            connection.close()
+        return database.query(self.settings, sql, *params)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, migrated_database: Path) -> Demo:
+def demo(tmp_path_factory: pytest.TempPathFactory, migrated_database: Path) -> Iterator[Demo]:
     """One demo instance shared by this module's tests, which only read it (or restore what they change)."""
-    settings = fresh_settings(tmp_path_factory.mktemp("demo") / "var", migrated_database)
-    return Demo(settings, load(settings, seed=11))
+    with database.fresh_database() as overrides, s3_stack.for_test("demo", worker_id()) as media:
+        settings = fresh_settings(
+            tmp_path_factory.mktemp("demo") / "var", migrated_database, **overrides, **media
+        )
+        yield Demo(settings, load(settings, seed=11))
 
 
 @pytest.fixture(scope="module")
@@ -104,15 +109,21 @@ def community(settings: Settings) -> dict[str, object]:
 
 
 def test_the_same_seed_makes_the_same_community_and_another_seed_another(demo, tmp_path, migrated_database):
-    again = fresh_settings(tmp_path / "again", migrated_database)
-    other = fresh_settings(tmp_path / "other", migrated_database)
-    assert load(again, seed=11).usernames == demo.result.usernames
-    load(other, seed=12)
+    with (
+        database.fresh_database() as again_database,
+        database.fresh_database() as other_database,
+        s3_stack.for_test("again", worker_id()) as again_media,
+        s3_stack.for_test("other", worker_id()) as other_media,
+    ):
+        again = fresh_settings(tmp_path / "again", migrated_database, **again_database, **again_media)
+        other = fresh_settings(tmp_path / "other", migrated_database, **other_database, **other_media)
+        assert load(again, seed=11).usernames == demo.result.usernames
+        load(other, seed=12)
 
-    assert community(again) == community(demo.settings)
-    differs = community(other)
-    assert differs["users"] != community(demo.settings)["users"]
-    assert differs["posts"] != community(demo.settings)["posts"]
+        assert community(again) == community(demo.settings)
+        differs = community(other)
+        assert differs["users"] != community(demo.settings)["users"]
+        assert differs["posts"] != community(demo.settings)["posts"]
 
 
 def test_the_community_has_what_was_asked_for_and_every_count_agrees_with_its_rows(demo):
@@ -165,9 +176,17 @@ def test_the_community_has_what_was_asked_for_and_every_count_agrees_with_its_ro
     assert (ids.created_at_of(last) - ids.created_at_of(first)).days >= 20
 
 
+def stored_identity(storage: MediaBackend, key: str) -> object:
+    """What two keys holding the same stored bytes share: the inode of a hard-linked file, or the ETag
+    (the bytes' MD5) of a server-side copy in a bucket. Fails when the key holds nothing."""
+    if isinstance(storage, LocalMediaStorage):
+        return storage.path(key).stat().st_ino
+    assert isinstance(storage, S3MediaStorage)
+    return storage.client.head_object(Bucket=storage.bucket, Key=key)["ETag"]
+
+
 def test_every_post_has_its_own_ready_media_item_whose_files_exist_and_are_served(demo, client):
     storage = storage_from_settings(demo.settings)
-    assert isinstance(storage, LocalMediaStorage)
     items = demo.query(
         "SELECT m.id, m.state, m.renditions, u.is_private FROM media_items m "
         "JOIN post_media pm ON pm.media_id = m.id JOIN users u ON u.id = m.owner_id"
@@ -177,21 +196,21 @@ def test_every_post_has_its_own_ready_media_item_whose_files_exist_and_are_serve
     import json
 
     public_jpeg = private_jpeg = None
-    inodes: set[int] = set()
+    inodes: set[object] = set()
     for media_id, state, renditions, is_private in items:
         assert state == "ready"
-        parsed = json.loads(str(renditions))
+        # SQLite hands JSON back as text; PostgreSQL's driver parses it.
+        parsed = json.loads(renditions) if isinstance(renditions, str) else renditions
         assert {r["name"] for r in parsed} == {"1080", "640", "320", "thumb"}
         for rendition in parsed:
             assert rendition["key"].startswith(f"photos/{media_id}/")
-            assert storage.exists(rendition["key"])
-            inodes.add(storage.path(rendition["key"]).stat().st_ino)
+            inodes.add(stored_identity(storage, rendition["key"]))
         jpeg = next(r["key"] for r in parsed if r["name"] == "1080" and r["format"] == "jpeg")
         if is_private:
             private_jpeg = jpeg
         else:
             public_jpeg = jpeg
-    # The files are links to a few drawn photos: 8 files (4 sizes, JPEG and WebP) per photo.
+    # The files are links to (copies of) a few drawn photos: 8 files (4 sizes, JPEG and WebP) per photo.
     assert len(inodes) == PHOTOS * 8
 
     assert public_jpeg is not None
@@ -232,28 +251,37 @@ def test_a_demo_account_logs_in_and_sees_a_full_home_feed_in_both_modes(demo, cl
     client.cookies.clear()
 
 
+def on_timeline(settings: Settings, user_id: int, clear: bool = False) -> list[int]:
+    """The post ids in someone's stored timeline, oldest first, in whichever store holds timelines
+    (emptied first when `clear`)."""
+
+    async def read() -> list[int]:
+        engine = make_async_engine(settings.resolved_database_url)
+        try:
+            store = timeline_store(settings, make_sessionmaker(engine))
+            if clear:
+                await store.clear(user_id)
+            return sorted(entry.post_id for entry in await store.page(user_id, None, 10_000))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
 def test_rebuild_timelines_refills_timelines_and_demo_if_empty_leaves_a_full_instance_alone(demo):
     name = demo.result.login_username
-    timeline_of = (
-        "SELECT post_id FROM timeline_entries t JOIN users u ON u.id = t.user_id "
-        "WHERE u.username = ? ORDER BY 1"
-    )
-    before = demo.query(timeline_of, name)
+    [(user_id,)] = demo.query("SELECT id FROM users WHERE username = ?", name)
+    before = on_timeline(demo.settings, user_id)
     assert before
-    connection = sqlite3.connect(demo.settings.data_dir / "viewfinder.db")
-    connection.execute(
-        "DELETE FROM timeline_entries WHERE user_id = (SELECT id FROM users WHERE username = ?)", (name,)
-    )
-    connection.commit()
-    connection.close()
-    assert demo.query(timeline_of, name) == []
+    assert on_timeline(demo.settings, user_id, clear=True) == []
 
     # Started together (each is a fresh interpreter); a rebuild of one and of all agree anyway.
+    env = {**database.database_environment(demo.settings), **cassandra_stack.environment()}
     runs = {
-        "demo": start(demo.settings.data_dir, "demo", "--if-empty"),
-        "one": start(demo.settings.data_dir, "rebuild-timelines", "--user", name.upper()),
-        "every": start(demo.settings.data_dir, "rebuild-timelines"),
-        "unknown": start(demo.settings.data_dir, "rebuild-timelines", "--user", "nobody.here"),
+        "demo": start(demo.settings.data_dir, "demo", "--if-empty", **env),
+        "one": start(demo.settings.data_dir, "rebuild-timelines", "--user", name.upper(), **env),
+        "every": start(demo.settings.data_dir, "rebuild-timelines", **env),
+        "unknown": start(demo.settings.data_dir, "rebuild-timelines", "--user", "nobody.here", **env),
     }
     out = {label: (process, *process.communicate(timeout=60)) for label, process in runs.items()}
 
@@ -263,7 +291,7 @@ def test_rebuild_timelines_refills_timelines_and_demo_if_empty_leaves_a_full_ins
     process, stdout, stderr = out["every"]
     assert process.returncode == 0, stderr
     assert f"Rebuilt {USERS} timelines." in stdout
-    assert demo.query(timeline_of, name) == before
+    assert on_timeline(demo.settings, user_id) == before
 
     process, stdout, stderr = out["demo"]
     assert process.returncode == 0, stderr

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import Api
+from tests.stacks import cassandra as cassandra_stack
 from viewfinder.feeds.models import TimelineRow
 
 
@@ -39,7 +40,10 @@ def user_id(api: Api) -> int:
 
 
 async def timeline_of(db: AsyncSession, api: Api) -> list[str]:
-    """What someone's stored timeline holds (post ids, newest first)."""
+    """What someone's stored timeline holds (post ids, newest first), in the store in use."""
+    store = cassandra_stack.current_store()
+    if store is not None:
+        return [str(entry.post_id) for entry in await store.page(user_id(api), None, 100_000)]
     rows = await db.scalars(
         select(TimelineRow.post_id)
         .where(TimelineRow.user_id == user_id(api))
@@ -49,5 +53,9 @@ async def timeline_of(db: AsyncSession, api: Api) -> list[str]:
 
 
 async def timelines_holding(db: AsyncSession, post_id: str) -> int:
+    """How many stored timelines hold this post, in the store in use."""
+    store = cassandra_stack.current_store()
+    if store is not None:
+        return len(await store.holders(int(post_id)))
     rows = await db.scalars(select(TimelineRow.user_id).where(TimelineRow.post_id == int(post_id)))
     return len(list(rows))

@@ -25,7 +25,9 @@ def _measure(api: Api, count_queries: Callable[[], Any], mode: str, limit: int) 
 
 
 @pytest.mark.parametrize("mode", ["following", "ranked"])
-async def test_a_feed_page_runs_a_fixed_number_of_queries(alice, bob, carol, make_api, count_queries, mode):
+async def test_a_feed_page_runs_a_fixed_number_of_queries(
+    alice, bob, carol, make_api, count_queries, mode, settings
+):
     """Pinned for 2 and 20 posts, each with its author, media, counts, the viewer's like and save
     state and comment previews, merging a celebrity's posts into the timeline."""
     dave = make_api().signup("dave")
@@ -40,5 +42,7 @@ async def test_a_feed_page_runs_a_fixed_number_of_queries(alice, bob, carol, mak
 
     assert (len(two), len(twenty)) == (2, 20)
     # following: the session, the timeline page, the posts with authors, then media, the viewer's
-    # likes and saves, comment previews. ranked adds one: the candidates' scores.
-    assert small == large == (6 if mode == "following" else 7)
+    # likes and saves, comment previews. ranked adds one: the candidates' scores. On Cassandra the
+    # timeline page is one CQL statement rather than SQL.
+    timeline_in_sql = settings.timeline_backend == "sql"
+    assert small == large == (6 if mode == "following" else 7) - (not timeline_in_sql)

@@ -1,13 +1,124 @@
-"""The cassandra part of the scale-out test stack (see tests/stacks/__init__.py)."""
+"""The cassandra part of the scale-out test stack (see tests/stacks/__init__.py).
+
+Active when VIEWFINDER_TIMELINE_BACKEND=cassandra is exported (`eval "$(scripts/services/cassandra
+env)"`): timelines then live in Cassandra. Each test process gets its own keyspace, made once by the
+project's migration code and dropped when the process ends; tests share it without any per-test
+schema change or truncation, because every timeline is keyed by account and post IDs, which are
+unique within a process (a leftover entry of another test would name a post this test's database
+lacks, and the feed drops such entries at read time anyway).
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from viewfinder.settings import Settings
+
+if TYPE_CHECKING:
+    from viewfinder.feeds.cassandra import CassandraTimelineStore
+
+ACTIVE = os.environ.get("VIEWFINDER_TIMELINE_BACKEND") == "cassandra"
+
+_keyspace: str | None = None
+_current: Settings | None = None
+
+
+def keyspace_for(worker: str) -> str:
+    """This process's keyspace: per xdist worker and process, so concurrent runs never meet."""
+    return f"test_{worker}_{os.getpid()}".lower()
+
+
+def _settings_for(keyspace: str) -> Settings:
+    return Settings(env="test", timeline_backend="cassandra", cassandra_keyspace=keyspace)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def ensure_keyspace(worker: str) -> str:
+    """Create this process's keyspace and tables on first use and drop them at exit; drop the
+    keyspaces of earlier test processes that did not get to drop theirs (killed runs)."""
+    global _keyspace
+    if _keyspace is None:
+        from viewfinder.core import cassandra
+
+        keyspace = keyspace_for(worker)
+        settings = _settings_for(keyspace)
+        session = cassandra.connect(settings)
+        for name in list(session.cluster.metadata.keyspaces):
+            found = re.fullmatch(r"test_\w+_(\d+)", name)
+            if found and not _alive(int(found.group(1))):
+                session.execute(f"DROP KEYSPACE IF EXISTS {name}", timeout=cassandra.SCHEMA_TIMEOUT_SECONDS)
+        cassandra.migrate(settings)
+        _keyspace = keyspace
+
+        def drop() -> None:
+            # At exit the driver can no longer schedule its schema refresh after the DROP (the
+            # interpreter's thread pools have shut down) and raises; the DROP itself has run.
+            with contextlib.suppress(Exception):
+                cassandra.drop_keyspace(settings)
+
+        atexit.register(drop)
+    return _keyspace
+
+
+def current_store() -> CassandraTimelineStore | None:
+    """The running test's Cassandra timeline store, or None when timelines are in SQL (helpers in
+    tests/feeds read stored timelines through it)."""
+    if _current is None:
+        return None
+    from viewfinder.feeds.cassandra import CassandraTimelineStore
+
+    return CassandraTimelineStore(_current)
+
+
+def overrides() -> dict[str, Any]:
+    """Settings that put timelines in this process's test keyspace ({} when Cassandra is not in use),
+    for settings made outside the `settings` fixture (module-scoped instances, say)."""
+    if not ACTIVE:
+        return {}
+    from tests.stacks import worker_id  # not at the top: tests.stacks imports this module
+
+    return {"timeline_backend": "cassandra", "cassandra_keyspace": ensure_keyspace(worker_id())}
+
+
+def environment() -> dict[str, str]:
+    """The same as VIEWFINDER_* variables, for `viewfinder` commands a test starts ({} when unused)."""
+    chosen = overrides()
+    if not chosen:
+        return {}
+    settings = _settings_for(chosen["cassandra_keyspace"])
+    return {
+        "VIEWFINDER_TIMELINE_BACKEND": "cassandra",
+        "VIEWFINDER_CASSANDRA_HOSTS": ",".join(settings.cassandra_hosts),
+        "VIEWFINDER_CASSANDRA_PORT": str(settings.cassandra_port),
+        "VIEWFINDER_CASSANDRA_KEYSPACE": settings.cassandra_keyspace,
+    }
 
 
 @contextmanager
 def for_test(test_name: str, worker: str) -> Iterator[dict[str, Any]]:
     """Settings overrides isolating one test on cassandra; cleaned up when the test ends."""
-    yield {}
+    global _current
+    if not ACTIVE:
+        yield {}
+        return
+    chosen = {"timeline_backend": "cassandra", "cassandra_keyspace": ensure_keyspace(worker)}
+    _current = _settings_for(chosen["cassandra_keyspace"])
+    try:
+        yield chosen
+    finally:
+        _current = None

@@ -3,8 +3,8 @@
 A timeline is a cache of "posts by accounts I follow, and mine", rebuilt at will from posts and
 follows (see feeds.services.rebuild_timelines). It sits behind the small `TimelineStore`
 interface so the embedded default (`SqlTimelineStore`, the main database's `timeline_entries`
-table) and the scale-out engine (Cassandra, later) are interchangeable and pass the same tests
-(tests/feeds/test_store_contract.py).
+table) and the scale-out engine (`feeds.cassandra.CassandraTimelineStore`) are interchangeable and
+pass the same tests (tests/feeds/test_store_contract.py, tests/feeds/test_cassandra_store.py).
 
 Every method is idempotent, so a retried background job never doubles or loses an entry.
 """
@@ -172,6 +172,8 @@ class SqlTimelineStore:
 
 def timeline_store(settings: Settings, sessions: SessionSource) -> TimelineStore:
     """The timeline store the settings name (`timeline_backend`)."""
-    if settings.timeline_backend == "sql":
-        return SqlTimelineStore(sessions)
-    raise NotImplementedError(f"timeline backend {settings.timeline_backend!r}")  # pragma: no cover
+    if settings.timeline_backend == "cassandra":
+        from viewfinder.feeds.cassandra import CassandraTimelineStore  # the driver only when asked for
+
+        return CassandraTimelineStore(settings)
+    return SqlTimelineStore(sessions)

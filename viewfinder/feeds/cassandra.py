@@ -1,0 +1,144 @@
+"""Home timelines on Apache Cassandra: the scale-out `TimelineStore` (see feeds.store).
+
+Tables (core.cassandra.schema): `timelines`, a partition per account clustered by post id
+descending, and `post_timelines`, which timelines each post went to (for deletions).
+
+Writes use prepared UPDATEs with IN over keys: one statement writes a post to CHUNK timelines
+(`... WHERE user_id IN ? AND post_id = ?`), or CHUNK posts to one timeline. The coordinator applies
+them like an unlogged batch, and the driver serialises one list of ids instead of CHUNK bound
+statements, which is what lets one Python process fan a post out to 100,000 timelines in seconds.
+Statements go out CONCURRENCY at a time (core.cassandra.execute_all).
+
+The cap is kept by trimming, as in the SQL store, not by TTL: an account that posts rarely must not
+vanish from a quiet follower's timeline, and the cap is a count. A trim counts the entries of many
+timelines in one statement, reads the excess of those over the cap (oldest first), and deletes
+everything at or below the newest of them with one range tombstone.
+
+Every method is idempotent: CQL writes are upserts and deletes of missing rows do nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from viewfinder.core.cassandra import Cassandra
+from viewfinder.feeds.store import TimelineEntry
+from viewfinder.settings import Settings
+
+CHUNK = 250
+"""Keys (timelines, or posts of one timeline) written or deleted by one statement."""
+INDEX_PAGE = 1000
+"""Rows of `post_timelines` read at a time when a post is removed."""
+
+_WRITE_TO_TIMELINES = "UPDATE {ks}.timelines SET author_id = ? WHERE user_id IN ? AND post_id = ?"
+_WRITE_POSTS = "UPDATE {ks}.timelines SET author_id = ? WHERE user_id = ? AND post_id IN ?"
+_WRITE_INDEX = "UPDATE {ks}.post_timelines SET author_id = ? WHERE post_id = ? AND user_id IN ?"
+_PAGE = "SELECT post_id, author_id FROM {ks}.timelines WHERE user_id = ? LIMIT ?"
+_PAGE_BEFORE = "SELECT post_id, author_id FROM {ks}.timelines WHERE user_id = ? AND post_id < ? LIMIT ?"
+# Filtering inside one partition of at most ~timeline_max_entries rows: no cluster-wide scan.
+_POSTS_BY_AUTHOR = "SELECT post_id FROM {ks}.timelines WHERE user_id = ? AND author_id = ? ALLOW FILTERING"
+_COUNT = "SELECT user_id, COUNT(*) AS held FROM {ks}.timelines WHERE user_id IN ? GROUP BY user_id"
+_OLDEST = "SELECT post_id FROM {ks}.timelines WHERE user_id = ? ORDER BY post_id ASC LIMIT ?"
+_DELETE_POSTS = "DELETE FROM {ks}.timelines WHERE user_id = ? AND post_id IN ?"
+_DELETE_FROM_TIMELINES = "DELETE FROM {ks}.timelines WHERE user_id IN ? AND post_id = ?"
+_DELETE_UP_TO = "DELETE FROM {ks}.timelines WHERE user_id = ? AND post_id <= ?"
+_CLEAR = "DELETE FROM {ks}.timelines WHERE user_id = ?"
+_INDEX_FIRST = "SELECT user_id FROM {ks}.post_timelines WHERE post_id = ? LIMIT ?"
+_INDEX_AFTER = "SELECT user_id FROM {ks}.post_timelines WHERE post_id = ? AND user_id > ? LIMIT ?"
+_DELETE_INDEX = "DELETE FROM {ks}.post_timelines WHERE post_id = ?"
+_HOLDING = "SELECT user_id FROM {ks}.timelines WHERE user_id IN ? AND post_id = ?"
+
+
+def _chunks(items: Sequence[int]) -> Iterator[list[int]]:
+    for start in range(0, len(items), CHUNK):
+        yield list(items[start : start + CHUNK])
+
+
+class CassandraTimelineStore:
+    """Home timelines in a Cassandra keyspace (timeline_backend = "cassandra")."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._db = Cassandra(settings)
+
+    async def add(self, entries: Sequence[TimelineEntry]) -> None:
+        if not entries:
+            return
+        by_post: dict[tuple[int, int], list[int]] = defaultdict(list)
+        by_timeline: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for entry in dict.fromkeys(entries):
+            by_post[entry.post_id, entry.author_id].append(entry.user_id)
+            by_timeline[entry.user_id, entry.author_id].append(entry.post_id)
+        work: list[tuple[str, Sequence[Any]]] = []
+        # The index first: a post deleted half-way through is then still found in every timeline.
+        for (post_id, author_id), user_ids in by_post.items():
+            work += [(_WRITE_INDEX, (author_id, post_id, chunk)) for chunk in _chunks(user_ids)]
+        if len(by_post) <= len(by_timeline):  # fan-out: one post to many timelines
+            for (post_id, author_id), user_ids in by_post.items():
+                work += [(_WRITE_TO_TIMELINES, (author_id, chunk, post_id)) for chunk in _chunks(user_ids)]
+        else:  # back-fill and rebuild: many posts to few timelines
+            for (user_id, author_id), post_ids in by_timeline.items():
+                work += [(_WRITE_POSTS, (author_id, user_id, chunk)) for chunk in _chunks(post_ids)]
+        await self._db.execute_all(work)
+
+    async def page(self, user_id: int, before: int | None, limit: int) -> list[TimelineEntry]:
+        if limit <= 0:
+            return []
+        if before is None:
+            rows = await self._db.execute(_PAGE, (user_id, limit))
+        else:
+            rows = await self._db.execute(_PAGE_BEFORE, (user_id, before, limit))
+        return [TimelineEntry(user_id, row.post_id, row.author_id) for row in rows]
+
+    async def remove_author(self, user_id: int, author_id: int) -> None:
+        rows = await self._db.execute(_POSTS_BY_AUTHOR, (user_id, author_id))
+        post_ids = [row.post_id for row in rows]
+        await self._db.execute_all((_DELETE_POSTS, (user_id, chunk)) for chunk in _chunks(post_ids))
+
+    async def remove_post(self, post_id: int) -> None:
+        for user_ids in await self._index_pages(post_id):
+            await self._db.execute_all(
+                (_DELETE_FROM_TIMELINES, (chunk, post_id)) for chunk in _chunks(user_ids)
+            )
+        await self._db.execute(_DELETE_INDEX, (post_id,))
+
+    async def trim(self, user_id: int, keep: int) -> None:
+        await self.trim_many([user_id], keep)
+
+    async def trim_many(self, user_ids: Sequence[int], keep: int) -> None:
+        # Count first (one statement per CHUNK timelines, one row back for each), then read only
+        # the few entries beyond the cap, oldest first: a full timeline costs the node a count of
+        # its rows, and this process the excess rows only, never the whole timeline.
+        owners = list(dict.fromkeys(user_ids))
+        counts = await self._db.execute_all((_COUNT, (chunk,)) for chunk in _chunks(owners))
+        over = [(row.user_id, row.held - keep) for rows in counts for row in rows if row.held > keep]
+        oldest = await self._db.execute_all((_OLDEST, (user_id, excess)) for user_id, excess in over)
+        await self._db.execute_all(
+            (_DELETE_UP_TO, (user_id, rows[-1].post_id))
+            for (user_id, _), rows in zip(over, oldest, strict=True)
+            if rows
+        )
+
+    async def clear(self, user_id: int) -> None:
+        await self._db.execute(_CLEAR, (user_id,))
+
+    async def holders(self, post_id: int) -> list[int]:
+        """The accounts whose timelines hold this post now (for tests and repair tools: the index
+        may still name timelines that trimmed the post since)."""
+        found: list[int] = []
+        for user_ids in await self._index_pages(post_id):
+            for chunk in _chunks(user_ids):
+                found += [row.user_id for row in await self._db.execute(_HOLDING, (chunk, post_id))]
+        return sorted(found)
+
+    async def _index_pages(self, post_id: int) -> list[list[int]]:
+        """The timelines a post was written to, INDEX_PAGE at a time (keyset pages over user_id)."""
+        pages: list[list[int]] = []
+        rows = await self._db.execute(_INDEX_FIRST, (post_id, INDEX_PAGE))
+        while rows:
+            pages.append([row.user_id for row in rows])
+            if len(rows) < INDEX_PAGE:
+                break
+            rows = await self._db.execute(_INDEX_AFTER, (post_id, rows[-1].user_id, INDEX_PAGE))
+        return pages
