@@ -37,7 +37,7 @@ run: install web ## Install, build, migrate, load demo content and serve on http
 	$(RUN_ENV) .venv/bin/viewfinder demo --if-empty
 	$(RUN_ENV) .venv/bin/viewfinder serve --host $(HOST) --port $(PORT)
 
-test: install lint test-python test-web test-e2e ## Install test dependencies and run every lint and test
+test: install lint test-python test-scale test-web test-e2e ## Install test dependencies and run every lint and test (both stacks)
 
 test-python: install ## Run the Python test suite (in parallel)
 	.venv/bin/pytest -n auto $(T)

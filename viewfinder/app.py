@@ -16,15 +16,25 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
+from redis.asyncio import Redis
 
 from viewfinder.accounts.api import AccountController
 from viewfinder.accounts.auth import provide_optional_user, provide_optional_viewer, provide_viewer
 from viewfinder.core import ids, jobs
-from viewfinder.core.db import close_db_session, make_async_engine, make_sessionmaker, provide_db_session
+from viewfinder.core.db import (
+    DATABASE_EXCEPTION_HANDLERS,
+    close_db_session,
+    make_async_engine,
+    make_replica_sessionmaker,
+    make_sessionmaker,
+    provide_db_session,
+)
 from viewfinder.core.errors import EXCEPTION_HANDLERS
 from viewfinder.core.health import healthz, readyz
 from viewfinder.core.hosts import AllowedHostsMiddleware
-from viewfinder.core.ratelimit import RateLimiter
+from viewfinder.core.proxies import ForwardedHeadersMiddleware
+from viewfinder.core.ratelimit import RateLimiter, RedisCounterStore
+from viewfinder.core.redis_client import async_client, key
 from viewfinder.discovery.api import ROUTES as DISCOVERY_ROUTES
 from viewfinder.engagement.api import ROUTES as ENGAGEMENT_ROUTES
 from viewfinder.feeds.api import ROUTES as FEED_ROUTES
@@ -56,7 +66,10 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-def make_store(settings: Settings) -> Store:
+def make_store(settings: Settings, redis: Redis | None = None) -> Store:
+    """The rate limits' store: this process's memory, files under data_dir, or Redis (namespaced)."""
+    if settings.store_backend == "redis":
+        return RedisCounterStore(redis or async_client(settings), namespace=key(settings, "store"))
     if settings.store_backend == "file":
         return FileStore(settings.data_dir / "stores")
     return MemoryStore()
@@ -69,17 +82,37 @@ def create_app(settings: Settings | None = None) -> Litestar:
     ids.configure_for_process(settings.id_shard_lock_dir, settings.shard_id)
     jobs.configure(settings)
     storage = storage_from_settings(settings)
-    limiter = RateLimiter(make_store(settings))
+    # One Redis client (and pool) per process for the stores and real time, closed at shutdown.
+    redis = async_client(settings) if settings.redis_url else None
+    limiter = RateLimiter(make_store(settings, redis), fail_open=settings.rate_limit_fail_open)
+
+    @asynccontextmanager
+    async def redis_connections(app: Litestar) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            if redis is not None:
+                await redis.aclose()
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncGenerator[None, None]:
-        engine = make_async_engine(settings.resolved_database_url)
+        pool = {"pool_size": settings.database_pool_size, "max_overflow": settings.database_max_overflow}
+        engine = make_async_engine(settings.resolved_database_url, **pool)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        # Read-only requests (GET, HEAD) read from the replica when there is one (core.db).
+        replica_url = settings.database_replica_url
+        replica = make_async_engine(replica_url, **pool) if replica_url else None
+        app.state.replica_engine = replica
+        app.state.read_sessionmaker = (
+            make_replica_sessionmaker(engine, replica) if replica is not None else app.state.sessionmaker
+        )
         try:
             yield
         finally:
             await engine.dispose()
+            if replica is not None:
+                await replica.dispose()
 
     def provide_settings() -> Settings:
         return settings
@@ -106,18 +139,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *MODERATION_ROUTES,
         ],
     )
-    middleware = []
+    middleware: list[Any] = []
+    if settings.trusted_proxies:
+        middleware.append(ForwardedHeadersMiddleware(settings.trusted_proxies))
     if "*" not in settings.allowed_hosts:
         middleware.append(AllowedHostsMiddleware(settings.allowed_hosts))
 
     return Litestar(
         route_handlers=[api, healthz, readyz, serve_media, openapi_document, web_app],
-        lifespan=[database],
+        lifespan=[database, redis_connections],
         # Tests build hundreds of apps in one process; freezing each would keep them all.
         on_startup=[] if settings.env == "test" else [freeze_startup_objects],
         # Real-time delivery: channels per account, fed by this process's outbox relay, which
         # polls on its own engine (see viewfinder.notifications.realtime).
-        plugins=[RealtimeChannels(settings)],
+        plugins=[RealtimeChannels(settings, redis)],
         before_send=[close_db_session],
         state=State({"settings": settings}),
         dependencies={
@@ -129,7 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "storage": Provide(provide_storage, sync_to_thread=False),
             "limiter": Provide(provide_limiter, sync_to_thread=False),
         },
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers={**EXCEPTION_HANDLERS, **DATABASE_EXCEPTION_HANDLERS},  # type: ignore[dict-item]
         middleware=middleware,
         request_max_body_size=settings.json_max_body_bytes,
         openapi_config=OpenAPIConfig(

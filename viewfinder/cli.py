@@ -1,4 +1,5 @@
-"""The `viewfinder` command: serve, worker, migrate, createuser, demo, rebuild-timelines, openapi, check."""
+"""The `viewfinder` command: serve, worker, migrate, cassandra-migrate, createuser, demo, rebuild-timelines,
+openapi, check."""
 
 from __future__ import annotations
 
@@ -96,6 +97,12 @@ def worker(threads: int | None) -> None:
 
     # Pick up at once what a worker killed earlier left half-done, rather than at the next sweep.
     recover_abandoned_media()
+    from viewfinder.core.jobs import flush_handoff
+
+    try:  # jobs handed off to the database while Redis was away (the periodic flush retries)
+        flush_handoff()
+    except Exception as exc:  # Redis still away: the consumer waits for it, and retries then
+        click.echo(f"Handed-off jobs stay in the database for now: {exc}", err=True)
     consumer = huey.create_consumer(
         workers=threads or settings.job_workers, worker_type="thread", periodic=True
     )
@@ -236,6 +243,45 @@ def rebuild_timelines(username: str | None) -> None:
     click.echo(f"Rebuilt {rebuilt} timeline{'s' if rebuilt != 1 else ''}.")
 
 
+@main.command("cassandra-migrate")
+def cassandra_migrate() -> None:
+    """Create the Cassandra keyspace and tables for timelines (idempotent).
+
+    Uses VIEWFINDER_CASSANDRA_HOSTS, _PORT, _KEYSPACE and _REPLICATION_FACTOR (SimpleStrategy).
+    """
+    from viewfinder.core import cassandra
+
+    settings = _settings()
+    try:
+        changes = cassandra.migrate(settings)
+    except cassandra.CassandraUnavailable as exc:
+        hosts = ",".join(settings.cassandra_hosts)
+        raise click.ClickException(
+            f"Cassandra at {hosts}:{settings.cassandra_port} is not reachable: {exc.detail}"
+        ) from exc
+    finally:
+        cassandra.close_all()
+    for change in changes:
+        click.echo(change[0].upper() + change[1:] + ".")
+    click.echo(f"Cassandra keyspace {settings.cassandra_keyspace} is up to date.")
+
+
+@main.command("flush-jobs")
+def flush_jobs() -> None:
+    """Move jobs handed off to the database while Redis was unavailable into the Redis queue.
+
+    Workers do this every minute by themselves; this is for doing it now.
+    """
+    from viewfinder.core.jobs import flush_handoff
+
+    _settings()
+    try:
+        moved = flush_handoff()
+    except Exception as exc:  # Redis or the database still unreachable: say so
+        raise click.ClickException(f"The job queue cannot take them yet: {exc}") from exc
+    click.echo(f"Moved {moved} handed-off job{'s' if moved != 1 else ''} into the queue.")
+
+
 @main.command()
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), default="-", show_default=True)
 def openapi(output: str) -> None:
@@ -292,6 +338,16 @@ def check() -> None:
         report("job queue", True, f"{huey.pending_count()} jobs pending")
     except Exception as exc:  # any failure is the thing to report
         report("job queue", False, str(exc))
+    if settings.redis_url:
+        try:
+            import redis
+
+            from viewfinder.core.redis_client import sync_pool
+
+            redis.Redis(connection_pool=sync_pool(settings.redis_url)).ping()
+            report("redis", True, f"reachable (namespace {settings.redis_namespace})")
+        except Exception as exc:  # any failure is the thing to report
+            report("redis", False, str(exc))
     try:
         storage = storage_from_settings(settings)
         probe = "healthcheck/probe.txt"
@@ -301,5 +357,16 @@ def check() -> None:
         report("media storage", ok, settings.resolved_media_base_url)
     except Exception as exc:  # any failure is the thing to report
         report("media storage", False, str(exc))
+    if settings.timeline_backend == "cassandra":
+        try:
+            from viewfinder.core import cassandra
+
+            keyspace = cassandra.keyspace_of(settings)
+            found = cassandra.connect(settings).cluster.metadata.keyspaces.get(keyspace)
+            ready = found is not None and {"timelines", "post_timelines"} <= set(found.tables)
+            detail = f"keyspace {keyspace}" if ready else "reachable; run `viewfinder cassandra-migrate`"
+            report("timelines (cassandra)", True, detail)
+        except Exception as exc:  # any failure is the thing to report
+            report("timelines (cassandra)", False, getattr(exc, "detail", "") or str(exc))
     if failures:
         sys.exit(1)

@@ -40,10 +40,15 @@ class Settings(BaseSettings):
     """SQLAlchemy async URL; defaults to SQLite in WAL mode under data_dir. For PostgreSQL:
     postgresql+psycopg://user:password@host:5432/viewfinder."""
     database_replica_url: str | None = None
-    """A read replica of database_url (PostgreSQL): read-only requests (GET, HEAD) query it."""
+    """A read replica of database_url (PostgreSQL streaming replication): read-only requests (GET,
+    HEAD) read from it; their writes (a session's last-seen time, a profile visit) and everything
+    after them in that request go to the primary, as do all other requests, jobs and migrations.
+    Replication lag means a GET may not yet see a write made just before; see
+    docs/decisions/0021-postgresql.md."""
     database_pool_size: int = Field(default=10, ge=1)
     """Connections each process keeps open to a PostgreSQL server (plus database_max_overflow)."""
     database_max_overflow: int = Field(default=10, ge=0)
+    """Extra connections a process may open beyond the pool under a burst, closed when returned."""
     jobs_database_path: Path | None = None
     """The job queue's own SQLite file, so it never contends with the main database's lock."""
     jobs_immediate: bool = False
@@ -55,6 +60,9 @@ class Settings(BaseSettings):
     """Where media is served from: a CDN host in production; defaults to public_url + /media."""
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1", "localhost"])
     """Host headers this instance answers; comma-separated in the environment; '*' for any."""
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For/-Proto are believed;
+    set it to nginx's address (e.g. 127.0.0.1) so rate limits see each client's own address."""
 
     web_dir: Path = Path(__file__).resolve().parent.parent / "frontend" / "dist"
     """The built web app (`make web`), served at / with deep links answered by its index.html."""
@@ -63,6 +71,9 @@ class Settings(BaseSettings):
     """Backend of Litestar's stores (rate limits, caches); "redis" needs redis_url."""
     redis_url: str | None = None
     """redis://host:6379/0 — with it, real-time delivery crosses processes through Redis channels."""
+    redis_namespace: str = Field(default="viewfinder", pattern=r"^[A-Za-z0-9_.-]+$")
+    """Prefix of every Redis key, channel and queue of this instance, so instances (or test runs)
+    can share one Redis server."""
     jobs_backend: Literal["sqlite", "redis"] = "sqlite"
     """The job queue: its own SQLite file, or Redis (redis_url) for workers on many machines."""
     rate_limit_fail_open: bool = True
@@ -106,7 +117,8 @@ class Settings(BaseSettings):
     job_workers: int = Field(default=2, ge=1)
 
     timeline_backend: Literal["sql", "cassandra"] = "sql"
-    """Where home timelines and notification inboxes live: the main database, or Cassandra."""
+    """Where home timelines live: the main database, or Cassandra (`viewfinder cassandra-migrate`
+    first). Notification inboxes stay in the main database (docs/decisions/0024)."""
     cassandra_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
     """Contact points of the Cassandra cluster; comma-separated in the environment."""
     cassandra_port: int = 9042
@@ -126,7 +138,7 @@ class Settings(BaseSettings):
     realtime_retention_seconds: int = Field(default=300, ge=10)
     """Outbox rows older than this are pruned."""
 
-    @field_validator("allowed_hosts", "cassandra_hosts", mode="before")
+    @field_validator("allowed_hosts", "cassandra_hosts", "trusted_proxies", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
