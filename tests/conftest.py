@@ -22,6 +22,7 @@ from litestar.testing import TestClient
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.stacks import cassandra as cassandra_stack
 from tests.stacks import scale_overrides
 from viewfinder.app import API_PREFIX, create_app
 from viewfinder.core import ids
@@ -31,6 +32,11 @@ from viewfinder.settings import Settings
 
 PASSWORD = "a long and unusual password"
 BASE_URL = "https://testserver.local"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop what this test process made on the scale stack's shared servers."""
+    cassandra_stack.finish()
 
 
 @pytest.fixture(scope="session")

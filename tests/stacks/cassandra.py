@@ -10,8 +10,6 @@ lacks, and the feed drops such entries at read time anyway).
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -49,7 +47,7 @@ def _alive(pid: int) -> bool:
 
 
 def ensure_keyspace(worker: str) -> str:
-    """Create this process's keyspace and tables on first use and drop them at exit; drop the
+    """Create this process's keyspace and tables on first use (`finish` drops them); drop the
     keyspaces of earlier test processes that did not get to drop theirs (killed runs)."""
     global _keyspace
     if _keyspace is None:
@@ -64,15 +62,22 @@ def ensure_keyspace(worker: str) -> str:
                 session.execute(f"DROP KEYSPACE IF EXISTS {name}", timeout=cassandra.SCHEMA_TIMEOUT_SECONDS)
         cassandra.migrate(settings)
         _keyspace = keyspace
-
-        def drop() -> None:
-            # At exit the driver can no longer schedule its schema refresh after the DROP (the
-            # interpreter's thread pools have shut down) and raises; the DROP itself has run.
-            with contextlib.suppress(Exception):
-                cassandra.drop_keyspace(settings)
-
-        atexit.register(drop)
     return _keyspace
+
+
+def finish() -> None:
+    """At the end of the test session (pytest_sessionfinish): drop this process's keyspace and close
+    the driver while its thread pools still run (at interpreter exit they are gone and it raises)."""
+    global _keyspace
+    if _keyspace is None:
+        return
+    from viewfinder.core import cassandra
+
+    try:
+        cassandra.drop_keyspace(_settings_for(_keyspace))
+    finally:
+        _keyspace = None
+        cassandra.close_all()
 
 
 def current_store() -> CassandraTimelineStore | None:

@@ -4,6 +4,7 @@ path that leaves the app's folder."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,6 +54,16 @@ def assert_index(response: httpx.Response) -> None:
 def test_app_routes_and_deep_links_answer_index_html(web):
     for path in ("/", "/alice", "/p/123/x", "/explore", "/saved/42", "/alice/followers", "/accounts/edit"):
         assert_index(web.client.get(path))
+
+
+def test_a_rebuilt_app_is_served_without_a_restart(web, web_dir):
+    assert_index(web.client.get("/"))
+    rebuilt = INDEX.replace(b"</html>", b"<!-- rebuilt --></html>")
+    index = web_dir / "index.html"
+    index.write_bytes(rebuilt)
+    stat = index.stat()
+    os.utime(index, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert web.client.get("/alice").content == rebuilt
 
 
 def test_hashed_assets_are_served_with_immutable_caching(web):

@@ -4,16 +4,16 @@ index.html so deep links and reloads work, and the API's and media's unknown pat
 from __future__ import annotations
 
 import mimetypes
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from litestar import Response, get
 from litestar.params import FromPath
 from litestar.response import File
-from litestar.status_codes import HTTP_404_NOT_FOUND
 
 from viewfinder.core.deps import SettingsDep
-from viewfinder.core.errors import error_body
+from viewfinder.core.errors import not_found
 
 # Vite names every built asset by its content hash.
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -40,11 +40,7 @@ def web_app(settings: SettingsDep, path: FromPath[str] = "/") -> Response[Any] |
     """The built web app: a file of it when one matches, else index.html for the app's router."""
     relative = path.lstrip("/")
     if relative.startswith(RESERVED):
-        return Response(
-            error_body("not_found", "Not found."),
-            status_code=HTTP_404_NOT_FOUND,
-            media_type="application/json",
-        )
+        raise not_found()
     dist = settings.web_dir
     found = _app_file(dist, relative)
     if found is not None:
@@ -58,7 +54,15 @@ def web_app(settings: SettingsDep, path: FromPath[str] = "/") -> Response[Any] |
             headers={"Cache-Control": cache},
         )
     index = dist / "index.html"
-    if not index.is_file():
+    try:
+        modified = index.stat().st_mtime_ns
+    except OSError:
         return Response(NOT_BUILT.encode(), media_type="text/html", headers={"Cache-Control": "no-store"})
-    # The shell changes at each deploy; always revalidate it.
-    return Response(index.read_bytes(), media_type="text/html", headers={"Cache-Control": "no-cache"})
+    # The shell changes at each deploy; always revalidate it. Read once per build, not per request.
+    return Response(_shell(index, modified), media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+@lru_cache(maxsize=4)
+def _shell(index: Path, modified_ns: int) -> bytes:
+    """index.html's bytes; `modified_ns` (its mtime) makes a rebuilt app read afresh."""
+    return index.read_bytes()
