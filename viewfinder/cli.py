@@ -357,16 +357,23 @@ def check() -> None:
         report("media storage", ok, settings.resolved_media_base_url)
     except Exception as exc:  # any failure is the thing to report
         report("media storage", False, str(exc))
-    if settings.timeline_backend == "cassandra":
+    on_cassandra = [
+        name
+        for name, backend in (("timelines", settings.timeline_backend), ("inboxes", settings.inbox_backend))
+        if backend == "cassandra"
+    ]
+    if on_cassandra:
+        label = f"{' and '.join(on_cassandra)} (cassandra)"
         try:
             from viewfinder.core import cassandra
 
             keyspace = cassandra.keyspace_of(settings)
             found = cassandra.connect(settings).cluster.metadata.keyspaces.get(keyspace)
-            ready = found is not None and {"timelines", "post_timelines"} <= set(found.tables)
+            tables = {cassandra.table_of(statement, keyspace) for statement in cassandra.schema(keyspace)}
+            ready = found is not None and tables <= set(found.tables)
             detail = f"keyspace {keyspace}" if ready else "reachable; run `viewfinder cassandra-migrate`"
-            report("timelines (cassandra)", True, detail)
+            report(label, True, detail)
         except Exception as exc:  # any failure is the thing to report
-            report("timelines (cassandra)", False, getattr(exc, "detail", "") or str(exc))
+            report(label, False, getattr(exc, "detail", "") or str(exc))
     if failures:
         sys.exit(1)

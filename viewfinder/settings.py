@@ -118,7 +118,10 @@ class Settings(BaseSettings):
 
     timeline_backend: Literal["sql", "cassandra"] = "sql"
     """Where home timelines live: the main database, or Cassandra (`viewfinder cassandra-migrate`
-    first). Notification inboxes stay in the main database (docs/decisions/0024)."""
+    first; docs/decisions/0024)."""
+    inbox_backend: Literal["sql", "cassandra"] = "sql"
+    """Where notification inboxes live: the main database, or Cassandra (`viewfinder
+    cassandra-migrate` first), fed through the `inbox_changes` outbox (docs/decisions/0026)."""
     cassandra_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
     """Contact points of the Cassandra cluster; comma-separated in the environment."""
     cassandra_port: int = 9042

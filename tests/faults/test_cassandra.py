@@ -1,5 +1,6 @@
-"""Cassandra stopped under a running app: the home feed answers 503 in the API's error shape (never a
-500), posting still works and loses nothing, and everything recovers once Cassandra is back.
+"""Cassandra stopped under a running app: the home feed and the notification inbox answer 503 in the
+API's error shape (never a 500), posting and liking still work and lose nothing, and everything
+recovers once Cassandra is back.
 
 The node stopped here is a private one (its own folder and ports, started by the same
 scripts/services/cassandra, sharing the suite node's jars), so the other test processes sharing
@@ -106,10 +107,26 @@ def feed_when_back(api: Api, seconds: float = 60.0) -> list[str]:
         time.sleep(0.5)
 
 
+def inbox_when_back(api: Api, seconds: float = 60.0) -> list[tuple[str, list[str]]]:
+    """The inbox's lines as (kind, actors) once it answers again."""
+    deadline = time.monotonic() + seconds
+    while True:
+        response = api.get("/notifications")
+        if response.status_code == 200:
+            return [
+                (line["kind"], [actor["username"] for actor in line["actors"]])
+                for line in response.json()["items"]
+            ]
+        assert_error(response, 503, "unavailable")
+        assert time.monotonic() < deadline, "the inbox did not come back"
+        time.sleep(0.5)
+
+
 def test_cassandra_down_is_a_503_and_nothing_is_lost(alice, bob, node):
     bob.post("/users/alice/follow")
     before = make_post(alice, "before the outage")["id"]
     assert feed_when_back(bob) == [before]
+    assert inbox_when_back(alice) == [("follow", ["bob"])]
 
     node.script("stop")
     try:
@@ -121,8 +138,17 @@ def test_cassandra_down_is_a_503_and_nothing_is_lost(alice, bob, node):
         during = make_post(alice, "during the outage")["id"]
         assert alice.get(f"/posts/{during}").status_code == 200
         assert [task for task in huey.scheduled() if is_fan_out_of(task, during)]
+        # A like needs only the SQL database too; its notification waits in the inbox outbox, and
+        # the inbox (on Cassandra) answers 503 like the feed.
+        assert bob.post(f"/posts/{before}/like").status_code == 200
+        assert_error(alice.get("/notifications"), 503, "unavailable")
+        assert_error(alice.get("/notifications/unread-count"), 503, "unavailable")
     finally:
         node.script("start")
+
+    # The like's notification arrives once Cassandra is back, exactly once.
+    assert inbox_when_back(alice) == [("like", ["bob"]), ("follow", ["bob"])]
+    assert alice.get("/notifications/unread-count").json() == {"unread": 2}
 
     assert feed_when_back(bob) == [before]  # back, without the post whose fan-out is pending
     # What the worker's scheduler does once the backoff has passed (it has, while the node started).

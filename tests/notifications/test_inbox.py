@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import Api
 from tests.helpers import assert_error, make_post
-from viewfinder.notifications.models import NotificationGroup
+from viewfinder.notifications.models import InboxChange, NotificationGroup
 from viewfinder.notifications.services import Kind, notify
 
 
@@ -246,7 +246,11 @@ async def test_a_blocked_account_cannot_notify_at_all(alice, bob, db: AsyncSessi
         text="let me in",
     )
     await db.commit()
+    # Nothing stored, nor on its way to Cassandra.
     assert await db.scalar(select(NotificationGroup.id)) is None
+    assert await db.scalar(select(InboxChange.id).where(InboxChange.change == "notify")) is None
+    assert alice.delete("/users/bob/block").status_code == 204
+    assert inbox(alice) == []
 
 
 def test_comments_replies_and_mentions_are_one_line_each(alice, bob, carol):
@@ -287,16 +291,20 @@ def test_pages_follow_the_cursor_and_refuse_forged_ones(alice, bob, make_api):
     assert_error(alice.get("/notifications", params={"limit": 0}), 400, "validation_error")
 
 
-def test_the_inbox_takes_a_fixed_number_of_queries(alice, bob, carol, count_queries):
+def test_the_inbox_takes_a_fixed_number_of_queries(alice, bob, carol, count_queries, settings):
     posts = [make_post(alice, colour=f"#{i:02x}{i:02x}80") for i in range(20)]
     for post in posts:
         like(bob, post)
         like(carol, post)
     carol.post("/users/alice/follow")
+    alice.get("/notifications/unread-count")  # on Cassandra: the changes are applied by now
 
     with count_queries() as small:
         assert len(inbox(alice, limit=2)) == 2
     with count_queries() as large:
         assert len(inbox(alice, limit=21)) == 21
     # The session, the lines, their actors, relationships and post thumbnails: whatever the page size.
-    assert small.count == large.count == 5, large.statements
+    # On Cassandra the lines and actors come from there, and SQL has: the session, the claim of any
+    # pending change and the look for more, which actors are visible, relationships and thumbnails.
+    expected = 7 if settings.inbox_backend == "cassandra" else 5
+    assert small.count == large.count == expected, large.statements

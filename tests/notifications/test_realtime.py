@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import PASSWORD
+from tests.stacks import as_environment, scale_overrides
 from tests.test_cli import VIEWFINDER, environment, free_port, kill, wait_until
 from viewfinder.accounts import services as accounts
 from viewfinder.app import create_app
@@ -137,6 +138,8 @@ class Server:
 
     base: str
     data_dir: Path
+    stack: dict[str, str] = field(default_factory=dict)
+    """VIEWFINDER_* variables putting it on the run's stack (none on the embedded one)."""
     people: list[Person] = field(default_factory=list)
 
     def sign_up(self, *usernames: str) -> list[Person]:
@@ -166,8 +169,16 @@ def sign_up(base: str, username: str) -> Person:
 
 @pytest.fixture(scope="module")
 def running_server(tmp_path_factory: pytest.TempPathFactory, migrated_database: Path) -> Iterator[Server]:
-    """`viewfinder serve` on a free port with its own data directory, shared by this module's tests
-    (each signs up its own people); stopped by pid afterwards."""
+    """`viewfinder serve` on a free port with its own data directory (and, on the scale stack, its
+    own PostgreSQL database, Redis namespace, bucket and Cassandra keyspace), shared by this
+    module's tests (each signs up its own people); stopped by pid afterwards."""
+    with scale_overrides("tests/notifications/test_realtime.py") as overrides:
+        yield from _serve(tmp_path_factory, migrated_database, as_environment(overrides))
+
+
+def _serve(
+    tmp_path_factory: pytest.TempPathFactory, migrated_database: Path, stack: dict[str, str]
+) -> Iterator[Server]:
     tmp_path = tmp_path_factory.mktemp("realtime")
     data_dir = tmp_path / "var"
     data_dir.mkdir()
@@ -178,12 +189,12 @@ def running_server(tmp_path_factory: pytest.TempPathFactory, migrated_database: 
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [str(VIEWFINDER), "serve", "--port", str(port), "--no-jobs"],
-            env=environment(data_dir, VIEWFINDER_WEB_WORKERS="1"),
+            env=environment(data_dir, VIEWFINDER_WEB_WORKERS="1", **stack),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    running = Server(base, data_dir)
+    running = Server(base, data_dir, stack)
     try:
 
         def healthy() -> bool:
@@ -262,7 +273,7 @@ def test_a_notification_made_in_another_process_reaches_the_connected_client(run
         # A separate process (as a job worker is) writes through the service layer.
         result = subprocess.run(
             [sys.executable, "-c", NOTIFY_FROM_ANOTHER_PROCESS, alice.id, bob.id],
-            env=environment(data_dir),
+            env=environment(data_dir, **running_server.stack),
             capture_output=True,
             text=True,
             timeout=60,

@@ -35,3 +35,12 @@ def scale_overrides(test_name: str) -> Iterator[dict[str, Any]]:
         for part in PARTS:
             overrides.update(stack.enter_context(part.for_test(test_name, worker_id())))
         yield overrides
+
+
+def as_environment(overrides: dict[str, Any]) -> dict[str, str]:
+    """Settings overrides as the VIEWFINDER_* variables a `viewfinder` subprocess reads (lists
+    comma-separated), so servers a test starts run on the same stack as the test."""
+    return {
+        f"VIEWFINDER_{name.upper()}": ",".join(map(str, value)) if isinstance(value, list) else str(value)
+        for name, value in overrides.items()
+    }

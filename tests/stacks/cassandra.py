@@ -1,11 +1,11 @@
 """The cassandra part of the scale-out test stack (see tests/stacks/__init__.py).
 
 Active when VIEWFINDER_TIMELINE_BACKEND=cassandra is exported (`eval "$(scripts/services/cassandra
-env)"`): timelines then live in Cassandra. Each test process gets its own keyspace, made once by the
-project's migration code and dropped when the process ends; tests share it without any per-test
-schema change or truncation, because every timeline is keyed by account and post IDs, which are
-unique within a process (a leftover entry of another test would name a post this test's database
-lacks, and the feed drops such entries at read time anyway).
+env)"`): timelines and notification inboxes then live in Cassandra. Each test process gets its own
+keyspace, made once by the project's migration code and dropped when the process ends; tests share it
+without any per-test schema change or truncation, because every timeline and inbox is keyed by
+account and post IDs, which are unique within a process (a leftover entry of another test would
+name a post this test's database lacks, and the feed drops such entries at read time anyway).
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def keyspace_for(worker: str) -> str:
 
 
 def _settings_for(keyspace: str) -> Settings:
-    return Settings(env="test", timeline_backend="cassandra", cassandra_keyspace=keyspace)
+    return Settings(
+        env="test", timeline_backend="cassandra", inbox_backend="cassandra", cassandra_keyspace=keyspace
+    )
 
 
 def _alive(pid: int) -> bool:
@@ -97,21 +99,25 @@ def overrides() -> dict[str, Any]:
         return {}
     from tests.stacks import worker_id  # not at the top: tests.stacks imports this module
 
-    return {"timeline_backend": "cassandra", "cassandra_keyspace": ensure_keyspace(worker_id())}
+    return _chosen(ensure_keyspace(worker_id()))
+
+
+def _chosen(keyspace: str) -> dict[str, Any]:
+    node = _settings_for(keyspace)  # the node's address from the environment
+    return {
+        "timeline_backend": "cassandra",
+        "inbox_backend": "cassandra",
+        "cassandra_hosts": node.cassandra_hosts,
+        "cassandra_port": node.cassandra_port,
+        "cassandra_keyspace": keyspace,
+    }
 
 
 def environment() -> dict[str, str]:
     """The same as VIEWFINDER_* variables, for `viewfinder` commands a test starts ({} when unused)."""
-    chosen = overrides()
-    if not chosen:
-        return {}
-    settings = _settings_for(chosen["cassandra_keyspace"])
-    return {
-        "VIEWFINDER_TIMELINE_BACKEND": "cassandra",
-        "VIEWFINDER_CASSANDRA_HOSTS": ",".join(settings.cassandra_hosts),
-        "VIEWFINDER_CASSANDRA_PORT": str(settings.cassandra_port),
-        "VIEWFINDER_CASSANDRA_KEYSPACE": settings.cassandra_keyspace,
-    }
+    from tests.stacks import as_environment
+
+    return as_environment(overrides())
 
 
 @contextmanager
@@ -121,7 +127,7 @@ def for_test(test_name: str, worker: str) -> Iterator[dict[str, Any]]:
     if not ACTIVE:
         yield {}
         return
-    chosen = {"timeline_backend": "cassandra", "cassandra_keyspace": ensure_keyspace(worker)}
+    chosen = _chosen(ensure_keyspace(worker))
     _current = _settings_for(chosen["cassandra_keyspace"])
     try:
         yield chosen

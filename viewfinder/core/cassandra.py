@@ -73,7 +73,7 @@ class CassandraUnavailable(ApiError):
         super().__init__(
             503,
             "unavailable",
-            "Timelines are unavailable for a moment (their database cannot be reached); try again shortly.",
+            "This is unavailable for a moment (its database cannot be reached); try again shortly.",
             headers={"Retry-After": "5"},
         )
         self.detail = detail
@@ -102,6 +102,15 @@ def schema(keyspace: str) -> list[str]:
     - `post_timelines`: which timelines a post was written to (one partition per post), so a
       deleted post leaves every timeline without a scan. author_id is there because a CQL UPDATE
       (which takes IN over clustering keys, unlike INSERT) must set a regular column.
+
+    Notification inboxes (notifications.cassandra), every table one partition per recipient:
+
+    - `inbox_lines`: the lines ("alice and 12 others liked your post"), by group id.
+    - `inbox_order`: (sort_id DESC → group id), the inbox's order; a line that moves gets a new row
+      and loses its old one (a reader skips a row whose sort_id is no longer its line's).
+    - `inbox_actors`: who acted in each line, with when (acted_id, a time-ordered id).
+    - `inbox_keys`: (group key → group ids), so the next like on a post finds its unread line.
+    - `inbox_unread`: the unread lines' ids, newest first (the badge, and "mark all read").
     """
     return [
         f"""CREATE TABLE IF NOT EXISTS {keyspace}.timelines (
@@ -117,7 +126,49 @@ def schema(keyspace: str) -> list[str]:
             author_id bigint,
             PRIMARY KEY ((post_id), user_id)
         )""",
+        f"""CREATE TABLE IF NOT EXISTS {keyspace}.inbox_lines (
+            recipient_id bigint,
+            group_id bigint,
+            kind text,
+            group_key text,
+            post_id bigint,
+            comment_id bigint,
+            text text,
+            sort_id bigint,
+            is_read boolean,
+            updated_at timestamp,
+            PRIMARY KEY ((recipient_id), group_id)
+        ) WITH CLUSTERING ORDER BY (group_id DESC)""",
+        f"""CREATE TABLE IF NOT EXISTS {keyspace}.inbox_order (
+            recipient_id bigint,
+            sort_id bigint,
+            group_id bigint,
+            PRIMARY KEY ((recipient_id), sort_id)
+        ) WITH CLUSTERING ORDER BY (sort_id DESC)""",
+        f"""CREATE TABLE IF NOT EXISTS {keyspace}.inbox_actors (
+            recipient_id bigint,
+            group_id bigint,
+            actor_id bigint,
+            acted_id bigint,
+            PRIMARY KEY ((recipient_id), group_id, actor_id)
+        )""",
+        f"""CREATE TABLE IF NOT EXISTS {keyspace}.inbox_keys (
+            recipient_id bigint,
+            group_key text,
+            group_id bigint,
+            PRIMARY KEY ((recipient_id), group_key, group_id)
+        )""",
+        f"""CREATE TABLE IF NOT EXISTS {keyspace}.inbox_unread (
+            recipient_id bigint,
+            group_id bigint,
+            PRIMARY KEY ((recipient_id), group_id)
+        ) WITH CLUSTERING ORDER BY (group_id DESC)""",
     ]
+
+
+def table_of(statement: str, keyspace: str) -> str:
+    """The table a `schema` statement creates."""
+    return statement.split(f"{keyspace}.", 1)[1].split(" ", 1)[0]
 
 
 def migrate(settings: Settings) -> list[str]:
@@ -154,7 +205,7 @@ def _migrate(settings: Settings) -> list[str]:
             )
     tables = session.cluster.metadata.keyspaces[keyspace].tables if existing is not None else {}
     for statement in schema(keyspace):
-        name = statement.split(f"{keyspace}.", 1)[1].split(" ", 1)[0]
+        name = table_of(statement, keyspace)
         if name not in tables:
             session.execute(statement, timeout=SCHEMA_TIMEOUT_SECONDS)
             done.append(f"created table {keyspace}.{name}")

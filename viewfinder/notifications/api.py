@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -42,6 +42,9 @@ from viewfinder.posts.hydrate import urls_for_author
 from viewfinder.posts.models import Post, PostMedia
 from viewfinder.posts.visibility import visible_posts
 from viewfinder.settings import Settings
+
+if TYPE_CHECKING:
+    from viewfinder.notifications.cassandra import InboxLine
 
 KEEP_ALIVE_SECONDS = 15.0
 """A comment line this often keeps proxies from closing an idle stream."""
@@ -122,7 +125,7 @@ async def _inbox(
     groups = await services.inbox_page(db, viewer.id, before, limit)
     keys = [group.sort_id for group in groups]
     groups = groups[:limit]
-    actors = await services.newest_actors(db, viewer.id, [group.id for group in groups])
+    actors = await services.newest_actors(db, viewer.id, groups)
     actor_ids = sorted({user.id for users, _ in actors.values() for user in users})
     relations = await relationships(db, viewer, actor_ids)
     posts = await _post_refs(
@@ -135,7 +138,7 @@ async def _inbox(
 
 
 def _line(
-    group: NotificationGroup,
+    group: NotificationGroup | InboxLine,
     actors: tuple[list[User], int],
     relations: dict[int, Any],
     posts: dict[int, PostRef],

@@ -73,3 +73,32 @@ class RealtimeEvent(Base):
     channel: Mapped[str] = mapped_column(String(80), nullable=False)
     payload: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow, index=True)
+
+
+class InboxChange(Base):
+    """A change to someone's inbox on its way to Cassandra (inbox_backend = "cassandra").
+
+    The transactional outbox of the inbox: `notify`, `withdraw` and `mark_read` write a row in the
+    transaction of what caused it (a like and its notification commit or roll back together), and
+    `notifications.services.apply_changes` moves rows into Cassandra one at a time, in id order, and
+    deletes each in the transaction that also queues its real-time event.
+    """
+
+    __tablename__ = "inbox_changes"
+    __table_args__ = (Index("ix_inbox_changes_recipient_id_id", "recipient_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recipient_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    change: Mapped[str] = mapped_column(String(10), nullable=False)
+    """notify, withdraw or read."""
+    kind: Mapped[str] = mapped_column(String(30), nullable=False, default="")
+    group_key: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    post_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    comment_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    group_ids: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """For `read`: the JSON list of line ids to mark, or null for all of them."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)

@@ -39,7 +39,7 @@ from redis.asyncio.client import PubSub
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from viewfinder.core.db import make_async_engine, utcnow
+from viewfinder.core.db import make_async_engine, make_sessionmaker, utcnow
 from viewfinder.core.redis_client import Outage, async_client, key
 from viewfinder.notifications.models import RealtimeEvent
 from viewfinder.settings import Settings
@@ -106,28 +106,32 @@ async def prune_events(db: AsyncSession, retention_seconds: int) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-class OutboxRelay:
-    """Polls the outbox on its own engine and publishes new rows, in id order, to the channels."""
+class Poller:
+    """A loop on its own engine that calls `poll_once` every interval, at once again while a poll
+    fills its batch, and backs off (up to 5 s) while polls fail, so a database that is down is not
+    hammered. Its own engine, so the polling never shows up in (or waits on) the request pool."""
 
-    def __init__(self, database_url: str, interval_seconds: float, publish: PublishBatch) -> None:
+    task_name = "viewfinder-poller"
+    batch = 1
+    """A poll that handled this many rows is followed at once by another."""
+
+    def __init__(self, database_url: str, interval_seconds: float) -> None:
         self._database_url = database_url
         self._interval = interval_seconds
-        self._publish = publish
         self._engine: AsyncEngine | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
-        self.last_seen: int | None = None
-        """The newest row published; None until the first successful poll has found where to begin."""
-        self.gaps: dict[int, float] = {}
-        """Ids below last_seen not seen yet (perhaps not committed yet), with when they were missed."""
+
+    async def poll_once(self) -> int:
+        """One poll; how many rows it handled."""
+        raise NotImplementedError
 
     async def start(self) -> None:
         """Start polling at once, in the background (an unreachable database must not stop the app
-        from starting: the relay keeps trying, and /readyz says what is wrong)."""
-        # Its own engine, so the relay's polling never shows up in (or waits on) the request pool.
+        from starting: the poller keeps trying, and /readyz says what is wrong)."""
         self._engine = make_async_engine(self._database_url)
         self._stopping = asyncio.Event()
-        self._task = asyncio.create_task(self._run(), name="viewfinder-outbox-relay")
+        self._task = asyncio.create_task(self._run(), name=self.task_name)
 
     async def stop(self) -> None:
         """Stop between polls rather than cancel one mid-query: a query cancelled under aiosqlite
@@ -144,6 +148,39 @@ class OutboxRelay:
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
+
+    async def _run(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                while await self.poll_once() == self.batch and not self._stopping.is_set():
+                    pass
+                failures = 0
+            except Exception:  # a locked or unreachable database, Redis or Cassandra: retry later
+                failures += 1
+                if failures == 1:
+                    logger.exception("%s failed; retrying", self.task_name)
+            pause = min(self._interval * 2 ** min(failures, 10), max(self._interval, 5.0))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=pause)
+
+
+class OutboxRelay(Poller):
+    """Polls the outbox and publishes new rows, in id order, to the channels."""
+
+    task_name = "viewfinder-outbox-relay"
+    batch = RELAY_BATCH
+
+    def __init__(self, database_url: str, interval_seconds: float, publish: PublishBatch) -> None:
+        super().__init__(database_url, interval_seconds)
+        self._publish = publish
+        self.last_seen: int | None = None
+        """The newest row published; None until the first successful poll has found where to begin."""
+        self.gaps: dict[int, float] = {}
+        """Ids below last_seen not seen yet (perhaps not committed yet), with when they were missed."""
+
+    async def poll_once(self) -> int:
+        return await self.relay_once()
 
     async def relay_once(self) -> int:
         """Publish every row newer than the last one seen, and any missing one that has appeared
@@ -193,21 +230,28 @@ class OutboxRelay:
         while len(self.gaps) > MAX_GAPS:
             del self.gaps[min(self.gaps)]
 
-    async def _run(self) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                while await self.relay_once() == RELAY_BATCH:
-                    pass
-                failures = 0
-            except Exception:  # a locked or unreachable database, or Redis: keep the place, retry
-                failures += 1
-                if failures == 1:
-                    logger.exception("The real-time outbox relay failed; retrying")
-            # Back off while failing (up to 5 s), so a database that is down is not hammered.
-            pause = min(self._interval * 2 ** min(failures, 10), max(self._interval, 5.0))
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=pause)
+
+class InboxDrain(Poller):
+    """Moves the `inbox_changes` outbox into Cassandra in the background (inbox_backend =
+    "cassandra"). Every web process runs one: their claims take turns (see services.apply_changes)."""
+
+    task_name = "viewfinder-inbox-drain"
+
+    def __init__(self, settings: Settings) -> None:
+        from viewfinder.notifications import services  # services import this module's neighbours
+
+        super().__init__(settings.resolved_database_url, settings.realtime_poll_interval_ms / 1000)
+        self._services = services
+        self._settings = settings
+        self.batch = services.APPLY_BATCH
+
+    async def poll_once(self) -> int:
+        """Apply up to a batch of pending changes; how many were applied."""
+        assert self._engine is not None, "start() the drain first"
+        inbox = self._services.cassandra_inbox(self._settings)
+        assert inbox is not None
+        async with make_sessionmaker(self._engine)() as db:
+            return await self._services.apply_changes(db, inbox)
 
 
 # KEYS: one claim key per event; ARGV[1]: the claims' lifetime in seconds, then a channel and the
@@ -403,6 +447,7 @@ class RealtimeChannels(ChannelsPlugin):
         )
         if isinstance(backend, RedisChannelsBackend):
             backend.on_reconnected = self.end_every_subscription
+        self.inbox_drain = InboxDrain(settings) if settings.inbox_backend == "cassandra" else None
 
     async def end_every_subscription(self) -> None:
         """End every open stream of this process (after Redis was away: what was published
@@ -421,6 +466,8 @@ class RealtimeChannels(ChannelsPlugin):
     async def __aenter__(self) -> RealtimeChannels:
         await super().__aenter__()
         await self.relay.start()
+        if self.inbox_drain is not None:
+            await self.inbox_drain.start()
         return self
 
     async def __aexit__(
@@ -429,5 +476,7 @@ class RealtimeChannels(ChannelsPlugin):
         exc_val: BaseException | None,
         exc_tb: TracebackType | None,
     ) -> None:
+        if self.inbox_drain is not None:
+            await self.inbox_drain.stop()
         await self.relay.stop()
         await super().__aexit__(exc_type, exc_val, exc_tb)

@@ -12,12 +12,20 @@ accepted) are one line per event: their group key names the event, so the same c
 Real time: every change to a recipient's inbox also writes a row to the `realtime_events` outbox in
 the same transaction; the relay in `viewfinder.notifications.realtime` publishes it to the
 recipient's channel once committed, whichever process wrote it.
+
+On Cassandra (inbox_backend = "cassandra", docs/decisions/0026) `notify`, `withdraw` and `mark_read`
+write an `inbox_changes` row in the caller's transaction instead, and `apply_changes` moves those
+rows into Cassandra (notifications.cassandra) in order, one recipient's changes by one caller at a
+time, queueing the real-time event as each is applied. Every web process drains the outbox in the
+background (notifications.realtime.InboxDrain); reading an inbox first applies the reader's own
+pending changes, so what was committed before the read is in it.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from sqlalchemy import and_, delete, exists, func, insert, select, update
@@ -26,8 +34,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
 from viewfinder.core.ids import new_id
+from viewfinder.core.jobs import current_settings
 from viewfinder.graph.rules import blocked_between
-from viewfinder.notifications.models import NotificationActor, NotificationGroup, RealtimeEvent
+from viewfinder.notifications.models import InboxChange, NotificationActor, NotificationGroup, RealtimeEvent
+from viewfinder.settings import Settings
+
+if TYPE_CHECKING:
+    from viewfinder.notifications.cassandra import CassandraInbox, InboxLine
 
 
 class Kind(enum.StrEnum):
@@ -43,6 +56,16 @@ class Kind(enum.StrEnum):
 
 GROUPED_KINDS = frozenset({Kind.LIKE, Kind.COMMENT_LIKE, Kind.FOLLOW})
 """Kinds whose actions gather in one unread line per target; the others get a line per event."""
+
+
+def cassandra_inbox(settings: Settings | None = None) -> CassandraInbox | None:
+    """The Cassandra inbox store when the settings in force put inboxes there, else None."""
+    settings = settings or current_settings()
+    if settings.inbox_backend != "cassandra":
+        return None
+    from viewfinder.notifications.cassandra import CassandraInbox  # the driver only when asked for
+
+    return CassandraInbox(settings)
 
 
 def user_channel(user_id: int) -> str:
@@ -86,6 +109,10 @@ def unread_groups(recipient_id: int) -> ColumnElement[bool]:
 
 async def unread_count(db: AsyncSession, recipient_id: int) -> int:
     """How many inbox lines the recipient has not read (leaving out blocked accounts' lines)."""
+    inbox = cassandra_inbox()
+    if inbox is not None:
+        await apply_changes(db, inbox, recipient_id)
+        return await _unread_on_cassandra(db, inbox, recipient_id)
     count = await db.scalar(select(func.count(NotificationGroup.id)).where(unread_groups(recipient_id)))
     return int(count or 0)
 
@@ -129,6 +156,21 @@ async def notify(
     if actor is None:  # blocked either way, or no such active account
         return
     key = group_key(kind, actor_id=actor_id, post_id=post_id, comment_id=comment_id)
+    if cassandra_inbox() is not None:
+        db.add(
+            InboxChange(
+                recipient_id=recipient_id,
+                change="notify",
+                kind=kind.value,
+                group_key=key,
+                actor_id=actor_id,
+                post_id=post_id,
+                comment_id=comment_id,
+                text=text[:300],
+            )
+        )
+        await db.flush()
+        return
     group_id = await db.scalar(
         select(NotificationGroup.id)
         .where(
@@ -205,6 +247,18 @@ async def withdraw(
         return
     kind = Kind(kind)
     key = group_key(kind, actor_id=actor_id, post_id=post_id, comment_id=comment_id)
+    if cassandra_inbox() is not None:
+        db.add(
+            InboxChange(
+                recipient_id=recipient_id,
+                change="withdraw",
+                kind=kind.value,
+                group_key=key,
+                actor_id=actor_id,
+            )
+        )
+        await db.flush()
+        return
     query = select(NotificationGroup.id).where(
         NotificationGroup.recipient_id == recipient_id,
         NotificationGroup.group_key == key,
@@ -238,6 +292,12 @@ async def withdraw(
 async def mark_read(db: AsyncSession, recipient: User, group_ids: list[int] | None) -> int:
     """Mark the recipient's lines read (these ids, or all); others' ids are ignored. Commits and
     returns the new unread count."""
+    inbox = cassandra_inbox()
+    if inbox is not None:
+        chosen = msgspec.json.encode(group_ids).decode() if group_ids is not None else None
+        db.add(InboxChange(recipient_id=recipient.id, change="read", group_ids=chosen))
+        await db.commit()
+        return await unread_count(db, recipient.id)
     query = update(NotificationGroup).where(
         NotificationGroup.recipient_id == recipient.id, NotificationGroup.is_read.is_(False)
     )
@@ -259,9 +319,12 @@ SHOWN_ACTORS = 3
 
 async def inbox_page(
     db: AsyncSession, recipient_id: int, before_sort_id: int | None, limit: int
-) -> list[NotificationGroup]:
+) -> list[NotificationGroup] | list[InboxLine]:
     """limit + 1 of the recipient's lines, most recently active first (one query); lines whose
     every actor is blocked or gone are left out."""
+    inbox = cassandra_inbox()
+    if inbox is not None:
+        return await _page_on_cassandra(db, inbox, recipient_id, before_sort_id, limit)
     query = (
         select(NotificationGroup)
         .where(
@@ -277,10 +340,23 @@ async def inbox_page(
 
 
 async def newest_actors(
-    db: AsyncSession, recipient_id: int, group_ids: list[int], per_group: int = SHOWN_ACTORS
+    db: AsyncSession,
+    recipient_id: int,
+    lines: Sequence[NotificationGroup] | Sequence[InboxLine],
+    per_group: int = SHOWN_ACTORS,
 ) -> dict[int, tuple[list[User], int]]:
     """Each line's newest visible actors and how many visible actors it has, in one query."""
+    group_ids = [line.id for line in lines]
     found: dict[int, tuple[list[User], int]] = {group_id: ([], 0) for group_id in group_ids}
+    if cassandra_inbox() is not None:
+        cassandra_lines: Sequence[InboxLine] = lines  # type: ignore[assignment]
+        users = await _visible_actors(
+            db, recipient_id, (a for line in cassandra_lines for a in line.actor_ids)
+        )
+        for line in cassandra_lines:
+            shown = [users[actor_id] for actor_id in line.actor_ids if actor_id in users]
+            found[line.id] = (shown[:per_group], len(shown))
+        return found
     if not group_ids:
         return found
     rank = func.row_number().over(
@@ -307,3 +383,143 @@ async def newest_actors(
         found[group_id][0].append(user)
         found[group_id] = (found[group_id][0], int(count))
     return found
+
+
+# --- inboxes on Cassandra -------------------------------------------------------------------------
+
+APPLY_BATCH = 200
+"""Outbox rows one `apply_changes` call moves at most (the drain calls again while it is busy)."""
+
+
+async def _visible_actors(db: AsyncSession, recipient_id: int, actor_ids: Iterable[int]) -> dict[int, User]:
+    """The accounts among these the recipient may see in the inbox: active, not blocked either way."""
+    wanted = sorted(set(actor_ids))
+    if not wanted:
+        return {}
+    rows = await db.scalars(
+        select(User).where(User.id.in_(wanted), User.is_active, ~blocked_between(recipient_id, User.id))
+    )
+    return {user.id: user for user in rows}
+
+
+async def _unread_on_cassandra(db: AsyncSession, inbox: CassandraInbox, recipient_id: int) -> int:
+    lines = await inbox.unread_lines(recipient_id)
+    visible = await _visible_actors(db, recipient_id, (a for line in lines for a in line.actor_ids))
+    return sum(1 for line in lines if any(actor_id in visible for actor_id in line.actor_ids))
+
+
+async def _page_on_cassandra(
+    db: AsyncSession, inbox: CassandraInbox, recipient_id: int, before_sort_id: int | None, limit: int
+) -> list[InboxLine]:
+    """limit + 1 lines with someone visible in them, reading on while blocked accounts' lines are
+    skipped (rounds of twice limit + 1 lines)."""
+    await apply_changes(db, inbox, recipient_id)
+    wanted, cursor = limit + 1, before_sort_id
+    found: list[InboxLine] = []
+    while len(found) < wanted:
+        lines, cursor = await inbox.page(recipient_id, cursor, 2 * wanted)
+        visible = await _visible_actors(db, recipient_id, (a for line in lines for a in line.actor_ids))
+        found += [line for line in lines if any(actor_id in visible for actor_id in line.actor_ids)]
+        if cursor is None:
+            break
+    return found[:wanted]
+
+
+async def apply_changes(
+    db: AsyncSession, inbox: CassandraInbox, recipient_id: int | None = None, limit: int = APPLY_BATCH
+) -> int:
+    """Move pending `inbox_changes` rows (of one recipient, or everyone's) into Cassandra, oldest
+    first, up to `limit`; returns how many were applied. Commits the session.
+
+    Each row is claimed by deleting it (`DELETE ... RETURNING`) in a transaction that stays open
+    while it is applied and its real-time event queued, and commits after. A second caller's claim
+    waits on the first's row (PostgreSQL's row lock, SQLite's write lock), so one recipient's
+    changes are applied by one caller at a time and in order. A failure rolls the claim back: the
+    row is applied again later (the store's writes are written to be re-run).
+    """
+    applied = 0
+    for _ in range(limit):
+        oldest = select(InboxChange.id).order_by(InboxChange.id).limit(1)
+        if recipient_id is not None:
+            oldest = oldest.where(InboxChange.recipient_id == recipient_id)
+        claimed = (
+            await db.scalars(
+                delete(InboxChange)
+                .where(InboxChange.id == oldest.scalar_subquery())
+                .returning(InboxChange)
+                .execution_options(synchronize_session=False)
+            )
+        ).first()
+        if claimed is None:
+            await db.commit()
+            # Another caller held the oldest row until it committed: look again if rows remain.
+            remaining = select(InboxChange.id).limit(1)
+            if recipient_id is not None:
+                remaining = remaining.where(InboxChange.recipient_id == recipient_id)
+            if await db.scalar(remaining) is None:
+                break
+            continue
+        try:
+            await _apply(db, inbox, claimed)
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+        applied += 1
+    return applied
+
+
+async def _apply(db: AsyncSession, inbox: CassandraInbox, change: InboxChange) -> None:
+    recipient_id = change.recipient_id
+    if change.change == "notify":
+        assert change.actor_id is not None
+        group_id = await inbox.add(
+            recipient_id,
+            kind=change.kind,
+            key=change.group_key,
+            actor_id=change.actor_id,
+            post_id=change.post_id,
+            comment_id=change.comment_id,
+            text=change.text,
+        )
+        actor = (
+            await db.execute(select(User.username, User.display_name).where(User.id == change.actor_id))
+        ).first()
+        if group_id is None or actor is None:
+            return
+        await queue_event(
+            db,
+            recipient_id,
+            {
+                "type": "notification",
+                "id": str(group_id),
+                "kind": change.kind,
+                "actor": {
+                    "id": str(change.actor_id),
+                    "username": actor.username,
+                    "display_name": actor.display_name,
+                },
+                "post_id": str(change.post_id) if change.post_id is not None else None,
+                "comment_id": str(change.comment_id) if change.comment_id is not None else None,
+                "text": change.text,
+                "unread": await _unread_on_cassandra(db, inbox, recipient_id),
+            },
+        )
+        return
+    if change.change == "withdraw":
+        assert change.actor_id is not None
+        changed = await inbox.remove(
+            recipient_id,
+            key=change.group_key,
+            actor_id=change.actor_id,
+            only_unread=Kind(change.kind) in GROUPED_KINDS,
+        )
+    else:
+        ids = msgspec.json.decode(change.group_ids, type=list[int]) if change.group_ids is not None else None
+        changed = await inbox.mark_read(recipient_id, ids)
+    if changed:
+        await queue_event(
+            db,
+            recipient_id,
+            {"type": "unread", "unread": await _unread_on_cassandra(db, inbox, recipient_id)},
+        )
