@@ -82,46 +82,69 @@ async def test_a_line_moved_up_leaves_no_trace_below(alice, bob, carol, settings
     assert [line["post"]["id"] for line in rest["items"]] == [str(second)]
 
 
-async def test_concurrent_appliers_keep_one_recipients_changes_in_order(alice, bob, settings):
-    """Like, unlike, like, ... applied by two callers at once must end as the last change says:
-    a like applied after the unlike that followed it would leave a notification for nothing."""
-    post_id = int(make_post(alice)["id"])
+@pytest.mark.parametrize("readers", [True, False], ids=["readers", "drains"])
+async def test_concurrent_appliers_keep_each_recipients_changes_in_order(alice, bob, settings, readers):
+    """Like, unlike, like, ... applied by two callers at once must end as the last change says: a
+    like applied after the unlike that followed it would leave a notification for nothing. The
+    callers are readers applying Alice's own changes, or background drains taking anyone's (Alice's
+    and Bob's changes interleaved, so they can work side by side)."""
+    people = {user_id(alice): user_id(bob), user_id(bob): user_id(alice)}  # recipient -> liker
+    posts = {
+        recipient: int(make_post(api)["id"]) for recipient, api in zip(people, (alice, bob), strict=True)
+    }
     engine = make_async_engine(settings.resolved_database_url)
     sessions = make_sessionmaker(engine)
     try:
         async with sessions() as db:
             for turn in range(30):
-                change = "notify" if turn % 2 == 0 else "withdraw"
-                db.add(
-                    InboxChange(
-                        recipient_id=user_id(alice),
-                        change=change,
-                        kind=Kind.LIKE.value,
-                        group_key=f"like:{post_id}",
-                        actor_id=user_id(bob),
-                        post_id=post_id,
+                for recipient, liker in people.items():
+                    db.add(
+                        InboxChange(
+                            recipient_id=recipient,
+                            change="notify" if turn % 2 == 0 else "withdraw",
+                            kind=Kind.LIKE.value,
+                            group_key=f"like:{posts[recipient]}",
+                            actor_id=liker,
+                            post_id=posts[recipient],
+                        )
                     )
-                )
             await db.commit()
 
-        async def drain() -> int:
+        async def apply() -> None:
             async with sessions() as db:
-                return await services.apply_changes(db, CassandraInbox(settings), user_id(alice))
+                while True:
+                    await services.apply_changes(
+                        db, CassandraInbox(settings), user_id(alice) if readers else None
+                    )
+                    waiting = select(func.count(InboxChange.id))
+                    if readers:
+                        waiting = waiting.where(InboxChange.recipient_id == user_id(alice))
+                    if not await db.scalar(waiting):
+                        return
+                    await db.commit()
+                    await asyncio.sleep(0.01)
 
         # Two callers here, and the app's background drain as a third.
-        await asyncio.gather(drain(), drain())
+        await asyncio.gather(apply(), apply())
+        if readers:
+            bob.get("/notifications/unread-count")  # Bob's too, by reading
         async with sessions() as db:
             assert await db.scalar(select(func.count(InboxChange.id))) == 0
-            events = list(
-                await db.scalars(
-                    select(RealtimeEvent.payload).where(RealtimeEvent.channel == f"user:{user_id(alice)}")
+            events = {
+                recipient: list(
+                    await db.scalars(
+                        select(RealtimeEvent.payload).where(RealtimeEvent.channel == f"user:{recipient}")
+                    )
                 )
-            )
+                for recipient in people
+            }
     finally:
         await engine.dispose()
-    assert lines(alice) == []  # the last change was an unlike
+    for api in (alice, bob):
+        assert lines(api) == []  # the last change was an unlike
     # Each like made a line anew (its unlike had taken the previous one away): applied once each, in order.
-    assert sum('"type":"notification"' in payload for payload in events) == 15
+    for recipient in people:
+        assert sum('"type":"notification"' in payload for payload in events[recipient]) == 15
 
 
 async def test_the_background_drain_delivers_without_anyone_reading(alice, bob, db: AsyncSession):

@@ -109,17 +109,20 @@ class CassandraInbox:
         """Put the actor in the recipient's unread line for `key` (a new line when there is none)
         and move the line to the top; the line's id, or None when the actor was there already."""
         group_id = max(await self._unread_with_key(recipient_id, key), default=None)
+        old_sort: int | None = None
         if group_id is None:
             group_id = new_id()
             # Pointers first: a retry after a failure from here on finds this line again.
             await self._db.execute_all(
                 [(_ADD_KEY, (recipient_id, key, group_id)), (_ADD_UNREAD, (recipient_id, group_id))]
             )
-        elif await self._db.execute(_HAS_ACTOR, (recipient_id, [group_id], actor_id)):
-            return None
-        old_sort = {
-            row.group_id: row.sort_id for row in await self._db.execute(_SORT_OF, (recipient_id, [group_id]))
-        }
+        else:
+            holding, sorts = await self._db.execute_all(
+                [(_HAS_ACTOR, (recipient_id, [group_id], actor_id)), (_SORT_OF, (recipient_id, [group_id]))]
+            )
+            if holding:
+                return None
+            old_sort = sorts[0].sort_id if sorts else None
         sort_id = new_id()
         work: list[tuple[str, Sequence[Any]]] = [
             (
@@ -128,8 +131,8 @@ class CassandraInbox:
             ),
             (_ADD_ORDER, (recipient_id, sort_id, group_id)),
         ]
-        if group_id in old_sort:
-            work.append((_DELETE_ORDER, (recipient_id, old_sort[group_id])))
+        if old_sort is not None:
+            work.append((_DELETE_ORDER, (recipient_id, old_sort)))
         await self._db.execute_all(work)
         # The actor last: until it is written, a retry does all of the above again.
         await self._db.execute(_ADD_ACTOR, (recipient_id, group_id, actor_id, sort_id))

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from sqlalchemy import and_, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
@@ -432,16 +433,29 @@ async def apply_changes(
     first, up to `limit`; returns how many were applied. Commits the session.
 
     Each row is claimed by deleting it (`DELETE ... RETURNING`) in a transaction that stays open
-    while it is applied and its real-time event queued, and commits after. A second caller's claim
-    waits on the first's row (PostgreSQL's row lock, SQLite's write lock), so one recipient's
-    changes are applied by one caller at a time and in order. A failure rolls the claim back: the
-    row is applied again later (the store's writes are written to be re-run).
+    while it is applied and its real-time event queued, and commits after, so one recipient's
+    changes are applied by one caller at a time and in order:
+
+    - a reader applying its own changes (`recipient_id`) takes the recipient's oldest row, and waits
+      for a caller that holds it (PostgreSQL's row lock, SQLite's write lock);
+    - the background drains (no `recipient_id`) take the oldest row whose recipient has no older row
+      pending, skipping rows another caller holds (`FOR UPDATE SKIP LOCKED`; a row held is still
+      there for the others to see, so its recipient's later rows wait): drains in many processes
+      apply different recipients' changes side by side.
+
+    A failure rolls the claim back: the row is applied again later (the store's writes are written
+    to be re-run).
     """
     applied = 0
     for _ in range(limit):
         oldest = select(InboxChange.id).order_by(InboxChange.id).limit(1)
         if recipient_id is not None:
             oldest = oldest.where(InboxChange.recipient_id == recipient_id)
+        else:
+            earlier = aliased(InboxChange)
+            oldest = oldest.where(
+                ~exists().where(earlier.recipient_id == InboxChange.recipient_id, earlier.id < InboxChange.id)
+            ).with_for_update(skip_locked=True)
         claimed = (
             await db.scalars(
                 delete(InboxChange)
@@ -452,10 +466,10 @@ async def apply_changes(
         ).first()
         if claimed is None:
             await db.commit()
+            if recipient_id is None:  # nothing free to take now: the next poll looks again
+                break
             # Another caller held the oldest row until it committed: look again if rows remain.
-            remaining = select(InboxChange.id).limit(1)
-            if recipient_id is not None:
-                remaining = remaining.where(InboxChange.recipient_id == recipient_id)
+            remaining = select(InboxChange.id).where(InboxChange.recipient_id == recipient_id).limit(1)
             if await db.scalar(remaining) is None:
                 break
             continue
