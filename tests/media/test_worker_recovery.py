@@ -1,17 +1,26 @@
-"""A worker killed in the middle of a job leaves the item for the next worker to finish."""
+"""A worker killed in the middle of a job leaves the item for the next worker to finish.
+
+On the scale stack the workers run on PostgreSQL, with the job queue on Redis and media in S3: the
+killed worker's job is gone from the queue, and the workers' sweep of items stuck past their lease
+is what finishes it."""
 
 from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
 import pytest
+
+from tests import database
+from tests.stacks import as_environment, scale_overrides
+from viewfinder.media.storage import s3_client
+from viewfinder.settings import Settings
 
 VIEWFINDER = str(Path(sys.executable).parent / "viewfinder")
 
@@ -54,64 +63,98 @@ def make_clip(path: Path, seconds: int) -> None:
     source.close()
 
 
-def state_of(database: Path, item_id: str) -> str:
-    with sqlite3.connect(database) as connection:
-        row = connection.execute("SELECT state FROM media_items WHERE id = ?", (int(item_id),)).fetchone()
-    return str(row[0]) if row else "missing"
+def state_of(settings: Settings, item_id: str) -> str:
+    rows = database.query(settings, "SELECT state FROM media_items WHERE id = ?", int(item_id))
+    return str(rows[0][0]) if rows else "missing"
 
 
-def wait_for(database: Path, item_id: str, wanted: str, seconds: float) -> str:
+def wait_for(settings: Settings, item_id: str, wanted: str, seconds: float) -> str:
     deadline = time.monotonic() + seconds
-    state = state_of(database, item_id)
+    state = state_of(settings, item_id)
     while state != wanted and time.monotonic() < deadline:
         time.sleep(0.05)
-        state = state_of(database, item_id)
+        state = state_of(settings, item_id)
     return state
 
 
-def leftover_uploads(tmp_path: Path) -> list[Path]:
-    return [path for path in (tmp_path / "var" / "media" / "uploads").rglob("*") if path.is_file()]
+def leftover_uploads(settings: Settings) -> list[str]:
+    """Original uploads still stored (the media folder, or the test's bucket)."""
+    if settings.media_backend == "s3":
+        client = s3_client(
+            settings.s3_endpoint_url,
+            settings.s3_region,
+            settings.s3_access_key_id,
+            settings.s3_secret_access_key,
+        )
+        listed = client.list_objects_v2(Bucket=settings.s3_bucket, Prefix="uploads/")
+        return [item["Key"] for item in listed.get("Contents", [])]
+    return [str(path) for path in (settings.data_dir / "media" / "uploads").rglob("*") if path.is_file()]
+
+
+@pytest.fixture
+def stack(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """The run's stack for the subprocesses: on the scale stack, a PostgreSQL database, Redis
+    namespace (the job queue there too) and bucket of this test's own; nothing embedded."""
+    with scale_overrides(request.node.nodeid) as overrides:
+        if "redis_url" in overrides:
+            overrides["jobs_backend"] = "redis"
+        yield as_environment(overrides)
 
 
 @pytest.mark.slow
-def test_a_job_cut_off_by_a_killed_worker_is_finished_by_the_next_worker(tmp_path: Path):
+def test_a_job_cut_off_by_a_killed_worker_is_finished_by_the_next_worker(
+    tmp_path: Path, stack: dict[str, str]
+):
     env = {key: value for key, value in os.environ.items() if not key.startswith("VIEWFINDER_")}
     env.update(
         VIEWFINDER_ENV="development",
         VIEWFINDER_DATA_DIR=str(tmp_path / "var"),
         VIEWFINDER_MEDIA_PROCESSING_LEASE_SECONDS="1",
+        **stack,
     )
+    settings = settings_from(env)
     clip = tmp_path / "clip.mp4"
     make_clip(clip, seconds=12)
     subprocess.run([VIEWFINDER, "migrate"], env=env, check=True, capture_output=True)
     item_id = subprocess.run(
         [sys.executable, "-c", ENQUEUE, str(clip)], env=env, check=True, capture_output=True, text=True
     ).stdout.strip()
-    database = tmp_path / "var" / "viewfinder.db"
-    assert state_of(database, item_id) == "uploaded"
+    assert state_of(settings, item_id) == "uploaded"
 
     workers: list[subprocess.Popen[bytes]] = []
     try:
         first = subprocess.Popen([VIEWFINDER, "worker"], env=env, start_new_session=True,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         workers.append(first)
-        assert wait_for(database, item_id, "processing", 30) == "processing"
+        assert wait_for(settings, item_id, "processing", 30) == "processing"
         os.killpg(first.pid, signal.SIGKILL)  # mid-transcode, as a crash or an OOM kill would
         first.wait(timeout=10)
         time.sleep(1.5)  # past the processing lease
-        assert state_of(database, item_id) == "processing"
+        assert state_of(settings, item_id) == "processing"
 
         second = subprocess.Popen([VIEWFINDER, "worker"], env=env, start_new_session=True,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         workers.append(second)
-        assert wait_for(database, item_id, "ready", 90) == "ready"
+        assert wait_for(settings, item_id, "ready", 90) == "ready"
         # The original upload is deleted just after the "ready" commit: give the worker a moment.
         deadline = time.monotonic() + 10
-        while leftover_uploads(tmp_path) and time.monotonic() < deadline:
+        while leftover_uploads(settings) and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         for worker in workers:
             if worker.poll() is None:
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait(timeout=10)
-    assert leftover_uploads(tmp_path) == []
+    assert leftover_uploads(settings) == []
+
+
+def settings_from(env: dict[str, str]) -> Settings:
+    """The settings the subprocesses read from this environment."""
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        return Settings()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
