@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 
-from sqlalchemy import Select, and_, delete, exists, func, or_, select
+from sqlalchemy import Select, and_, delete, exists, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -277,8 +277,15 @@ def _celebrity_posts(
 
 
 def _candidates(entries: list[TimelineEntry], celebrity: Select[tuple[int]]) -> ColumnElement[bool]:
+    """Post ids from the timeline or followed celebrities, as one IN over a UNION ALL: with
+    `IN (ids) OR IN (celebrities)` PostgreSQL scanned every post (55 ms of a ranked page with
+    100,000 posts) where this reads each candidate by its key."""
     ids = [entry.post_id for entry in entries]
-    return or_(Post.id.in_(ids), Post.id.in_(celebrity)) if ids else Post.id.in_(celebrity)
+    if not ids:
+        return Post.id.in_(celebrity)
+    celebrities = celebrity.subquery()
+    listed = select(Post.id).where(Post.id.in_(ids))
+    return Post.id.in_(union_all(listed, select(celebrities.c.id)))
 
 
 @dataclass(frozen=True)

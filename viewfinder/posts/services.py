@@ -38,10 +38,17 @@ def mentions_in(text: str) -> list[str]:
     return list(dict.fromkeys(name.lower().rstrip(".") for name in MENTION_PATTERN.findall(text)))
 
 
+NOT_READY = [state for state in MediaState if state is not MediaState.READY]
+
+
 def post_is_ready() -> ColumnElement[bool]:
-    """True for posts whose every media item is ready: only those are shown to others."""
+    """True for posts whose every media item is ready: only those are shown to others.
+
+    Written as `state IN (every other state)` rather than `state != 'ready'`: PostgreSQL can read the
+    few unfinished items from the state index for an IN list, while for `!=` it scanned every media
+    item (49 of the 51 ms of a home-feed page with 112,000 items; decision 0026's bench notes)."""
     return ~exists().where(
-        PostMedia.post_id == Post.id, PostMedia.media_id == MediaItem.id, MediaItem.state != MediaState.READY
+        PostMedia.post_id == Post.id, PostMedia.media_id == MediaItem.id, MediaItem.state.in_(NOT_READY)
     )
 
 
