@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -264,6 +265,23 @@ def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
     return condition()
 
 
+def wait_until_serving(
+    server: subprocess.Popen[Any], base: str, log_path: Path, also: Callable[[], object] = lambda: None
+) -> None:
+    """Wait (30 s at most) for a started `viewfinder serve` to answer /healthz; fails with its log
+    if it exits or never answers. `also` runs at every look (to watch its children, say)."""
+
+    def healthy() -> bool:
+        assert server.poll() is None, log_path.read_text()
+        also()
+        try:
+            return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    assert wait_until(healthy, timeout=30), log_path.read_text()
+
+
 def kill(pid: int) -> None:
     """SIGKILL a process; for a group leader (started with start_new_session=True), its whole group,
     so the web workers granian forked do not outlive it."""
@@ -289,16 +307,7 @@ def test_serve_runs_the_app_and_a_worker_and_stops_both_on_sigterm(tmp_path):
         )
     seen: dict[int, str] = {}  # every child of serve observed, to check (and clean up) afterwards
     try:
-
-        def healthy() -> bool:
-            assert server.poll() is None, log_path.read_text()
-            seen.update(children_of(server.pid))
-            try:
-                return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        assert wait_until(healthy, timeout=30), log_path.read_text()
+        wait_until_serving(server, base, log_path, also=lambda: seen.update(children_of(server.pid)))
         assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
         ready = httpx.get(f"{base}/readyz")
         assert ready.status_code == 200

@@ -10,9 +10,6 @@ the suite's node never see it go. Starting it takes a minute or so on a 2-core m
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,9 +19,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api
+from tests.faults import PrivateService, started
 from tests.helpers import assert_error, make_post
 from tests.stacks import SCALE
 from tests.stacks import cassandra as cassandra_stack
+from tests.test_cli import free_port
 from viewfinder.core import cassandra
 from viewfinder.core.jobs import huey
 from viewfinder.settings import Settings
@@ -34,7 +33,6 @@ pytestmark = pytest.mark.skipif(
     reason="a fault test of the scale stack: it needs Cassandra (scripts/services/cassandra)",
 )
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "services" / "cassandra"
 SUITE_SERVICES_DIR = Path(
     os.environ.get("VIEWFINDER_SERVICES_DIR")
     or Path(os.environ.get("TMPDIR") or tempfile.gettempdir()) / "viewfinder-services"
@@ -42,43 +40,25 @@ SUITE_SERVICES_DIR = Path(
 """Where scripts/services/lib.sh keeps the suite's services (the private node borrows its jars)."""
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class PrivateNode:
-    """A Cassandra node of this test's own, driven through the project's service script."""
+class PrivateNode(PrivateService):
+    """A Cassandra node of this test's own, sharing the suite node's jars when they are there."""
 
     def __init__(self) -> None:
-        self.services_dir = tempfile.mkdtemp(prefix="viewfinder-cassandra-fault-")
         self.port = free_port()
-        self.env = {
-            **os.environ,
-            "VIEWFINDER_SERVICES_DIR": self.services_dir,
-            "VIEWFINDER_CASSANDRA_PORT": str(self.port),
-            "VIEWFINDER_CASSANDRA_STORAGE_PORT": str(free_port()),
-            "VIEWFINDER_CASSANDRA_SSL_STORAGE_PORT": str(free_port()),
-        }
         suite_jars = SUITE_SERVICES_DIR / "cassandra" / "lib"
-        if suite_jars.is_dir():
-            self.env["VIEWFINDER_CASSANDRA_LIB"] = str(suite_jars)
-
-    def script(self, action: str) -> None:
-        subprocess.run([str(SCRIPT), action], env=self.env, capture_output=True, timeout=300, check=True)
+        super().__init__(
+            "cassandra",
+            VIEWFINDER_CASSANDRA_PORT=str(self.port),
+            VIEWFINDER_CASSANDRA_STORAGE_PORT=str(free_port()),
+            VIEWFINDER_CASSANDRA_SSL_STORAGE_PORT=str(free_port()),
+            **({"VIEWFINDER_CASSANDRA_LIB": str(suite_jars)} if suite_jars.is_dir() else {}),
+        )
 
 
 @pytest.fixture(scope="module")
 def node() -> Iterator[PrivateNode]:
-    private = PrivateNode()
-    private.script("start")
-    try:
+    with started(PrivateNode()) as private:
         yield private
-    finally:
-        private.script("stop")
-        shutil.rmtree(private.services_dir, ignore_errors=True)
 
 
 @pytest.fixture

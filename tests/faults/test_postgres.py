@@ -7,17 +7,14 @@ scripts/services/postgres), so the other test processes sharing the suite's serv
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.faults import PrivateService, started
 from tests.helpers import assert_error, dedicated_api, make_post
 from tests.stacks import SCALE, postgres
+from tests.test_cli import free_port
 from viewfinder.core.migrate import upgrade
 from viewfinder.settings import Settings
 
@@ -26,34 +23,14 @@ pytestmark = pytest.mark.skipif(
     reason="a fault test of the scale stack: it needs PostgreSQL (scripts/services/postgres)",
 )
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "services" / "postgres"
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class PrivateServer:
-    """A PostgreSQL server of this test's own, driven through the project's service script."""
+class PrivateServer(PrivateService):
+    """A PostgreSQL server of this test's own."""
 
     def __init__(self) -> None:
+        super().__init__("postgres", VIEWFINDER_POSTGRES_PORT=str(free_port()))
         # Readable by the `postgres` OS user the script runs the server as when the tests run as root.
-        self.services_dir = tempfile.mkdtemp(prefix="viewfinder-pg-fault-")
         os.chmod(self.services_dir, 0o755)  # noqa: S103 (a folder of a test server, nothing secret)
-        self.env = {
-            **os.environ,
-            "VIEWFINDER_SERVICES_DIR": self.services_dir,
-            "VIEWFINDER_POSTGRES_PORT": str(free_port()),
-        }
-
-    def script(self, action: str) -> str:
-        done = subprocess.run(
-            [str(SCRIPT), action], env=self.env, capture_output=True, text=True, timeout=120, check=True
-        )
-        return done.stdout
 
     @property
     def url(self) -> str:
@@ -62,13 +39,8 @@ class PrivateServer:
 
 @pytest.fixture
 def server() -> Iterator[PrivateServer]:
-    private = PrivateServer()
-    private.script("start")
-    try:
+    with started(PrivateServer()) as private:
         yield private
-    finally:
-        private.script("stop")
-        shutil.rmtree(private.services_dir, ignore_errors=True)
 
 
 def test_a_restarted_server_loses_nothing_and_the_pool_reconnects(

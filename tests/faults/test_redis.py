@@ -12,14 +12,11 @@ import asyncio
 import queue
 import shutil
 import subprocess
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from litestar import Litestar
 from litestar.channels.subscriber import Subscriber
@@ -28,11 +25,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import BASE_URL, PASSWORD, Api
+from tests.faults import PrivateService, started
 from tests.helpers import assert_error, small_photo
 from tests.notifications.test_realtime import Person, open_stream, sign_up
 from tests.notifications.test_realtime_redis import collector, wait_for, write_event
 from tests.stacks import SCALE
-from tests.test_cli import VIEWFINDER, environment, free_port, kill, wait_until
+from tests.test_cli import VIEWFINDER, environment, free_port, kill, wait_until_serving
 from viewfinder.app import create_app
 from viewfinder.core import ids, jobs
 from viewfinder.core.jobs import RedisStorageWithHandoff
@@ -45,41 +43,20 @@ pytestmark = pytest.mark.skipif(
     not SCALE, reason="a fault test of the scale stack: it stops and starts Redis (scripts/services/redis)"
 )
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "services" / "redis"
 
-
-class PrivateRedis:
-    """A Redis server of this test's own, driven through the project's service script."""
+class PrivateRedis(PrivateService):
+    """A Redis server of this test's own."""
 
     def __init__(self) -> None:
-        self.services_dir = tempfile.mkdtemp(prefix="viewfinder-redis-fault-")
         self.port = free_port()
-        self.env = {
-            **environment(Path(self.services_dir)),
-            "VIEWFINDER_SERVICES_DIR": self.services_dir,
-            "VIEWFINDER_REDIS_PORT": str(self.port),
-        }
+        super().__init__("redis", VIEWFINDER_REDIS_PORT=str(self.port))
         self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def script(self, action: str) -> None:
-        subprocess.run([str(SCRIPT), action], env=self.env, capture_output=True, timeout=120, check=True)
-
-    def start(self) -> None:
-        self.script("start")
-
-    def stop(self) -> None:
-        self.script("stop")
 
 
 @pytest.fixture
 def redis_server() -> Iterator[PrivateRedis]:
-    private = PrivateRedis()
-    private.start()
-    try:
+    with started(PrivateRedis()) as private:
         yield private
-    finally:
-        private.stop()
-        shutil.rmtree(private.services_dir, ignore_errors=True)
 
 
 def on_redis(settings: Settings, server: PrivateRedis, **changes: Any) -> Settings:
@@ -313,15 +290,7 @@ def test_through_a_real_server_a_stream_catches_up_after_an_outage(redis_server,
         )
     people: list[Person] = []
     try:
-
-        def healthy() -> bool:
-            assert server.poll() is None, log_path.read_text()
-            try:
-                return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        assert wait_until(healthy, timeout=30), log_path.read_text()
+        wait_until_serving(server, base, log_path)
         people += [sign_up(base, name) for name in ("alice", "bob", "carol")]
         alice, bob, carol = people
         with open_stream(base, alice.token) as stream:

@@ -19,7 +19,7 @@ import pytest
 
 from tests import database
 from tests.stacks import as_environment, scale_overrides
-from viewfinder.media.storage import s3_client
+from viewfinder.media.storage import storage_from_settings
 from viewfinder.settings import Settings
 
 VIEWFINDER = str(Path(sys.executable).parent / "viewfinder")
@@ -79,16 +79,7 @@ def wait_for(settings: Settings, item_id: str, wanted: str, seconds: float) -> s
 
 def leftover_uploads(settings: Settings) -> list[str]:
     """Original uploads still stored (the media folder, or the test's bucket)."""
-    if settings.media_backend == "s3":
-        client = s3_client(
-            settings.s3_endpoint_url,
-            settings.s3_region,
-            settings.s3_access_key_id,
-            settings.s3_secret_access_key,
-        )
-        listed = client.list_objects_v2(Bucket=settings.s3_bucket, Prefix="uploads/")
-        return [item["Key"] for item in listed.get("Contents", [])]
-    return [str(path) for path in (settings.data_dir / "media" / "uploads").rglob("*") if path.is_file()]
+    return storage_from_settings(settings).list_keys("uploads/")
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import PASSWORD
 from tests.stacks import as_environment, scale_overrides
-from tests.test_cli import VIEWFINDER, environment, free_port, kill, wait_until
+from tests.test_cli import VIEWFINDER, environment, free_port, kill, wait_until_serving
 from viewfinder.accounts import services as accounts
 from viewfinder.app import create_app
 from viewfinder.core import ids
@@ -196,15 +196,7 @@ def _serve(
         )
     running = Server(base, data_dir, stack)
     try:
-
-        def healthy() -> bool:
-            assert server.poll() is None, log_path.read_text()
-            try:
-                return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        assert wait_until(healthy, timeout=30), log_path.read_text()
+        wait_until_serving(server, base, log_path)
         yield running
     finally:
         for person in running.people:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from tests.stacks.processes import alive
 from viewfinder.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,16 +39,6 @@ def _settings_for(keyspace: str) -> Settings:
     )
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def ensure_keyspace(worker: str) -> str:
     """Create this process's keyspace and tables on first use (`finish` drops them); drop the
     keyspaces of earlier test processes that did not get to drop theirs (killed runs)."""
@@ -60,7 +51,7 @@ def ensure_keyspace(worker: str) -> str:
         session = cassandra.connect(settings)
         for name in list(session.cluster.metadata.keyspaces):
             found = re.fullmatch(r"test_\w+_(\d+)", name)
-            if found and not _alive(int(found.group(1))):
+            if found and not alive(int(found.group(1))):
                 session.execute(f"DROP KEYSPACE IF EXISTS {name}", timeout=cassandra.SCHEMA_TIMEOUT_SECONDS)
         cassandra.migrate(settings)
         _keyspace = keyspace

@@ -23,6 +23,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
+from tests.stacks.processes import alive
 from viewfinder.core.migrate import upgrade
 
 PREFIX = "vf_test_"
@@ -43,16 +44,6 @@ def _libpq_url(url: URL, database: str | None = None) -> str:
     return url.set(drivername="postgresql", database=database or url.database).render_as_string(
         hide_password=False
     )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class _Databases:
@@ -102,7 +93,7 @@ class _Databases:
         )
         for (name,) in rows:
             match = _NAME.match(name)
-            if match and not _alive(int(match.group(1))):
+            if match and not alive(int(match.group(1))):
                 self.drop(name)
 
     def new_test_database(self) -> str:

@@ -46,7 +46,7 @@ from cassandra.policies import (
 )
 from cassandra.query import PreparedStatement
 
-from viewfinder.core.errors import ApiError
+from viewfinder.core.errors import ServiceUnavailable
 from viewfinder.settings import Settings
 
 logger = logging.getLogger("viewfinder.cassandra")
@@ -66,17 +66,13 @@ _UNAVAILABLE_ERRORS = (NoHostAvailable, OperationTimedOut, RequestExecutionExcep
 _KEYSPACE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,47}")
 
 
-class CassandraUnavailable(ApiError):
+class CassandraUnavailable(ServiceUnavailable):
     """Cassandra could not be reached or did not answer in time: 503, try again shortly."""
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            503,
-            "unavailable",
-            "This is unavailable for a moment (its database cannot be reached); try again shortly.",
-            headers={"Retry-After": "5"},
+            "This is unavailable for a moment (its database cannot be reached); try again shortly.", detail
         )
-        self.detail = detail
 
 
 def keyspace_of(settings: Settings) -> str:

@@ -45,6 +45,17 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+class ServiceUnavailable(ApiError):
+    """A service behind the API (a database, the media storage, a store) could not be reached or did
+    not answer in time: 503, `Retry-After` seconds for the client; `detail` says why, for logs."""
+
+    def __init__(
+        self, message: str, detail: str = "", *, code: str = "unavailable", retry_after: int = 5
+    ) -> None:
+        super().__init__(503, code, message, headers={"Retry-After": str(retry_after)})
+        self.detail = detail
+
+
 def not_found(message: str = "Not found.") -> ApiError:
     return ApiError(404, "not_found", message)
 

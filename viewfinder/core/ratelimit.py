@@ -14,7 +14,7 @@ from litestar.stores.base import Store
 from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 
-from viewfinder.core.errors import ApiError
+from viewfinder.core.errors import ApiError, ServiceUnavailable
 from viewfinder.core.redis_client import UNAVAILABLE, Outage
 
 T = TypeVar("T")
@@ -64,11 +64,8 @@ class RateLimiter:
                 return result
         if self.fail_open:
             return fallback
-        raise ApiError(
-            503,
-            "unavailable",
-            "This is briefly unavailable. Try again in a moment.",
-            headers={"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)},
+        raise ServiceUnavailable(
+            "This is briefly unavailable. Try again in a moment.", retry_after=UNAVAILABLE_RETRY_SECONDS
         )
 
     async def count(self, key: str) -> int:

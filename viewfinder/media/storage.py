@@ -23,7 +23,7 @@ from typing import IO, Any, Protocol, TypeVar, runtime_checkable
 import anyio.to_thread
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
-from viewfinder.core.errors import ApiError
+from viewfinder.core.errors import ServiceUnavailable
 from viewfinder.settings import ConfigurationError, Settings
 
 logger = logging.getLogger("viewfinder.media.storage")
@@ -75,18 +75,16 @@ class MediaBackend(MediaStorage, Protocol):
         ...
 
 
-class StorageUnavailable(ApiError):
+class StorageUnavailable(ServiceUnavailable):
     """The media storage could not be reached or refused this process: a 503 in the API's error
     shape, and a failure the job queue retries (never a photo's fault)."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(
-            503,
-            "storage_unavailable",
             "Media storage is unavailable right now; try again in a moment.",
-            headers={"Retry-After": "5"},
+            detail,
+            code="storage_unavailable",
         )
-        self.detail = detail
 
     def __str__(self) -> str:
         return f"media storage unavailable: {self.detail}"

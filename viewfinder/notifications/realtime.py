@@ -241,17 +241,17 @@ class InboxDrain(Poller):
         from viewfinder.notifications import services  # services import this module's neighbours
 
         super().__init__(settings.resolved_database_url, settings.realtime_poll_interval_ms / 1000)
-        self._services = services
-        self._settings = settings
+        inbox = services.cassandra_inbox(settings)
+        assert inbox is not None, "the drain is for inbox_backend = cassandra"
+        self._inbox = inbox
+        self._apply = services.apply_changes
         self.batch = services.APPLY_BATCH
 
     async def poll_once(self) -> int:
         """Apply up to a batch of pending changes; how many were applied."""
         assert self._engine is not None, "start() the drain first"
-        inbox = self._services.cassandra_inbox(self._settings)
-        assert inbox is not None
         async with make_sessionmaker(self._engine)() as db:
-            return await self._services.apply_changes(db, inbox)
+            return await self._apply(db, self._inbox)
 
 
 # KEYS: one claim key per event; ARGV[1]: the claims' lifetime in seconds, then a channel and the
