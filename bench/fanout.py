@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -217,10 +218,12 @@ def main() -> None:
         done = service("start")
         if done.returncode != 0:
             raise SystemExit(f"could not start Cassandra:\n{done.stderr}")
+    # `export NAME=value NAME=value` lines, several settings to a line.
     env = dict(
-        line.removeprefix("export ").split("=", 1)
+        word.split("=", 1)
         for line in service("env").stdout.splitlines()
         if line.startswith("export ")
+        for word in shlex.split(line)[1:]
     )
     try:
         with tempfile.TemporaryDirectory(prefix="viewfinder-fanout-") as scratch:
