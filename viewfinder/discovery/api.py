@@ -31,7 +31,7 @@ SearchLimit = Annotated[
     ),
 ]
 SearchText = Annotated[
-    str, QueryParameter(max_length=200, description="What to look for: the start of a name.")
+    str, QueryParameter(min_length=1, max_length=200, description="What to look for: the start of a name.")
 ]
 HashtagOrder = Annotated[
     Literal["recent", "top"],
@@ -60,9 +60,10 @@ class HashtagController(Controller):
     async def hashtag(
         self, tag: FromPath[str], viewer_user: OptionalUserDep, db_session: DbSession
     ) -> HashtagOut:
-        """A hashtag by name, any case, without the '#'."""
-        del viewer_user  # resolved so that a bad credential is refused here as everywhere
-        return HashtagOut.of(await services.find_hashtag(db_session, tag))
+        """A hashtag by name, any case, without the '#', with how many of its posts you may see.
+        A tag none of whose posts you may see (one used only by private accounts you do not
+        follow) is a 404, the same as a tag never used."""
+        return HashtagOut.of(await services.find_hashtag(db_session, viewer_user, tag))
 
     @get("/posts")
     async def posts(
@@ -76,14 +77,15 @@ class HashtagController(Controller):
         cursor: CursorParam = None,
         limit: LimitParam = DEFAULT_PAGE_SIZE,
     ) -> Page[PostOut]:
-        """The hashtag's posts the viewer may see; muted accounts are left out.
+        """The hashtag's posts the viewer may see; muted accounts are left out. 404 when the viewer
+        may see none of the tag's posts, as for a tag never used.
 
         order=recent: newest first. order=top: posts of the last 30 days by engagement
         (likes + 2 x comments, newer first on ties); its cursor holds the moment the list was
         first ranked and an offset, so later pages rank as of then, and it goes stale (400) after
         two hours.
         """
-        hashtag = await services.find_hashtag(db_session, tag)
+        hashtag = await services.find_hashtag(db_session, viewer_user, tag, counted=False)
         scope = f"hashtag:{hashtag.id}:{order}"
         key = decode_cursor(settings.secret, scope, cursor)
         if order == "recent":
@@ -107,7 +109,7 @@ async def search_accounts(
     viewer_user: OptionalUserDep,
     db_session: DbSession,
     storage: StorageDep,
-    q: SearchText = "",
+    q: SearchText,
     limit: SearchLimit = 10,
 ) -> list[UserSummary]:
     """Accounts whose username, or a word of whose display name, starts with q (any case; a leading
@@ -119,11 +121,11 @@ async def search_accounts(
 
 @get("/search/hashtags", tags=["discovery"])
 async def search_hashtags(
-    viewer_user: OptionalUserDep, db_session: DbSession, q: SearchText = "", limit: SearchLimit = 10
+    viewer_user: OptionalUserDep, db_session: DbSession, q: SearchText, limit: SearchLimit = 10
 ) -> list[HashtagOut]:
-    """Hashtags in use whose name starts with q (a leading '#' is ignored), most used first."""
-    del viewer_user  # resolved so that a bad credential is refused here as everywhere
-    return [HashtagOut.of(tag) for tag in await services.search_hashtags(db_session, q, limit)]
+    """Hashtags whose name starts with q (a leading '#' is ignored) on posts you may see, with how
+    many such posts, most used first. Tags used only on posts you may not see are left out."""
+    return [HashtagOut.of(tag) for tag in await services.search_hashtags(db_session, viewer_user, q, limit)]
 
 
 @get("/explore", tags=["discovery"])

@@ -5,17 +5,18 @@ from __future__ import annotations
 import msgspec
 
 from viewfinder.accounts.schemas import UserSummary
-from viewfinder.posts.models import Hashtag
+from viewfinder.discovery.services import HashtagView
 
 
 class HashtagOut(msgspec.Struct):
     name: str
     """Lower-cased, without the #."""
     post_count: int
-    """Posts that carry the tag, including those the viewer cannot see (as Instagram shows it)."""
+    """Posts that carry the tag and that the viewer may see (public ones, plus the private ones of
+    accounts the viewer follows, and the viewer's own): never a count of posts hidden from them."""
 
     @classmethod
-    def of(cls, hashtag: Hashtag) -> HashtagOut:
+    def of(cls, hashtag: HashtagView) -> HashtagOut:
         return cls(name=hashtag.name, post_count=hashtag.post_count)
 
 

@@ -2,7 +2,8 @@
 
 Discovery only reads. Every list here runs a fixed number of SQL statements whatever its length,
 and every one applies the same privacy rules as the feeds: posts come from
-`posts.visibility.visible_posts`, accounts blocked either way never appear.
+`posts.visibility.visible_posts`, accounts blocked either way never appear. A hashtag exists for a
+viewer only through posts that viewer may see, and its count is of those posts (decision 0031).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, exists, false, func, or_, select
+from sqlalchemy import Select, case, exists, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -45,19 +46,53 @@ def normalise_tag(text: str) -> str:
     return text.strip().lstrip("#").lower()
 
 
-async def find_hashtag(db: AsyncSession, tag: str) -> Hashtag:
-    """The hashtag by name (any case, with or without '#'), else 404."""
+@dataclass(frozen=True)
+class HashtagView:
+    """A hashtag as one viewer sees it: the count is of the tag's posts that viewer may see."""
+
+    id: int
+    name: str
+    post_count: int
+
+
+def _visible_uses(viewer: User | None) -> Select[tuple[Post, User]]:
+    """The viewer's visible posts joined to their tags (PostHashtag): what a hashtag's existence
+    and count are measured on (docs/decisions/0031). Mutes do not enter: a mute hides posts from
+    lists, it does not make them private."""
+    return visible_posts(viewer).join(PostHashtag, PostHashtag.post_id == Post.id)
+
+
+async def find_hashtag(
+    db: AsyncSession, viewer: User | None, tag: str, *, counted: bool = True
+) -> HashtagView:
+    """The hashtag by name (any case, with or without '#') with the number of its posts the viewer
+    may see, in one query; 404 when the viewer may see none of them, exactly as for a tag never
+    used, so a tag used only on private posts gives nothing away. Without `counted` the query
+    stops at the first visible post and the count is 0 (for the tag's post pages)."""
     name = normalise_tag(tag)
-    hashtag: Hashtag | None = None
+    row = None
     if name:
-        hashtag = await db.scalar(select(Hashtag).where(Hashtag.name == name))
-    if hashtag is None:
+        uses = _visible_uses(viewer).where(PostHashtag.hashtag_id == Hashtag.id)
+        if counted:
+            count = uses.with_only_columns(func.count()).scalar_subquery()
+            row = (
+                await db.execute(select(Hashtag.id, Hashtag.name, count).where(Hashtag.name == name))
+            ).first()
+        else:
+            row = (
+                await db.execute(
+                    select(Hashtag.id, Hashtag.name, literal(0)).where(
+                        Hashtag.name == name, uses.with_only_columns(PostHashtag.post_id).exists()
+                    )
+                )
+            ).first()
+    if row is None or (counted and not row[2]):
         raise not_found("No such hashtag.")
-    return hashtag
+    return HashtagView(int(row[0]), str(row[1]), int(row[2]))
 
 
 async def hashtag_recent(
-    db: AsyncSession, viewer: User | None, hashtag: Hashtag, before: int | None, limit: int
+    db: AsyncSession, viewer: User | None, hashtag: HashtagView, before: int | None, limit: int
 ) -> list[tuple[Post, User]]:
     """A page (limit + 1 rows) of the tag's posts the viewer may see, newest first; muted authors
     are left out as they are from the feeds."""
@@ -79,7 +114,7 @@ def engagement() -> ColumnElement[int]:
 
 
 async def hashtag_top(
-    db: AsyncSession, viewer: User | None, hashtag: Hashtag, snapshot: Snapshot, limit: int
+    db: AsyncSession, viewer: User | None, hashtag: HashtagView, snapshot: Snapshot, limit: int
 ) -> list[tuple[Post, User]]:
     """A page (limit + 1 rows) of the tag's most engaging posts of the TOP_WINDOW days before the
     snapshot, the viewer may see, most engaging first (newer first on ties)."""
@@ -151,16 +186,23 @@ async def search_accounts(db: AsyncSession, viewer: User | None, q: str, limit: 
     return list(await db.scalars(query))
 
 
-async def search_hashtags(db: AsyncSession, q: str, limit: int) -> list[Hashtag]:
-    """Hashtags in use whose name starts with q, most used first."""
+async def search_hashtags(db: AsyncSession, viewer: User | None, q: str, limit: int) -> list[HashtagView]:
+    """Hashtags whose name starts with q and that tag at least one post the viewer may see, with
+    the number of such posts, most used first (one query). A tag used only on posts the viewer
+    cannot see (a private account's) is not there, as in `find_hashtag`."""
     text = search_text(q, "#")
+    count = func.count()
     query = (
-        select(Hashtag)
-        .where(Hashtag.name.like(_like_prefix(text), escape="\\"), Hashtag.post_count > 0)
-        .order_by(Hashtag.post_count.desc(), Hashtag.name)
+        _visible_uses(viewer)
+        .join(Hashtag, Hashtag.id == PostHashtag.hashtag_id)
+        .where(Hashtag.name.like(_like_prefix(text), escape="\\"))
+        .with_only_columns(Hashtag.id, Hashtag.name, count)
+        .group_by(Hashtag.id, Hashtag.name)
+        .order_by(count.desc(), Hashtag.name)
         .limit(limit)
     )
-    return list(await db.scalars(query))
+    rows = (await db.execute(query)).tuples()
+    return [HashtagView(int(key), str(name), int(uses)) for key, name, uses in rows]
 
 
 # --- Explore -------------------------------------------------------------------------------------

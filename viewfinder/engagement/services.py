@@ -46,12 +46,11 @@ from viewfinder.engagement.models import (
     SavedPost,
 )
 from viewfinder.feeds import affinity
-from viewfinder.graph.models import Follow
 from viewfinder.graph.rules import blocked_between
 from viewfinder.media.models import MediaItem
 from viewfinder.notifications.services import Kind, notify, withdraw
 from viewfinder.posts.models import Post, PostMedia
-from viewfinder.posts.services import MAX_MENTIONS, mentions_in, visible_post
+from viewfinder.posts.services import MAX_MENTIONS, can_see_posts_of, mentions_in, visible_post
 from viewfinder.posts.visibility import visible_posts
 
 MAX_COMMENT = 2200
@@ -200,13 +199,13 @@ async def visible_comment(
     return comment, post, author
 
 
-def _can_see_post_of(author: User) -> list[ColumnElement[bool]]:
-    """Conditions on User for that account to see the author's (ready) posts."""
-    conditions: list[ColumnElement[bool]] = [User.is_active == true(), ~blocked_between(author.id, User.id)]
-    if author.is_private:
-        follows = exists().where(Follow.follower_id == User.id, Follow.followee_id == author.id)
-        conditions.append(or_(User.id == author.id, follows))
-    return conditions
+async def _may_see_post_of(db: AsyncSession, user_id: int, author: User) -> bool:
+    """Whether that account may see the author's posts now (it may have unfollowed a private
+    account, or been blocked by it, since it commented): only then is it told of activity on one."""
+    if user_id == author.id:
+        return True
+    found = await db.scalar(select(User.id).where(User.id == user_id, *can_see_posts_of(author)))
+    return found is not None
 
 
 def clean_comment_text(text: str) -> str:
@@ -249,6 +248,8 @@ async def add_comment(
             parent_author_id = target.author_id
         else:
             parent_author_id = await db.scalar(select(Comment.author_id).where(Comment.id == parent_id))
+        if parent_author_id is not None and not await _may_see_post_of(db, parent_author_id, author):
+            parent_author_id = None  # the reply stands, but who can no longer see the post is not told
 
     names = mentions_in(text)
     mentioned: list[int] = []
@@ -258,7 +259,7 @@ async def add_comment(
                 select(User.id).where(
                     User.username_key.in_(names),
                     ~blocked_between(viewer.id, User.id),
-                    *_can_see_post_of(author),
+                    *can_see_posts_of(author),
                 )
             )
         )
@@ -434,9 +435,11 @@ class CommentLikeState:
 
 
 async def like_comment(db: AsyncSession, viewer: User, comment_id: int) -> CommentLikeState:
-    """Like a comment the viewer can see. Liking again changes nothing."""
-    comment, _, _ = await visible_comment(db, viewer, comment_id)
+    """Like a comment the viewer can see. Liking again changes nothing. The comment's author is told
+    only while they may still see the post."""
+    comment, _, post_author = await visible_comment(db, viewer, comment_id)
     key, post_key, author_id, viewer_id = comment.id, comment.post_id, comment.author_id, viewer.id
+    tell_author = await _may_see_post_of(db, author_id, post_author)
     try:
         await db.execute(insert(CommentLike).values(comment_id=key, user_id=viewer_id))
     except IntegrityError:  # liked already, perhaps by a concurrent request
@@ -444,14 +447,15 @@ async def like_comment(db: AsyncSession, viewer: User, comment_id: int) -> Comme
         count = await db.scalar(select(Comment.like_count).where(Comment.id == key))
         return CommentLikeState(True, count or 0)
     count = await _move_comment_likes(db, key, +1)
-    await notify(
-        db,
-        recipient_id=author_id,
-        actor_id=viewer_id,
-        kind=Kind.COMMENT_LIKE,
-        post_id=post_key,
-        comment_id=key,
-    )
+    if tell_author:
+        await notify(
+            db,
+            recipient_id=author_id,
+            actor_id=viewer_id,
+            kind=Kind.COMMENT_LIKE,
+            post_id=post_key,
+            comment_id=key,
+        )
     await db.commit()
     return CommentLikeState(True, count or 0)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.ids import new_id
+from viewfinder.graph.models import Follow
 from viewfinder.graph.rules import blocked_between
 from viewfinder.graph.services import can_see_connections
 from viewfinder.media.models import MediaItem, MediaState
@@ -72,6 +73,17 @@ class NewItem:
     alt_text: str = ""
 
 
+def can_see_posts_of(author: User) -> list[ColumnElement[bool]]:
+    """Conditions on User for that account to see the author's posts: active, no block either way,
+    and, when the author is private, the author themself or an approved follower. Whoever is told
+    of a post (a mention, a reply, a like on their comment) must pass them (decision 0031)."""
+    conditions: list[ColumnElement[bool]] = [User.is_active == true(), ~blocked_between(author.id, User.id)]
+    if author.is_private:
+        follows = exists().where(Follow.follower_id == User.id, Follow.followee_id == author.id)
+        conditions.append(or_(User.id == author.id, follows))
+    return conditions
+
+
 async def _index_caption(db: AsyncSession, post: Post, author: User) -> list[int]:
     """(Re)write the post's hashtags and mentions from its caption; returns the accounts it
     mentions now that it did not mention before."""
@@ -100,11 +112,12 @@ async def _index_caption(db: AsyncSession, post: Post, author: User) -> list[int
     added: list[int] = []
     usernames = mentions_in(post.caption)
     if usernames:
-        # Only real accounts that have not blocked the author (nor been blocked by them) are linked.
+        # Only real accounts that may see the post are linked (and so told): none blocked either
+        # way with the author, and, on a private account's post, only its approved followers. A
+        # mention of anyone else stays plain text; should they later follow, the next caption edit
+        # links and tells them.
         mentioned = await db.scalars(
-            select(User.id).where(
-                User.username_key.in_(usernames), User.is_active, ~blocked_between(author.id, User.id)
-            )
+            select(User.id).where(User.username_key.in_(usernames), *can_see_posts_of(author))
         )
         for user_id in mentioned:
             db.add(PostMention(post_id=post.id, user_id=user_id))
