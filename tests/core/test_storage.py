@@ -3,6 +3,8 @@ of escaping keys, the local directory's atomic writes and links, and GET /media 
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -160,7 +162,67 @@ def test_copy_of_a_missing_key_or_to_an_escaping_key_is_refused(storage, tmp_pat
     assert set(files_under(tmp_path)) <= {"media/photos/1/abc.jpg"}
 
 
+def test_put_file_takes_a_file_in_and_get_file_writes_one_out(storage, tmp_path):
+    data = bytes(range(256)) * 2500  # 640,000 bytes: more than one chunk
+    source = tmp_path / "upload.bin"
+    source.write_bytes(data)
+
+    storage.put_file("videos/1/abc.mp4", source, "video/mp4")
+    assert not source.exists()  # taken: the storage has it now
+    assert storage.get("videos/1/abc.mp4") == data
+    assert storage.size("videos/1/abc.mp4") == len(data)
+    target = tmp_path / "download.bin"
+    target.write_bytes(b"old contents, longer than nothing")
+    assert storage.get_file("videos/1/abc.mp4", target)
+    assert target.read_bytes() == data
+    target.write_bytes(b"changed")  # a copy: the stored bytes stay as they were
+    assert storage.get("videos/1/abc.mp4") == data
+
+    source.write_bytes(b"replaced")
+    storage.put_file("videos/1/abc.mp4", source, "video/mp4")
+    assert storage.get("videos/1/abc.mp4") == b"replaced"
+    assert storage.list_keys() == ["videos/1/abc.mp4"]
+    assert sorted(path.name for path in tmp_path.iterdir() if path.is_file()) == ["download.bin"]
+
+
+def test_get_file_of_a_missing_or_bad_key_is_false_and_writes_nothing(storage, tmp_path):
+    target = tmp_path / "download.bin"
+    assert storage.get_file("uploads/1/missing", target) is False
+    assert storage.get_file("../escape", target) is False
+    assert not target.exists()
+    source = tmp_path / "upload.bin"
+    source.write_bytes(b"x")
+    with pytest.raises(InvalidKey):
+        storage.put_file("../escape.mp4", source, "video/mp4")
+    assert storage.list_keys() == []
+
+
 # The local directory
+
+
+def test_a_local_put_file_moves_the_file_in_or_copies_it_and_leaves_no_temporary_files(
+    local, tmp_path, monkeypatch
+):
+    source = tmp_path / "upload.bin"
+    source.write_bytes(b"uploaded bytes")
+    inode = source.stat().st_ino
+    local.put_file("uploads/1/2", source, "application/octet-stream")
+    assert (tmp_path / "media/uploads/1/2").stat().st_ino == inode  # same file system: renamed, not copied
+    assert local.get("uploads/1/2") == b"uploaded bytes"
+
+    real_replace = os.replace
+
+    def across_devices(src: object, dst: object) -> None:
+        if Path(str(src)) == source:  # the upload is on another file system than the media
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("os.replace", across_devices)
+    source.write_bytes(b"other bytes")
+    local.put_file("uploads/1/3", source, "application/octet-stream")
+    assert local.get("uploads/1/3") == b"other bytes"
+    assert not source.exists()
+    assert files_under(tmp_path / "media") == ["uploads/1/2", "uploads/1/3"]
 
 
 def test_get_never_reads_outside_the_root(local, tmp_path):

@@ -3,20 +3,27 @@ else's item can be touched, and an item in a post stays."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import Api
 from tests.database import query
 from tests.helpers import assert_error, small_photo
+from tests.media.test_videos import make_video
 from viewfinder.accounts.models import User
+from viewfinder.core.jobs import enqueue
 from viewfinder.media import services
 from viewfinder.media.models import MediaItem
 from viewfinder.media.photos import process_photo
-from viewfinder.media.storage import storage_from_settings
+from viewfinder.media.storage import MediaStorage, storage_from_settings
+from viewfinder.media.tasks import process_media
+from viewfinder.media.videos import transcode_video
 from viewfinder.settings import Settings
 
 
@@ -144,3 +151,103 @@ async def test_an_item_deleted_while_processing_leaves_no_files(
     assert query(settings, "SELECT count(*) FROM media_items") == [(0,)]
     # The queue's retry finds nothing to do.
     assert await services.process_media_item(db, storage, media_id) is None
+
+
+# Deleted while its job runs: the job ends quietly, and nothing it made is left behind.
+
+
+async def waiting_upload(db: AsyncSession, settings: Settings, data: bytes) -> MediaItem:
+    """An upload whose processing job has not run yet."""
+    owner = await db.scalar(select(User).where(User.username == "alice"))
+    assert owner is not None
+    return await services.upload_media(
+        db, storage_from_settings(settings), owner, data, filter_name="normal", crop=None,
+        max_bytes=10**8, max_pixels=10**8,
+    )  # fmt: skip
+
+
+def assert_nothing_left(settings: Settings) -> None:
+    assert stored_files(settings) == []
+    assert query(settings, "SELECT count(*) FROM media_items") == [(0,)]
+    assert list((settings.data_dir / "incoming").glob("*")) == []
+
+
+async def test_an_item_deleted_as_its_job_starts_ends_the_job(alice, settings, db):
+    waiting = await waiting_upload(db, settings, small_photo())
+    media_id = waiting.id
+
+    def owner_deletes_first(*_: Any) -> None:
+        assert alice.delete(f"/media/{media_id}").status_code == 204
+
+    # The owner's delete lands between the job reading the row and marking it "processing".
+    event.listen(db.sync_session, "before_flush", owner_deletes_first, once=True)
+
+    assert await services.process_media_item(db, storage_from_settings(settings), media_id) is None
+    assert_nothing_left(settings)
+
+
+class DeletedOnRead:
+    """The test's storage, but the owner deletes the item just as the job fetches the upload."""
+
+    def __init__(self, storage: MediaStorage, delete: Callable[[], None]) -> None:
+        self.storage, self.delete_item = storage, delete
+
+    def get_file(self, key: str, path: Path) -> bool:
+        self.delete_item()
+        return self.storage.get_file(key, path)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.storage, name)
+
+
+async def test_an_item_whose_upload_vanished_with_it_ends_the_job(alice, settings, db):
+    waiting = await waiting_upload(db, settings, small_photo())
+    media_id = waiting.id
+    storage = DeletedOnRead(
+        storage_from_settings(settings), lambda: alice.delete(f"/media/{media_id}").raise_for_status()
+    )
+
+    assert await services.process_media_item(db, storage, media_id) is None
+    assert_nothing_left(settings)
+
+
+async def test_a_broken_photo_deleted_while_it_is_decoded_ends_the_job(
+    alice, settings, db, truncated_jpeg, monkeypatch: pytest.MonkeyPatch
+):
+    waiting = await waiting_upload(db, settings, truncated_jpeg)
+    media_id = waiting.id
+    real_process_photo = process_photo
+
+    def owner_deletes_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        assert alice.delete(f"/media/{media_id}").status_code == 204
+        return real_process_photo(*args, **kwargs)  # fails: the photo is cut short
+
+    monkeypatch.setattr(services, "process_photo", owner_deletes_meanwhile)
+
+    assert await services.process_media_item(db, storage_from_settings(settings), media_id) is None
+    assert_nothing_left(settings)
+
+
+async def test_a_video_whose_post_is_deleted_while_it_is_encoded_leaves_no_files(
+    alice, settings, db, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    waiting = await waiting_upload(
+        db, settings, make_video("mov", "libx264", (320, 240), seconds=0.5, rotation=90)
+    )
+    media_id = waiting.id
+    post = alice.post("/posts", json={"items": [{"media_id": str(media_id)}]})
+    assert post.status_code == 201, post.text
+    real_transcode = transcode_video
+
+    def author_deletes_the_post_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        video = real_transcode(*args, **kwargs)
+        assert alice.delete(f"/posts/{post.json()['id']}").status_code == 204
+        return video
+
+    monkeypatch.setattr(services, "transcode_video", author_deletes_the_post_meanwhile)
+
+    await enqueue(process_media, media_id)  # the job itself, inline: it must not fail
+
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert_nothing_left(settings)
+    assert query(settings, "SELECT count(*) FROM posts") == [(0,)]

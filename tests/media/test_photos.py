@@ -13,10 +13,12 @@ from itertools import product
 
 import blurhash
 import pytest
+import pyvips
 from PIL import Image, ImageChops, ImageCms, ImageStat
 
 from tests.media.conftest import BLUE, GREEN, RED, colourful, encode
 from viewfinder.core.errors import ApiError
+from viewfinder.media.images import make_avatar
 from viewfinder.media.photos import (
     FILTERS,
     MAX_ASPECT,
@@ -539,3 +541,71 @@ def test_moon_is_black_and_white_in_every_rendition(small_colourful_jpeg):
             _, most = ImageChops.difference(a, b).getextrema()
             assert isinstance(most, int)
             assert most <= 2, (item.name, item.format, most)
+
+
+# CMYK ------------------------------------------------------------------------------------------------
+
+
+SRGB = ImageCms.createProfile("sRGB")
+CMYK_COLOURS = ((200, 80, 40), (40, 120, 190), (90, 160, 60), (230, 220, 90))
+
+
+def cmyk_jpeg(*, with_profile: bool) -> tuple[bytes, bytes]:
+    """A 1600x1200 CMYK JPEG (as a print workflow or a scanner writes, inverted with the Adobe marker)
+    of four coloured quarters, converted from sRGB through libvips's CMYK press profile; with that
+    profile embedded, or without any. Also returns the profile."""
+    quarters = Image.new("RGB", (1600, 1200))
+    for index, colour in enumerate(CMYK_COLOURS):
+        quarters.paste(
+            colour, ((index % 2) * 800, (index // 2) * 600, (index % 2 + 1) * 800, (index // 2 + 1) * 600)
+        )
+    image = pyvips.Image.new_from_buffer(encode(quarters, "PNG"), "")
+    cmyk = image.icc_transform("cmyk", input_profile="srgb", intent="perceptual")
+    profile = bytes(cmyk.get("icc-profile-data"))
+    return bytes(cmyk.jpegsave_buffer(Q=95, keep="icc" if with_profile else "none")), profile
+
+
+def quarter_means(image: Image.Image) -> list[tuple[float, ...]]:
+    """The mean colour of the middle of each quarter, in the order of CMYK_COLOURS."""
+    width, height = image.size
+    means = []
+    for index in range(4):
+        left, top = (index % 2) * width // 2, (index // 2) * height // 2
+        box = (left + width // 8, top + height // 8, left + width * 3 // 8, top + height * 3 // 8)
+        means.append(tuple(ImageStat.Stat(image.convert("RGB").crop(box)).mean))
+    return means
+
+
+def expected_srgb(data: bytes, profile: bytes) -> list[tuple[float, ...]]:
+    """What a colour-managed viewer shows: the CMYK pixels through the profile into sRGB (LittleCMS)."""
+    source = Image.open(io.BytesIO(data))
+    assert source.mode == "CMYK"
+    converted = ImageCms.profileToProfile(
+        source, ImageCms.ImageCmsProfile(io.BytesIO(profile)), SRGB,
+        renderingIntent=ImageCms.Intent.PERCEPTUAL, outputMode="RGB",
+    )  # fmt: skip
+    assert converted is not None
+    return quarter_means(converted)
+
+
+@pytest.mark.parametrize("with_profile", [True, False], ids=["embedded-profile", "no-profile"])
+def test_cmyk_photos_keep_their_colours_in_srgb(with_profile):
+    data, profile = cmyk_jpeg(with_profile=with_profile)
+    assert Image.open(io.BytesIO(data)).mode == "CMYK"
+    assert bool(Image.open(io.BytesIO(data)).info.get("icc_profile")) == with_profile
+    expected = expected_srgb(data, profile)
+
+    photo = process_photo(data, max_pixels=MAX_PIXELS)
+
+    for name in ("1080", "320"):
+        for image_format in FORMATS:
+            found = quarter_means(decode(rendition(photo, name, image_format)))
+            for wanted, got, original in zip(expected, found, CMYK_COLOURS, strict=True):
+                assert max(abs(w - g) for w, g in zip(wanted, got, strict=True)) < 6, (name, wanted, got)
+                # And close to the sRGB colour it was made from (a round trip through ink).
+                assert max(abs(o - g) for o, g in zip(original, got, strict=True)) < 40, (original, got)
+    avatar = Image.open(io.BytesIO(make_avatar(data, MAX_PIXELS))).convert("RGB")
+    assert avatar.mode == "RGB"
+    # The avatar's centre square spans all four quarters; its middle rows hold the top two.
+    top_left = ImageStat.Stat(avatar.crop((40, 40, 120, 120))).mean
+    assert max(abs(w - g) for w, g in zip(expected[0], top_left, strict=True)) < 8

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import av
@@ -193,6 +194,9 @@ class FailingStorage:
         self.storage = storage
 
     def get(self, key: str) -> bytes | None:
+        raise OSError("storage unavailable")
+
+    def get_file(self, key: str, path: Path) -> bool:
         raise OSError("storage unavailable")
 
     def __getattr__(self, name: str) -> Any:

@@ -130,15 +130,25 @@ def refused(data: bytes, **limits: Any) -> ApiError:
     return caught.value
 
 
-def test_an_upright_small_h264_mp4_is_served_as_it_was_uploaded(plain_mp4):
+def packets(data: bytes) -> list[tuple[str, int | None, bytes]]:
+    """Every packet of every stream: (kind, pts, bytes)."""
+    with open_video(data) as container:
+        return [(p.stream.type, p.pts, bytes(p)) for p in container.demux() if p.size]
+
+
+def test_an_upright_small_h264_mp4_has_its_streams_copied_into_a_new_file(plain_mp4, tmp_path):
     probed = probe_video(plain_mp4, **LIMITS)
-    video = transcode_video(plain_mp4, **LIMITS)
+    video = transcode_video(plain_mp4, folder=tmp_path, **LIMITS)
 
     assert (probed.format, probed.codec, probed.width, probed.height) == ("mp4", "h264", 640, 360)
     assert probed.has_audio
     assert probed.rotation == 0
+    assert video.stream_copied
     assert [r.name for r in video.renditions] == ["720"]
-    assert video.renditions[0].data == plain_mp4
+    # Not the uploaded file, but its very frames and sound, not encoded again.
+    assert video.renditions[0].data != plain_mp4
+    assert packets(video.renditions[0].data) == packets(plain_mp4)
+    assert moov_before_mdat(video.renditions[0].data)
     assert video.renditions[0].content_type == "video/mp4"
     assert (video.width, video.height) == (640, 360)
     assert video.duration_seconds == pytest.approx(2, abs=0.1)
@@ -146,9 +156,9 @@ def test_an_upright_small_h264_mp4_is_served_as_it_was_uploaded(plain_mp4):
     assert (poster.format, poster.size) == ("JPEG", (640, 360))
 
 
-def test_a_sideways_mov_comes_out_upright_faststart_h264_high_with_aac(rotated_mov):
+def test_a_sideways_mov_comes_out_upright_faststart_h264_high_with_aac(rotated_mov, tmp_path):
     probed = probe_video(rotated_mov, **LIMITS)
-    video = transcode_video(rotated_mov, **LIMITS)
+    video = transcode_video(rotated_mov, folder=tmp_path, **LIMITS)
 
     assert (probed.format, probed.width, probed.height) == ("mov", 540, 960)
     assert [(r.name, r.width, r.height) for r in video.renditions] == [("720", 540, 960), ("480", 480, 854)]
@@ -175,13 +185,13 @@ def test_a_sideways_mov_comes_out_upright_faststart_h264_high_with_aac(rotated_m
 @pytest.mark.skipif(
     "libx265" not in av.codecs_available, reason="this PyAV has no HEVC encoder to make a sample"
 )
-def test_an_hevc_mp4_is_transcoded_to_h264():
+def test_an_hevc_mp4_is_transcoded_to_h264(tmp_path):
     hevc = make_video(
         "mp4", "libx265", (320, 240), audio=None, video_options={"x265-params": "log-level=error"}
     )
 
     assert probe_video(hevc, **LIMITS).codec == "hevc"
-    video = transcode_video(hevc, **LIMITS)
+    video = transcode_video(hevc, folder=tmp_path, **LIMITS)
 
     assert [(r.name, r.width, r.height) for r in video.renditions] == [("720", 320, 240)]
     with open_video(video.renditions[0].data) as container:
@@ -189,11 +199,11 @@ def test_an_hevc_mp4_is_transcoded_to_h264():
         assert not container.streams.audio  # no sound in, none out
 
 
-def test_a_webm_becomes_an_mp4_with_aac():
+def test_a_webm_becomes_an_mp4_with_aac(tmp_path):
     webm = make_video("webm", "libvpx-vp9", (320, 240), audio="libopus")
 
     probed = probe_video(webm, **LIMITS)
-    video = transcode_video(webm, **LIMITS)
+    video = transcode_video(webm, folder=tmp_path, **LIMITS)
 
     assert (probed.format, probed.codec, probed.audio_codec) == ("webm", "vp9", "opus")
     data = video.renditions[0].data
@@ -203,10 +213,10 @@ def test_a_webm_becomes_an_mp4_with_aac():
         assert [a.codec_context.name for a in container.streams.audio] == ["aac"]
 
 
-def test_a_50_fps_clip_is_kept_at_no_more_than_30_fps():
+def test_a_50_fps_clip_is_kept_at_no_more_than_30_fps(tmp_path):
     fast = make_video("mp4", "libx264", (320, 240), fps=50, faststart=True)
 
-    video = transcode_video(fast, **LIMITS)
+    video = transcode_video(fast, folder=tmp_path, **LIMITS)
 
     with open_video(video.renditions[0].data) as container:
         stream = container.streams.video[0]
@@ -284,7 +294,7 @@ def test_an_mp4_that_needs_no_work_keeps_one_720_rendition_and_photos_have_no_du
     assert (item["kind"], item["state"]) == ("video", "ready")
     rendition = next(r for r in item["renditions"] if r["format"] == "mp4")
     assert rendition["name"] == "720"
-    assert fetch(alice, rendition["url"]) == plain_mp4
+    assert packets(fetch(alice, rendition["url"])) == packets(plain_mp4)
     photo = alice.post("/media", files={"file": ("photo.jpg", small_jpeg, "image/jpeg")}).json()
     assert (photo["kind"], photo["duration_ms"]) == ("photo", None)
 
@@ -334,10 +344,10 @@ async def test_refused_videos_leave_no_rows_and_no_files(app, alice, db, setting
     assert stored_files(settings) == []
 
 
-def test_the_frame_rate_is_kept_when_it_is_30_or_less(plain_mp4):
+def test_the_frame_rate_is_kept_when_it_is_30_or_less(plain_mp4, tmp_path):
     rotated = make_video("mov", "libx264", (320, 240), fps=24, rotation=180, audio=None)
 
-    video = transcode_video(rotated, **LIMITS)
+    video = transcode_video(rotated, folder=tmp_path, **LIMITS)
 
     with open_video(video.renditions[0].data) as container:
         assert container.streams.video[0].average_rate == Fraction(24)
@@ -355,11 +365,11 @@ def test_a_video_cut_off_after_its_index_is_refused_not_served_as_it_is(alice, s
     assert stored_files(settings) == []
 
 
-def test_a_4k_50_fps_clip_becomes_720p_at_no_more_than_30_fps():
+def test_a_4k_50_fps_clip_becomes_720p_at_no_more_than_30_fps(tmp_path):
     clip = make_video("mp4", "libx264", (3840, 2160), seconds=0.5, fps=50, audio=None,
                       video_options={"preset": "ultrafast"})  # fmt: skip
 
-    processed = transcode_video(clip, max_seconds=600, max_pixels=100_000_000)
+    processed = transcode_video(clip, folder=tmp_path, max_seconds=600, max_pixels=100_000_000)
 
     largest = processed.renditions[0]
     assert (largest.name, largest.width, largest.height) == ("720", 1280, 720)
@@ -367,3 +377,35 @@ def test_a_4k_50_fps_clip_becomes_720p_at_no_more_than_30_fps():
         stream = container.streams.video[0]
         assert stream.average_rate is not None
         assert float(stream.average_rate) <= 30
+
+
+@pytest.mark.parametrize(
+    ("size", "video_size", "posters"),
+    [
+        # A phone's portrait video: a 9:16 poster, never a 4:5 crop of it.
+        ((1080, 1920), (720, 1280), {"1080": (1080, 1920), "640": (640, 1138), "320": (320, 569)}),
+        # Wider than the 1.91:1 photos are cropped to: the poster stays 2:1.
+        ((640, 320), (640, 320), {"1080": (640, 320), "640": (640, 320), "320": (320, 160)}),
+    ],
+)
+def test_a_posters_shape_is_its_videos(alice, size, video_size, posters):
+    clip = make_video("mp4", "libx264", size, seconds=0.5, fps=10, audio=None, faststart=True,
+                      video_options={"preset": "ultrafast"})  # fmt: skip
+
+    item = upload(alice, clip, name="clip.mp4").json()
+
+    assert item["state"] == "ready", item
+    assert (item["width"], item["height"]) == video_size
+    by_name = {(r["name"], r["format"]): r for r in item["renditions"]}
+    for name, (width, height) in {**posters, "thumb": (150, 150)}.items():
+        for image_format in ("jpeg", "webp"):
+            rendition = by_name[(f"poster-{name}", image_format)]
+            assert (rendition["width"], rendition["height"]) == (width, height), name
+            poster = Image.open(io.BytesIO(fetch(alice, rendition["url"])))
+            assert poster.size == (width, height)
+    largest = by_name[("poster-1080", "jpeg")]
+    assert largest["width"] / largest["height"] == pytest.approx(video_size[0] / video_size[1], rel=0.01)
+    # The poster is the video's picture: red on the left, blue on the right.
+    picture = Image.open(io.BytesIO(fetch(alice, largest["url"]))).convert("RGB")
+    assert reddish(picture.getpixel((picture.width // 8, picture.height // 2)))  # type: ignore[arg-type]
+    assert bluish(picture.getpixel((picture.width * 7 // 8, picture.height // 2)))  # type: ignore[arg-type]

@@ -1,6 +1,9 @@
 """Delivery of media bytes, with headers that let any CDN cache them, and byte ranges for video.
 
-Media of a private account is served only through a signed, expiring URL (see media/signing.py).
+Only renditions (photos/<item id>/..., videos/<item id>/...) and avatars (avatars/<user id>/...) are
+ever served: the storage also holds raw uploads (uploads/<owner>/<item>, with their EXIF and GPS),
+which no URL reaches, whoever asks. Media of a private account is served only through a signed,
+expiring URL (see media/signing.py). HEAD answers with GET's headers and no body.
 The bytes come from the configured storage, a directory or an S3 bucket alike (docs/decisions/0023):
 read in a worker thread, and streamed rather than held in memory when large (videos).
 """
@@ -12,15 +15,18 @@ import time
 from typing import Any
 
 import anyio.to_thread
-from litestar import Request, Response, get
+from litestar import Request, Response, route
 from litestar.di import NamedDependency
+from litestar.enums import HttpMethod
 from litestar.params import FromPath
 from litestar.response import Stream
+from litestar.response.base import ASGIResponse
 from sqlalchemy import select
 
 from viewfinder.accounts.models import User
 from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import ApiError, error_body, not_found
+from viewfinder.core.params import MAX_ID
 from viewfinder.media import signing
 from viewfinder.media.models import MediaItem
 from viewfinder.media.storage import IMMUTABLE_CACHE_CONTROL, InvalidKey, MediaBackend, check_key
@@ -28,23 +34,50 @@ from viewfinder.media.storage import IMMUTABLE_CACHE_CONTROL, InvalidKey, MediaB
 CONTENT_TYPES = {"jpg": "image/jpeg", "webp": "image/webp", "png": "image/png", "mp4": "video/mp4"}
 # Keys are content-addressed: the bytes under a key never change.
 IMMUTABLE = IMMUTABLE_CACHE_CONTROL
-# Keys of media items: <kind>/<item id>/<digest>.<ext>; the item says whose they are.
-ITEM_KEY = re.compile(r"^(?:photos|videos)/(\d{1,19})/")
+# What may be served: the renditions of media items, <kind>/<item id>/<digest>.<ext> (the item
+# says whose they are), and avatars, avatars/<user id>/<digest>.jpg. Nothing else in the storage.
+SERVED_KEY = re.compile(
+    r"^(?:(?:photos/(?P<photo>\d{1,19})/[\w-]+\.(?:jpg|webp))"
+    r"|(?:videos/(?P<video>\d{1,19})/[\w-]+\.mp4)"
+    r"|(?:avatars/(?P<avatar>[\w-]+)/[\w-]+\.(?:jpg|webp)))$",
+    re.ASCII,
+)
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 # Answers up to this size are read whole; larger ones (videos) are streamed chunk by chunk.
 STREAM_ABOVE_BYTES = 1024 * 1024
 
 
-async def _is_private(db: DbSession, key: str) -> bool:
-    match = ITEM_KEY.match(key)
-    if match is None:
+class HeadResponse(Response[bytes]):
+    """The answer to HEAD: GET's status and headers (given here in full, Content-Length and
+    Content-Type included), and no body."""
+
+    def to_asgi_response(self, app: Any, request: Request[Any, Any, Any], **kwargs: Any) -> ASGIResponse:
+        kwargs["is_head_response"] = True
+        return super().to_asgi_response(app, request, **kwargs)
+
+
+async def _is_private(db: DbSession, item_id: str | None, avatar_owner: str | None = None) -> bool:
+    """Whether the file needs a signed URL (an item of a private account's; avatars are shown to
+    everyone, as the profile they belong to). 404 when its account is deactivated or being deleted:
+    its media are hidden with it, whoever asks (docs/decisions/0032)."""
+    if item_id is not None:
+        if int(item_id) > MAX_ID:  # no item has such an id (and SQLite could not compare it)
+            return False
+        query = (
+            select(User.is_private, User.is_active)
+            .join(MediaItem, MediaItem.owner_id == User.id)
+            .where(MediaItem.id == int(item_id))
+        )
+    elif avatar_owner is not None and avatar_owner.isdigit() and int(avatar_owner) <= MAX_ID:
+        query = select(User.is_private, User.is_active).where(User.id == int(avatar_owner))
+    else:
         return False
-    private = await db.scalar(
-        select(User.is_private)
-        .join(MediaItem, MediaItem.owner_id == User.id)
-        .where(MediaItem.id == int(match[1]))
-    )
-    return bool(private)
+    owner = (await db.execute(query)).first()
+    if owner is None:
+        return False
+    if not owner.is_active:
+        raise not_found()
+    return item_id is not None and bool(owner.is_private)
 
 
 def _byte_range(header: str, size: int) -> tuple[int, int]:
@@ -64,7 +97,7 @@ def _byte_range(header: str, size: int) -> tuple[int, int]:
     return start, end
 
 
-@get("/media/{key:path}", include_in_schema=False)
+@route("/media/{key:path}", http_method=[HttpMethod.GET, HttpMethod.HEAD], include_in_schema=False)
 async def serve_media(
     request: Request[Any, Any, Any],
     key: FromPath[str],
@@ -73,12 +106,15 @@ async def serve_media(
     settings: SettingsDep,
 ) -> Response[Any]:
     key = key.lstrip("/")
+    served = SERVED_KEY.match(key)
     try:
         check_key(key)
     except InvalidKey:
         raise not_found() from None
+    if served is None:
+        raise not_found()
     cache_control = IMMUTABLE
-    if await _is_private(db_session, key):
+    if await _is_private(db_session, served["photo"] or served["video"], served["avatar"]):
         problem = signing.check(
             settings.secret, request.url.path, request.query_params.get("oe"), request.query_params.get("oh")
         )
@@ -100,7 +136,7 @@ async def serve_media(
         raise not_found()
     if request.headers.get("if-none-match") == etag:
         return Response(b"", status_code=304, headers=headers)
-    media_type = CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
+    media_type = CONTENT_TYPES[key.rsplit(".", 1)[-1]]
     status, start, end = 200, 0, size - 1
     if range_header := request.headers.get("range"):
         try:
@@ -113,6 +149,9 @@ async def serve_media(
             )
         status = 206
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    if request.method == HttpMethod.HEAD:
+        headers.update({"Content-Type": media_type, "Content-Length": str(end - start + 1)})
+        return HeadResponse(b"", status_code=status, headers=headers)
     try:
         chunks = await anyio.to_thread.run_sync(storage.read, key, start, end)
     except FileNotFoundError:  # deleted since it was looked up

@@ -1,13 +1,19 @@
 """The photo pipeline: sniff by content, decode no more than needed, make safe renditions.
 
-Every output is upright (EXIF orientation applied to the pixels), sRGB, free of all metadata (EXIF,
-GPS, XMP, IPTC, ICC), within Instagram's aspect range, and baked with the chosen filter.
+Every output is upright (EXIF orientation applied to the pixels), sRGB (through the embedded ICC
+profile, or a CMYK press profile for CMYK without one), free of all metadata (EXIF, GPS, XMP, IPTC,
+ICC), within Instagram's aspect range (a video's poster keeps the video's own), and baked with the
+chosen filter.
+
+Every function takes the photo as bytes or as the path of a file holding them: the web process and
+the worker decode uploads from disk, so a large one is never held whole in memory.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import blurhash
 import pillow_heif
@@ -22,16 +28,22 @@ MAX_ASPECT = 1.91  # landscape limit
 JPEG_QUALITY = 82
 WEBP_QUALITY = 80
 
-# Loaders accepted, by what libvips finds in the bytes (never the name or the client's type).
+# Loaders accepted (without their _buffer or _source suffix), by what libvips finds in the bytes
+# (never the name or the client's type).
 LOADER_FORMATS = {
-    "jpegload_buffer": "jpeg",
-    "pngload_buffer": "png",
-    "webpload_buffer": "webp",
-    "heifload_buffer": "heif",
-    "gifload_buffer": "gif",
+    "jpegload": "jpeg",
+    "pngload": "png",
+    "webpload": "webp",
+    "heifload": "heif",
+    "gifload": "gif",
 }
 # JPEG can decode at 1/2, 1/4 or 1/8 size directly, which is most of the speed of a big photo.
 JPEG_SHRINK_FACTORS = (8, 4, 2)
+# libvips's own CMYK press profile, for CMYK photos that carry none.
+FALLBACK_CMYK_PROFILE = "cmyk"
+
+PhotoSource = bytes | Path
+"""A photo's bytes, or the path of a local file holding them."""
 
 
 @dataclass(frozen=True)
@@ -105,24 +117,41 @@ def _corrupt() -> ApiError:
     return ApiError(400, "corrupt_media", "The photo could not be read.", {"file": "corrupt"})
 
 
-def _looks_like_a_photo(data: bytes) -> bool:
-    """Whether the bytes start with the signature of a format we accept (so a failure is damage)."""
+def looks_like_a_photo(head: bytes) -> bool:
+    """Whether the first bytes are the signature of a format we accept (so a failure is damage)."""
     return (
-        data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a"))
-        or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
-        or (data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"avif", b"avis"))
+        head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a"))
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+        or (head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"avif", b"avis"))
     )
 
 
-def sniff(data: bytes, *, max_pixels: int) -> SniffedImage:
+def _head(source: PhotoSource, size: int = 16) -> bytes:
+    if isinstance(source, bytes):
+        return source[:size]
+    with source.open("rb") as handle:
+        return handle.read(size)
+
+
+def _load(source: PhotoSource, **options: object) -> pyvips.Image:
+    """A lazily decoded image. Only a photo's own signature lets a file reach libvips's loaders
+    (they pick one by content): nothing else (SVG, PDF, a text file) is ever parsed."""
+    if not looks_like_a_photo(_head(source)):
+        raise _unsupported()
+    if isinstance(source, bytes):
+        return pyvips.Image.new_from_buffer(source, "", **options)
+    return pyvips.Image.new_from_file(str(source), **options)
+
+
+def sniff(source: PhotoSource, *, max_pixels: int) -> SniffedImage:
     """The photo's format and size from its header alone; refuses anything else with a 4xx."""
-    if not data:
+    if not _head(source, 1):
         raise ApiError(400, "corrupt_media", "The file is empty.", {"file": "empty"})
     try:
-        header = pyvips.Image.new_from_buffer(data, "", access="sequential")
-        loader = str(header.get("vips-loader"))
+        header = _load(source, access="sequential")
+        loader = str(header.get("vips-loader")).removesuffix("_buffer").removesuffix("_source")
     except pyvips.Error as exc:
-        raise (_corrupt() if _looks_like_a_photo(data) else _unsupported()) from exc
+        raise _corrupt() from exc
     image_format = LOADER_FORMATS.get(loader)
     if image_format is None:
         raise _unsupported()
@@ -140,38 +169,40 @@ def sniff(data: bytes, *, max_pixels: int) -> SniffedImage:
     return SniffedImage(image_format, header.width, header.height, pages)
 
 
-def load_upright(data: bytes, sniffed: SniffedImage) -> pyvips.Image:
+def load_upright(source: PhotoSource, sniffed: SniffedImage) -> pyvips.Image:
     """Decode upright, shrinking on load where the format allows it."""
     if sniffed.format == "heic":
         # libvips here has no HEVC decoder; libheif (pillow-heif) applies the HEIF transforms itself.
         try:
-            picture = pillow_heif.open_heif(data, convert_hdr_to_8bit=True).to_pillow().convert("RGB")
+            heif = pillow_heif.open_heif(
+                source if isinstance(source, bytes) else str(source), convert_hdr_to_8bit=True
+            )
+            picture = heif.to_pillow().convert("RGB")
         except (ValueError, RuntimeError) as exc:
             raise _corrupt() from exc
         return pyvips.Image.new_from_memory(picture.tobytes(), picture.width, picture.height, 3, "uchar")
-    options = "fail_on=truncated"
+    options: dict[str, object] = {"fail_on": "truncated"}
     if sniffed.format == "jpeg":
         short_side = min(sniffed.width, sniffed.height)
         for factor in JPEG_SHRINK_FACTORS:
             if short_side // factor >= RENDITION_WIDTHS[0]:
-                options += f",shrink={factor}"
+                options["shrink"] = factor
                 break
-    image = pyvips.Image.new_from_buffer(data, options)
-    return image.autorot()
+    return _load(source, **options).autorot()
 
 
-def _crop_to_aspect(image: pyvips.Image, crop: CropBox | None) -> pyvips.Image:
+def _crop_to_aspect(image: pyvips.Image, crop: CropBox | None, *, clamp: bool = True) -> pyvips.Image:
     left, top, width, height = 0, 0, image.width, image.height
     if crop is not None:
         left = round(min(max(crop.left, 0.0), 1.0) * image.width)
         top = round(min(max(crop.top, 0.0), 1.0) * image.height)
         width = max(1, min(round(crop.width * image.width), image.width - left))
         height = max(1, min(round(crop.height * image.height), image.height - top))
-    if width / height > MAX_ASPECT:
+    if clamp and width / height > MAX_ASPECT:
         new_width = max(1, round(height * MAX_ASPECT))
         left += (width - new_width) // 2
         width = new_width
-    elif width / height < MIN_ASPECT:
+    elif clamp and width / height < MIN_ASPECT:
         new_height = max(1, round(width / MIN_ASPECT))
         top += (height - new_height) // 2
         height = new_height
@@ -181,9 +212,18 @@ def _crop_to_aspect(image: pyvips.Image, crop: CropBox | None) -> pyvips.Image:
 
 
 def to_srgb(image: pyvips.Image) -> pyvips.Image:
-    """Three-band 8-bit sRGB, alpha flattened onto white."""
+    """Three-band 8-bit sRGB, alpha flattened onto white.
+
+    Colours go through the embedded ICC profile. CMYK (print files, often from a scanner or a
+    layout program) is never taken channel by channel: without a profile of its own, or with one
+    that cannot be used, it goes through a CMYK press profile."""
+    cmyk = image.interpretation == "cmyk"
     if image.get_typeof("icc-profile-data"):
-        image = image.icc_transform("srgb", embedded=True, intent="perceptual")
+        # A broken or mismatched embedded profile falls back to the input profile given here.
+        fallback = FALLBACK_CMYK_PROFILE if cmyk else "srgb"
+        image = image.icc_transform("srgb", embedded=True, intent="perceptual", input_profile=fallback)
+    elif cmyk:
+        image = image.icc_transform("srgb", input_profile=FALLBACK_CMYK_PROFILE, intent="perceptual")
     elif image.interpretation not in ("srgb", "b-w"):
         image = image.colourspace("srgb")
     if image.hasalpha():
@@ -234,15 +274,23 @@ def _dominant_color(rows: list[list[list[int]]]) -> str:
 
 
 def process_photo(
-    data: bytes, *, max_pixels: int, filter_name: str = "normal", crop: CropBox | None = None
+    source: PhotoSource,
+    *,
+    max_pixels: int,
+    filter_name: str = "normal",
+    crop: CropBox | None = None,
+    keep_aspect: bool = False,
 ) -> ProcessedPhoto:
-    """Every rendition of an uploaded photo, with its blurhash and dominant colour."""
+    """Every rendition of an uploaded photo, with its blurhash and dominant colour.
+
+    keep_aspect leaves the picture's own shape alone (a video's poster must match its video) instead
+    of cropping it into the 4:5 to 1.91:1 range photos are shown in."""
     spec = FILTERS.get(filter_name)
     if spec is None:
         raise invalid("filter", f"Unknown filter; choose one of {', '.join(FILTERS)}.")
-    sniffed = sniff(data, max_pixels=max_pixels)
+    sniffed = sniff(source, max_pixels=max_pixels)
     try:
-        image = to_srgb(_crop_to_aspect(load_upright(data, sniffed), crop))
+        image = to_srgb(_crop_to_aspect(load_upright(source, sniffed), crop, clamp=not keep_aspect))
         image = image.resize(min(1.0, RENDITION_WIDTHS[0] / image.width), kernel="lanczos3")
         if spec != FILTERS["normal"]:
             image = _clamp_cast(_filtered(image, spec))

@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import msgspec
-from litestar.datastructures import UploadFile
 
 from viewfinder.media.models import MediaItem
 from viewfinder.media.storage import MediaStorage
-
-
-@dataclass
-class MediaUpload:
-    """The multipart form of an upload."""
-
-    file: UploadFile
-    filter: str = "normal"
-    """One of the named filters, baked into every rendition of a photo (videos take none)."""
-    crop: str | None = None
-    """Optional "left,top,width,height" in fractions (0 to 1) of the upright photo (photos only)."""
 
 
 class RenditionOut(msgspec.Struct):

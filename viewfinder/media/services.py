@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,11 +18,15 @@ from viewfinder.accounts.models import User
 from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.ids import new_id
+from viewfinder.media.blocking import run_media_work
 from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.media.photos import FILTERS, CropBox, ProcessedPhoto, process_photo, sniff
-from viewfinder.media.storage import MediaStorage, discard, put_in_thread
+from viewfinder.media.storage import MediaBackend, MediaStorage, discard, put_in_thread
 from viewfinder.media.videos import probe_video, transcode_video
 from viewfinder.posts.models import PostMedia
+
+Upload = bytes | Path
+"""An upload's bytes, or (from the API) the path of the local file it was streamed into."""
 
 EXTENSIONS = {"jpeg": "jpg", "webp": "webp"}
 
@@ -43,11 +51,62 @@ def parse_crop(value: str | None) -> list[float] | None:
     return numbers
 
 
+@dataclass(frozen=True)
+class CheckedUpload:
+    kind: str  # "photo" or "video"
+    format: str  # as sniffed from the content: "jpeg", "png", ..., "mp4", "mov", "webm", "gif"
+
+
+def _size(upload: Upload) -> int:
+    return len(upload) if isinstance(upload, bytes) else upload.stat().st_size
+
+
+def check_upload(
+    upload: Upload,
+    *,
+    filter_name: str,
+    crop: list[float] | None,
+    max_bytes: int,
+    max_pixels: int,
+    video_max_bytes: int,
+    video_max_seconds: float,
+) -> CheckedUpload:
+    """What an upload is, by its content; refuses it with a 4xx. Blocking (libvips, FFmpeg): async
+    code calls it through run_media_work."""
+    size = _size(upload)
+    if size > max(max_bytes, video_max_bytes):
+        raise _too_large("A file", max(max_bytes, video_max_bytes))
+    try:
+        sniffed = sniff(upload, max_pixels=max_pixels)
+    except ApiError as exc:
+        if exc.status_code != 415:
+            raise
+        video = probe_video(upload, max_seconds=video_max_seconds, max_pixels=max_pixels)
+        if size > video_max_bytes:
+            raise _too_large("A video", video_max_bytes) from None
+        if filter_name != "normal":
+            raise invalid("filter", "Filters apply to photos only.") from None
+        if crop is not None:
+            raise invalid("crop", "Crops apply to photos only.") from None
+        return CheckedUpload("video", video.format)
+    if size > max_bytes:
+        raise _too_large("A photo", max_bytes)
+    if sniffed.format == "gif" and sniffed.pages > 1:
+        # An animated GIF becomes a silent, looping video, as on Instagram and Mastodon.
+        probe_video(upload, max_seconds=video_max_seconds, max_pixels=max_pixels)
+        if filter_name != "normal" or crop is not None:
+            raise invalid(
+                "filter" if filter_name != "normal" else "crop", "Animated GIFs take no filter or crop."
+            )
+        return CheckedUpload("video", sniffed.format)
+    return CheckedUpload("photo", sniffed.format)
+
+
 async def upload_media(
     db: AsyncSession,
     storage: MediaStorage,
     owner: User,
-    data: bytes,
+    upload: Upload,
     *,
     filter_name: str,
     crop: list[float] | None,
@@ -56,60 +115,48 @@ async def upload_media(
     video_max_bytes: int | None = None,
     video_max_seconds: float = 600,
 ) -> MediaItem:
-    """Check an upload by its content, keep the raw bytes and record an item to process.
+    """Check an upload by its content, keep the raw file and record an item to process.
 
     A photo is taken first; what is not a photo is probed as a video (MP4, MOV or WebM), which
     has its own size limit (video_max_bytes, defaulting to max_bytes) and takes no filter or crop.
-    Nothing is stored for a refused upload. The caller enqueues processing after this commits.
+    The checks decode in a worker thread (see media/blocking.py), and a file upload is stored from
+    disk in chunks. Nothing is stored for a refused upload. The caller enqueues processing after
+    this commits. The raw file is never served (media/api.py serves renditions and avatars only).
     """
     if filter_name not in FILTERS:
         raise invalid("filter", f"Unknown filter; choose one of {', '.join(FILTERS)}.")
-    video_limit = max_bytes if video_max_bytes is None else video_max_bytes
-    if len(data) > max(max_bytes, video_limit):
-        raise _too_large("A file", max(max_bytes, video_limit))
-    try:
-        sniffed = sniff(data, max_pixels=max_pixels)
-    except ApiError as exc:
-        if exc.status_code != 415:
-            raise
-        video = probe_video(data, max_seconds=video_max_seconds, max_pixels=max_pixels)
-        if len(data) > video_limit:
-            raise _too_large("A video", video_limit) from None
-        if filter_name != "normal":
-            raise invalid("filter", "Filters apply to photos only.") from None
-        if crop is not None:
-            raise invalid("crop", "Crops apply to photos only.") from None
-        kind, original_format = "video", video.format
-    else:
-        if len(data) > max_bytes:
-            raise _too_large("A photo", max_bytes)
-        kind, original_format = "photo", sniffed.format
-        if sniffed.format == "gif" and sniffed.pages > 1:
-            # An animated GIF becomes a silent, looping video, as on Instagram and Mastodon.
-            probe_video(data, max_seconds=video_max_seconds, max_pixels=max_pixels)
-            if filter_name != "normal" or crop is not None:
-                raise invalid(
-                    "filter" if filter_name != "normal" else "crop", "Animated GIFs take no filter or crop."
-                )
-            kind = "video"
+    checked = await run_media_work(
+        lambda: check_upload(
+            upload,
+            filter_name=filter_name,
+            crop=crop,
+            max_bytes=max_bytes,
+            max_pixels=max_pixels,
+            video_max_bytes=max_bytes if video_max_bytes is None else video_max_bytes,
+            video_max_seconds=video_max_seconds,
+        )
+    )
     item = MediaItem(
         id=new_id(),
         owner_id=owner.id,
-        kind=kind,
+        kind=checked.kind,
         state=MediaState.UPLOADED,
-        original_format=original_format,
+        original_format=checked.format,
         filter_name=filter_name,
         crop=crop,
         renditions=[],
     )
-    item.original_key = f"uploads/{owner.id}/{item.id}"
-    await put_in_thread(storage, item.original_key, data, "application/octet-stream")
+    item.original_key = original_key = f"uploads/{owner.id}/{item.id}"
+    if isinstance(upload, bytes):
+        await put_in_thread(storage, original_key, upload, "application/octet-stream")
+    else:
+        await anyio.to_thread.run_sync(storage.put_file, original_key, upload, "application/octet-stream")
     db.add(item)
     try:
         await db.commit()
     except BaseException:
         await db.rollback()
-        await discard(storage, [item.original_key])
+        await discard(storage, [original_key])
         raise
     return item
 
@@ -158,6 +205,11 @@ async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: 
 
     A problem with the photo or video itself marks the item failed with its reason; anything else (a
     storage or database outage) raises, so the queue retries with backoff.
+
+    The item may be deleted at any moment meanwhile (its owner removes the upload or deletes its
+    post): the job then ends quietly with None, and removes whatever files it had made for it.
+    The upload is copied from storage into a temporary folder and decoded from there, and video
+    renditions are written there before they are stored, so memory does not grow with the file.
     """
     item = await db.get(MediaItem, media_id)
     if item is None or item.state in (MediaState.READY, MediaState.FAILED):
@@ -165,27 +217,60 @@ async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: 
     item.state = MediaState.PROCESSING
     item.processing_started_at = utcnow()
     item.attempts += 1
-    await db.commit()
+    if not await _commit_unless_gone(db):
+        return None
 
-    raw = storage.get(item.original_key) if item.original_key else None
-    if raw is None:
-        return await _fail(db, item, "original_missing", "The uploaded file is gone; upload it again.")
-    if item.kind == "video":
-        return await _process_video(db, storage, item, raw)
-    crop = CropBox(*item.crop) if item.crop else None
-    try:
-        photo = process_photo(raw, max_pixels=10**12, filter_name=item.filter_name, crop=crop)
-    except ApiError as exc:
-        return await _fail(db, item, exc.code, exc.message, storage)
-
+    with tempfile.TemporaryDirectory(prefix="viewfinder-media-") as folder:
+        work = Path(folder)
+        raw = work / "upload"
+        if not (item.original_key and storage.get_file(item.original_key, raw)):
+            return await _fail(db, item, "original_missing", "The uploaded file is gone; upload it again.")
+        if item.kind == "video":
+            return await _process_video(db, storage, item, raw, work)
+        crop = CropBox(*item.crop) if item.crop else None
+        try:
+            photo = process_photo(raw, max_pixels=10**12, filter_name=item.filter_name, crop=crop)
+        except ApiError as exc:
+            return await _fail(db, item, exc.code, exc.message, storage)
     item.width, item.height = photo.width, photo.height
-    return await _ready(db, storage, item, _store_photo_renditions(storage, item, photo), photo)
+    renditions: list[dict[str, Any]] = []
+    try:
+        _store_photo_renditions(storage, item, photo, renditions)
+    except BaseException:
+        await _drop_if_gone(db, storage, item, renditions)
+        raise
+    return await _ready(db, storage, item, renditions, photo)
+
+
+async def _commit_unless_gone(db: AsyncSession) -> bool:
+    """Commit the item's changes; False (rolled back) when its row was deleted meanwhile."""
+    try:
+        await db.commit()
+    except StaleDataError:  # the UPDATE found no row
+        await db.rollback()
+        return False
+    return True
+
+
+async def _drop_if_gone(
+    db: AsyncSession, storage: MediaStorage, item: MediaItem, renditions: list[dict[str, Any]]
+) -> None:
+    """After a failure half-way through storing: if the item was deleted meanwhile, nobody will
+    ever list the files made so far, so remove them (else the retry overwrites them)."""
+    await db.rollback()
+    if await db.scalar(select(MediaItem.id).where(MediaItem.id == item.id)) is None:
+        await discard(storage, [rendition["key"] for rendition in renditions])
 
 
 def _store_photo_renditions(
-    storage: MediaStorage, item: MediaItem, photo: ProcessedPhoto, prefix: str = ""
-) -> list[dict[str, Any]]:
-    renditions: list[dict[str, Any]] = []
+    storage: MediaStorage,
+    item: MediaItem,
+    photo: ProcessedPhoto,
+    renditions: list[dict[str, Any]],
+    prefix: str = "",
+) -> None:
+    """Store each rendition, appending it to `renditions` once it is stored (so a failure half-way
+    still knows which files exist)."""
     for rendition in photo.renditions:
         digest = hashlib.sha256(rendition.data).hexdigest()
         # Content-addressed within the item: a retry rewrites identical bytes under the same key, and
@@ -201,42 +286,53 @@ def _store_photo_renditions(
                 "height": rendition.height,
             }
         )
-    return renditions
+
+
+def _file_digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 async def _process_video(
-    db: AsyncSession, storage: MediaStorage, item: MediaItem, raw: bytes
+    db: AsyncSession, storage: MediaStorage, item: MediaItem, raw: Path, work: Path
 ) -> MediaItem | None:
     """Make a video's renditions, then its poster's.
 
     The videos: MP4s named "720" (and "480" for sources larger than 480p), format "mp4", each with
-    the video's duration_ms, stored under videos/<item id>/<sha256>.mp4. The poster frame goes
-    through the photo pipeline (no filter, so within the photo aspect range like any cover): its
-    renditions are named "poster-1080", "poster-640", "poster-320" and "poster-thumb", JPEG and WebP
-    each, and give the item its blurhash and colour. width and height are the "720" rendition's.
-    The upload limits were checked when it came in; here they are only a backstop.
+    the video's duration_ms, stored under videos/<item id>/<sha256>.mp4, never the uploaded file
+    itself (see media/videos.py). The poster frame goes through the photo pipeline keeping the
+    video's own shape (a 1080x1920 video has a 9:16 poster), with no filter: its renditions are
+    named "poster-1080", "poster-640", "poster-320" (those widths, as for photos) and
+    "poster-thumb" (a square), JPEG and WebP each, and give the item its blurhash and colour.
+    width and height are the "720" rendition's. The upload limits were checked when it came in;
+    here they are only a backstop.
     """
+    folder = work / "renditions"
+    folder.mkdir()
     try:
-        video = transcode_video(raw, max_seconds=10**9, max_pixels=10**12)
-        poster = process_photo(video.poster, max_pixels=10**12)
+        video = transcode_video(raw, folder=folder, max_seconds=10**9, max_pixels=10**12)
+        poster = process_photo(video.poster, max_pixels=10**12, keep_aspect=True)
     except ApiError as exc:
         return await _fail(db, item, exc.code, exc.message, storage)
     renditions: list[dict[str, Any]] = []
-    for rendition in video.renditions:
-        digest = hashlib.sha256(rendition.data).hexdigest()
-        key = f"videos/{item.id}/{digest}.mp4"
-        storage.put(key, rendition.data, rendition.content_type)
-        renditions.append(
-            {
-                "name": rendition.name,
-                "format": "mp4",
-                "key": key,
-                "width": rendition.width,
-                "height": rendition.height,
-                "duration_ms": round(video.duration_seconds * 1000),
-            }
-        )
-    renditions += _store_photo_renditions(storage, item, poster, prefix="poster-")
+    try:
+        for rendition in video.renditions:
+            key = f"videos/{item.id}/{_file_digest(rendition.path)}.mp4"
+            storage.put_file(key, rendition.path, rendition.content_type)
+            renditions.append(
+                {
+                    "name": rendition.name,
+                    "format": "mp4",
+                    "key": key,
+                    "width": rendition.width,
+                    "height": rendition.height,
+                    "duration_ms": round(video.duration_seconds * 1000),
+                }
+            )
+        _store_photo_renditions(storage, item, poster, renditions, prefix="poster-")
+    except BaseException:
+        await _drop_if_gone(db, storage, item, renditions)
+        raise
     item.width, item.height = video.width, video.height
     return await _ready(db, storage, item, renditions, poster)
 
@@ -255,10 +351,7 @@ async def _ready(
     item.renditions = renditions
     item.blurhash, item.dominant_color = photo.blurhash, photo.dominant_color
     item.original_key = None
-    try:
-        await db.commit()
-    except StaleDataError:  # the row is gone
-        await db.rollback()
+    if not await _commit_unless_gone(db):
         await discard(storage, [rendition["key"] for rendition in renditions])
         return None
     if original_key:
@@ -268,12 +361,15 @@ async def _ready(
 
 async def _fail(
     db: AsyncSession, item: MediaItem, code: str, message: str, storage: MediaStorage | None = None
-) -> MediaItem:
+) -> MediaItem | None:
+    """Mark the item failed with the reason, then drop the raw upload; None when the item was
+    deleted meanwhile."""
     original_key = item.original_key
     item.state = MediaState.FAILED
     item.failure_code, item.failure_message = code, message[:300]
     item.original_key = None
-    await db.commit()
+    if not await _commit_unless_gone(db):
+        return None
     if storage is not None and original_key:
         await discard(storage, [original_key])
     return item
@@ -298,3 +394,54 @@ async def abandoned_media_ids(db: AsyncSession, lease_seconds: int) -> list[int]
         )
         await db.commit()
     return ids
+
+
+# --- account erasure (privacy.erasure) -------------------------------------------------------------
+
+ACCOUNT_DATA_TABLES = ("media_items",)
+"""Tables whose rows of an account `delete_account_data` removes."""
+ERASE_BATCH = 200
+
+
+def item_files(item: MediaItem) -> list[str]:
+    """Every file an item has in storage: its renditions (posters included) and the raw upload."""
+    keys = [rendition["key"] for rendition in item.renditions]
+    return keys + ([item.original_key] if item.original_key else [])
+
+
+async def delete_files(storage: MediaStorage, keys: list[str]) -> None:
+    """Delete these files in a worker thread. Unlike `discard`, a failure raises: an erasure must
+    not finish with a file left behind, so it is retried instead (deleting a missing key is fine)."""
+    wanted = list(dict.fromkeys(keys))
+
+    def delete_all() -> None:
+        for key in wanted:
+            storage.delete(key)
+
+    if wanted:
+        await anyio.to_thread.run_sync(delete_all)
+
+
+async def delete_account_data(db: AsyncSession, user_id: int, storage: MediaBackend) -> None:
+    """Erase every media item of the account (privacy.erasure runs posts first, so these are the
+    unposted ones) with all its files, and any file left under uploads/<user id>/. Files go before
+    their rows: a crash half-way leaves rows that name them, and the retry deletes both."""
+    while True:
+        items = list(
+            await db.scalars(
+                select(MediaItem)
+                .where(MediaItem.owner_id == user_id)
+                .order_by(MediaItem.id)
+                .limit(ERASE_BATCH)
+            )
+        )
+        if not items:
+            break
+        await delete_files(storage, [key for item in items for key in item_files(item)])
+        await db.execute(
+            delete(MediaItem)
+            .where(MediaItem.id.in_([item.id for item in items]))
+            .execution_options(synchronize_session=False)
+        )
+        await db.commit()
+    await delete_files(storage, await anyio.to_thread.run_sync(storage.list_keys, f"uploads/{user_id}/"))

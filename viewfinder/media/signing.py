@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from viewfinder.media.storage import MediaStorage
@@ -69,6 +70,12 @@ class SignedUrls:
 
     def copy(self, src_key: str, dst_key: str) -> None:
         self.storage.copy(src_key, dst_key)
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        self.storage.put_file(key, path, content_type)
+
+    def get_file(self, key: str, path: Path) -> bool:
+        return self.storage.get_file(key, path)
 
     def url(self, key: str) -> str:
         return sign_url(self.storage.url(key), self.secret, self.expires)

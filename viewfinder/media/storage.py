@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import stat
 import tempfile
 import threading
@@ -53,6 +54,17 @@ class MediaStorage(Protocol):
         """Store the bytes under src_key under dst_key too, without passing them through this
         process where the backend can (a hard link on disk, a server-side copy on S3).
         Raises FileNotFoundError when src_key holds nothing."""
+        ...
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Store a local file under the key, and take it: once stored, the file is gone from `path`
+        (moved into a directory, or uploaded in chunks and removed). Never read whole into memory:
+        uploads and video renditions can be hundreds of megabytes. On failure the file is left."""
+        ...
+
+    def get_file(self, key: str, path: Path) -> bool:
+        """Write the bytes under the key to a local file (replacing it), in chunks; False when the
+        key holds nothing. The worker reads an upload this way, to decode it from disk."""
         ...
 
 
@@ -181,7 +193,38 @@ class LocalMediaStorage:
                 temporary.unlink(missing_ok=True)
                 raise
         except OSError:
-            self.put(dst_key, source.read_bytes(), "application/octet-stream")
+            self._copy_in(source, target)
+
+    def _copy_in(self, source: Path, target: Path) -> None:
+        """A chunked copy of the file under a temporary name, then renamed: whole or not at all."""
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as handle, source.open("rb") as original:
+                shutil.copyfileobj(original, handle, CHUNK_BYTES)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Moved in with a rename when the file is on the same file system (no copy at all),
+        else copied in chunks and removed; either way the key appears whole or not at all."""
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(path, target)
+        except OSError:  # another file system
+            self._copy_in(path, target)
+            path.unlink()
+
+    def get_file(self, key: str, path: Path) -> bool:
+        try:
+            source = self.path(key)
+            with source.open("rb") as handle, path.open("wb") as out:
+                shutil.copyfileobj(handle, out, CHUNK_BYTES)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, InvalidKey):
+            return False
+        return True
 
 
 def _file_chunks(handle: IO[bytes], remaining: int) -> Iterator[bytes]:
@@ -321,6 +364,40 @@ class S3MediaStorage:
                 CacheControl=IMMUTABLE_CACHE_CONTROL,
             ),
         )
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """One PUT whose body is read from the file as it is sent (uploads stay far below S3's 5 GB
+        limit for a single PUT); the file is removed once stored."""
+        check_key(key)
+        with path.open("rb") as body:
+
+            def send() -> None:
+                body.seek(0)  # again from the start if the bucket had to be created first
+                self.client.put_object(
+                    Bucket=self.bucket,
+                    Key=key,
+                    Body=body,
+                    ContentType=content_type,
+                    CacheControl=IMMUTABLE_CACHE_CONTROL,
+                )
+
+            self._writing(f"writing {key}", send)
+        path.unlink()
+
+    def get_file(self, key: str, path: Path) -> bool:
+        try:
+            check_key(key)
+        except InvalidKey:
+            return False
+
+        def fetch() -> bool:
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+            with body, path.open("wb") as out:
+                for chunk in body.iter_chunks(CHUNK_BYTES):
+                    out.write(chunk)
+            return True
+
+        return self._call(f"reading {key}", fetch, missing=lambda: False)
 
     def get(self, key: str) -> bytes | None:
         try:

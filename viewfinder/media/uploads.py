@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, post
-from litestar.params import FromPath, MultipartBody
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, delete, get, post
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from viewfinder.accounts.auth import Viewer, ViewerDep
 from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
 from viewfinder.core.jobs import enqueue
+from viewfinder.core.openapi import errors
 from viewfinder.core.params import parse_id
 from viewfinder.media import services, signing
-from viewfinder.media.schemas import MediaItemOut, MediaUpload
+from viewfinder.media.incoming import receive_upload
+from viewfinder.media.schemas import MediaItemOut
 from viewfinder.media.storage import MediaStorage
 from viewfinder.media.tasks import process_media
 from viewfinder.settings import Settings
@@ -20,6 +26,34 @@ from viewfinder.settings import Settings
 # file. Fits the default video_max_bytes (500 MiB) with room for the framing; a larger
 # video_max_bytes is still capped here.
 UPLOAD_REQUEST_LIMIT = 501 * 1024 * 1024
+UPLOAD_FORM = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["file"],
+    properties={
+        "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY, description="A photo or video."),
+        "filter": Schema(
+            type=OpenAPIType.STRING,
+            default="normal",
+            description="One of the named filters, baked into every rendition of a photo (videos take none).",
+        ),
+        "crop": Schema(
+            type=OpenAPIType.STRING,
+            description='Optional "left,top,width,height" in fractions (0 to 1) of the upright photo '
+            "(photos only).",
+        ),
+    },
+)
+
+
+@dataclass
+class UploadOperation(Operation):
+    """The upload's OpenAPI operation, with its form: the handler reads the body itself (streamed,
+    see media/incoming.py), so Litestar has no `data` parameter to describe it from."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True, content={"multipart/form-data": OpenAPIMediaType(schema=UPLOAD_FORM)}
+        )
 
 
 def _urls(storage: MediaStorage, settings: Settings, viewer: Viewer) -> MediaStorage:
@@ -33,10 +67,15 @@ class MediaController(Controller):
     path = "/media"
     tags = ["media"]
 
-    @post("", status_code=HTTP_202_ACCEPTED, request_max_body_size=UPLOAD_REQUEST_LIMIT)
+    @post(
+        "",
+        status_code=HTTP_202_ACCEPTED,
+        request_max_body_size=UPLOAD_REQUEST_LIMIT,
+        operation_class=UploadOperation,
+    )
     async def upload(
         self,
-        data: MultipartBody[MediaUpload],
+        request: Request[Any, Any, Any],
         viewer: ViewerDep,
         db_session: DbSession,
         storage: StorageDep,
@@ -48,20 +87,28 @@ class MediaController(Controller):
         Videos become upright H.264 MP4 renditions ("720", and "480" for larger sources) with
         poster renditions ("poster-1080" ... "poster-thumb"); filter and crop apply to photos only.
         Answers at once with the item in state "uploaded"; poll it until "ready" or "failed".
+        A file that does not start like a photo or video is refused (415) before the rest of it is
+        read, and one over the size limit (413) as soon as it passes it.
         """
-        upload = await data.file.read(max(settings.photo_max_bytes, settings.video_max_bytes) + 1)
-        item = await services.upload_media(
-            db_session,
-            storage,
-            viewer.user,
-            upload,
-            filter_name=data.filter,
-            crop=services.parse_crop(data.crop),
-            max_bytes=settings.photo_max_bytes,
-            max_pixels=settings.max_image_pixels,
-            video_max_bytes=settings.video_max_bytes,
-            video_max_seconds=settings.video_max_seconds,
-        )
+        async with receive_upload(
+            request,
+            folder=settings.data_dir / "incoming",
+            file_field="file",
+            text_fields=("filter", "crop"),
+            max_bytes=max(settings.photo_max_bytes, settings.video_max_bytes),
+        ) as received:
+            item = await services.upload_media(
+                db_session,
+                storage,
+                viewer.user,
+                received.path,
+                filter_name=received.fields.get("filter", "normal"),
+                crop=services.parse_crop(received.fields.get("crop")),
+                max_bytes=settings.photo_max_bytes,
+                max_pixels=settings.max_image_pixels,
+                video_max_bytes=settings.video_max_bytes,
+                video_max_seconds=settings.video_max_seconds,
+            )
         await enqueue(process_media, item.id)
         # In immediate mode (tests) the job already ran; show the state as it is now.
         await db_session.refresh(item)
@@ -80,7 +127,11 @@ class MediaController(Controller):
         item = await services.get_own_media(db_session, viewer.user, parse_id(media_id))
         return MediaItemOut.of(item, _urls(storage, settings, viewer))
 
-    @delete("/{media_id:str}", status_code=HTTP_204_NO_CONTENT)
+    @delete(
+        "/{media_id:str}",
+        status_code=HTTP_204_NO_CONTENT,
+        opt=errors({409: "media_in_use: the item is in a post; delete the post"}),
+    )
     async def remove(
         self, media_id: FromPath[str], viewer: ViewerDep, db_session: DbSession, storage: StorageDep
     ) -> None:
