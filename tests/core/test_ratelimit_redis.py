@@ -21,7 +21,7 @@ from tests.helpers import assert_error, dedicated_api
 from tests.stacks.redis import clear_namespace
 from tests.test_cli import free_port
 from viewfinder.core.errors import ApiError
-from viewfinder.core.ratelimit import RateLimiter, RedisCounterStore
+from viewfinder.core.ratelimit import Limit, RateLimiter, RedisCounterStore
 
 REDIS_URL = os.environ.get("VIEWFINDER_REDIS_URL")
 needs_redis = pytest.mark.skipif(
@@ -74,6 +74,27 @@ async def test_a_redis_window_expires_and_reset_clears_it(redis_store):
     await limiter.hit("account:bob", 60)
     await limiter.reset("account:bob")
     assert await limiter.count("account:bob") == 0
+
+
+@needs_redis
+async def test_parallel_reservations_on_redis_let_exactly_the_limit_through(redis_store):
+    limiter = RateLimiter(redis_store)
+
+    async def attempt() -> bool:
+        try:
+            await limiter.reserve([Limit("pair", 10, 60), Limit("ip", 100, 60)])
+        except ApiError:
+            return False
+        return True
+
+    results = await asyncio.gather(*(attempt() for _ in range(40)))
+    assert results.count(True) == 10
+    assert await limiter.count("pair") == 10
+    assert await limiter.count("ip") == 10
+    await limiter.refund("pair")
+    assert await limiter.count("pair") == 9
+    await limiter.refund("never-counted")
+    assert await redis_store.get("never-counted") is None  # a refund creates nothing
 
 
 async def test_an_unreachable_store_lets_requests_through_and_warns_once(caplog):

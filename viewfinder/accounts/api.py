@@ -1,7 +1,9 @@
-"""HTTP endpoints of the logged-in account: sign-up, log-in, sessions, tokens, profile."""
+"""HTTP endpoints of the logged-in account: sign-up, log-in, sessions, tokens, profile, the
+security log and re-authentication ("sudo mode")."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -11,18 +13,30 @@ from litestar.params import FromPath, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viewfinder.accounts import schemas, services
-from viewfinder.accounts.auth import CSRF_COOKIE, SESSION_COOKIE, ViewerDep, client_ip
+from viewfinder.accounts import schemas, security, services
+from viewfinder.accounts.auth import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    ViewerDep,
+    origin_of,
+    require_recent_authentication,
+    require_session,
+)
 from viewfinder.accounts.models import User
+from viewfinder.accounts.throttle import PasswordThrottle
 from viewfinder.core.deps import DbSession, LimiterDep, SettingsDep, StorageDep
-from viewfinder.core.errors import ApiError
+from viewfinder.core.errors import ApiError, invalid
 from viewfinder.core.jobs import enqueue
-from viewfinder.core.params import parse_id
+from viewfinder.core.openapi import errors
+from viewfinder.core.pagination import Page, decode_cursor, next_cursor
+from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam, parse_id
 from viewfinder.feeds.tasks import backfill_timeline
 from viewfinder.graph.services import pending_requester_ids
+from viewfinder.privacy.services import reopen_on_login
 
 # The whole request, multipart framing included; the avatar_max_bytes setting applies to the file.
 AVATAR_REQUEST_LIMIT = 64 * 1024 * 1024
+SESSION_REQUIRED = "session_required: needs a browser session, not an API token"
 
 
 def _session_cookies(settings: SettingsDep, new: services.NewSession) -> list[Cookie]:
@@ -53,13 +67,17 @@ async def _logged_in(
     storage: StorageDep,
     user: User,
     status_code: int,
+    *,
+    log_in: bool,
 ) -> Response[schemas.LoginResponse]:
+    origin = origin_of(request)
     new = await services.start_session(
         db,
         user,
         max_age_seconds=settings.session_max_age_seconds,
-        user_agent=request.headers.get("user-agent", ""),
-        ip_address=client_ip(request),
+        user_agent=origin.user_agent,
+        ip_address=origin.ip_address,
+        log_in=log_in,
     )
     body = schemas.LoginResponse(me=schemas.Me.of(user, storage), csrf_token=new.session.csrf_token)
     return Response(body, status_code=status_code, cookies=_session_cookies(settings, new))
@@ -71,7 +89,7 @@ class AccountController(Controller):
     path = "/accounts"
     tags = ["accounts"]
 
-    @post("/signup", status_code=HTTP_201_CREATED)
+    @post("/signup", status_code=HTTP_201_CREATED, opt=errors({409: "already_exists: the name is taken"}))
     async def signup(
         self,
         request: Request[Any, Any, Any],
@@ -82,17 +100,27 @@ class AccountController(Controller):
         limiter: LimiterDep,
     ) -> Response[schemas.LoginResponse]:
         """Create an account and log in to it."""
+        origin = origin_of(request)
         await limiter.consume(
-            [f"signup:ip:{client_ip(request)}"],
+            [f"signup:ip:{origin.ip_address}"],
             settings.signup_limit_per_ip,
             settings.signup_window_seconds,
         )
         user = await services.signup(
-            db_session, username=data.username, email=data.email, password=data.password
+            db_session, username=data.username, email=data.email, password=data.password, origin=origin
         )
-        return await _logged_in(db_session, request, settings, storage, user, HTTP_201_CREATED)
+        return await _logged_in(db_session, request, settings, storage, user, HTTP_201_CREATED, log_in=False)
 
-    @post("/login", status_code=HTTP_200_OK)
+    @post(
+        "/login",
+        status_code=HTTP_200_OK,
+        opt=errors(
+            {
+                401: "invalid_credentials: wrong name or password",
+                409: "deletion_scheduled: the account is to be deleted; send cancel_deletion to keep it",
+            }
+        ),
+    )
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -102,26 +130,50 @@ class AccountController(Controller):
         storage: StorageDep,
         limiter: LimiterDep,
     ) -> Response[schemas.LoginResponse]:
-        """Log in with a username or email and a password; sets the session cookie."""
+        """Log in with a username or email and a password; sets the session cookie.
+
+        Too many attempts answer 429 with Retry-After: from one address on one account (until the
+        window ends), from one address across accounts, or, after many failures on the account
+        from addresses its owner never used, a few seconds' wait (docs/decisions/0028).
+
+        Logging in to an account its owner deactivated reactivates it (`reactivated` in the answer).
+        One scheduled for deletion answers 409 `deletion_scheduled` (fields.delete_after: when), after
+        the password is checked; logging in with `cancel_deletion` cancels the deletion and
+        reactivates it (docs/decisions/0032)."""
+        origin = origin_of(request)
         user = await services.find_login_account(db_session, data.login)
-        # Count failures per account whichever name (username or email) it was tried by.
+        # Count per account whichever name (username or email) it was tried by.
         account = str(user.id) if user else data.login.lower()
-        keys = [f"login-failures:ip:{client_ip(request)}", f"login-failures:account:{account}"]
-        window = settings.login_failure_window_seconds
-        await limiter.check(keys, settings.login_failure_limit, window)
+        throttle = PasswordThrottle(limiter, settings)
+        attempt = await throttle.reserve(db_session, account, user, origin.ip_address)
         password_ok = await services.check_password(db_session, user, data.password)
         if user is None or not password_ok:
-            for key in keys:
-                await limiter.hit(key, window)
+            if user is not None:
+                await services.record_failed_login(db_session, user, origin)
             raise ApiError(401, "invalid_credentials", "The username or password is wrong.")
-        await limiter.reset(keys[1])
-        return await _logged_in(db_session, request, settings, storage, user, HTTP_200_OK)
+        await attempt.succeeded()
+        # A deactivated account opens again; one scheduled for deletion only when asked (409 else).
+        reopened = await reopen_on_login(
+            db_session, user, cancel_deletion=data.cancel_deletion is True, origin=origin
+        )
+        response = await _logged_in(db_session, request, settings, storage, user, HTTP_200_OK, log_in=True)
+        response.content.reactivated = reopened.reactivated
+        response.content.deletion_cancelled = reopened.deletion_cancelled
+        return response
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT)
-    async def logout(self, viewer: ViewerDep, db_session: DbSession, settings: SettingsDep) -> Response[None]:
+    async def logout(
+        self, request: Request[Any, Any, Any], viewer: ViewerDep, db_session: DbSession, settings: SettingsDep
+    ) -> Response[None]:
         """End this session."""
         if viewer.session is not None:
-            await services.end_session(db_session, viewer.user, viewer.session.id)
+            await services.end_session(
+                db_session,
+                viewer.user,
+                viewer.session.id,
+                current_session_id=viewer.session.id,
+                origin=origin_of(request),
+            )
         return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=_clearing_cookies(settings))
 
     @get("/me")
@@ -179,17 +231,62 @@ class AccountController(Controller):
         user = await services.remove_avatar(db_session, storage, viewer.user)
         return schemas.Me.of(user, storage)
 
-    @post("/password", status_code=HTTP_204_NO_CONTENT)
+    @post("/password", status_code=HTTP_204_NO_CONTENT, opt=errors({403: SESSION_REQUIRED}))
     async def change_password(
-        self, data: JSONBody[schemas.ChangePasswordRequest], viewer: ViewerDep, db_session: DbSession
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.ChangePasswordRequest],
+        viewer: ViewerDep,
+        db_session: DbSession,
+        settings: SettingsDep,
+        limiter: LimiterDep,
     ) -> None:
-        """Set a new password; every other session of the account ends."""
-        await services.change_password(
-            db_session,
-            viewer.user,
-            current_password=data.current_password,
-            new_password=data.new_password,
-            keep_session_id=viewer.session.id if viewer.session else None,
+        """Set a new password; every other session of the account ends and every API token is
+        revoked. Needs a browser session (403 `session_required` for API tokens); the current
+        password is this action's re-authentication, limited like log-ins."""
+        session = require_session(viewer)
+        origin = origin_of(request)
+        throttle = PasswordThrottle(limiter, settings)
+        attempt = await throttle.reserve(db_session, str(viewer.user.id), viewer.user, origin.ip_address)
+        try:
+            await services.change_password(
+                db_session,
+                viewer.user,
+                current_password=data.current_password,
+                new_password=data.new_password,
+                keep_session_id=session.id,
+                origin=origin,
+            )
+        except ApiError as error:
+            if error.code != "wrong_password":
+                await attempt.succeeded()  # the current password was right; the new one was not
+            raise
+        await attempt.succeeded()
+
+    @post("/reauthenticate", status_code=HTTP_200_OK, opt=errors({403: SESSION_REQUIRED}))
+    async def reauthenticate(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[schemas.ReauthenticateRequest],
+        viewer: ViewerDep,
+        db_session: DbSession,
+        settings: SettingsDep,
+        limiter: LimiterDep,
+    ) -> schemas.ReauthenticatedOut:
+        """Confirm it's you ("sudo mode"): with the password, this session may do sensitive actions
+        (create API tokens...) for the next `reauthentication_seconds` (10 minutes). A wrong
+        password is 400 `wrong_password`; attempts are limited like log-ins."""
+        session = require_session(viewer)
+        if isinstance(data.password, msgspec.UnsetType):
+            raise invalid("password", "Enter your password.")
+        proof = services.PasswordProof(data.password)
+        origin = origin_of(request)
+        throttle = PasswordThrottle(limiter, settings)
+        attempt = await throttle.reserve(db_session, str(viewer.user.id), viewer.user, origin.ip_address)
+        proven_at = await services.reauthenticate(db_session, viewer.user, session, proof, origin)
+        await attempt.succeeded()
+        return schemas.ReauthenticatedOut(
+            reauthenticated_until=proven_at + timedelta(seconds=settings.reauthentication_seconds)
         )
 
     @get("/sessions")
@@ -202,34 +299,81 @@ class AccountController(Controller):
         ]
 
     @delete("/sessions/{session_id:str}", status_code=HTTP_204_NO_CONTENT)
-    async def end_session(self, session_id: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
+    async def end_session(
+        self,
+        request: Request[Any, Any, Any],
+        session_id: FromPath[str],
+        viewer: ViewerDep,
+        db_session: DbSession,
+    ) -> None:
         """Log out one session (for example a lost phone)."""
-        await services.end_session(db_session, viewer.user, parse_id(session_id))
+        await services.end_session(
+            db_session,
+            viewer.user,
+            parse_id(session_id),
+            current_session_id=viewer.session.id if viewer.session else None,
+            origin=origin_of(request),
+        )
 
     @get("/tokens")
     async def tokens(self, viewer: ViewerDep, db_session: DbSession) -> list[schemas.TokenOut]:
         """The account's API tokens (never their secrets)."""
         return [schemas.TokenOut.of(t) for t in await services.list_api_tokens(db_session, viewer.user)]
 
-    @post("/tokens", status_code=HTTP_201_CREATED)
+    @post(
+        "/tokens",
+        status_code=HTTP_201_CREATED,
+        opt=errors({403: f"{SESSION_REQUIRED}; reauthentication_required: confirm your password first"}),
+    )
     async def create_token(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[schemas.TokenCreateRequest],
         viewer: ViewerDep,
         db_session: DbSession,
         settings: SettingsDep,
         limiter: LimiterDep,
     ) -> schemas.NewTokenOut:
-        """Create a personal API token, sent as "Authorization: Bearer <secret>". Shown once."""
+        """Create a personal API token, sent as "Authorization: Bearer <secret>". Shown once.
+
+        Sensitive: needs a session that logged in or re-authenticated in the last 10 minutes
+        (403 `reauthentication_required`: POST /accounts/reauthenticate, then retry); API tokens
+        cannot create tokens (403 `session_required`)."""
+        require_recent_authentication(viewer, settings)
         await limiter.consume(
             [f"token-create:{viewer.user.id}"],
             settings.token_creation_limit,
             settings.token_creation_window_seconds,
         )
-        new = await services.create_api_token(db_session, viewer.user, data.name)
+        new = await services.create_api_token(db_session, viewer.user, data.name, origin_of(request))
         return schemas.NewTokenOut(token=schemas.TokenOut.of(new.token), secret=new.secret)
 
     @delete("/tokens/{token_id:str}", status_code=HTTP_204_NO_CONTENT)
-    async def revoke_token(self, token_id: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
+    async def revoke_token(
+        self,
+        request: Request[Any, Any, Any],
+        token_id: FromPath[str],
+        viewer: ViewerDep,
+        db_session: DbSession,
+    ) -> None:
         """Revoke an API token at once."""
-        await services.revoke_api_token(db_session, viewer.user, parse_id(token_id))
+        await services.revoke_api_token(db_session, viewer.user, parse_id(token_id), origin_of(request))
+
+    @get("/security-events")
+    async def security_events(
+        self,
+        viewer: ViewerDep,
+        db_session: DbSession,
+        settings: SettingsDep,
+        cursor: CursorParam = None,
+        limit: LimitParam = DEFAULT_PAGE_SIZE,
+    ) -> Page[schemas.SecurityEventOut]:
+        """The account's security log, newest first: log-ins (new devices marked), failed log-ins,
+        log-outs, password changes, tokens, re-authentication. Kept for a year."""
+        scope = f"security-events:{viewer.user.id}"
+        before = decode_cursor(settings.secret, scope, cursor)
+        events = await security.list_security_events(db_session, viewer.user.id, before, limit)
+        return Page(
+            items=[schemas.SecurityEventOut.of(event) for event in events[:limit]],
+            next_cursor=next_cursor(settings.secret, scope, [event.id for event in events], limit),
+        )

@@ -1,9 +1,11 @@
-"""Who is asking: the session cookie or a Bearer API token, with CSRF checks on cookie writes."""
+"""Who is asking: the session cookie or a Bearer API token, with CSRF checks on cookie writes, and
+the one guard of sensitive actions ("sudo mode": `require_recent_authentication`)."""
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Request
@@ -11,8 +13,12 @@ from litestar.di import NamedDependency
 
 from viewfinder.accounts import services
 from viewfinder.accounts.models import User, UserSession
+from viewfinder.accounts.security import Origin
+from viewfinder.core.access_log import remember_user
+from viewfinder.core.db import utcnow
 from viewfinder.core.deps import DbSession
 from viewfinder.core.errors import ApiError
+from viewfinder.settings import Settings
 
 SESSION_COOKIE = "vf_session"
 CSRF_COOKIE = "vf_csrf"
@@ -46,6 +52,7 @@ async def provide_optional_viewer(request: Request[Any, Any, Any], db_session: D
             user = await services.resolve_api_token(db_session, token.strip())
         if user is None:
             raise ApiError(401, "invalid_token", "The API token is not valid.")
+        remember_user(request.scope, user.id)
         return Viewer(user, None)
 
     cookie = request.cookies.get(SESSION_COOKIE)
@@ -55,6 +62,7 @@ async def provide_optional_viewer(request: Request[Any, Any, Any], db_session: D
     if resolved is None:
         return None
     session, user = resolved
+    remember_user(request.scope, user.id)  # for the access log
     # Bearer requests cannot be forged by another site; cookie ones can, so they carry a token.
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
@@ -78,3 +86,39 @@ async def provide_optional_user(viewer_or_none: OptionalViewerDep) -> User | Non
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def origin_of(request: Request[Any, Any, Any]) -> Origin:
+    """The request's address and user agent, as the security log records them."""
+    return Origin(ip_address=client_ip(request), user_agent=request.headers.get("user-agent", ""))
+
+
+def require_session(viewer: Viewer) -> UserSession:
+    """The viewer's browser session; API tokens are refused (403 `session_required`), so a leaked
+    token can never mint more tokens or change the account's credentials."""
+    if viewer.session is None:
+        raise ApiError(
+            403, "session_required", "API tokens cannot do this. Log in with your password to do it."
+        )
+    return viewer.session
+
+
+def require_recent_authentication(
+    viewer: Viewer, settings: Settings, *, now: datetime | None = None
+) -> UserSession:
+    """The guard of every sensitive action (creating an API token; later changing the e-mail
+    address, two-factor settings, deleting the account): the request must come from a session that
+    proved who it is within `reauthentication_seconds` — by logging in, or through
+    POST /accounts/reauthenticate (a password today; a TOTP code or passkey later). Otherwise 403
+    `reauthentication_required`, which the web app answers by asking for the password and retrying.
+    """
+    session = require_session(viewer)
+    proven = session.reauthenticated_at
+    window = timedelta(seconds=settings.reauthentication_seconds)
+    if proven is None or (now or utcnow()) - proven > window:
+        raise ApiError(
+            403,
+            "reauthentication_required",
+            "Confirm it's you: enter your password again to do this.",
+        )
+    return session

@@ -1,10 +1,11 @@
-"""Account tables: users, their browser sessions and their personal API tokens."""
+"""Account tables: users, their browser sessions, their personal API tokens and security log."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from viewfinder.core.db import Base, IdMixin, TimestampMixin, UtcDateTime, utcnow
@@ -48,6 +49,9 @@ class UserSession(IdMixin, TimestampMixin, Base):
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
     user_agent: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     ip_address: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    # When this session last proved who it is (log-in, or POST /accounts/reauthenticate): sensitive
+    # actions need it recent ("sudo mode", see accounts.auth.require_recent_authentication).
+    reauthenticated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class ApiToken(IdMixin, TimestampMixin, Base):
@@ -63,3 +67,24 @@ class ApiToken(IdMixin, TimestampMixin, Base):
     # The first characters, so a person can tell their tokens apart without the secret.
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class SecurityEvent(IdMixin, TimestampMixin, Base):
+    """One line of an account's security log (log-ins, password changes, tokens...), shown to its
+    owner; written only by accounts.services.record_security_event and kept for a year."""
+
+    __tablename__ = "security_events"
+    __table_args__ = (
+        Index("ix_security_events_user_id_id", "user_id", "id"),
+        # "Was this account used from this address before?" (new devices, log-in slow-down).
+        Index("ix_security_events_user_id_ip_address", "user_id", "ip_address"),
+        Index("ix_security_events_created_at", "created_at"),  # the yearly purge
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    ip_address: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    user_agent: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar.datastructures import UploadFile
 
-from viewfinder.accounts.models import ApiToken, User, UserSession
+from viewfinder.accounts.models import ApiToken, SecurityEvent, User, UserSession
 from viewfinder.graph.services import Relationship
 from viewfinder.media.storage import MediaStorage
 
@@ -30,11 +30,25 @@ class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
     login: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
     """A username or an email address."""
     password: Password
+    cancel_deletion: bool | msgspec.UnsetType = msgspec.UNSET
+    """For an account scheduled for deletion: true cancels the deletion and logs in (else 409)."""
 
 
 class ChangePasswordRequest(msgspec.Struct, forbid_unknown_fields=True):
     current_password: Password
     new_password: Password
+
+
+class ReauthenticateRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Proof that the person at this session is the account's owner; give exactly one kind.
+    Only the password exists today; a TOTP code and a passkey assertion will join it."""
+
+    password: Password | msgspec.UnsetType = msgspec.UNSET
+
+
+class ReauthenticatedOut(msgspec.Struct):
+    reauthenticated_until: datetime
+    """Sensitive actions are allowed from this session until then without asking again."""
 
 
 class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -146,6 +160,10 @@ class LoginResponse(msgspec.Struct):
     me: Me
     csrf_token: str
     """Send it back in the X-CSRF-Token header with every cookie-authenticated write."""
+    reactivated: bool = False
+    """The account was deactivated (or scheduled for deletion) and this log-in reopened it."""
+    deletion_cancelled: bool = False
+    """The account was scheduled for deletion, and this log-in cancelled it."""
 
 
 class SessionOut(msgspec.Struct):
@@ -197,3 +215,30 @@ class NewTokenOut(msgspec.Struct):
 class FollowStateOut(msgspec.Struct):
     state: str
     """"following", "requested" or "none"."""
+
+
+class SecurityEventOut(msgspec.Struct):
+    """One line of the account's security log."""
+
+    id: str
+    kind: str
+    """account_created, login_succeeded, login_failed, logged_out, session_ended, password_changed,
+    token_created, token_revoked, reauthenticated or reauthentication_failed."""
+    created_at: datetime
+    ip_address: str
+    user_agent: str
+    detail: dict[str, Any]
+    """Depends on the kind: new_device (login_succeeded); name and token_id (tokens);
+    sessions_ended and tokens_revoked (password_changed); method and action (reauthentication);
+    the ended session's user_agent and ip_address (session_ended)."""
+
+    @classmethod
+    def of(cls, event: SecurityEvent) -> SecurityEventOut:
+        return cls(
+            id=str(event.id),
+            kind=event.kind,
+            created_at=event.created_at,
+            ip_address=event.ip_address,
+            user_agent=event.user_agent,
+            detail=dict(event.detail),
+        )

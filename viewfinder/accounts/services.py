@@ -1,4 +1,9 @@
-"""Every write to accounts, sessions, tokens and profiles goes through a function here."""
+"""Every write to accounts, sessions, tokens and profiles goes through a function here.
+
+Security-relevant writes (log-ins, log-outs, password changes, tokens, re-authentication) also add
+a line to the account's security log through `security.record_security_event`, in the same
+transaction, and commit with `security.commit_and_announce` so its listeners hear of them.
+"""
 
 from __future__ import annotations
 
@@ -6,58 +11,28 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
+from typing import Protocol
 
+import anyio.to_thread
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viewfinder.accounts import passwords
-from viewfinder.accounts.models import ApiToken, User, UserSession
+from viewfinder.accounts import passwords, security
+from viewfinder.accounts.models import ApiToken, SecurityEvent, User, UserSession
+from viewfinder.accounts.security import NO_ORIGIN, Origin, commit_and_announce, record_security_event
+from viewfinder.accounts.usernames import USERNAME_PATTERN as USERNAME_PATTERN  # re-exported
+from viewfinder.accounts.usernames import username_problem as username_problem  # for viewfinder.demo
 from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.ids import new_id
+from viewfinder.media.blocking import run_media_work
 from viewfinder.media.images import make_avatar
-from viewfinder.media.storage import MediaStorage, discard, put_in_thread
+from viewfinder.media.storage import MediaBackend, MediaStorage, discard, put_in_thread
 
-USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._]{1,30}$")
-# Names that would shadow app routes, staff or the platform itself.
-RESERVED_USERNAMES = frozenset(
-    {
-        "about",
-        "accounts",
-        "admin",
-        "administrator",
-        "api",
-        "app",
-        "assets",
-        "explore",
-        "help",
-        "healthz",
-        "home",
-        "login",
-        "logout",
-        "me",
-        "media",
-        "moderator",
-        "notifications",
-        "privacy",
-        "readyz",
-        "root",
-        "saved",
-        "search",
-        "settings",
-        "signup",
-        "static",
-        "staff",
-        "support",
-        "system",
-        "terms",
-        "viewfinder",
-        "www",
-    }
-)
 API_TOKEN_PREFIX = "vf_"  # noqa: S105 (a marker, not a secret)
 # Avoid a database write on every request: refresh last_seen_at at most this often.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -71,17 +46,6 @@ def username_key(username: str) -> str:
     return username.lower()
 
 
-def username_problem(username: str) -> str | None:
-    if not USERNAME_PATTERN.fullmatch(username):
-        return "Use 1 to 30 letters, digits, '.' or '_'."
-    if ".." in username or username.strip(".") == "":
-        # "." and ".." would be path segments in profile links.
-        return "A username cannot be only periods or have two in a row."
-    if username_key(username) in RESERVED_USERNAMES:
-        return "This username is reserved."
-    return None
-
-
 def normalise_email(email: str) -> str:
     try:
         return validate_email(email, check_deliverability=False).normalized
@@ -90,17 +54,23 @@ def normalise_email(email: str) -> str:
 
 
 async def signup(
-    db: AsyncSession, *, username: str, email: str, password: str, is_staff: bool = False
+    db: AsyncSession,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    is_staff: bool = False,
+    origin: Origin = NO_ORIGIN,
 ) -> User:
     """Create an account, or refuse with every field's problem at once."""
     problems: dict[str, str] = {}
-    if problem := username_problem(username):
+    if problem := username_problem(username, staff=is_staff):
         problems["username"] = problem
     try:
         email = normalise_email(email)
     except ApiError as exc:
         problems.update(exc.fields)
-    if problem := passwords.password_problem(password, username=username, email=email):
+    if problem := await passwords.password_problem_off_loop(password, username=username, email=email):
         problems["password"] = problem
     if problems:
         raise ApiError(400, "validation_error", "Some fields need attention.", problems)
@@ -124,34 +94,49 @@ async def signup(
         username_key=username_key(username),
         email=email,
         email_key=email.lower(),
-        password_hash=passwords.hash_password(password),
+        password_hash=await passwords.hash_password_off_loop(password),
         is_staff=is_staff,
     )
     db.add(user)
     try:
-        await db.commit()
+        await db.flush()  # the user row first: the log's row refers to it
+        record_security_event(db, user.id, security.ACCOUNT_CREATED, origin)
+        await commit_and_announce(db)
     except IntegrityError as exc:  # a concurrent sign-up took the name between check and insert
         await db.rollback()
+        security.forget_unannounced(db)
         raise ApiError(409, "already_exists", "This username or email is taken.") from exc
     return user
 
 
 async def find_login_account(db: AsyncSession, login: str) -> User | None:
-    """The active account a log-in names, by username or by email address."""
+    """The account a log-in names, by username or by email address: an active one, or one its owner
+    deactivated or scheduled for deletion (logging in reopens it: privacy.services.reopen_on_login)."""
+    from viewfinder.privacy.services import closed_by_owner
+
     column = User.email_key if "@" in login else User.username_key
-    user: User | None = await db.scalar(select(User).where(column == login.lower(), User.is_active))
+    user: User | None = await db.scalar(
+        select(User).where(column == login.lower(), or_(User.is_active, closed_by_owner()))
+    )
     return user
 
 
 async def check_password(db: AsyncSession, user: User | None, password: str) -> bool:
-    """Whether the password is the account's; takes as long when there is no account."""
-    if not passwords.verify_password(user.password_hash if user else None, password):
+    """Whether the password is the account's; takes as long when there is no account. Hashing runs
+    in worker threads, never on the event loop."""
+    if not await passwords.verify_password_off_loop(user.password_hash if user else None, password):
         return False
     assert user is not None
     if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+        user.password_hash = await passwords.hash_password_off_loop(password)
         await db.commit()
     return True
+
+
+async def record_failed_login(db: AsyncSession, user: User, origin: Origin = NO_ORIGIN) -> None:
+    """Log a wrong password given for this (existing) account."""
+    record_security_event(db, user.id, security.LOGIN_FAILED, origin)
+    await commit_and_announce(db)
 
 
 @dataclass(frozen=True)
@@ -161,10 +146,22 @@ class NewSession:
 
 
 async def start_session(
-    db: AsyncSession, user: User, *, max_age_seconds: int, user_agent: str = "", ip_address: str = ""
+    db: AsyncSession,
+    user: User,
+    *,
+    max_age_seconds: int,
+    user_agent: str = "",
+    ip_address: str = "",
+    log_in: bool = False,
 ) -> NewSession:
+    """A new session for someone who just proved the password (so it starts re-authenticated);
+    with log_in, the security log records the log-in, marked when it is from a new device."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    if log_in:
+        origin = Origin(ip_address=ip_address, user_agent=user_agent)
+        seen = await security.address_was_used(db, user.id, ip_address, user_agent)
+        record_security_event(db, user.id, security.LOGIN_SUCCEEDED, origin, {"new_device": not seen})
     session = UserSession(
         id=new_id(),
         user_id=user.id,
@@ -174,9 +171,10 @@ async def start_session(
         last_seen_at=now,
         user_agent=user_agent[:300],
         ip_address=ip_address[:64],
+        reauthenticated_at=now,
     )
     db.add(session)
-    await db.commit()
+    await commit_and_announce(db)
     return NewSession(session, token)
 
 
@@ -227,13 +225,35 @@ async def resolve_api_token(db: AsyncSession, token: str) -> User | None:
     return user
 
 
-async def end_session(db: AsyncSession, user: User, session_id: int) -> None:
-    result = await db.execute(
-        delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
-    )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+async def end_session(
+    db: AsyncSession,
+    user: User,
+    session_id: int,
+    *,
+    current_session_id: int | None = None,
+    origin: Origin = NO_ORIGIN,
+) -> None:
+    """Log one of the account's sessions out: a log-out when it is the current one, else a
+    session ended remotely (a lost phone), as the security log tells them apart."""
+    ended = (
+        await db.execute(
+            delete(UserSession)
+            .where(UserSession.id == session_id, UserSession.user_id == user.id)
+            .returning(UserSession.user_agent, UserSession.ip_address)
+        )
+    ).first()
+    if ended is None:
         raise not_found("No such session.")
-    await db.commit()
+    if session_id == current_session_id:
+        record_security_event(db, user.id, security.LOGGED_OUT, origin)
+    else:
+        detail = {
+            "session_id": str(session_id),
+            "user_agent": ended.user_agent,
+            "ip_address": ended.ip_address,
+        }
+        record_security_event(db, user.id, security.SESSION_ENDED, origin, detail)
+    await commit_and_announce(db)
 
 
 async def list_sessions(db: AsyncSession, user: User) -> list[UserSession]:
@@ -252,19 +272,97 @@ async def purge_expired_sessions(db: AsyncSession, now: datetime | None = None) 
 
 
 async def change_password(
-    db: AsyncSession, user: User, *, current_password: str, new_password: str, keep_session_id: int | None
+    db: AsyncSession,
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    keep_session_id: int | None,
+    origin: Origin = NO_ORIGIN,
 ) -> None:
-    """Set a new password and end every other session of the account."""
-    if not passwords.verify_password(user.password_hash, current_password):
-        raise invalid("current_password", "The current password is wrong.", code="wrong_password")
-    if problem := passwords.password_problem(new_password, username=user.username, email=user.email):
+    """Set a new password, end every other session of the account and revoke all its API tokens
+    (whoever holds an old credential is out). The current password re-authenticates the kept
+    session; a wrong one is logged as a failed re-authentication."""
+    proof = PasswordProof(current_password, field="current_password")
+    if not await proof.verify(db, user):
+        await _record_failed_proof(db, user, proof, origin, action="change_password")
+        raise invalid(proof.field, "The current password is wrong.", code="wrong_password")
+    problem = await passwords.password_problem_off_loop(
+        new_password, username=user.username, email=user.email
+    )
+    if problem:
         raise invalid("new_password", problem)
-    user.password_hash = passwords.hash_password(new_password)
+    user.password_hash = await passwords.hash_password_off_loop(new_password)
     ending = delete(UserSession).where(UserSession.user_id == user.id)
     if keep_session_id is not None:
         ending = ending.where(UserSession.id != keep_session_id)
-    await db.execute(ending)
-    await db.commit()
+        await db.execute(
+            update(UserSession).where(UserSession.id == keep_session_id).values(reauthenticated_at=utcnow())
+        )
+    sessions_ended = (await db.execute(ending)).rowcount  # type: ignore[attr-defined]
+    tokens_revoked = (await db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))).rowcount  # type: ignore[attr-defined]
+    detail = {"sessions_ended": int(sessions_ended), "tokens_revoked": int(tokens_revoked)}
+    record_security_event(db, user.id, security.PASSWORD_CHANGED, origin, detail)
+    await commit_and_announce(db)
+
+
+class ReauthenticationProof(Protocol):
+    """Something only the account's owner can give: the password today; a TOTP code or a passkey
+    assertion later (each a small class with these members, accepted by `reauthenticate`)."""
+
+    @property
+    def method(self) -> str:
+        """Its name in the security log: "password", "totp", "passkey"."""
+        ...
+
+    @property
+    def field(self) -> str:
+        """The request field that carried it, named when it is refused."""
+        ...
+
+    async def verify(self, db: AsyncSession, user: User) -> bool:
+        """Whether it proves the user; may take time (hashing) but never blocks the event loop."""
+        ...
+
+
+@dataclass(frozen=True)
+class PasswordProof:
+    """The account's password, verified with Argon2 off the event loop."""
+
+    password: str = dataclass_field(repr=False)
+    field: str = "password"
+    method: str = dataclass_field(default="password", init=False)
+
+    async def verify(self, db: AsyncSession, user: User) -> bool:
+        return await check_password(db, user, self.password)
+
+
+async def _record_failed_proof(
+    db: AsyncSession, user: User, proof: ReauthenticationProof, origin: Origin, *, action: str
+) -> None:
+    detail = {"method": proof.method, "action": action}
+    record_security_event(db, user.id, security.REAUTHENTICATION_FAILED, origin, detail)
+    await commit_and_announce(db)
+
+
+async def reauthenticate(
+    db: AsyncSession,
+    user: User,
+    session: UserSession,
+    proof: ReauthenticationProof,
+    origin: Origin = NO_ORIGIN,
+) -> datetime:
+    """Enter "sudo mode": check the proof and mark the session re-authenticated now (returned);
+    a wrong proof is logged and refused with 400 `wrong_password` on the proof's field."""
+    if not await proof.verify(db, user):
+        await _record_failed_proof(db, user, proof, origin, action="reauthenticate")
+        raise invalid(proof.field, f"The {proof.method} is wrong.", code="wrong_password")
+    now = utcnow()
+    await db.execute(update(UserSession).where(UserSession.id == session.id).values(reauthenticated_at=now))
+    session.reauthenticated_at = now
+    record_security_event(db, user.id, security.REAUTHENTICATED, origin, {"method": proof.method})
+    await commit_and_announce(db)
+    return now
 
 
 @dataclass(frozen=True)
@@ -273,7 +371,11 @@ class NewApiToken:
     secret: str
 
 
-async def create_api_token(db: AsyncSession, user: User, name: str) -> NewApiToken:
+async def create_api_token(
+    db: AsyncSession, user: User, name: str, origin: Origin = NO_ORIGIN
+) -> NewApiToken:
+    """Make a personal API token; the caller checks the session is recently re-authenticated
+    (accounts.auth.require_recent_authentication)."""
     name = name.strip()
     if not name:
         raise invalid("name", "Give the token a name.")
@@ -282,7 +384,9 @@ async def create_api_token(db: AsyncSession, user: User, name: str) -> NewApiTok
         id=new_id(), user_id=user.id, name=name, token_hash=hash_token(secret), prefix=secret[:10]
     )
     db.add(token)
-    await db.commit()
+    detail = {"token_id": str(token.id), "name": name}
+    record_security_event(db, user.id, security.TOKEN_CREATED, origin, detail)
+    await commit_and_announce(db)
     return NewApiToken(token, secret)
 
 
@@ -293,11 +397,19 @@ async def list_api_tokens(db: AsyncSession, user: User) -> list[ApiToken]:
     return list(result)
 
 
-async def revoke_api_token(db: AsyncSession, user: User, token_id: int) -> None:
-    result = await db.execute(delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+async def revoke_api_token(db: AsyncSession, user: User, token_id: int, origin: Origin = NO_ORIGIN) -> None:
+    revoked = (
+        await db.execute(
+            delete(ApiToken)
+            .where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+            .returning(ApiToken.name)
+        )
+    ).first()
+    if revoked is None:
         raise not_found("No such token.")
-    await db.commit()
+    detail = {"token_id": str(token_id), "name": revoked.name}
+    record_security_event(db, user.id, security.TOKEN_REVOKED, origin, detail)
+    await commit_and_announce(db)
 
 
 @dataclass(frozen=True)
@@ -351,8 +463,9 @@ def avatar_key(user: User, data: bytes) -> str:
 async def set_avatar(
     db: AsyncSession, storage: MediaStorage, user: User, upload: bytes, *, max_pixels: int
 ) -> User:
-    """Replace the avatar; the old file leaves storage only after the new one is committed."""
-    rendition = make_avatar(upload, max_pixels)
+    """Replace the avatar; the old file leaves storage only after the new one is committed.
+    The photo is decoded in a worker thread (media/blocking.py), never on the event loop."""
+    rendition = await run_media_work(make_avatar, upload, max_pixels)
     key = avatar_key(user, rendition)
     old_key = user.avatar_key
     await put_in_thread(storage, key, rendition, "image/jpeg")
@@ -376,3 +489,28 @@ async def remove_avatar(db: AsyncSession, storage: MediaStorage, user: User) -> 
     if old_key:
         await discard(storage, [old_key])
     return user
+
+
+# --- account erasure (privacy.erasure) -------------------------------------------------------------
+
+ACCOUNT_DATA_TABLES = ("users", "user_sessions", "api_tokens", "security_events")
+"""Tables whose rows of an account `delete_account_data` removes."""
+
+
+async def delete_account_data(db: AsyncSession, user_id: int, storage: MediaBackend) -> None:
+    """The last step of an account's erasure: its profile photo (and any older one left under
+    avatars/<user id>/), sessions, API tokens, security log and, last, its users row (rows of other
+    tables that refer to it go by cascade: account_closures, the erasure's own bookkeeping)."""
+    from viewfinder.media.services import delete_files  # the media pipeline only when erasing
+
+    user = await db.get(User, user_id)
+    if user is None:
+        return
+    keys = [user.avatar_key] if user.avatar_key else []
+    keys += await anyio.to_thread.run_sync(storage.list_keys, f"avatars/{user_id}/")
+    await delete_files(storage, keys)
+    await db.execute(delete(UserSession).where(UserSession.user_id == user_id))
+    await db.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+    await db.execute(delete(SecurityEvent).where(SecurityEvent.user_id == user_id))
+    await db.execute(delete(User).where(User.id == user_id))
+    await db.commit()

@@ -8,6 +8,7 @@ itself a trusted proxy; from anyone else the headers are ignored (they are trivi
 from __future__ import annotations
 
 import ipaddress
+import logging
 
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -49,3 +50,45 @@ class ForwardedHeadersMiddleware(ASGIMiddleware):
             if proto in ("http", "https"):
                 scope["scheme"] = proto
         await next_app(scope, receive, send)
+
+
+logger = logging.getLogger("viewfinder.proxies")
+
+
+class UntrustedForwardedWarning(ASGIMiddleware):
+    """With no trusted proxies set: warn once when a loopback or private peer sends X-Forwarded-For.
+
+    That is nginx (or a load balancer) in front of an app that was not told to believe it, so every
+    client shares the proxy's address and its per-address limits (log-in, sign-up). After the one
+    warning this middleware only passes requests on."""
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self) -> None:
+        self.warned = False
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if not self.warned:
+            client = scope.get("client")
+            if (
+                client
+                and _is_internal(client[0])
+                and any(name == b"x-forwarded-for" for name, _ in scope["headers"])
+            ):
+                self.warned = True
+                logger.warning(
+                    "A request from %s came through a proxy (it sent X-Forwarded-For), but "
+                    "VIEWFINDER_TRUSTED_PROXIES is empty: every client now shares that proxy's address, "
+                    "so one person's failed log-ins or sign-ups limit everyone. Set "
+                    "VIEWFINDER_TRUSTED_PROXIES to the proxy's address (e.g. 127.0.0.1); see docs/deploy.md.",
+                    client[0],
+                )
+        await next_app(scope, receive, send)
+
+
+def _is_internal(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_private

@@ -31,6 +31,8 @@ function answerSettings(extra: Parameters<typeof answerFetch>[0] = {}) {
     [`GET ${API}/accounts/sessions`]: { body: [session("1", CHROME, true), session("2", IPHONE, false)] },
     [`GET ${API}/accounts/blocked`]: { body: { items: [TROLL], next_cursor: null } },
     [`GET ${API}/accounts/muted`]: { body: { items: [], next_cursor: null } },
+    [`GET ${API}/accounts/security-events`]: { body: { items: [], next_cursor: null } },
+    [`GET ${API}/accounts/data-exports`]: { body: { items: [], reauthenticated_until: null, deletion_grace_days: 30 } },
     ...extra,
   });
 }
@@ -53,7 +55,16 @@ describe("Settings", () => {
     renderSettings();
     expect(screen.getByRole("heading", { level: 1, name: "Settings" })).toBeInTheDocument();
     const titles = screen.getAllByRole("heading", { level: 2 }).map((h) => h.textContent);
-    expect(titles).toEqual(["Account", "Change password", "API tokens", "Sessions", "Blocked accounts", "Muted accounts"]);
+    expect(titles).toEqual([
+      "Account",
+      "Change password",
+      "API tokens",
+      "Sessions",
+      "Security activity",
+      "Blocked accounts",
+      "Muted accounts",
+      "Your data",
+    ]);
     expect(await within(section("Account")).findByText("ada@example.com")).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Edit profile" })).toHaveAttribute("href", "/accounts/edit");
     expect(await screen.findByText("You haven't muted anyone.")).toBeInTheDocument();
@@ -100,6 +111,119 @@ describe("Settings", () => {
     await user.click(await screen.findByRole("button", { name: "Copy" }));
     expect(await navigator.clipboard.readText()).toBe("vf_secret");
     expect(screen.getByText("Copied to the clipboard.")).toBeInTheDocument();
+  });
+
+  it("asks for the password when creating a token needs it, then creates the token", async () => {
+    let tokenCalls = 0;
+    const seen = answerSettings({
+      [`POST ${API}/accounts/tokens`]: () =>
+        ++tokenCalls === 1
+          ? {
+              status: 403,
+              body: {
+                error: {
+                  code: "reauthentication_required",
+                  message: "Confirm it's you: enter your password again to do this.",
+                  fields: {},
+                },
+              },
+            }
+          : { status: 201, body: { token: { ...TOKEN, id: "8", name: "CI" }, secret: "vf_after-confirming" } },
+      [`POST ${API}/accounts/reauthenticate`]: async (request) =>
+        (await request.json()).password === "my password"
+          ? { body: { reauthenticated_until: "2030-01-01T00:00:00Z" } }
+          : {
+              status: 400,
+              body: {
+                error: { code: "wrong_password", message: "The password is wrong.", fields: { password: "The password is wrong." } },
+              },
+            },
+    });
+    renderSettings();
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText("Token name"), "CI");
+    await user.click(screen.getByRole("button", { name: "Create token" }));
+
+    const dialog = await screen.findByRole("dialog", { name: "Confirm it's you" });
+    const password = within(dialog).getByLabelText("Password");
+    expect(password).toHaveAttribute("type", "password");
+    expect(password).toHaveFocus();
+    expect(within(dialog).getByText(/to create an API token/)).toBeInTheDocument();
+    // The refusal is the dialog's to explain, not a banner's.
+    expect(screen.queryByText(/enter your password again/)).not.toBeInTheDocument();
+
+    await user.click(within(dialog).getByRole("button", { name: "Confirm" }));
+    expect(await within(dialog).findByText("Enter your password.")).toBeInTheDocument();
+
+    await user.type(password, "a wrong one");
+    await user.click(within(dialog).getByRole("button", { name: "Confirm" }));
+    expect(await within(dialog).findByText("The password is wrong.")).toBeInTheDocument();
+    expect(password).toHaveAttribute("aria-invalid", "true");
+
+    await user.clear(password);
+    await user.type(password, "my password");
+    await user.click(within(dialog).getByRole("button", { name: "Confirm" }));
+    expect(await screen.findByText("vf_after-confirming")).toBeInTheDocument();
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    const tokenPosts = seen.filter((r) => r.method === "POST" && r.url.endsWith("/accounts/tokens"));
+    expect(tokenPosts).toHaveLength(2);
+  });
+
+  it("says why nothing happened when the password dialog is cancelled", async () => {
+    answerSettings({
+      [`POST ${API}/accounts/tokens`]: {
+        status: 403,
+        body: {
+          error: { code: "reauthentication_required", message: "Confirm it's you: enter your password again to do this.", fields: {} },
+        },
+      },
+    });
+    renderSettings();
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText("Token name"), "CI");
+    await user.click(screen.getByRole("button", { name: "Create token" }));
+    const dialog = await screen.findByRole("dialog", { name: "Confirm it's you" });
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(await screen.findByText(/enter your password again/)).toBeInTheDocument();
+  });
+
+  it("lists security activity with where it came from and marks new devices", async () => {
+    const event = (id: string, kind: string, detail: Record<string, unknown> = {}) => ({
+      id,
+      kind,
+      detail,
+      created_at: new Date(Date.now() - 3 * 3600 * 1000).toISOString(),
+      ip_address: "203.0.113.9",
+      user_agent: IPHONE,
+    });
+    answerSettings({
+      [`GET ${API}/accounts/security-events`]: {
+        body: {
+          items: [
+            event("5", "login_succeeded", { new_device: true }),
+            event("4", "login_failed"),
+            event("3", "password_changed", { sessions_ended: 2, tokens_revoked: 1 }),
+            event("2", "token_created", { name: "Backup script", token_id: "7" }),
+            event("1", "login_succeeded", { new_device: false }),
+          ],
+          next_cursor: null,
+        },
+      },
+    });
+    renderSettings();
+    const activity = section("Security activity");
+    const rows = await within(activity).findAllByRole("listitem");
+    expect(rows.map((row) => row.querySelector(".settings-row-title")?.textContent)).toEqual([
+      "Logged inNew device",
+      "Failed log-in (wrong password)",
+      "Password changed (2 other sessions logged out, 1 API token revoked)",
+      'API token "Backup script" created',
+      "Logged in",
+    ]);
+    const [newest] = rows;
+    expect(newest && within(newest).getByText("New device")).toBeInTheDocument();
+    expect(newest?.querySelector(".settings-row-meta")?.textContent).toBe("3 hours ago · Safari on iPhone · 203.0.113.9");
   });
 
   it("shows the API's reason beside the password field, then a notice once changed", async () => {

@@ -1,10 +1,13 @@
-/** Settings: the account, password, API tokens, sessions, and the blocked and muted lists.
+/** Settings: the account, password, API tokens, sessions, security activity, the blocked and
+ * muted lists, and your data (download it, deactivate or delete the account).
  * On wide screens a side list jumps to each part. */
 import { AccountSection } from "../accounts/settings/AccountSection";
 import { PasswordSection } from "../accounts/settings/PasswordSection";
 import { PeopleSection } from "../accounts/settings/PeopleSection";
+import { SecurityActivitySection } from "../accounts/settings/SecurityActivitySection";
 import { SessionsSection } from "../accounts/settings/SessionsSection";
 import { TokensSection } from "../accounts/settings/TokensSection";
+import { YourDataSection } from "../accounts/settings/YourDataSection";
 import "../accounts/accounts.css";
 
 const PARTS = [
@@ -12,8 +15,10 @@ const PARTS = [
   ["password", "Change password"],
   ["tokens", "API tokens"],
   ["sessions", "Sessions"],
+  ["security", "Security activity"],
   ["blocked", "Blocked accounts"],
   ["muted", "Muted accounts"],
+  ["your-data", "Your data"],
 ] as const;
 
 export function Settings() {
@@ -35,8 +40,10 @@ export function Settings() {
           <PasswordSection />
           <TokensSection />
           <SessionsSection />
+          <SecurityActivitySection />
           <PeopleSection kind="blocked" />
           <PeopleSection kind="muted" />
+          <YourDataSection />
         </div>
       </div>
     </div>

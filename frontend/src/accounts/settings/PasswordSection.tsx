@@ -1,11 +1,13 @@
-/** Changing the password; the API ends every other session when it succeeds. */
+/** Changing the password; the API ends every other session and revokes every API token when it succeeds. */
 import { useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import { ErrorBanner } from "../../components/Errors";
 import { useAccountForm } from "../forms";
 import { TextField } from "../TextField";
+import { SECURITY_EVENTS_KEY } from "./SecurityActivitySection";
 import { SESSIONS_KEY } from "./SessionsSection";
 import { Section } from "./Section";
+import { TOKENS_KEY } from "./TokensSection";
 
 const REQUIRED = { current_password: "Enter your current password.", new_password: "Choose a new password." };
 
@@ -16,17 +18,21 @@ export function PasswordSection() {
     send: (body) => unwrap(api.POST("/api/viewfinder/v1/accounts/password", { body })),
     onSuccess: (_response, clear) => {
       clear();
-      void client.invalidateQueries({ queryKey: SESSIONS_KEY });
+      for (const queryKey of [SESSIONS_KEY, TOKENS_KEY, SECURITY_EVENTS_KEY]) void client.invalidateQueries({ queryKey });
     },
   });
 
   return (
-    <Section id="password" title="Change password" hint="Changing it logs you out everywhere else.">
+    <Section
+      id="password"
+      title="Change password"
+      hint="Changing it logs you out everywhere else and revokes your API tokens."
+    >
       <form ref={form} className="settings-form" onSubmit={onSubmit} noValidate>
         <ErrorBanner error={banner} />
         {change.isSuccess && (
           <p className="notice" role="status">
-            Your password has been changed. Other sessions were logged out.
+            Your password has been changed. Other sessions were logged out and API tokens revoked.
           </p>
         )}
         <TextField
@@ -40,7 +46,7 @@ export function PasswordSection() {
           label="New password"
           type="password"
           autoComplete="new-password"
-          hint="At least 8 characters. Avoid common passwords."
+          hint="At least 8 characters and hard to guess: a few uncommon words work well."
         />
         <button type="submit" className="button" disabled={change.isPending}>
           Change password

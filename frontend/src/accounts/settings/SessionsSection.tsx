@@ -4,6 +4,7 @@ import { api, type Schemas, unwrap } from "../../api/client";
 import { ErrorBanner } from "../../components/Errors";
 import { Spinner } from "../../components/Spinner";
 import { describeUserAgent, timeAgo } from "../format";
+import { SECURITY_EVENTS_KEY } from "./SecurityActivitySection";
 import { Section } from "./Section";
 
 type Session = Schemas["SessionOut"];
@@ -51,8 +52,10 @@ export function SessionsSection() {
       unwrap(
         api.DELETE("/api/viewfinder/v1/accounts/sessions/{session_id}", { params: { path: { session_id: session.id } } }),
       ),
-    onSuccess: (_, session) =>
-      client.setQueryData<Session[]>(SESSIONS_KEY, (old) => old?.filter((other) => other.id !== session.id)),
+    onSuccess: (_, session) => {
+      client.setQueryData<Session[]>(SESSIONS_KEY, (old) => old?.filter((other) => other.id !== session.id));
+      void client.invalidateQueries({ queryKey: SECURITY_EVENTS_KEY });
+    },
   });
 
   return (

@@ -1,4 +1,6 @@
-/** Personal API tokens: the list (never secrets), revoking one, and creating one whose secret shows once. */
+/** Personal API tokens: the list (never secrets), revoking one, and creating one whose secret shows once.
+ * Creating one is a sensitive action: when the session last proved the password too long ago, the
+ * password is asked for in a dialog and the creation retried. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { api, type Schemas, unwrap } from "../../api/client";
@@ -7,6 +9,8 @@ import { Spinner } from "../../components/Spinner";
 import { bannerError, useFocusFirstInvalid } from "../forms";
 import { formatDay, timeAgo } from "../format";
 import { TextField } from "../TextField";
+import { useReauthentication } from "./ConfirmPassword";
+import { SECURITY_EVENTS_KEY } from "./SecurityActivitySection";
 import { NewTokenNotice } from "./NewTokenNotice";
 import { Section } from "./Section";
 
@@ -54,23 +58,31 @@ export function TokensSection() {
     queryKey: TOKENS_KEY,
     queryFn: () => unwrap(api.GET("/api/viewfinder/v1/accounts/tokens")),
   });
+  const reauthentication = useReauthentication("create an API token");
   const create = useMutation({
     mutationFn: (tokenName: string) => unwrap(api.POST("/api/viewfinder/v1/accounts/tokens", { body: { name: tokenName } })),
     onSuccess: (result) => {
       client.setQueryData<Token[]>(TOKENS_KEY, (old) => [result.token, ...(old ?? [])]);
       setCreated(result);
       setName("");
+      void client.invalidateQueries({ queryKey: SECURITY_EVENTS_KEY });
+    },
+    onError: (error, tokenName) => {
+      reauthentication.ask(error, () => create.mutate(tokenName));
     },
   });
+  // While the dialog asks for the password, it explains the refusal itself.
+  const createError = reauthentication.asking ? null : create.error;
   const revoke = useMutation({
     mutationFn: (token: Token) =>
       unwrap(api.DELETE("/api/viewfinder/v1/accounts/tokens/{token_id}", { params: { path: { token_id: token.id } } })),
     onSuccess: (_, token) => {
       client.setQueryData<Token[]>(TOKENS_KEY, (old) => old?.filter((other) => other.id !== token.id));
       if (created?.token.id === token.id) setCreated(null);
+      void client.invalidateQueries({ queryKey: SECURITY_EVENTS_KEY });
     },
   });
-  useFocusFirstInvalid(form, create.error);
+  useFocusFirstInvalid(form, createError);
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -84,8 +96,9 @@ export function TokensSection() {
       hint="Tokens let scripts and apps use your account through the API (Authorization: Bearer <token>)."
     >
       {created && <NewTokenNotice created={created} onDone={() => setCreated(null)} />}
+      {reauthentication.dialog}
       <form ref={form} onSubmit={onSubmit} noValidate>
-        <ErrorBanner error={bannerError(create.error, ["name"])} />
+        <ErrorBanner error={bannerError(createError, ["name"])} />
         <div className="settings-inline-form">
           <TextField
             name="name"
@@ -94,7 +107,7 @@ export function TokensSection() {
             maxLength={100}
             value={name}
             onChange={setName}
-            error={create.error}
+            error={createError}
           />
           <button type="submit" className="button" disabled={create.isPending}>
             Create token
