@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "viewfinder.feeds.models",
     "viewfinder.notifications.models",
     "viewfinder.moderation.models",
+    "viewfinder.privacy.models",
     "viewfinder.core.models",
 )
 

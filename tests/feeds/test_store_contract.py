@@ -113,3 +113,17 @@ async def test_clearing_empties_one_timeline(store):
 
     assert await posts_in(store, ALICE) == []
     assert await posts_in(store, BOB) == [1]
+
+
+async def test_removing_an_account_leaves_no_entry_that_names_it(store):
+    # Alice's post in everyone's timeline; Bob's and Carol's posts in Alice's timeline and their own.
+    await store.add([TimelineEntry(user, 150, ALICE) for user in (ALICE, BOB, CAROL)])
+    await store.add([TimelineEntry(user, 151, BOB) for user in (ALICE, BOB)])
+    await store.add([TimelineEntry(user, 152, CAROL) for user in (ALICE, CAROL)])
+
+    await store.remove_account(ALICE)
+    await store.remove_account(ALICE)  # again, as a retried erasure does: nothing left to do
+
+    assert await posts_in(store, ALICE) == []
+    assert await posts_in(store, BOB) == [151]
+    assert await posts_in(store, CAROL) == [152]

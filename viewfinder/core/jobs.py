@@ -41,6 +41,9 @@ TASK_MODULES = (
     "viewfinder.media.tasks",
     "viewfinder.feeds.tasks",
     "viewfinder.notifications.tasks",
+    "viewfinder.privacy.tasks",
+    "viewfinder.core.mail",
+    "viewfinder.accounts.email_tasks",
 )
 QUEUE_NAME = "viewfinder"
 HANDOFF_BATCH = 500

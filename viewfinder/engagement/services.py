@@ -727,3 +727,119 @@ async def collection_posts(
         query = query.where(CollectionPost.id < before)
     rows = (await db.execute(query)).tuples().all()
     return [(post, author) for post, author, _ in rows], [key for _, _, key in rows]
+
+
+# Account erasure (privacy.erasure) ---------------------------------------------------------------
+
+ACCOUNT_DATA_TABLES = (
+    "post_likes",
+    "comment_likes",
+    "comments",
+    "comment_mentions",
+    "saved_posts",
+    "collections",
+    "collection_posts",
+)
+"""Tables whose rows of an account `delete_account_data` removes (counts on others' rows corrected)."""
+ERASE_BATCH = 500
+
+
+async def delete_account_data(db: AsyncSession, user_id: int) -> None:
+    """Erase the account's likes, comments, saves and collections, as Instagram does: its likes
+    leave other people's posts and comments (their counts drop), its comments leave every post,
+    each with the replies under it (as when a comment is deleted), and the post's comment count and
+    the thread's reply count drop by what went. Each count moves in the transaction that deleted
+    the rows it counts, so a retry after a crash never moves it twice."""
+    while True:  # likes of posts
+        post_ids = list(
+            await db.scalars(select(PostLike.post_id).where(PostLike.user_id == user_id).limit(ERASE_BATCH))
+        )
+        if not post_ids:
+            break
+        unliked = list(
+            await db.scalars(
+                delete(PostLike)
+                .where(PostLike.user_id == user_id, PostLike.post_id.in_(post_ids))
+                .returning(PostLike.post_id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if unliked:
+            await db.execute(
+                update(Post)
+                .where(Post.id.in_(unliked))
+                .values(like_count=Post.like_count - 1)
+                .execution_options(synchronize_session=False)
+            )
+        await db.commit()
+    while True:  # likes of comments
+        comment_ids = list(
+            await db.scalars(
+                select(CommentLike.comment_id).where(CommentLike.user_id == user_id).limit(ERASE_BATCH)
+            )
+        )
+        if not comment_ids:
+            break
+        unliked = list(
+            await db.scalars(
+                delete(CommentLike)
+                .where(CommentLike.user_id == user_id, CommentLike.comment_id.in_(comment_ids))
+                .returning(CommentLike.comment_id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if unliked:
+            await db.execute(
+                update(Comment)
+                .where(Comment.id.in_(unliked))
+                .values(like_count=Comment.like_count - 1)
+                .execution_options(synchronize_session=False)
+            )
+        await db.commit()
+    while True:  # comments and replies, with the replies under them
+        written = (
+            await db.execute(
+                select(Comment.id, Comment.post_id, Comment.parent_id)
+                .where(Comment.author_id == user_id)
+                .order_by(Comment.id)
+                .limit(ERASE_BATCH)
+            )
+        ).all()
+        if not written:
+            break
+        for comment_id, post_id, parent_id in written:
+            replies = _rowcount(
+                await db.execute(
+                    delete(Comment)
+                    .where(Comment.parent_id == comment_id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            itself = _rowcount(
+                await db.execute(
+                    delete(Comment)
+                    .where(Comment.id == comment_id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            if replies + itself:
+                await db.execute(
+                    update(Post)
+                    .where(Post.id == post_id)
+                    .values(comment_count=Post.comment_count - (replies + itself))
+                    .execution_options(synchronize_session=False)
+                )
+            if itself and parent_id is not None:
+                await db.execute(
+                    update(Comment)
+                    .where(Comment.id == parent_id)
+                    .values(reply_count=Comment.reply_count - 1)
+                    .execution_options(synchronize_session=False)
+                )
+        await db.commit()
+    await db.execute(delete(CommentMention).where(CommentMention.user_id == user_id))
+    await db.execute(delete(SavedPost).where(SavedPost.user_id == user_id))
+    own_collections = select(Collection.id).where(Collection.owner_id == user_id)
+    await db.execute(delete(CollectionPost).where(CollectionPost.collection_id.in_(own_collections)))
+    await db.execute(delete(Collection).where(Collection.owner_id == user_id))
+    await db.commit()

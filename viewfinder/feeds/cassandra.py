@@ -49,6 +49,12 @@ _INDEX_FIRST = "SELECT user_id FROM {ks}.post_timelines WHERE post_id = ? LIMIT 
 _INDEX_AFTER = "SELECT user_id FROM {ks}.post_timelines WHERE post_id = ? AND user_id > ? LIMIT ?"
 _DELETE_INDEX = "DELETE FROM {ks}.post_timelines WHERE post_id = ?"
 _HOLDING = "SELECT user_id FROM {ks}.timelines WHERE user_id IN ? AND post_id = ?"
+# Account erasure: filtered scans (ALLOW FILTERING reads the whole table; rare, in a job).
+_OWN_ENTRIES = "SELECT post_id FROM {ks}.timelines WHERE user_id = ?"
+_INDEX_HOLDERS_OF = "SELECT post_id FROM {ks}.post_timelines WHERE user_id = ? ALLOW FILTERING"
+_INDEX_BY_AUTHOR = "SELECT post_id FROM {ks}.post_timelines WHERE author_id = ? ALLOW FILTERING"
+_ENTRIES_BY_AUTHOR = "SELECT user_id, post_id FROM {ks}.timelines WHERE author_id = ? ALLOW FILTERING"
+_DELETE_INDEX_ENTRY = "DELETE FROM {ks}.post_timelines WHERE post_id = ? AND user_id = ?"
 
 
 def _chunks(items: Sequence[int]) -> Iterator[list[int]]:
@@ -122,6 +128,19 @@ class CassandraTimelineStore:
 
     async def clear(self, user_id: int) -> None:
         await self._db.execute(_CLEAR, (user_id,))
+
+    async def remove_account(self, user_id: int) -> None:
+        """The account's posts leave every timeline (through the index, then a scan for entries it
+        missed); then its own timeline goes, with the index rows that name it, trimmed entries'
+        included (a scan of post_timelines). Re-runnable: each step finds what is left."""
+        for post_id in {row.post_id for row in await self._db.execute(_INDEX_BY_AUTHOR, (user_id,))}:
+            await self.remove_post(post_id)
+        leftovers = await self._db.execute(_ENTRIES_BY_AUTHOR, (user_id,))
+        await self._db.execute_all((_DELETE_POSTS, (row.user_id, [row.post_id])) for row in leftovers)
+        held = {row.post_id for row in await self._db.execute(_OWN_ENTRIES, (user_id,))}
+        held |= {row.post_id for row in await self._db.execute(_INDEX_HOLDERS_OF, (user_id,))}
+        await self._db.execute_all((_DELETE_INDEX_ENTRY, (post_id, user_id)) for post_id in held)
+        await self.clear(user_id)
 
     async def holders(self, post_id: int) -> list[int]:
         """The accounts whose timelines hold this post now (for tests and repair tools: the index

@@ -396,3 +396,20 @@ async def record_profile_visit(db: AsyncSession, viewer: User, profile_owner: Us
         await db.commit()
     except IntegrityError:  # the first visit counted twice at once: one is enough
         await db.rollback()
+
+
+# --- account erasure (privacy.erasure) -------------------------------------------------------------
+
+ACCOUNT_DATA_TABLES = ("timeline_entries", "affinities")
+"""Tables whose rows of an account `delete_account_data` removes."""
+ACCOUNT_DATA_CASSANDRA_TABLES = ("timelines", "post_timelines")
+
+
+async def delete_account_data(db: AsyncSession, user_id: int, store: TimelineStore) -> None:
+    """Erase the account's home timeline, its posts from everyone's (`TimelineStore.remove_account`),
+    and its affinities either way (what it liked, who visited it)."""
+    await store.remove_account(user_id)
+    await db.execute(
+        delete(Affinity).where(or_(Affinity.viewer_id == user_id, Affinity.author_id == user_id))
+    )
+    await db.commit()

@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,6 +68,11 @@ class TimelineStore(Protocol):
 
     async def clear(self, user_id: int) -> None:
         """Empty one timeline (before it is rebuilt)."""
+        ...
+
+    async def remove_account(self, user_id: int) -> None:
+        """Account erasure: empty the account's own timeline and take every post by it out of every
+        timeline, leaving no entry that names it (may scan the whole store: rare, in a job)."""
         ...
 
 
@@ -167,6 +172,12 @@ class SqlTimelineStore:
     async def clear(self, user_id: int) -> None:
         async with self._sessions() as session:
             await session.execute(delete(TimelineRow).where(TimelineRow.user_id == user_id))
+            await session.commit()
+
+    async def remove_account(self, user_id: int) -> None:
+        async with self._sessions() as session:
+            mine = or_(TimelineRow.user_id == user_id, TimelineRow.author_id == user_id)
+            await session.execute(delete(TimelineRow).where(mine))
             await session.commit()
 
 

@@ -310,3 +310,47 @@ async def list_edges(
         query = query.where(~blocked_between(viewer.id, User.id))
     rows = (await db.execute(query)).all()
     return [row[0] for row in rows], [row[1] for row in rows]
+
+
+# --- account erasure (privacy.erasure) -------------------------------------------------------------
+
+ACCOUNT_DATA_TABLES = ("follows", "follow_requests", "blocks", "mutes")
+"""Tables whose rows of an account `delete_account_data` removes."""
+ERASE_BATCH = 1000
+
+
+async def delete_account_data(db: AsyncSession, user_id: int) -> None:
+    """Erase every edge of the account, both ways: its follows (the followed accounts' follower
+    counts drop) and its followers (their following counts drop), a batch per transaction, each
+    count moving with the rows it counts; then requests, blocks and mutes either way. Nobody is
+    notified: the account's lines leave every inbox in notifications.delete_account_data."""
+    sides = (
+        (Follow.follower_id, Follow.followee_id, User.followers_count),
+        (Follow.followee_id, Follow.follower_id, User.following_count),
+    )
+    for mine, theirs, count in sides:
+        while True:
+            edge_ids = list(await db.scalars(select(Follow.id).where(mine == user_id).limit(ERASE_BATCH)))
+            if not edge_ids:
+                break
+            others = list(
+                await db.scalars(
+                    delete(Follow)
+                    .where(Follow.id.in_(edge_ids))
+                    .returning(theirs)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            if others:
+                await db.execute(
+                    update(User)
+                    .where(User.id.in_(others))
+                    .values({count: count - 1})
+                    .execution_options(synchronize_session=False)
+                )
+            await db.commit()
+    requests = or_(FollowRequest.requester_id == user_id, FollowRequest.target_id == user_id)
+    await db.execute(delete(FollowRequest).where(requests))
+    await db.execute(delete(Block).where(or_(Block.blocker_id == user_id, Block.blocked_id == user_id)))
+    await db.execute(delete(Mute).where(or_(Mute.muter_id == user_id, Mute.muted_id == user_id)))
+    await db.commit()

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts.models import User
 from viewfinder.core.errors import invalid, not_found
 from viewfinder.core.ids import new_id
+from viewfinder.engagement.models import Comment
 from viewfinder.engagement.services import visible_comment
 from viewfinder.graph.rules import blocked_between
 from viewfinder.moderation.models import Report, ReportReason, ReportTarget
+from viewfinder.posts.models import Post
 from viewfinder.posts.services import visible_post
 
 REPORT_LIMIT = 30
@@ -97,3 +99,33 @@ async def file_report(
             raise
         return Filed(twin, created=False)
     return Filed(report, created=True)
+
+
+# --- account erasure (privacy.erasure) -------------------------------------------------------------
+
+ACCOUNT_DATA_TABLES = ("reports",)
+"""Tables whose rows of an account `delete_account_data` removes."""
+
+
+async def delete_account_data(db: AsyncSession, user_id: int) -> None:
+    """Erase the reports the account filed and the reports about it, its posts and its comments
+    (run before those go, while their ids can still be found). Nothing of a deleted account stays
+    for moderation history (docs/decisions/0032-your-data.md): the moderation audit trail to come
+    keeps its own record of actions, without the account's data."""
+    await db.execute(
+        delete(Report).where(
+            or_(
+                Report.reporter_id == user_id,
+                and_(Report.target_kind == "user", Report.target_id == user_id),
+                and_(
+                    Report.target_kind == "post",
+                    Report.target_id.in_(select(Post.id).where(Post.author_id == user_id)),
+                ),
+                and_(
+                    Report.target_kind == "comment",
+                    Report.target_id.in_(select(Comment.id).where(Comment.author_id == user_id)),
+                ),
+            )
+        )
+    )
+    await db.commit()

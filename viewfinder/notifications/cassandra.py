@@ -64,6 +64,16 @@ _DELETE_LINE = "DELETE FROM {ks}.inbox_lines WHERE recipient_id = ? AND group_id
 _DELETE_KEY = "DELETE FROM {ks}.inbox_keys WHERE recipient_id = ? AND group_key = ? AND group_id = ?"
 _DELETE_UNREAD = "DELETE FROM {ks}.inbox_unread WHERE recipient_id = ? AND group_id IN ?"
 _MARK_READ = "UPDATE {ks}.inbox_lines SET is_read = true WHERE recipient_id = ? AND group_id IN ?"
+# Account erasure: a whole inbox, and one actor wherever it acted (a filtered scan of inbox_actors).
+_DROP_INBOX = [
+    "DELETE FROM {ks}.inbox_lines WHERE recipient_id = ?",
+    "DELETE FROM {ks}.inbox_order WHERE recipient_id = ?",
+    "DELETE FROM {ks}.inbox_actors WHERE recipient_id = ?",
+    "DELETE FROM {ks}.inbox_keys WHERE recipient_id = ?",
+    "DELETE FROM {ks}.inbox_unread WHERE recipient_id = ?",
+]
+_ACTED_IN = "SELECT recipient_id, group_id FROM {ks}.inbox_actors WHERE actor_id = ? ALLOW FILTERING"
+_KEY_OF = "SELECT group_key FROM {ks}.inbox_lines WHERE recipient_id = ? AND group_id = ?"
 
 
 @dataclass
@@ -166,6 +176,30 @@ class CassandraInbox:
         await self._db.execute(_MARK_READ, (recipient_id, unread))
         await self._db.execute(_DELETE_UNREAD, (recipient_id, unread))
         return True
+
+    async def forget_account(self, user_id: int) -> None:
+        """Account erasure: drop the account's own inbox, and take it out of every line it acted in
+        (a line left with nobody goes). Finding those lines scans inbox_actors across the cluster
+        (ALLOW FILTERING): rare and in a background job, it costs a read of the table per erased
+        account (docs/decisions/0032-your-data.md). Written to be re-run after a failure."""
+        for recipient_id, group_id in [
+            (row.recipient_id, row.group_id) for row in await self._db.execute(_ACTED_IN, (user_id,))
+        ]:
+            if recipient_id == user_id:
+                continue
+            await self._db.execute(_DELETE_ACTOR, (recipient_id, group_id, user_id))
+            if await self._db.execute(_ANY_ACTOR, (recipient_id, group_id)):
+                continue
+            keys = await self._db.execute(_KEY_OF, (recipient_id, group_id))
+            if keys and keys[0].group_key is not None:
+                await self._drop_line(recipient_id, keys[0].group_key, group_id)
+            else:  # a line a failed write left without its fields: drop what there is
+                sorts = await self._db.execute(_SORT_OF, (recipient_id, [group_id]))
+                await self._db.execute_all(
+                    [(_DELETE_ORDER, (recipient_id, row.sort_id)) for row in sorts if row.sort_id is not None]
+                    + [(_DELETE_LINE, (recipient_id, group_id)), (_DELETE_UNREAD, (recipient_id, [group_id]))]
+                )
+        await self._db.execute_all([(statement, (user_id,)) for statement in _DROP_INBOX])
 
     # --- reads -----------------------------------------------------------------------------------
 

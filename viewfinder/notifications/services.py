@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from sqlalchemy import and_, delete, exists, func, insert, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -537,3 +537,71 @@ async def _apply(db: AsyncSession, inbox: CassandraInbox, change: InboxChange) -
             recipient_id,
             {"type": "unread", "unread": await _unread_on_cassandra(db, inbox, recipient_id)},
         )
+
+
+# --- account erasure (privacy.erasure) -------------------------------------------------------------
+
+ACCOUNT_DATA_TABLES = ("notification_groups", "notification_actors", "inbox_changes", "realtime_events")
+"""Tables whose rows of an account `delete_account_data` removes (realtime_events names accounts in
+its channel and payload text rather than in a column)."""
+ACCOUNT_DATA_CASSANDRA_TABLES = ("inbox_lines", "inbox_order", "inbox_actors", "inbox_keys", "inbox_unread")
+ERASE_BATCH = 500
+
+
+async def delete_account_data(db: AsyncSession, user_id: int, username: str) -> None:
+    """Erase the account from every inbox: its own inbox, and itself from the lines of others (a
+    line it alone was in goes; "alice and 2 others" loses alice). Pending outbox changes to or by it
+    go first, so no drain brings any of it back; then its real-time events. On Cassandra the store
+    forgets it too (`CassandraInbox.forget_account`, a filtered scan of inbox_actors)."""
+    await db.execute(
+        delete(InboxChange).where(or_(InboxChange.recipient_id == user_id, InboxChange.actor_id == user_id))
+    )
+    await db.commit()
+    while True:
+        group_ids = list(
+            await db.scalars(
+                select(NotificationActor.group_id)
+                .where(NotificationActor.actor_id == user_id)
+                .limit(ERASE_BATCH)
+            )
+        )
+        if not group_ids:
+            break
+        left = list(
+            await db.scalars(
+                delete(NotificationActor)
+                .where(NotificationActor.actor_id == user_id, NotificationActor.group_id.in_(group_ids))
+                .returning(NotificationActor.group_id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if left:
+            await db.execute(
+                update(NotificationGroup)
+                .where(NotificationGroup.id.in_(left))
+                .values(actor_count=NotificationGroup.actor_count - 1)
+                .execution_options(synchronize_session=False)
+            )
+            await db.execute(
+                delete(NotificationGroup)
+                .where(
+                    NotificationGroup.id.in_(left),
+                    ~exists().where(NotificationActor.group_id == NotificationGroup.id),
+                )
+                .execution_options(synchronize_session=False)
+            )
+        await db.commit()
+    await db.execute(delete(NotificationGroup).where(NotificationGroup.recipient_id == user_id))
+    await db.execute(
+        delete(RealtimeEvent).where(
+            or_(
+                RealtimeEvent.channel == user_channel(user_id),
+                RealtimeEvent.payload.contains(f'"{user_id}"'),
+                RealtimeEvent.payload.contains(f'"username":"{username}"'),
+            )
+        )
+    )
+    await db.commit()
+    inbox = cassandra_inbox()
+    if inbox is not None:
+        await inbox.forget_account(user_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, exists, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,9 @@ from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.media.storage import MediaStorage, discard
 from viewfinder.notifications.services import Kind, notify
 from viewfinder.posts.models import Hashtag, Post, PostHashtag, PostMedia, PostMention
+
+if TYPE_CHECKING:
+    from viewfinder.feeds.store import TimelineStore
 
 MAX_ITEMS = 20
 MAX_CAPTION = 2200
@@ -304,3 +308,43 @@ async def items_of(db: AsyncSession, post_ids: list[int]) -> dict[int, list[tupl
     for link, item in rows.tuples():
         found[link.post_id].append((link, item))
     return found
+
+
+# --- account erasure (privacy.erasure) -------------------------------------------------------------
+
+ACCOUNT_DATA_TABLES = ("posts", "post_media", "post_hashtags", "post_mentions")
+"""Tables whose rows of an account `delete_account_data` removes (hashtag counts are corrected)."""
+
+
+async def delete_account_data(
+    db: AsyncSession, user_id: int, storage: MediaStorage, timelines: TimelineStore
+) -> None:
+    """Erase every post of the account, one post per transaction: its media files first, then its
+    entries in every home timeline, then its rows (hashtag counts released, media items, mentions,
+    and by cascade its likes, comments, saves and notifications). A crash half-way leaves a post
+    that is still whole in the database, and the retry erases it again. Then the account's
+    mentions in other people's posts (the link; their words stay theirs)."""
+    # Here, not at the top: media.services loads the media pipeline (libvips, FFmpeg).
+    from viewfinder.media.services import delete_files, item_files
+
+    author = await db.get(User, user_id)
+    while author is not None:
+        post = await db.scalar(select(Post).where(Post.author_id == user_id).order_by(Post.id).limit(1))
+        if post is None:
+            break
+        items = list(
+            await db.scalars(
+                select(MediaItem)
+                .join(PostMedia, PostMedia.media_id == MediaItem.id)
+                .where(PostMedia.post_id == post.id)
+            )
+        )
+        await delete_files(storage, [key for item in items for key in item_files(item)])
+        await timelines.remove_post(post.id)
+        post.caption = ""
+        await _index_caption(db, post, author)  # releases hashtag counts and mentions
+        await db.execute(delete(MediaItem).where(MediaItem.id.in_([item.id for item in items])))
+        await db.delete(post)
+        await db.commit()
+    await db.execute(delete(PostMention).where(PostMention.user_id == user_id))
+    await db.commit()

@@ -2,6 +2,7 @@
  * phones, a skip link, and the screen itself inside an error boundary. */
 import type { ReactNode } from "react";
 import { Link, NavLink, Outlet, useLocation } from "react-router-dom";
+import { AccountNoticeBanner } from "../accounts/accountNotice";
 import { useMe } from "../auth/auth";
 import { useUnreadCount } from "../notifications/unread";
 import { Avatar } from "./Avatar";
@@ -85,6 +86,7 @@ export function Layout() {
         )}
       </nav>
       <main id="main" className="main" tabIndex={-1}>
+        {me && <AccountNoticeBanner only={["reactivated", "deletion_cancelled"]} />}
         <ErrorBoundary>
           <Outlet />
         </ErrorBoundary>

@@ -1,10 +1,18 @@
-/** Log-in with a username or email and a password; a wrong pair shows the API's message above the form. */
+/** Log-in with a username or email and a password; a wrong pair shows the API's message above the form.
+ * Logging in reopens an account its owner deactivated; one scheduled for deletion asks first whether
+ * to cancel the deletion (the API answers 409 `deletion_scheduled` to the right password). */
+import { useRef, useState } from "react";
 import { Link, Navigate } from "react-router-dom";
-import { api, unwrap } from "../api/client";
+import { ApiError, api, unwrap } from "../api/client";
+import { AccountNoticeBanner, rememberAccountNotice } from "../accounts/accountNotice";
 import { AuthCard } from "../accounts/AuthCard";
+import { formatDay } from "../accounts/format";
 import { useAccountForm } from "../accounts/forms";
+import { PasskeyLogin } from "../accounts/PasskeyLogin";
 import { pathWithNext, useNextPath, useSignedIn } from "../accounts/signIn";
 import { TextField } from "../accounts/TextField";
+import { type LoginResponse, needsSecondStep, type SecondStep } from "../accounts/twoFactor";
+import { TwoFactorStep } from "../accounts/TwoFactorStep";
 import { useMe } from "../auth/auth";
 import { ErrorBanner } from "../components/Errors";
 
@@ -17,14 +25,50 @@ export function Login() {
   const { me } = useMe();
   const next = useNextPath();
   const signedIn = useSignedIn(next);
+  const cancelDeletion = useRef(false);
+  // A right password on an account with two-factor authentication: the second step (docs/decisions/0033).
+  const [secondStep, setSecondStep] = useState<SecondStep | null>(null);
+  const loggedIn = (response: LoginResponse) => {
+    if (response.deletion_cancelled) rememberAccountNotice({ kind: "deletion_cancelled" });
+    else if (response.reactivated) rememberAccountNotice({ kind: "reactivated" });
+    signedIn(response.me);
+  };
   const { form, onSubmit, field, banner, request } = useAccountForm({
     required: REQUIRED,
     send: (values) =>
-      unwrap(api.POST("/api/viewfinder/v1/accounts/login", { body: { ...values, login: values.login.trim() } })),
-    onSuccess: (response) => signedIn(response.me),
+      unwrap(
+        api.POST("/api/viewfinder/v1/accounts/login", {
+          body: { ...values, login: values.login.trim(), ...(cancelDeletion.current ? { cancel_deletion: true } : {}) },
+        }),
+      ),
+    onSuccess: (response) => {
+      if (needsSecondStep(response)) setSecondStep(response);
+      else loggedIn(response);
+    },
   });
+  const scheduled = banner instanceof ApiError && banner.code === "deletion_scheduled" ? banner : null;
 
   if (me) return <Navigate to={next} replace />;
+
+  const footer = (
+    <>
+      Don't have an account? <Link to={pathWithNext("/signup", next)}>Sign up</Link>
+    </>
+  );
+  if (secondStep) {
+    return (
+      <AuthCard heading="Log in to Viewfinder: two-factor authentication" footer={footer}>
+        <TwoFactorStep
+          step={secondStep}
+          onLoggedIn={loggedIn}
+          onRestart={() => {
+            setSecondStep(null);
+            request.reset();
+          }}
+        />
+      </AuthCard>
+    );
+  }
 
   return (
     <AuthCard
@@ -35,8 +79,29 @@ export function Login() {
         </>
       }
     >
-      <form ref={form} className="auth-form" onSubmit={onSubmit} noValidate>
-        <ErrorBanner error={banner} />
+      <AccountNoticeBanner only={["deactivated", "deletion_scheduled"]} />
+      <form
+        ref={form}
+        className="auth-form"
+        onSubmit={(event) => {
+          cancelDeletion.current = false;
+          onSubmit(event);
+        }}
+        noValidate
+      >
+        {scheduled ? (
+          <DeletionScheduled
+            deleteAfter={scheduled.field("delete_after")}
+            pending={request.isPending}
+            onCancelDeletion={() => {
+              cancelDeletion.current = true;
+              request.mutate({ login: field("login").value, password: field("password").value });
+            }}
+            onKeep={() => request.reset()}
+          />
+        ) : (
+          <ErrorBanner error={banner} />
+        )}
         <TextField
           look="float"
           {...field("login")}
@@ -56,6 +121,33 @@ export function Login() {
           Log in
         </button>
       </form>
+      <PasskeyLogin onLoggedIn={loggedIn} />
     </AuthCard>
+  );
+}
+
+type DeletionScheduledProps = {
+  /** When the account will be deleted (ISO time), as the API said. */
+  deleteAfter: string | undefined;
+  pending: boolean;
+  onCancelDeletion: () => void;
+  onKeep: () => void;
+};
+
+/** The right password for an account scheduled for deletion: cancel it and log in, or leave it be. */
+function DeletionScheduled({ deleteAfter, pending, onCancelDeletion, onKeep }: DeletionScheduledProps) {
+  return (
+    <div className="deletion-scheduled" role="alert">
+      <p>
+        Your account is scheduled to be deleted{deleteAfter ? ` on ${formatDay(deleteAfter)}` : ""}. Cancel the
+        deletion to log in and keep everything, or leave it scheduled.
+      </p>
+      <button type="button" className="button button-block" disabled={pending} onClick={onCancelDeletion}>
+        Cancel deletion and log in
+      </button>
+      <button type="button" className="button button-secondary button-block" onClick={onKeep}>
+        Keep it scheduled
+      </button>
+    </div>
   );
 }

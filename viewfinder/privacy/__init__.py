@@ -1,0 +1,1 @@
+"""Your data: downloading it (data exports), deactivating the account, and deleting it for good."""
