@@ -15,7 +15,7 @@ RUN_ENV := VIEWFINDER_ENV=development VIEWFINDER_DEBUG=true \
 # Extra pytest arguments, e.g. `make test T=tests/accounts`.
 T ?=
 
-.PHONY: help install web run test test-python test-scale test-web test-e2e lint format clean
+.PHONY: help install web run test test-python test-scale test-api-fuzz test-web test-e2e lint format clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,13 +37,16 @@ run: install web ## Install, build, migrate, load demo content and serve on http
 	$(RUN_ENV) .venv/bin/viewfinder demo --if-empty
 	$(RUN_ENV) .venv/bin/viewfinder serve --host $(HOST) --port $(PORT)
 
-test: install lint test-python test-scale test-web test-e2e ## Install test dependencies and run every lint and test (both stacks)
+test: install lint test-python test-scale test-api-fuzz test-web test-e2e ## Install test dependencies and run every lint and test (both stacks)
 
 test-python: install ## Run the Python test suite (in parallel)
 	.venv/bin/pytest -n auto $(T)
 
 test-scale: install ## Run the Python suite on PostgreSQL + Cassandra + Redis + S3 (started on loopback)
 	scripts/test-scale.sh $(T)
+
+test-api-fuzz: install ## Fuzz the API (schemathesis, every check) against a real server, a few minutes
+	.venv/bin/python -m tests.api_fuzz
 
 test-web: web ## Type-check the web app and run its Vitest suite
 	cd frontend && npm test

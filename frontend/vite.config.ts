@@ -1,17 +1,39 @@
 /// <reference types="vitest/config" />
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import react from "@vitejs/plugin-react";
-import { defineConfig } from "vite";
+import { type Plugin, defineConfig } from "vite";
 
 // `npm run dev` proxies the API and media to a `viewfinder serve` on :8000.
 const backend = process.env.VIEWFINDER_URL ?? "http://127.0.0.1:8000";
 
+/** Swagger UI for the API reference page (/api/viewfinder/v1/docs, viewfinder/web/docs.py): the
+ * pinned `swagger-ui-dist` package's bundle and stylesheet, written into the build under api-docs/,
+ * so the page loads nothing from another origin. Their source-map comments are dropped (no maps are
+ * published). */
+function apiReferenceAssets(): Plugin {
+  const swaggerUi = path.resolve(import.meta.dirname, "node_modules/swagger-ui-dist");
+  return {
+    name: "viewfinder-api-reference-assets",
+    apply: "build",
+    generateBundle() {
+      for (const name of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
+        const source = readFileSync(path.join(swaggerUi, name), "utf8").replace(/\n?\/[/*]# sourceMappingURL=\S+/g, "");
+        this.emitFile({ type: "asset", fileName: `api-docs/${name}`, source });
+      }
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), apiReferenceAssets()],
   server: {
     host: "127.0.0.1",
     proxy: { "/api": backend, "/media": backend },
   },
-  build: { outDir: "dist", sourcemap: true },
+  // No source maps: they would publish the app's whole source (viewfinder/web/app.py never serves
+  // a .map either).
+  build: { outDir: "dist", sourcemap: false },
   test: {
     environment: "jsdom",
     setupFiles: ["src/test/setup.ts"],

@@ -119,6 +119,50 @@ def test_migrate_creates_the_database_and_is_idempotent(tmp_path):
     assert query(data_dir, "SELECT version_num FROM alembic_version") == revision
 
 
+def readable_by_others(root: Path) -> list[str]:
+    """Every path under root (root included) that another account of the machine could read."""
+    paths = [root, *root.rglob("*")]
+    return [f"{oct(path.lstat().st_mode & 0o777)} {path}" for path in paths if path.lstat().st_mode & 0o077]
+
+
+def test_a_fresh_data_directory_is_private_to_its_owner(tmp_path):
+    data_dir = tmp_path / "fresh"
+    migrated = viewfinder(data_dir, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    # Demo content writes everything else there is: media, the job queue, ID shard claims.
+    filled = viewfinder(data_dir, "demo", "--users", "2", "--posts", "1", "--photos", "1")
+    assert filled.returncode == 0, filled.stderr
+
+    names = {path.name for path in data_dir.iterdir()}
+    assert {"viewfinder.db", "jobs.db", "media", "id-shards"} <= names, names
+    assert list((data_dir / "media").rglob("*.jpg")) or list((data_dir / "media").rglob("*.webp"))
+    assert readable_by_others(data_dir) == []
+
+
+def test_migrate_closes_a_data_directory_an_earlier_version_left_open(data_dir):
+    data_dir.chmod(0o755)
+    (data_dir / "viewfinder.db").chmod(0o644)
+    (data_dir / "stores").mkdir(mode=0o755)
+    (data_dir / "media" / "photos").mkdir(parents=True, mode=0o755)
+    (data_dir / "media").chmod(0o755)
+    elsewhere = data_dir.parent / "queue"
+    elsewhere.mkdir(mode=0o755)
+
+    result = viewfinder(data_dir, "migrate", VIEWFINDER_JOBS_DATABASE_PATH=str(elsewhere / "jobs.db"))
+
+    assert result.returncode == 0, result.stderr
+    assert data_dir.stat().st_mode & 0o777 == 0o700
+    assert (data_dir / "viewfinder.db").stat().st_mode & 0o777 == 0o600
+    assert (data_dir / "stores").stat().st_mode & 0o777 == 0o700
+    assert (data_dir / "media").stat().st_mode & 0o777 == 0o700
+    # Below a closed folder nothing is reachable; the tree is not walked (it can be millions of files).
+    assert (data_dir / "media" / "photos").stat().st_mode & 0o777 == 0o755
+    # The job queue's own file, outside the data directory, is closed; its folder is not ours to change.
+    if (elsewhere / "jobs.db").exists():
+        assert (elsewhere / "jobs.db").stat().st_mode & 0o077 == 0
+    assert elsewhere.stat().st_mode & 0o777 == 0o755
+
+
 def test_check_shows_settings_with_the_secret_masked_and_every_backend_ok(data_dir):
     result = viewfinder(data_dir, "check", VIEWFINDER_SECRET_KEY=SECRET)
     output = result.stdout + result.stderr
@@ -315,6 +359,15 @@ def test_serve_runs_the_app_and_a_worker_and_stops_both_on_sigterm(tmp_path):
         document = httpx.get(f"{base}/api/viewfinder/v1/openapi.json")
         assert document.status_code == 200
         assert "openapi" in document.json()
+        # The access log is on: one line per request, secrets in the query string redacted.
+        assert httpx.get(f"{base}/healthz?token=never-logged&probe=1").status_code == 200
+        assert wait_until(lambda: "probe=1" in log_path.read_text(), timeout=5), log_path.read_text()
+        access = [line for line in log_path.read_text().splitlines() if "viewfinder.access" in line]
+        assert any(
+            'method=GET path="/healthz?token=[redacted]&probe=1" status=200' in line for line in access
+        )
+        assert "never-logged" not in log_path.read_text()
+        assert readable_by_others(tmp_path / "var") == []
 
         children = children_of(server.pid)
         seen.update(children)

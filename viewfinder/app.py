@@ -12,15 +12,22 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.stores.base import Store
-from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 from redis.asyncio import Redis
 
 from viewfinder.accounts.api import AccountController
-from viewfinder.accounts.auth import provide_optional_user, provide_optional_viewer, provide_viewer
+from viewfinder.accounts.email_api import EmailController
+from viewfinder.accounts.twofactor_api import PasskeyController, TwoFactorController
+from viewfinder.accounts.auth import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    provide_optional_user,
+    provide_optional_viewer,
+    provide_viewer,
+)
 from viewfinder.core import ids, jobs
+from viewfinder.core.access_log import AccessLog
 from viewfinder.core.db import (
     DATABASE_EXCEPTION_HANDLERS,
     close_db_session,
@@ -32,9 +39,12 @@ from viewfinder.core.db import (
 from viewfinder.core.errors import EXCEPTION_HANDLERS
 from viewfinder.core.health import healthz, readyz
 from viewfinder.core.hosts import AllowedHostsMiddleware
-from viewfinder.core.proxies import ForwardedHeadersMiddleware
-from viewfinder.core.ratelimit import RateLimiter, RedisCounterStore
+from viewfinder.core.openapi import Authentication, DescribedLitestar, allow_every_method
+from viewfinder.core.proxies import ForwardedHeadersMiddleware, UntrustedForwardedWarning
+from viewfinder.core.ratelimit import FileCounterStore, RateLimiter, RedisCounterStore
 from viewfinder.core.redis_client import async_client, key
+from viewfinder.core.requests import ApiRequest
+from viewfinder.core.security import CrossSiteGuard, SecurityHeaders
 from viewfinder.discovery.api import ROUTES as DISCOVERY_ROUTES
 from viewfinder.engagement.api import ROUTES as ENGAGEMENT_ROUTES
 from viewfinder.feeds.api import ROUTES as FEED_ROUTES
@@ -46,8 +56,10 @@ from viewfinder.moderation.api import ROUTES as MODERATION_ROUTES
 from viewfinder.notifications.api import ROUTES as NOTIFICATION_ROUTES
 from viewfinder.notifications.realtime import RealtimeChannels
 from viewfinder.posts.api import PostController, profile_grid
+from viewfinder.privacy.api import ROUTES as PRIVACY_ROUTES
 from viewfinder.settings import Settings, get_settings
 from viewfinder.web.app import web_app
+from viewfinder.web.docs import ApiReferencePage
 
 API_PREFIX = "/api/viewfinder/v1"
 
@@ -71,7 +83,7 @@ def make_store(settings: Settings, redis: Redis | None = None) -> Store:
     if settings.store_backend == "redis":
         return RedisCounterStore(redis or async_client(settings), namespace=key(settings, "store"))
     if settings.store_backend == "file":
-        return FileStore(settings.data_dir / "stores")
+        return FileCounterStore(settings.data_dir / "stores")
     return MemoryStore()
 
 
@@ -127,6 +139,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         path=API_PREFIX,
         route_handlers=[
             AccountController,
+            EmailController,
+            TwoFactorController,
+            PasskeyController,
             ConnectionsController,
             UserController,
             MediaController,
@@ -137,15 +152,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *DISCOVERY_ROUTES,
             *NOTIFICATION_ROUTES,
             *MODERATION_ROUTES,
+            *PRIVACY_ROUTES,
         ],
     )
     middleware: list[Any] = []
     if settings.trusted_proxies:
         middleware.append(ForwardedHeadersMiddleware(settings.trusted_proxies))
+    else:
+        middleware.append(UntrustedForwardedWarning())
     if "*" not in settings.allowed_hosts:
         middleware.append(AllowedHostsMiddleware(settings.allowed_hosts))
 
-    return Litestar(
+    app = DescribedLitestar(
         route_handlers=[api, healthz, readyz, serve_media, openapi_document, web_app],
         lifespan=[database, redis_connections],
         # Tests build hundreds of apps in one process; freezing each would keep them all.
@@ -153,7 +171,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Real-time delivery: channels per account, fed by this process's outbox relay, which
         # polls on its own engine (see viewfinder.notifications.realtime).
         plugins=[RealtimeChannels(settings, redis)],
-        before_send=[close_db_session],
+        # Browser security headers on every response, no-store on the API's (core.security).
+        before_send=[
+            close_db_session,
+            allow_every_method,
+            SecurityHeaders(public_url=settings.public_url, media_base_url=settings.resolved_media_base_url),
+        ],
+        # Unsafe API requests from other sites, or with a body the route does not read, are refused.
+        guards=[CrossSiteGuard(public_url=settings.public_url)],
+        request_class=ApiRequest,
         state=State({"settings": settings}),
         dependencies={
             "db_session": Provide(provide_db_session),
@@ -164,7 +190,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "storage": Provide(provide_storage, sync_to_thread=False),
             "limiter": Provide(provide_limiter, sync_to_thread=False),
         },
-        exception_handlers={**EXCEPTION_HANDLERS, **DATABASE_EXCEPTION_HANDLERS},  # type: ignore[dict-item]
+        exception_handlers={**EXCEPTION_HANDLERS, **DATABASE_EXCEPTION_HANDLERS},
         middleware=middleware,
         request_max_body_size=settings.json_max_body_bytes,
         openapi_config=OpenAPIConfig(
@@ -173,15 +199,28 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # Litestar's OpenAPI router answers unknown paths beneath it with an HTML 404, so it lives
             # under /docs, and the document itself is served at API_PREFIX/openapi.json below.
             path=f"{API_PREFIX}/docs",
-            render_plugins=[ScalarRenderPlugin(path="/")],
+            # Swagger UI from the web app's own files (viewfinder.web.docs): no third-party script.
+            render_plugins=[ApiReferencePage(document_url=f"{API_PREFIX}/openapi.json")],
         ),
         logging_config=LoggingConfig(
             root={"level": "DEBUG" if settings.debug else "INFO", "handlers": ["queue_listener"]},
             loggers={
                 "aiosqlite": {"level": "WARNING", "propagate": True},
                 "pyvips": {"level": "WARNING", "propagate": True},
+                "viewfinder.access": {"level": "INFO", "propagate": True},
             },
             log_exceptions="debug" if settings.debug else "never",
         ),
         debug=False,
+        # The OpenAPI document states how each operation authenticates (viewfinder.core.openapi).
+        authentication=Authentication(
+            session_cookie=SESSION_COOKIE,
+            csrf_header=CSRF_HEADER,
+            viewer_required=frozenset({"viewer"}),
+            viewer_optional=frozenset({"viewer_or_none", "viewer_user"}),
+        ),
     )
+    if settings.access_log:
+        # Around the whole app, so requests Litestar's router refuses (404, 405) are logged too.
+        app.asgi_handler = AccessLog(app.asgi_handler)
+    return app

@@ -1,5 +1,5 @@
 """The `viewfinder` command: serve, worker, migrate, cassandra-migrate, createuser, demo, rebuild-timelines,
-openapi, check."""
+disable-2fa, mail-server, openapi, check."""
 
 from __future__ import annotations
 
@@ -23,17 +23,26 @@ def _settings() -> Settings:
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
     from viewfinder.core import ids
+    from viewfinder.core.private_files import tighten
 
+    # A data directory made by an earlier version (or by hand) is closed to other accounts too.
+    tighten(settings)
     ids.configure_for_process(settings.id_shard_lock_dir, settings.shard_id)
     return settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+@click.pass_context
+def main(context: click.Context) -> None:
     """Viewfinder: a self-hostable photo and video sharing platform.
 
     Settings come from VIEWFINDER_* environment variables; `viewfinder check` shows them.
     """
+    if context.invoked_subcommand != "openapi":
+        from viewfinder.core.private_files import create_privately
+
+        # Before anything opens the database or the job queue: every file made is the owner's alone.
+        create_privately()
 
 
 @main.command()
@@ -52,7 +61,10 @@ def migrate() -> None:
 @click.option("--workers", type=int, default=None, help="Web processes (default: VIEWFINDER_WEB_WORKERS).")
 @click.option("--no-jobs", is_flag=True, help="Do not start a job consumer beside the web app.")
 def serve(host: str, port: int, workers: int | None, no_jobs: bool) -> None:
-    """Migrate, then run the web app and a background-job consumer together."""
+    """Migrate, then run the web app and a background-job consumer together.
+
+    In development (VIEWFINDER_ENV=development) with no SMTP server set, a local one starts too and
+    every email the platform sends lands as a file under data_dir/mail/new (see `mail-server`)."""
     from granian import Granian
     from granian.constants import Interfaces
 
@@ -60,6 +72,9 @@ def serve(host: str, port: int, workers: int | None, no_jobs: bool) -> None:
 
     settings = _settings()
     upgrade(settings.resolved_database_url)
+    mail_server = None
+    if settings.env == "development" and not settings.smtp_host:
+        mail_server = _start_development_mail_server(settings)
     consumer: subprocess.Popen[bytes] | None = None
     if not no_jobs:
         consumer = subprocess.Popen([sys.executable, "-m", "viewfinder", "worker"], env=os.environ.copy())
@@ -80,6 +95,61 @@ def serve(host: str, port: int, workers: int | None, no_jobs: bool) -> None:
                 consumer.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 consumer.kill()
+        if mail_server is not None:
+            mail_server.stop()
+
+
+def _start_development_mail_server(settings: Settings) -> Any:
+    """Start the local mail server in this process and point the web processes and the job consumer
+    (started next, with this environment) at it."""
+    from viewfinder.core.mail import DEVELOPMENT_MAIL_PORT, mail_directory, port_is_free, start_mail_server
+
+    port = DEVELOPMENT_MAIL_PORT if port_is_free("127.0.0.1", DEVELOPMENT_MAIL_PORT) else 0
+    server = start_mail_server(mail_directory(settings), port=port)
+    os.environ.update(
+        {
+            "VIEWFINDER_SMTP_HOST": "127.0.0.1",
+            "VIEWFINDER_SMTP_PORT": str(server.port),
+            "VIEWFINDER_SMTP_SECURITY": "none",
+        }
+    )
+    get_settings.cache_clear()  # web processes forked from this one read the environment again
+    click.echo(
+        f"Development mail server on 127.0.0.1:{server.port}: every email lands in "
+        f"{mail_directory(settings) / 'new'} (one file per message)."
+    )
+    return server
+
+
+@main.command("mail-server")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address (this machine only).")
+@click.option("--port", default=8025, show_default=True, type=int, help="Port (0: any free one).")
+def mail_server(host: str, port: int) -> None:
+    """Run a local SMTP server that keeps every email it receives as a file (development).
+
+    Messages land in the Maildir data_dir/mail (one file per message under mail/new). Point
+    Viewfinder at it with VIEWFINDER_SMTP_HOST=127.0.0.1 VIEWFINDER_SMTP_PORT=<port>
+    VIEWFINDER_SMTP_SECURITY=none; `serve` in development starts one by itself.
+    """
+    import threading
+
+    from viewfinder.core.mail import mail_directory, start_mail_server
+
+    directory = mail_directory(get_settings())
+    try:
+        server = start_mail_server(directory, host=host, port=port)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--host") from exc
+    except OSError as exc:
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {exc}") from exc
+    click.echo(f"Mail server listening on {host}:{server.port}; messages are written to {directory / 'new'}")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
 
 
 @main.command()
@@ -243,6 +313,47 @@ def rebuild_timelines(username: str | None) -> None:
     click.echo(f"Rebuilt {rebuilt} timeline{'s' if rebuilt != 1 else ''}.")
 
 
+@main.command("disable-2fa")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def disable_two_factor(username: str, yes: bool) -> None:
+    """Turn off two-factor authentication of an account whose owner lost every second factor and
+    every recovery code: removes its authenticator app, passkeys, recovery codes and trusted
+    devices. Make sure it is really the owner first (docs/decisions/0033): their e-mail alone
+    is not enough. The account's security log records it, and the owner is told.
+    """
+    from viewfinder.accounts import twofactor
+    from viewfinder.core import jobs
+    from viewfinder.core.db import make_async_engine, make_sessionmaker
+    from viewfinder.core.errors import ApiError
+
+    settings = _settings()
+    # The security log's listeners (the owner's e-mail alert) hear of it from this process too.
+    jobs.configure(settings)
+    jobs.load_tasks()
+    if not yes:
+        click.confirm(f"Turn off two-factor authentication of {username!r}?", abort=True)
+
+    async def disable() -> twofactor.DisabledByOperator:
+        engine = make_async_engine(settings.resolved_database_url)
+        try:
+            async with make_sessionmaker(engine)() as db:
+                return await twofactor.disable_all_by_operator(db, username)
+        finally:
+            await engine.dispose()
+
+    try:
+        done = asyncio.run(disable())
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(
+        f"Two-factor authentication of {username} is off: app {'removed' if done.totp else 'none'}, "
+        f"{done.passkeys} passkey{'s' if done.passkeys != 1 else ''} and "
+        f"{done.trusted_devices} trusted device{'s' if done.trusted_devices != 1 else ''} removed, "
+        "recovery codes void. The account's security log says so."
+    )
+
+
 @main.command("cassandra-migrate")
 def cassandra_migrate() -> None:
     """Create the Cassandra keyspace and tables for timelines (idempotent).
@@ -338,6 +449,18 @@ def check() -> None:
         report("job queue", True, f"{huey.pending_count()} jobs pending")
     except Exception as exc:  # any failure is the thing to report
         report("job queue", False, str(exc))
+    if settings.smtp_host:
+        try:
+            from viewfinder.core.mail import check_connection
+
+            report("mail (smtp)", True, asyncio.run(check_connection(settings)))
+        except Exception as exc:  # any failure is the thing to report
+            report("mail (smtp)", False, str(exc) or type(exc).__name__)
+    else:
+        for warning in settings.mail_warnings() or [
+            "no SMTP server set (VIEWFINDER_SMTP_HOST): no email is sent"
+        ]:
+            click.echo(f"{'mail':32} warning  {warning}")
     if settings.redis_url:
         try:
             import redis

@@ -6,6 +6,7 @@ forgetting a setting fails safe: production refuses to start with the developmen
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,6 +17,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 # Used only when VIEWFINDER_ENV is development or test and no key is given.
 DEVELOPMENT_SECRET_KEY = "viewfinder-development-secret-key-never-use-in-production"  # noqa: S105 (public on purpose)
 MINIMUM_SECRET_KEY_LENGTH = 32
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+logger = logging.getLogger("viewfinder.settings")
 
 
 class ConfigurationError(RuntimeError):
@@ -63,6 +67,9 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For/-Proto are believed;
     set it to nginx's address (e.g. 127.0.0.1) so rate limits see each client's own address."""
+    access_log: bool = True
+    """One line per request on the `viewfinder.access` logger (method, path, status, duration, client,
+    user; never cookies, tokens or signatures); see docs/deploy.md."""
 
     web_dir: Path = Path(__file__).resolve().parent.parent / "frontend" / "dist"
     """The built web app (`make web`), served at / with deep links answered by its index.html."""
@@ -90,11 +97,59 @@ class Settings(BaseSettings):
 
     session_max_age_seconds: int = 30 * 24 * 3600
     login_failure_limit: int = 10
+    """Log-in attempts one address may make on one account per window (a success clears them)."""
     login_failure_window_seconds: int = 15 * 60
+    login_address_failure_limit: int = Field(default=30, ge=1)
+    """Failed log-ins one address may make across all accounts per window (password spraying)."""
+    login_account_free_failures: int = Field(default=5, ge=1)
+    """Failed log-ins an account takes per window, from anywhere, before it slows down: then
+    addresses it was never used from must wait a growing delay between attempts (never a wall)."""
+    login_account_delay_max_seconds: int = Field(default=5, ge=1)
+    """The longest such delay (Retry-After); see docs/decisions/0028-account-safety.md."""
+    reauthentication_seconds: int = Field(default=10 * 60, ge=1)
+    """"Sudo mode": how long after entering the password a session may create API tokens (and do
+    other sensitive actions) without being asked again."""
+    security_event_retention_days: int = Field(default=365, ge=1)
+    """How long an account's security log (log-ins, password changes, tokens...) is kept."""
+    data_export_expiry_hours: int = Field(default=96, ge=1)
+    """How long a "download your information" ZIP can be downloaded before it is deleted."""
+    data_export_daily_limit: int = Field(default=1, ge=1)
+    """Data exports one account may request per 24 hours (failed ones do not count)."""
+    account_deletion_grace_days: int = Field(default=30, ge=0)
+    """Days between asking to delete an account and its deletion; logging in meanwhile cancels it."""
     signup_limit_per_ip: int = 20
     signup_window_seconds: int = 3600
     token_creation_limit: int = 10
     token_creation_window_seconds: int = 3600
+
+    smtp_host: str | None = None
+    """The SMTP server that sends mail (verification, password reset, security alerts). Unset: no
+    mail is sent (production warns; `serve` in development starts a local server writing to
+    data_dir/mail). See docs/decisions/0034-email.md."""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    """starttls (port 587), tls (implicit TLS, port 465), or none: plain text, which production
+    allows only to a server on this machine (a local relay)."""
+    smtp_from: str | None = None
+    """The From address, e.g. "Viewfinder <no-reply@example.com>"; defaults to no-reply@ the host of
+    public_url."""
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    email_verification_hours: int = Field(default=48, ge=1)
+    """How long a link that confirms an email address (at sign-up or to change it) stays valid."""
+    email_verification_resend_limit: int = Field(default=3, ge=1)
+    """Verification emails an account may ask for again per hour."""
+    email_change_limit: int = Field(default=5, ge=1)
+    """Email address changes an account may ask for per hour."""
+    password_reset_minutes: int = Field(default=60, ge=1)
+    """How long a password reset link stays valid."""
+    password_reset_limit_per_ip: int = Field(default=10, ge=1)
+    """Password resets one address may ask for per hour (429 beyond, whatever the account)."""
+    password_reset_limit_per_account: int = Field(default=3, ge=1)
+    """Reset emails one account receives per hour; further asks are answered alike and send nothing."""
+    email_link_attempt_limit_per_ip: int = Field(default=30, ge=1)
+    """Emailed links (verification, reset, revert) one address may try per hour."""
 
     avatar_max_bytes: int = 10 * 1024 * 1024
     photo_max_bytes: int = 50 * 1024 * 1024
@@ -194,6 +249,28 @@ class Settings(BaseSettings):
                 )
             if self.debug:
                 raise ConfigurationError("VIEWFINDER_DEBUG must be off in production.")
+            if self.smtp_host and self.smtp_security == "none" and self.smtp_host not in LOOPBACK_HOSTS:
+                raise ConfigurationError(
+                    "VIEWFINDER_SMTP_SECURITY=none sends mail (password reset links) in plain text: in "
+                    "production use starttls or tls, or a relay on this machine (127.0.0.1)."
+                )
+        for warning in self.mail_warnings():
+            logger.warning(warning)
+
+    @property
+    def mail_configured(self) -> bool:
+        """Whether mail is sent at all (an SMTP server is set)."""
+        return bool(self.smtp_host)
+
+    def mail_warnings(self) -> list[str]:
+        """What is missing for mail in this environment: production without an SMTP server runs,
+        but sends no verification, password reset or alert email (docs/decisions/0034-email.md)."""
+        if self.env == "production" and not self.smtp_host:
+            return [
+                "VIEWFINDER_SMTP_HOST is not set: no email is sent, so nobody can verify an address, "
+                "reset a forgotten password or hear of a log-in from a new device."
+            ]
+        return []
 
 
 @lru_cache(maxsize=1)

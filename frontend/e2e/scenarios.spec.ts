@@ -1,6 +1,6 @@
 /** The issue's scenarios, each at a phone and a desktop size (the two Playwright projects). */
 import { type Page, expect, test } from "@playwright/test";
-import { apiWrite, contextOptions, createPost, fixture, signUp, signUpInUi, uniqueName } from "./support";
+import { apiWrite, contextOptions, createPost, fixture, signUp, signUpInUi, uniqueName, watchPolicyViolations } from "./support";
 
 function visible(page: Page, testId: string) {
   return page.getByTestId(testId).filter({ visible: true });
@@ -12,6 +12,8 @@ test("two people meet: a carousel post, search, follow, feed, like, comment and 
   const options = contextOptions(info);
   const aliceContext = await browser.newContext(options);
   const bobContext = await browser.newContext(options);
+  const aliceViolations = await watchPolicyViolations(aliceContext);
+  const bobViolations = await watchPolicyViolations(bobContext);
   const alice = await aliceContext.newPage();
   const bob = await bobContext.newPage();
   const aliceName = uniqueName("alice", info);
@@ -59,6 +61,7 @@ test("two people meet: a carousel post, search, follow, feed, like, comment and 
   await expect(visible(alice, "unread-badge")).toBeVisible({ timeout: 20_000 });
   await alice.goto("/notifications");
   await expect(alice.getByText(bobName).first()).toBeVisible();
+  expect([...aliceViolations, ...bobViolations], "Content Security Policy violations").toEqual([]);
 
   await aliceContext.close();
   await bobContext.close();
@@ -129,6 +132,7 @@ test("the composer says why an upload was refused, lets it go, and retries after
   page,
   context,
 }, info) => {
+  const violations = await watchPolicyViolations(context);
   await signUp(context, uniqueName("eve", info));
   await page.goto("/create");
   await page.getByLabel("Add photos and videos").setInputFiles([fixture("square"), fixture("broken")]);
@@ -152,4 +156,5 @@ test("the composer says why an upload was refused, lets it go, and retries after
   }
   await expect(page).toHaveURL(/\/p\/\d+$/, { timeout: 60_000 });
   await expect(page.getByText("Second try")).toBeVisible();
+  expect(violations, "Content Security Policy violations").toEqual([]);
 });

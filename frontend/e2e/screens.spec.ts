@@ -2,7 +2,7 @@
  * screenshots/<project>/<screen>.png (light) and screenshots/<project>-dark/ (dark) for people to look at. */
 import path from "node:path";
 import { type Page, expect, test } from "@playwright/test";
-import { apiWrite, contextOptions, createPost, seriousViolations, signUp, uniqueName } from "./support";
+import { apiWrite, contextOptions, createPost, seriousViolations, signUp, uniqueName, watchPolicyViolations } from "./support";
 
 const shots = path.resolve(import.meta.dirname, "../screenshots");
 
@@ -19,6 +19,8 @@ for (const scheme of ["light", "dark"] as const) {
     test.setTimeout(180_000);
     const folder = scheme === "light" ? info.project.name : `${info.project.name}-dark`;
     const context = await browser.newContext({ ...contextOptions(info), colorScheme: scheme });
+    // Every screen runs under the app's Content Security Policy without the browser refusing anything.
+    const violations = await watchPolicyViolations(context);
     const page = await context.newPage();
 
     await page.goto("/login");
@@ -59,6 +61,7 @@ for (const scheme of ["light", "dark"] as const) {
       await page.goto(url);
       await check(page, folder, name);
     }
+    expect(violations, "Content Security Policy violations").toEqual([]);
     await friendContext.close();
     await context.close();
   });

@@ -103,3 +103,29 @@ export function contextOptions(info: TestInfo) {
   const { baseURL, viewport, isMobile, hasTouch, deviceScaleFactor, colorScheme } = info.project.use;
   return { baseURL, viewport, isMobile, hasTouch, deviceScaleFactor, colorScheme };
 }
+
+/** Starts collecting, for every page of the context, what the browser refused under the Content
+ * Security Policy (or the Permissions-Policy): `securitypolicyviolation` events and the console errors
+ * the browser prints about them. Returns the list it fills; a test expects it to stay empty. */
+export async function watchPolicyViolations(context: BrowserContext): Promise<string[]> {
+  const found: string[] = [];
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      console.error(
+        `CSP violation: ${event.effectiveDirective} refused ${event.blockedURI || "inline"} ` +
+          `(${event.sourceFile}:${event.lineNumber})`,
+      );
+    });
+  });
+  context.on("console", (message) => {
+    const text = message.text();
+    const where = message.location().url;
+    // Playwright's trace recorder (not the app, which fetches no blob:) reads the composer's blob: previews
+    // for its snapshots from a script with no URL; the policy refuses it, rightly. Only that is ignored.
+    const tracer = /Connecting to 'blob:|CSP violation: connect-src refused blob\S* \(:0\)/.test(text) && !where;
+    if (!tracer && /Content Security Policy|CSP violation|Permissions-Policy|Refused to (load|execute|apply|connect)/i.test(text)) {
+      found.push(`${where}: ${text}`);
+    }
+  });
+  return found;
+}

@@ -52,7 +52,10 @@ def test_blank_and_malformed_comments_are_refused(alice, bob):
     assert_error(
         bob.post(f"/posts/{post['id']}/comments", json={"text": "hi", "extra": 1}), 400, "validation_error"
     )
-    assert_error(bob.post(f"/posts/{post['id']}/comments", content=b"{nope"), 400, "bad_request")
+    json_type = {"content-type": "application/json"}
+    assert_error(
+        bob.post(f"/posts/{post['id']}/comments", content=b"{nope", headers=json_type), 400, "bad_request"
+    )
     assert_error(comment(bob, post["id"], "hi", reply_to="not-an-id"), 400, "validation_error", ["reply_to"])
     assert_error(comment(bob, post["id"], "hi", reply_to="12345"), 400, "validation_error", ["reply_to"])
     assert alice.get(f"/posts/{post['id']}").json()["comment_count"] == 0

@@ -124,7 +124,10 @@ def test_mark_read_refuses_bad_bodies_and_anonymous_callers(alice, anon):
     assert_error(alice.post("/notifications/read", json={"ids": "all"}), 400, "validation_error")
     assert_error(alice.post("/notifications/read", json={"idz": []}), 400, "validation_error")
     assert_error(alice.post("/notifications/read", json={"ids": ["1"] * 101}), 400, "validation_error")
-    assert alice.post("/notifications/read", content=b"{broken").status_code == 400
+    broken = alice.post(
+        "/notifications/read", content=b"{broken", headers={"content-type": "application/json"}
+    )
+    assert broken.status_code == 400
     assert_error(anon.get("/notifications"), 401, "not_authenticated")
     assert_error(anon.get("/notifications/unread-count"), 401, "not_authenticated")
     assert_error(anon.get("/notifications/stream"), 401, "not_authenticated")

@@ -143,3 +143,14 @@ def test_without_a_built_app_the_page_says_to_run_make_web(settings, tmp_path):
             assert "make web" in response.text
             assert response.headers["cache-control"] == "no-store"
         assert_error(api.client.get("/api/unknown"), 404, "not_found")
+
+
+def test_source_maps_are_never_served(web, web_dir):
+    # The build makes none (frontend/vite.config.ts); one left by another build stays private.
+    (web_dir / "assets" / "app-abc123.js.map").write_bytes(b'{"version":3,"sources":["../src/App.tsx"]}')
+
+    for path in ("/assets/app-abc123.js.map", "/assets/app-old999.js.map", "/favicon.svg.map"):
+        response = web.client.get(path)
+        assert_error(response, 404, "not_found")
+        assert b"App.tsx" not in response.content
+    assert web.client.get("/assets/app-abc123.js").status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -10,6 +11,8 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 logger = logging.getLogger("viewfinder.errors")
+
+MISSING_PARAMETER = re.compile(r"Missing required (?P<kind>\w+) parameter '(?P<name>[^']+)'")
 
 CODES_BY_STATUS = {
     400: "bad_request",
@@ -96,6 +99,9 @@ def handle_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Resp
             if isinstance(item, dict):
                 fields[_field_name(item.get("key"))] = str(item.get("message", "Invalid value."))
         message = "The request is not valid."
+        # Litestar names a missing required parameter only in its message; name it as a field too.
+        if not fields and (missing := MISSING_PARAMETER.match(str(exc.detail or ""))):
+            fields[missing["name"]] = f"Missing required {missing['kind']} parameter."
         if not fields and exc.detail:
             message = str(exc.detail)
         return _response(400, "validation_error", message, fields)

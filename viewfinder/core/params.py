@@ -14,10 +14,17 @@ CursorParam = Annotated[
     str | None, QueryParameter(max_length=200, description="next_cursor of the previous page.")
 ]
 DEFAULT_PAGE_SIZE = DEFAULT_LIMIT
+MAX_ID = 2**63 - 1
+"""The largest ID a row can have: IDs are signed 64-bit integers in every database."""
 
 
 def parse_id(value: str) -> int:
-    """A path ID (a decimal string); anything else names nothing, so 404."""
+    """An ID sent as text (in a path, or a body's `*_id` field): a decimal string of a number a row
+    can have. Anything else names nothing, so 404 (callers that read bodies turn it into their 400).
+    Past 2^63 - 1 the database could not even compare it (SQLite raises OverflowError)."""
     if not value.isascii() or not value.isdigit() or len(value) > 19:
         raise not_found()
-    return int(value)
+    number = int(value)
+    if number > MAX_ID:
+        raise not_found()
+    return number

@@ -13,6 +13,7 @@ from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
 from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
 from viewfinder.core.errors import ApiError
+from viewfinder.core.openapi import errors
 from viewfinder.core.pagination import Page, decode_cursor, next_cursor
 from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam, parse_id
 from viewfinder.engagement import services
@@ -33,6 +34,8 @@ from viewfinder.media.storage import MediaStorage
 from viewfinder.posts.hydrate import hydrate_posts
 from viewfinder.posts.schemas import PostOut
 from viewfinder.settings import Settings
+
+NAME_TAKEN = "collection_exists: you have a collection by that name"
 
 
 def _comment_page(
@@ -79,7 +82,7 @@ class PostEngagementController(Controller):
         state = await services.unlike_post(db_session, viewer.user, parse_id(post_id))
         return LikeOut(liked=state.liked, like_count=state.like_count)
 
-    @get("/likes")
+    @get("/likes", opt=errors({403: "likes_hidden: the author keeps the likes private"}))
     async def likers(
         self,
         post_id: FromPath[str],
@@ -108,7 +111,11 @@ class PostEngagementController(Controller):
             next_cursor=next_cursor(settings.secret, scope, keys, limit),
         )
 
-    @post("/comments", status_code=HTTP_201_CREATED)
+    @post(
+        "/comments",
+        status_code=HTTP_201_CREATED,
+        opt=errors({403: "comments_disabled: comments are turned off for this post"}),
+    )
     async def comment(
         self,
         post_id: FromPath[str],
@@ -161,7 +168,11 @@ class CommentController(Controller):
     path = "/comments/{comment_id:str}"
     tags = ["engagement"]
 
-    @delete("", status_code=HTTP_204_NO_CONTENT)
+    @delete(
+        "",
+        status_code=HTTP_204_NO_CONTENT,
+        opt=errors({403: "forbidden: only the comment's author or the post's owner may"}),
+    )
     async def remove(self, comment_id: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
         """Delete a comment (with its replies): its author or the post's owner may."""
         await services.delete_comment(db_session, viewer.user, parse_id(comment_id))
@@ -272,7 +283,7 @@ class CollectionController(Controller):
             next_cursor=next_cursor(settings.secret, scope, [c.id for c in collections], limit),
         )
 
-    @post("", status_code=HTTP_201_CREATED)
+    @post("", status_code=HTTP_201_CREATED, opt=errors({409: NAME_TAKEN}))
     async def create(
         self,
         data: JSONBody[CollectionCreate],
@@ -299,7 +310,7 @@ class CollectionController(Controller):
         (out,) = await _collections_out(db_session, viewer.user, [found], storage, settings)
         return out
 
-    @patch("/{collection_id:str}")
+    @patch("/{collection_id:str}", opt=errors({409: NAME_TAKEN}))
     async def rename(
         self,
         collection_id: FromPath[str],

@@ -14,12 +14,16 @@ from viewfinder.accounts.schemas import FollowStateOut, Profile, UserSummary
 from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
 from viewfinder.core.errors import ApiError
 from viewfinder.core.jobs import enqueue
+from viewfinder.core.openapi import errors
 from viewfinder.core.pagination import Page, decode_cursor, next_cursor
 from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam
 from viewfinder.feeds.services import record_profile_visit
 from viewfinder.feeds.tasks import backfill_timeline, remove_author_from_timeline
 from viewfinder.graph import services
 from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
+
+PRIVATE = "private_account: follow this private account to see this"
+CONFLICT = "conflict: the same change was made at the same time; try again"
 
 
 async def _user_page(
@@ -79,7 +83,7 @@ class UserController(Controller):
             await record_profile_visit(db_session, viewer_user, user)
         return profile
 
-    @get("/followers")
+    @get("/followers", opt=errors({403: PRIVATE}))
     async def followers(
         self,
         username: FromPath[str],
@@ -99,7 +103,7 @@ class UserController(Controller):
             owner_id=owner.id, cursor=cursor, limit=limit,
         )  # fmt: skip
 
-    @get("/following")
+    @get("/following", opt=errors({403: PRIVATE}))
     async def following(
         self,
         username: FromPath[str],
@@ -126,7 +130,7 @@ class UserController(Controller):
             raise ApiError(403, "private_account", "This account is private. Follow it to see this.")
         return owner
 
-    @post("/follow", status_code=HTTP_200_OK)
+    @post("/follow", status_code=HTTP_200_OK, opt=errors({400: "cannot_follow_self", 409: CONFLICT}))
     async def follow(
         self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession
     ) -> FollowStateOut:
@@ -147,7 +151,7 @@ class UserController(Controller):
         await enqueue(remove_author_from_timeline, viewer.user.id, target.id)
         return FollowStateOut(state=state)
 
-    @post("/block", status_code=HTTP_204_NO_CONTENT)
+    @post("/block", status_code=HTTP_204_NO_CONTENT, opt=errors({400: "cannot_block_self", 409: CONFLICT}))
     async def block(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
         """Block: follows end both ways and each sees the other as not existing."""
         target = await services.find_block_target(db_session, username, viewer.user)
@@ -160,7 +164,7 @@ class UserController(Controller):
         target = await services.find_block_target(db_session, username, viewer.user)
         await services.unblock(db_session, viewer.user, target)
 
-    @post("/mute", status_code=HTTP_204_NO_CONTENT)
+    @post("/mute", status_code=HTTP_204_NO_CONTENT, opt=errors({400: "cannot_mute_self", 409: CONFLICT}))
     async def mute(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
         """Hide this account from your feeds without unfollowing; they are not told."""
         target = await services.find_visible_user(db_session, username, viewer.user)
@@ -196,7 +200,11 @@ class ConnectionsController(Controller):
             owner_id=viewer.user.id, cursor=cursor, limit=limit,
         )  # fmt: skip
 
-    @post("/follow-requests/{username:str}/approve", status_code=HTTP_204_NO_CONTENT)
+    @post(
+        "/follow-requests/{username:str}/approve",
+        status_code=HTTP_204_NO_CONTENT,
+        opt=errors({409: CONFLICT}),
+    )
     async def approve(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
         requester = await services.find_visible_user(db_session, username, viewer.user)
         await services.approve_request(db_session, viewer.user, requester)

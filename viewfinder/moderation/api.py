@@ -11,6 +11,7 @@ from litestar.types import ControllerRouterHandler
 from viewfinder.accounts.auth import ViewerDep
 from viewfinder.core.deps import DbSession, LimiterDep
 from viewfinder.core.errors import ApiError, not_found
+from viewfinder.core.openapi import errors
 from viewfinder.core.params import parse_id
 from viewfinder.moderation import services
 from viewfinder.moderation.schemas import ReportCreate, ReportOut
@@ -25,6 +26,7 @@ NO_SUCH_TARGET = {"post": "No such post.", "user": "No such account.", "comment"
     responses={
         HTTP_200_OK: ResponseSpec(ReportOut, description="Your earlier report of this target, still open.")
     },
+    opt=errors({404: "not_found: no such target that you can see"}),
 )
 async def report(
     data: JSONBody[ReportCreate], viewer: ViewerDep, db_session: DbSession, limiter: LimiterDep

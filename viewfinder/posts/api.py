@@ -12,6 +12,7 @@ from viewfinder.accounts.models import User
 from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
 from viewfinder.core.errors import ApiError
 from viewfinder.core.jobs import enqueue
+from viewfinder.core.openapi import errors
 from viewfinder.core.pagination import Page, decode_cursor, next_cursor
 from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam, parse_id
 from viewfinder.feeds.tasks import fan_out_post, remove_post_from_timelines
@@ -108,7 +109,11 @@ class PostController(Controller):
         await enqueue(remove_post_from_timelines, found)
 
 
-@get("/users/{username:str}/posts", tags=["users"])
+@get(
+    "/users/{username:str}/posts",
+    tags=["users"],
+    opt=errors({403: "private_account: follow this private account to see its posts"}),
+)
 async def profile_grid(
     username: FromPath[str],
     viewer_user: OptionalUserDep,

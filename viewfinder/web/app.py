@@ -23,6 +23,9 @@ NOT_BUILT = (
 )
 # Paths that belong to the API, media delivery and health checks: never answered by the app.
 RESERVED = ("api/", "media/", "healthz", "readyz")
+# Source maps would publish the app's whole source; the build makes none, and one left in the
+# folder by another build is still not served.
+NEVER_SERVED = (".map",)
 
 
 def _app_file(dist: Path, path: str) -> Path | None:
@@ -39,7 +42,7 @@ def _app_file(dist: Path, path: str) -> Path | None:
 def web_app(settings: SettingsDep, path: FromPath[str] = "/") -> Response[Any] | File:
     """The built web app: a file of it when one matches, else index.html for the app's router."""
     relative = path.lstrip("/")
-    if relative.startswith(RESERVED):
+    if relative.startswith(RESERVED) or relative.endswith(NEVER_SERVED):
         raise not_found()
     dist = settings.web_dir
     found = _app_file(dist, relative)

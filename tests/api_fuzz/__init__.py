@@ -1,0 +1,1 @@
+"""Schemathesis against a real `viewfinder serve`, every check on: `make test-api-fuzz`."""
