@@ -22,6 +22,7 @@ from litestar.testing import TestClient
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.mailbox import Mailbox, MailServer
 from tests.stacks import cassandra as cassandra_stack
 from tests.stacks import scale_overrides
 from viewfinder.app import API_PREFIX, create_app
@@ -47,12 +48,23 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def mail_server() -> Iterator[MailServer]:
+    """A real SMTP server (aiosmtpd) on a free loopback port, for this test process (tests.mailbox)."""
+    with MailServer.running() as server:
+        yield server
+
+
 @pytest.fixture
 def settings(tmp_path: Path, migrated_database: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
-    """The test's settings: its own data folder and database, on the stack chosen for the run."""
+    """The test's settings: its own data folder and database, on the stack chosen for the run; they
+    send mail to the test SMTP server only when the test reads a `mailbox` (otherwise none is sent)."""
     data_dir = tmp_path / "var"
     data_dir.mkdir()
     shutil.copy(migrated_database, data_dir / "viewfinder.db")
+    mail: dict[str, Any] = {}
+    if "mailbox" in request.fixturenames:
+        mail = request.getfixturevalue("mail_server").settings_for()
     with scale_overrides(request.node.nodeid) as overrides:
         yield Settings(
             env="test",
@@ -61,7 +73,14 @@ def settings(tmp_path: Path, migrated_database: Path, request: pytest.FixtureReq
             jobs_immediate=True,
             public_url="https://testserver.local",
             **overrides,
+            **mail,
         )
+
+
+@pytest.fixture
+def mailbox(mail_server: MailServer, settings: Settings) -> Mailbox:
+    """Every email this test's app sent, read from the test SMTP server."""
+    return Mailbox(mail_server, settings)
 
 
 @pytest.fixture

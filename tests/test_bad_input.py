@@ -100,6 +100,22 @@ STREAMS = {("GET", "/notifications/stream")}
 """Endpoints that stream until the client goes: swept only where they answer at once."""
 
 
+PUBLIC_ACCOUNT_PATHS = frozenset(
+    {
+        "/accounts/signup",
+        "/accounts/login",
+        "/accounts/login/two-factor",  # the second step: its proof is the challenge token
+        "/accounts/passkeys/login/options",
+        "/accounts/passkeys/login",
+        "/accounts/email/verify",  # links from emails: the token is the proof
+        "/accounts/email/revert",
+        "/accounts/password/reset",
+        "/accounts/password/reset/confirm",
+    }
+)
+"""Account operations for visitors who are not logged in (yet)."""
+
+
 def needs_login(method: str, path: str) -> bool:
     """Everything under /accounts but signing up and logging in, the viewer's own lists, and every
     write under /users, /posts and /comments."""
@@ -108,7 +124,7 @@ def needs_login(method: str, path: str) -> bool:
     if path.startswith(("/posts", "/comments/")):
         return method != "GET"
     if path.startswith("/accounts/"):
-        return path not in ("/accounts/signup", "/accounts/login")
+        return path not in PUBLIC_ACCOUNT_PATHS
     return path.startswith("/users/") and method in ("POST", "DELETE")
 
 
@@ -124,9 +140,13 @@ def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _field_type(schema: dict[str, Any]) -> str:
+    schema = _resolve(schema)
     if "type" in schema:
         return str(schema["type"])
-    return next(str(s["type"]) for s in schema.get("oneOf", []) if s.get("type") != "null")
+    if "properties" in schema:
+        return "object"
+    choices = schema.get("oneOf", []) + schema.get("anyOf", [])
+    return next(_field_type(s) for s in choices if s.get("type") != "null")
 
 
 def json_body_schema(operation: dict[str, Any]) -> dict[str, Any] | None:
@@ -150,6 +170,8 @@ def fill_path(path: str, value: str) -> str:
         "comment_id",
         "collection_id",
         "export_id",
+        "device_id",
+        "passkey_id",
         "tag",
     ):
         path = path.replace("{" + name + "}", value)
@@ -365,7 +387,7 @@ def test_an_invalid_api_token_is_refused_everywhere(settings, alice, anon):
     before = database_state(settings)
 
     for method, path, operation in OPERATIONS:
-        if path in ("/accounts/signup", "/accounts/login"):
+        if path in PUBLIC_ACCOUNT_PATHS:  # logging in and links from emails ignore who asks
             continue
         target, arguments = well_formed(method, path, operation)
         headers = {**arguments.get("headers", {}), "authorization": "Bearer vf_not-a-real-token"}

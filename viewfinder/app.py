@@ -17,8 +17,6 @@ from litestar.stores.memory import MemoryStore
 from redis.asyncio import Redis
 
 from viewfinder.accounts.api import AccountController
-from viewfinder.accounts.email_api import EmailController
-from viewfinder.accounts.twofactor_api import PasskeyController, TwoFactorController
 from viewfinder.accounts.auth import (
     CSRF_HEADER,
     SESSION_COOKIE,
@@ -26,6 +24,8 @@ from viewfinder.accounts.auth import (
     provide_optional_viewer,
     provide_viewer,
 )
+from viewfinder.accounts.email_api import EmailController
+from viewfinder.accounts.twofactor_api import PasskeyController, TwoFactorController
 from viewfinder.core import ids, jobs
 from viewfinder.core.access_log import AccessLog
 from viewfinder.core.db import (

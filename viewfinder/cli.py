@@ -1,13 +1,13 @@
 """The `viewfinder` command: serve, worker, migrate, cassandra-migrate, createuser, demo, rebuild-timelines,
-disable-2fa, mail-server, openapi, check."""
+disable-2fa, mail-server, flush-jobs, dead-letters, openapi, check."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import os
 import signal
-import subprocess
 import sys
 from typing import Any
 
@@ -69,32 +69,37 @@ def serve(host: str, port: int, workers: int | None, no_jobs: bool) -> None:
     from granian.constants import Interfaces
 
     from viewfinder.core.migrate import upgrade
+    from viewfinder.core.supervision import ConsumerSupervisor, log_to_stderr, run_web
 
     settings = _settings()
     upgrade(settings.resolved_database_url)
     mail_server = None
     if settings.env == "development" and not settings.smtp_host:
         mail_server = _start_development_mail_server(settings)
-    consumer: subprocess.Popen[bytes] | None = None
+    # Supervised: a consumer or web worker that dies is started again (docs/decisions/0037).
+    log_to_stderr()
+    consumer: ConsumerSupervisor | None = None
     if not no_jobs:
-        consumer = subprocess.Popen([sys.executable, "-m", "viewfinder", "worker"], env=os.environ.copy())
-    try:
-        click.echo(f"Viewfinder is listening on http://{host}:{port}/")
-        Granian(
+        consumer = ConsumerSupervisor([sys.executable, "-m", "viewfinder", "worker"], env=os.environ.copy())
+        consumer.start()
+
+    def web_server() -> Any:  # granian.Granian (untyped)
+        return Granian(
             "viewfinder.app:create_app",
             factory=True,
             interface=Interfaces.ASGI,
             address=host,
             port=port,
             workers=workers or settings.web_workers,
-        ).serve()
+            respawn_failed_workers=True,
+        )
+
+    try:
+        click.echo(f"Viewfinder is listening on http://{host}:{port}/")
+        run_web(web_server)
     finally:
         if consumer is not None:
-            consumer.send_signal(signal.SIGINT)
-            try:
-                consumer.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                consumer.kill()
+            consumer.stop()
         if mail_server is not None:
             mail_server.stop()
 
@@ -155,28 +160,42 @@ def mail_server(host: str, port: int) -> None:
 @main.command()
 @click.option("--threads", type=int, default=None, help="Worker threads (default: VIEWFINDER_JOB_WORKERS).")
 def worker(threads: int | None) -> None:
-    """Run a stand-alone background-job consumer (for when web and workers run apart)."""
-    from viewfinder.core.jobs import huey, load_tasks
+    """Run a stand-alone background-job consumer (for when web and workers run apart).
+
+    It records a heartbeat in the database every VIEWFINDER_JOB_HEARTBEAT_SECONDS (what /readyz
+    reads), and takes up again at once what a consumer that died left half-done."""
+    import logging
+
+    from viewfinder.core.jobs import ConsumerHeartbeat, flush_handoff, huey, load_tasks
 
     # A shell that starts `serve` in the background makes its children ignore SIGINT; restore it
     # so serve's graceful stop (SIGINT) reaches this consumer even before Huey installs handlers.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     settings = _settings()
+    logging.basicConfig(
+        level=logging.DEBUG if settings.debug else logging.INFO,
+        format="%(asctime)s [%(levelname)s] %(name)s: %(message)s",
+    )
+    # Huey logs a line per job run, retry and periodic enqueue: the job policy's lines say what matters.
+    for noisy in ("huey", "aiosqlite", "pyvips"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     load_tasks()
-    from viewfinder.media.tasks import recover_abandoned_media
-
-    # Pick up at once what a worker killed earlier left half-done, rather than at the next sweep.
-    recover_abandoned_media()
-    from viewfinder.core.jobs import flush_handoff
-
     try:  # jobs handed off to the database while Redis was away (the periodic flush retries)
         flush_handoff()
     except Exception as exc:  # Redis still away: the consumer waits for it, and retries then
         click.echo(f"Handed-off jobs stay in the database for now: {exc}", err=True)
-    consumer = huey.create_consumer(
-        workers=threads or settings.job_workers, worker_type="thread", periodic=True
+    workers = threads or settings.job_workers
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    # Its first beat runs the recovery sweeps: what a consumer killed earlier held is queued again.
+    heartbeat = ConsumerHeartbeat(settings, huey)
+    heartbeat.start()
+    logging.getLogger("viewfinder.worker").info(
+        "Job consumer %s started: %d workers on %s", heartbeat.id, workers, huey.queue_service
     )
-    consumer.run()
+    try:
+        consumer.run()
+    finally:
+        heartbeat.stop()
 
 
 @main.command()
@@ -393,6 +412,73 @@ def flush_jobs() -> None:
     click.echo(f"Moved {moved} handed-off job{'s' if moved != 1 else ''} into the queue.")
 
 
+@main.group("dead-letters")
+def dead_letters() -> None:
+    """Jobs that gave up: list them, replay them once the cause is fixed, or discard them.
+
+    A job gives up when its retries are spent on a failure that is not an outage (outages are
+    retried until they end); its worker logged its name, arguments and reason once."""
+
+
+def _dead_letter_ids(ids: tuple[int, ...], every: bool) -> list[int] | None:
+    if every == bool(ids):
+        raise click.UsageError("Name the dead letters by id, or give --all.")
+    return None if every else list(ids)
+
+
+@dead_letters.command("list")
+def dead_letters_list() -> None:
+    """Show every dead letter: id, when, the job and its arguments, tries, and why it gave up."""
+    from viewfinder.core.jobs import configure, dead_letters
+
+    configure(_settings())
+    letters = dead_letters()
+    if not letters:
+        click.echo("No dead letters: no job has given up.")
+        return
+    for letter in letters:
+        times = f" (gave up {letter.failures} times)" if letter.failures > 1 else ""
+        click.echo(
+            f"{letter.id:>6}  {letter.last_failed_at:%Y-%m-%d %H:%M:%S}  {letter.task}{letter.arguments}  "
+            f"after {letter.attempts} tries{times}: {letter.reason}"
+        )
+    plural = "s" if len(letters) != 1 else ""
+    click.echo(f"{len(letters)} dead letter{plural}; `viewfinder dead-letters replay ID` runs one again.")
+
+
+@dead_letters.command("replay")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "every", is_flag=True, help="Replay every dead letter.")
+def dead_letters_replay(ids: tuple[int, ...], every: bool) -> None:
+    """Enqueue dead letters again (with fresh retries) and remove them from the list."""
+    from viewfinder.core.jobs import configure, load_tasks, replay_dead_letters
+
+    chosen = _dead_letter_ids(ids, every)
+    configure(_settings())
+    load_tasks()
+    try:
+        replayed = replay_dead_letters(chosen)
+    except Exception as exc:  # the queue (or the database) cannot take them: say so
+        raise click.ClickException(f"The job queue cannot take them now: {exc}") from exc
+    missing = sorted(set(chosen or ()) - set(replayed))
+    click.echo(f"Queued {len(replayed)} job{'s' if len(replayed) != 1 else ''} again.")
+    if missing:
+        raise click.ClickException(f"No dead letter with id {', '.join(map(str, missing))}.")
+
+
+@dead_letters.command("discard")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "every", is_flag=True, help="Discard every dead letter.")
+def dead_letters_discard(ids: tuple[int, ...], every: bool) -> None:
+    """Remove dead letters without running them (their work is not wanted any more)."""
+    from viewfinder.core.jobs import configure, discard_dead_letters
+
+    chosen = _dead_letter_ids(ids, every)
+    configure(_settings())
+    removed = discard_dead_letters(chosen)
+    click.echo(f"Discarded {removed} dead letter{'s' if removed != 1 else ''}.")
+
+
 @main.command()
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), default="-", show_default=True)
 def openapi(output: str) -> None:
@@ -449,6 +535,12 @@ def check() -> None:
         report("job queue", True, f"{huey.pending_count()} jobs pending")
     except Exception as exc:  # any failure is the thing to report
         report("job queue", False, str(exc))
+    with contextlib.suppress(Exception):  # a database that cannot be read is reported above
+        from viewfinder.core.jobs import configure, dead_letters
+
+        configure(settings)
+        if letters := len(dead_letters()):
+            click.echo(f"{'dead letters':32} warning  {letters} jobs gave up: `viewfinder dead-letters list`")
     if settings.smtp_host:
         try:
             from viewfinder.core.mail import check_connection

@@ -159,8 +159,12 @@ class Settings(BaseSettings):
     """Longest video accepted, in seconds."""
     signed_url_ttl_seconds: int = 6 * 3600
     """How long a signed URL to a private account's media stays valid (rounded up to the hour)."""
-    media_processing_lease_seconds: int = 300
-    """A media item processing for longer than this is taken to be abandoned and processed again."""
+    media_processing_lease_seconds: int = Field(default=15, ge=1)
+    """A media item whose worker has not renewed its hold for this long (workers renew what they
+    hold every job_heartbeat_seconds) is taken to be abandoned and processed again by another."""
+    media_queued_lease_seconds: int = Field(default=300, ge=1)
+    """A media item still waiting for its job this long after it was queued is queued again (the
+    job was lost: a queue emptied, a worker killed between taking the job and starting it)."""
     max_image_pixels: int = 100_000_000
     json_max_body_bytes: int = 2 * 1024 * 1024
 
@@ -170,6 +174,15 @@ class Settings(BaseSettings):
     Machines that share a database need shard ranges far apart (e.g. 0, 1000, 2000)."""
     web_workers: int = Field(default=1, ge=1)
     job_workers: int = Field(default=2, ge=1)
+    job_retry_max_delay_seconds: int = Field(default=300, ge=1)
+    """A job whose service (the database, Cassandra, Redis, the media storage) is unavailable is
+    tried again, the wait doubling up to this, for as long as the outage lasts (decision 0037)."""
+    job_heartbeat_seconds: float = Field(default=2.0, gt=0)
+    """How often each job consumer records that it is alive and renews what its workers hold."""
+    job_consumer_timeout_seconds: int = Field(default=15, ge=1)
+    """A consumer not heard from for this long counts as dead (/readyz is then not ready)."""
+    job_stall_seconds: int = Field(default=300, ge=1)
+    """/readyz is not ready when jobs wait and no consumer has taken one for this long."""
 
     timeline_backend: Literal["sql", "cassandra"] = "sql"
     """Where home timelines live: the main database, or Cassandra (`viewfinder cassandra-migrate`

@@ -7,6 +7,7 @@ import { Collection } from "./screens/Collection";
 import { Create } from "./screens/Create";
 import { EditProfile } from "./screens/EditProfile";
 import { Explore } from "./screens/Explore";
+import { ForgotPassword } from "./screens/ForgotPassword";
 import { FollowList } from "./screens/FollowList";
 import { FollowRequests } from "./screens/FollowRequests";
 import { Hashtag } from "./screens/Hashtag";
@@ -16,10 +17,13 @@ import { NotFound } from "./screens/NotFound";
 import { Notifications } from "./screens/Notifications";
 import { PostDetail } from "./screens/PostDetail";
 import { Profile } from "./screens/Profile";
+import { ResetPassword } from "./screens/ResetPassword";
+import { RevertEmail } from "./screens/RevertEmail";
 import { Saved } from "./screens/Saved";
 import { Search } from "./screens/Search";
 import { Settings } from "./screens/Settings";
 import { Signup } from "./screens/Signup";
+import { VerifyEmail } from "./screens/VerifyEmail";
 
 export function App() {
   return (
@@ -39,6 +43,10 @@ export function App() {
         <Route path="/saved/:collectionId" element={<RequireAuth><Collection /></RequireAuth>} />
         <Route path="/settings" element={<RequireAuth><Settings /></RequireAuth>} />
         <Route path="/accounts/edit" element={<RequireAuth><EditProfile /></RequireAuth>} />
+        <Route path="/accounts/verify-email" element={<VerifyEmail />} />
+        <Route path="/accounts/password/forgot" element={<ForgotPassword />} />
+        <Route path="/accounts/password/reset" element={<ResetPassword />} />
+        <Route path="/accounts/email/revert" element={<RevertEmail />} />
         <Route path="/:username" element={<Profile />} />
         <Route path="/:username/followers" element={<FollowList kind="followers" />} />
         <Route path="/:username/following" element={<FollowList kind="following" />} />

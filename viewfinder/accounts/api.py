@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viewfinder.accounts import schemas, security, services
+from viewfinder.accounts import passkeys, schemas, security, services, twofactor
 from viewfinder.accounts.auth import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -23,7 +23,7 @@ from viewfinder.accounts.auth import (
     require_session,
 )
 from viewfinder.accounts.models import User
-from viewfinder.accounts.throttle import PasswordThrottle
+from viewfinder.accounts.throttle import PasswordAttempt, PasswordThrottle
 from viewfinder.core.deps import DbSession, LimiterDep, SettingsDep, StorageDep
 from viewfinder.core.errors import ApiError, invalid
 from viewfinder.core.jobs import enqueue
@@ -129,8 +129,13 @@ class AccountController(Controller):
         settings: SettingsDep,
         storage: StorageDep,
         limiter: LimiterDep,
-    ) -> Response[schemas.LoginResponse]:
+    ) -> Response[schemas.LoginResponse | schemas.TwoFactorRequiredOut]:
         """Log in with a username or email and a password; sets the session cookie.
+
+        On an account with two-factor on, a right password starts no session: the answer is
+        `two_factor_required` with a challenge, and POST /accounts/login/two-factor finishes the
+        log-in with a code, a recovery code or a passkey — unless this browser is one the account
+        trusts (its "trust this device" cookie), which goes straight on (docs/decisions/0033).
 
         Too many attempts answer 429 with Retry-After: from one address on one account (until the
         window ends), from one address across accounts, or, after many failures on the account
@@ -152,6 +157,15 @@ class AccountController(Controller):
                 await services.record_failed_login(db_session, user, origin)
             raise ApiError(401, "invalid_credentials", "The username or password is wrong.")
         await attempt.succeeded()
+        second_step = await twofactor.begin_second_step(
+            db_session,
+            user,
+            settings,
+            trusted_device_token=request.cookies.get(twofactor.TRUSTED_DEVICE_COOKIE),
+            cancel_deletion=data.cancel_deletion is True,
+        )
+        if second_step is not None:
+            return Response(schemas.TwoFactorRequiredOut.of(second_step), status_code=HTTP_200_OK)
         # A deactivated account opens again; one scheduled for deletion only when asked (409 else).
         reopened = await reopen_on_login(
             db_session, user, cancel_deletion=data.cancel_deletion is True, origin=origin
@@ -159,7 +173,7 @@ class AccountController(Controller):
         response = await _logged_in(db_session, request, settings, storage, user, HTTP_200_OK, log_in=True)
         response.content.reactivated = reopened.reactivated
         response.content.deletion_cancelled = reopened.deletion_cancelled
-        return response
+        return response  # type: ignore[return-value]  # Response is invariant in its content
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT)
     async def logout(
@@ -273,18 +287,37 @@ class AccountController(Controller):
         settings: SettingsDep,
         limiter: LimiterDep,
     ) -> schemas.ReauthenticatedOut:
-        """Confirm it's you ("sudo mode"): with the password, this session may do sensitive actions
-        (create API tokens...) for the next `reauthentication_seconds` (10 minutes). A wrong
-        password is 400 `wrong_password`; attempts are limited like log-ins."""
+        """Confirm it's you ("sudo mode"): with the password, a code of the authenticator app
+        (`totp_code`) or a passkey (`passkey`, answering POST /accounts/passkeys/reauthenticate/options),
+        this session may do sensitive actions (create API tokens...) for the next
+        `reauthentication_seconds` (10 minutes). A wrong proof is 400 `wrong_password` on its field;
+        passwords are limited like log-ins, codes like the log-in's second step."""
         session = require_session(viewer)
-        if isinstance(data.password, msgspec.UnsetType):
-            raise invalid("password", "Enter your password.")
-        proof = services.PasswordProof(data.password)
         origin = origin_of(request)
-        throttle = PasswordThrottle(limiter, settings)
-        attempt = await throttle.reserve(db_session, str(viewer.user.id), viewer.user, origin.ip_address)
-        proven_at = await services.reauthenticate(db_session, viewer.user, session, proof, origin)
-        await attempt.succeeded()
+        attempt: PasswordAttempt | twofactor.CodeAttempt | None = None
+        proof: services.ReauthenticationProof
+        if not isinstance(data.password, msgspec.UnsetType):
+            proof = services.PasswordProof(data.password)
+            throttle = PasswordThrottle(limiter, settings)
+            attempt = await throttle.reserve(db_session, str(viewer.user.id), viewer.user, origin.ip_address)
+        elif not isinstance(data.totp_code, msgspec.UnsetType):
+            proof = twofactor.TotpProof(data.totp_code)
+            attempt = await twofactor.CodeThrottle(limiter).reserve(viewer.user.id)
+        elif not isinstance(data.passkey, msgspec.UnsetType):
+            proof = passkeys.PasskeyProof(
+                data.passkey.ceremony, data.passkey.credential, settings, session_id=session.id
+            )
+        else:
+            raise invalid("password", "Enter your password.")
+        try:
+            proven_at = await services.reauthenticate(db_session, viewer.user, session, proof, origin)
+        except ApiError as error:
+            if error.code == "wrong_password" and proof.method != "password":
+                wrong = {"totp": "That code is wrong.", "passkey": "This passkey was not accepted."}
+                raise invalid(proof.field, wrong.get(proof.method, error.message), code=error.code) from error
+            raise
+        if attempt is not None:
+            await attempt.succeeded()
         return schemas.ReauthenticatedOut(
             reauthenticated_until=proven_at + timedelta(seconds=settings.reauthentication_seconds)
         )

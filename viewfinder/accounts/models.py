@@ -1,11 +1,12 @@
-"""Account tables: users, their browser sessions, their personal API tokens and security log."""
+"""Account tables: users, their browser sessions, their personal API tokens and security log, and their
+second factors (TOTP, recovery codes, passkeys), trusted devices and log-in challenges."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from viewfinder.core.db import Base, IdMixin, TimestampMixin, UtcDateTime, utcnow
@@ -15,12 +16,26 @@ class User(IdMixin, TimestampMixin, Base):
     """A person's account and public profile, with denormalised counts kept by the services."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        Index("ix_users_email_key", "email_key"),
+        # An address belongs to one account once verified; until then several accounts may have
+        # typed it, so sign-up never tells whether an address is taken (docs/decisions/0034).
+        Index(
+            "uq_users_verified_email_key",
+            "email_key",
+            unique=True,
+            sqlite_where=text("email_verified_at IS NOT NULL"),
+            postgresql_where=text("email_verified_at IS NOT NULL"),
+        ),
+    )
 
     username: Mapped[str] = mapped_column(String(30), nullable=False)
     # Uniqueness is case-insensitive: "Alice" and "alice" are the same account.
     username_key: Mapped[str] = mapped_column(String(30), nullable=False, unique=True)
     email: Mapped[str] = mapped_column(String(254), nullable=False)
-    email_key: Mapped[str] = mapped_column(String(254), nullable=False, unique=True)
+    email_key: Mapped[str] = mapped_column(String(254), nullable=False)
+    # When the owner proved the address is theirs (a link sent to it was opened); None until then.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     display_name: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     bio: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -88,3 +103,122 @@ class SecurityEvent(IdMixin, TimestampMixin, Base):
     ip_address: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     user_agent: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+
+# --- second factors (accounts.twofactor, accounts.passkeys; docs/decisions/0033) -------------------
+
+
+class TotpAuthenticator(IdMixin, TimestampMixin, Base):
+    """An account's authenticator app (one at most): its TOTP secret, enrolled but unconfirmed until
+    the first code it shows is entered (`confirmed_at`)."""
+
+    __tablename__ = "totp_authenticators"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    # A secret: read only through accounts.twofactor.totp_secret and written through
+    # seal_totp_secret, so encryption at rest can be added in those two functions.
+    secret: Mapped[str] = mapped_column(String(255), nullable=False)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The 30-second step of the last code accepted: that code and every older one are refused.
+    last_used_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class RecoveryCode(IdMixin, TimestampMixin, Base):
+    """One single-use recovery code of an account (ten at a time); only its SHA-256 is stored."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (Index("ix_recovery_codes_user_id_code_hash", "user_id", "code_hash", unique=True),)
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Passkey(IdMixin, TimestampMixin, Base):
+    """A WebAuthn credential of an account: a second factor, and a password-less log-in."""
+
+    __tablename__ = "passkeys"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    credential_id: Mapped[str] = mapped_column(String(1400), nullable=False, unique=True)
+    """base64url, as browsers send it."""
+    public_key: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    """The COSE public key the authenticator registered."""
+    sign_count: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    user_handle: Mapped[str] = mapped_column(String(100), nullable=False)
+    """The account's WebAuthn user handle (random, base64url; the same for all its passkeys)."""
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    transports: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    aaguid: Mapped[str] = mapped_column(String(36), nullable=False, default="")
+    backed_up: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class TrustedDevice(IdMixin, TimestampMixin, Base):
+    """A browser whose owner chose "trust this device": its log-ins with the password skip the
+    second step until `expires_at`. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "trusted_devices"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    # Of the password in force when it was trusted: a new password (changed or reset) ends the trust.
+    password_stamp: Mapped[str] = mapped_column(String(64), nullable=False)
+    user_agent: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    ip_address: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, index=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class AuthChallenge(IdMixin, TimestampMixin, Base):
+    """A short-lived, single-use step: the second step of a log-in (bound to its account), or a
+    WebAuthn ceremony (its random challenge; bound to the session that began it, if any)."""
+
+    __tablename__ = "auth_challenges"
+
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    purpose: Mapped[str] = mapped_column(String(20), nullable=False)
+    user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    session_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    webauthn_challenge: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # The second factor was proven, but the log-in was refused after it (an account scheduled for
+    # deletion): sending it again with cancel_deletion needs no second code.
+    verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    cancel_deletion: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, index=True)
+
+
+# --- links sent by email (accounts.email_verification, accounts.recovery; docs/decisions/0034) -----
+
+
+class EmailToken(IdMixin, TimestampMixin, Base):
+    """A single-use link sent by email: confirm an address (at sign-up, or the new one of a change),
+    undo an email change (sent to the old address), or reset the password. The link holds a random
+    token; only its SHA-256 is stored, and it is made by the job that sends the email, so it is
+    never in the job queue either."""
+
+    __tablename__ = "email_tokens"
+    __table_args__ = (Index("ix_email_tokens_user_id_purpose", "user_id", "purpose"),)
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    purpose: Mapped[str] = mapped_column(String(20), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    """The address the link confirms (verification, change), restores (revert) or was sent to (reset)."""
+    # A reset link is of the password in force when it was sent: any new password voids it.
+    password_stamp: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import msgspec
 from litestar.datastructures import UploadFile
 
-from viewfinder.accounts.models import ApiToken, SecurityEvent, User, UserSession
+from viewfinder.accounts.models import ApiToken, Passkey, SecurityEvent, TrustedDevice, User, UserSession
+from viewfinder.accounts.twofactor import SecondStep
 from viewfinder.graph.services import Relationship
 from viewfinder.media.storage import MediaStorage
 
@@ -39,11 +40,31 @@ class ChangePasswordRequest(msgspec.Struct, forbid_unknown_fields=True):
     new_password: Password
 
 
+# Two-factor codes and WebAuthn pieces (accounts.twofactor, accounts.passkeys).
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+"""A 6-digit code of an authenticator app (spaces and dashes are ignored)."""
+RecoveryCodeText = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+ChallengeToken = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+WebAuthnCredential = dict[str, Any]
+"""What the browser's PublicKeyCredential gives, as JSON (PublicKeyCredential.toJSON(): id, rawId,
+type, response with base64url fields)."""
+
+
+class PasskeyAssertion(msgspec.Struct, forbid_unknown_fields=True):
+    """A passkey's answer to a ceremony begun by the API (its `ceremony` token)."""
+
+    ceremony: ChallengeToken
+    credential: WebAuthnCredential
+
+
 class ReauthenticateRequest(msgspec.Struct, forbid_unknown_fields=True):
-    """Proof that the person at this session is the account's owner; give exactly one kind.
-    Only the password exists today; a TOTP code and a passkey assertion will join it."""
+    """Proof that the person at this session is the account's owner; give exactly one kind: the
+    password, a code of the authenticator app, or a passkey's answer to
+    POST /accounts/passkeys/reauthenticate/options."""
 
     password: Password | msgspec.UnsetType = msgspec.UNSET
+    totp_code: Code | msgspec.UnsetType = msgspec.UNSET
+    passkey: PasskeyAssertion | msgspec.UnsetType = msgspec.UNSET
 
 
 class ReauthenticatedOut(msgspec.Struct):
@@ -149,11 +170,18 @@ class Me(msgspec.Struct):
 
     profile: Profile
     email: str
+    email_verified: bool
+    """Whether the owner opened a link sent to the address (the web app asks until then)."""
     is_staff: bool
 
     @classmethod
     def of(cls, user: User, storage: MediaStorage) -> Me:
-        return cls(profile=Profile.of(user, storage, None), email=user.email, is_staff=user.is_staff)
+        return cls(
+            profile=Profile.of(user, storage, None),
+            email=user.email,
+            email_verified=user.email_verified_at is not None,
+            is_staff=user.is_staff,
+        )
 
 
 class LoginResponse(msgspec.Struct):
@@ -241,4 +269,161 @@ class SecurityEventOut(msgspec.Struct):
             ip_address=event.ip_address,
             user_agent=event.user_agent,
             detail=dict(event.detail),
+        )
+
+
+# --- two-factor authentication, passkeys and trusted devices ---------------------------------------
+
+
+class TwoFactorRequiredOut(msgspec.Struct):
+    """The answer to a right password on an account with two-factor on: no session yet. Finish with
+    POST /accounts/login/two-factor and the challenge."""
+
+    two_factor_required: bool
+    """Always true: tells this answer from a finished log-in."""
+    challenge: str
+    """Opaque; valid 5 minutes, once, for this account; dead after 5 wrong codes."""
+    expires_at: datetime
+    methods: list[str]
+    """How the second step may be passed: "totp", "passkey", "recovery_code"."""
+    passkey_options: dict[str, Any] | None
+    """With "passkey": PublicKeyCredentialRequestOptions (JSON, base64url) for navigator.credentials.get()."""
+
+    @classmethod
+    def of(cls, step: SecondStep) -> TwoFactorRequiredOut:
+        return cls(
+            two_factor_required=True,
+            challenge=step.challenge,
+            expires_at=step.expires_at,
+            methods=step.methods,
+            passkey_options=step.passkey_options,
+        )
+
+
+class SecondStepRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The log-in's second step: the challenge and exactly one of code, recovery_code or passkey."""
+
+    challenge: ChallengeToken
+    code: Code | msgspec.UnsetType = msgspec.UNSET
+    recovery_code: RecoveryCodeText | msgspec.UnsetType = msgspec.UNSET
+    passkey: WebAuthnCredential | msgspec.UnsetType = msgspec.UNSET
+    """The answer of navigator.credentials.get() to the log-in's passkey_options."""
+    trust_device: bool = False
+    """Skip the second step on this browser for 30 days (an HttpOnly cookie)."""
+    cancel_deletion: bool | msgspec.UnsetType = msgspec.UNSET
+    """As in POST /accounts/login, for an account scheduled for deletion."""
+
+
+class TwoFactorOut(msgspec.Struct):
+    """The account's second factors."""
+
+    enabled: bool
+    """Whether a log-in with the password asks for a second step."""
+    totp: bool
+    """An authenticator app is on."""
+    totp_pending: bool
+    """An authenticator app is being set up (waits for its first code)."""
+    passkeys: int
+    recovery_codes_left: int
+    methods: list[str]
+
+
+class TotpEnrolmentOut(msgspec.Struct):
+    """A new authenticator-app secret; the app is on once POST /accounts/two-factor/totp/confirm
+    gets one of its codes."""
+
+    secret: str
+    """Base32, for typing into the app."""
+    uri: str
+    """otpauth:// URI (what the QR code holds)."""
+    qr_svg: str
+    """The QR code as a standalone SVG document."""
+
+
+class TotpConfirmRequest(msgspec.Struct, forbid_unknown_fields=True):
+    code: Code
+
+
+class TotpDisableRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """A current code of the app, or a recovery code."""
+
+    code: Code | msgspec.UnsetType = msgspec.UNSET
+    recovery_code: RecoveryCodeText | msgspec.UnsetType = msgspec.UNSET
+
+
+class RecoveryCodesOut(msgspec.Struct):
+    recovery_codes: list[str] | None
+    """Shown this once, never again; null when the account kept the codes it had."""
+
+
+class PasskeyOut(msgspec.Struct):
+    id: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    backed_up: bool
+    """Synced to other devices by its provider (a password manager, a platform account)."""
+
+    @classmethod
+    def of(cls, passkey: Passkey) -> PasskeyOut:
+        return cls(
+            id=str(passkey.id),
+            name=passkey.name,
+            created_at=passkey.created_at,
+            last_used_at=passkey.last_used_at,
+            backed_up=passkey.backed_up,
+        )
+
+
+class CeremonyOut(msgspec.Struct):
+    """A WebAuthn ceremony begun: give `options` to the browser, and send `ceremony` back with its
+    answer (valid 5 minutes, once)."""
+
+    ceremony: str
+    options: dict[str, Any]
+
+
+class PasskeyCreateRequest(msgspec.Struct, forbid_unknown_fields=True):
+    ceremony: ChallengeToken
+    credential: WebAuthnCredential
+    """The answer of navigator.credentials.create() to the registration options."""
+    name: Annotated[str, msgspec.Meta(max_length=100)] = ""
+
+
+class NewPasskeyOut(msgspec.Struct):
+    passkey: PasskeyOut
+    recovery_codes: list[str] | None
+    """When this passkey turned two-factor on: the account's recovery codes, shown this once."""
+
+
+class PasskeyRenameRequest(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class PasskeyLoginRequest(msgspec.Struct, forbid_unknown_fields=True):
+    ceremony: ChallengeToken
+    credential: WebAuthnCredential
+    cancel_deletion: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class TrustedDeviceOut(msgspec.Struct):
+    id: str
+    user_agent: str
+    ip_address: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime
+    current: bool
+    """This browser."""
+
+    @classmethod
+    def of(cls, device: TrustedDevice, current_id: int | None) -> TrustedDeviceOut:
+        return cls(
+            id=str(device.id),
+            user_agent=device.user_agent,
+            ip_address=device.ip_address,
+            created_at=device.created_at,
+            last_used_at=device.last_used_at,
+            expires_at=device.expires_at,
+            current=device.id == current_id,
         )

@@ -56,6 +56,37 @@ ACCOUNT_REACTIVATED = "account_reactivated"
 DELETION_SCHEDULED = "deletion_scheduled"
 """detail: {"delete_after": ISO time, "sessions_ended": int}; logging in before then can cancel it."""
 DELETION_CANCELLED = "deletion_cancelled"
+TWO_FACTOR_ENABLED = "two_factor_enabled"
+"""A second factor became the account's first: detail {"method": "totp" | "passkey"}."""
+TWO_FACTOR_DISABLED = "two_factor_disabled"
+"""detail {"method": "totp" | "passkey" | "all", "by": "owner" | "operator"}: the log-in has no
+second step any more (an operator's `viewfinder disable-2fa` says "operator")."""
+TWO_FACTOR_FAILED = "two_factor_failed"
+"""A wrong second factor: detail {"method": "totp" | "recovery_code" | "passkey", "action": "login",
+"confirm", "disable" or "reauthenticate", and "reason" when it is not simply wrong (e.g.
+"sign_count": a passkey that may have been cloned)}."""
+RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
+RECOVERY_CODE_USED = "recovery_code_used"
+"""detail {"remaining": int}."""
+PASSKEY_ADDED = "passkey_added"
+PASSKEY_REMOVED = "passkey_removed"
+"""detail {"passkey_id": str, "name": str} for both."""
+TRUSTED_DEVICE_ADDED = "trusted_device_added"
+TRUSTED_DEVICE_REMOVED = "trusted_device_removed"
+"""detail {"device_id": str, "user_agent": str} ("device_id": "all" when every one was removed)."""
+EMAIL_VERIFIED = "email_verified"
+"""detail {"email": str}: a link sent to the address was opened."""
+EMAIL_CHANGE_REQUESTED = "email_change_requested"
+"""detail {"new_email": str}: a link went to the new address; nothing changes until it is opened."""
+EMAIL_CHANGED = "email_changed"
+"""detail {"old_email": str, "new_email": str}. The old address is told, with a link to undo it."""
+EMAIL_CHANGE_REVERTED = "email_change_reverted"
+"""The old address's link undid a change: detail {"email": the address restored, "sessions_ended",
+"tokens_revoked"}; the password was replaced too."""
+PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 (an event name)
+"""A reset link was emailed to the account (only when one was sent)."""
+PASSWORD_RESET = "password_reset"  # noqa: S105 (an event name)
+"""A reset link set a new password: detail {"sessions_ended": int, "tokens_revoked": int}."""
 
 KINDS = frozenset(
     {
@@ -76,6 +107,21 @@ KINDS = frozenset(
         ACCOUNT_REACTIVATED,
         DELETION_SCHEDULED,
         DELETION_CANCELLED,
+        TWO_FACTOR_ENABLED,
+        TWO_FACTOR_DISABLED,
+        TWO_FACTOR_FAILED,
+        RECOVERY_CODES_REGENERATED,
+        RECOVERY_CODE_USED,
+        PASSKEY_ADDED,
+        PASSKEY_REMOVED,
+        TRUSTED_DEVICE_ADDED,
+        TRUSTED_DEVICE_REMOVED,
+        EMAIL_VERIFIED,
+        EMAIL_CHANGE_REQUESTED,
+        EMAIL_CHANGED,
+        EMAIL_CHANGE_REVERTED,
+        PASSWORD_RESET_REQUESTED,
+        PASSWORD_RESET,
     }
 )
 

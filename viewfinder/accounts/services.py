@@ -22,11 +22,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts import passwords, security
-from viewfinder.accounts.models import ApiToken, SecurityEvent, User, UserSession
+from viewfinder.accounts.models import ApiToken, User, UserSession
 from viewfinder.accounts.security import NO_ORIGIN, Origin, commit_and_announce, record_security_event
 from viewfinder.accounts.usernames import USERNAME_PATTERN as USERNAME_PATTERN  # re-exported
 from viewfinder.accounts.usernames import username_problem as username_problem  # for viewfinder.demo
-from viewfinder.core.db import utcnow
+from viewfinder.core.db import Base, utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.ids import new_id
 from viewfinder.media.blocking import run_media_work
@@ -62,7 +62,13 @@ async def signup(
     is_staff: bool = False,
     origin: Origin = NO_ORIGIN,
 ) -> User:
-    """Create an account, or refuse with every field's problem at once."""
+    """Create an account, or refuse with every field's problem at once.
+
+    Only a taken username is refused (usernames are public). The address is the account's once
+    its owner opens the link the account_created event sends (accounts.email_tasks); whether
+    another account has it is not said here, so sign-up never tells which addresses have accounts:
+    an address another account verified is simply never verified for this one
+    (docs/decisions/0034-email.md)."""
     problems: dict[str, str] = {}
     if problem := username_problem(username, staff=is_staff):
         problems["username"] = problem
@@ -75,18 +81,11 @@ async def signup(
     if problems:
         raise ApiError(400, "validation_error", "Some fields need attention.", problems)
 
-    taken = await db.execute(
-        select(User.username_key, User.email_key).where(
-            (User.username_key == username_key(username)) | (User.email_key == email.lower())
+    taken = await db.scalar(select(User.id).where(User.username_key == username_key(username)).limit(1))
+    if taken is not None:
+        raise ApiError(
+            409, "already_exists", "Some fields need attention.", {"username": "This username is taken."}
         )
-    )
-    for taken_username, taken_email in taken:
-        if taken_username == username_key(username):
-            problems["username"] = "This username is taken."
-        if taken_email == email.lower():
-            problems["email"] = "An account with this email already exists."
-    if problems:
-        raise ApiError(409, "already_exists", "Some fields need attention.", problems)
 
     user = User(
         id=new_id(),
@@ -105,20 +104,35 @@ async def signup(
     except IntegrityError as exc:  # a concurrent sign-up took the name between check and insert
         await db.rollback()
         security.forget_unannounced(db)
-        raise ApiError(409, "already_exists", "This username or email is taken.") from exc
+        raise ApiError(
+            409, "already_exists", "Some fields need attention.", {"username": "This username is taken."}
+        ) from exc
     return user
 
 
 async def find_login_account(db: AsyncSession, login: str) -> User | None:
     """The account a log-in names, by username or by email address: an active one, or one its owner
-    deactivated or scheduled for deletion (logging in reopens it: privacy.services.reopen_on_login)."""
+    deactivated or scheduled for deletion (logging in reopens it: privacy.services.reopen_on_login).
+
+    An address names the account that verified it, else the one account that typed it unverified;
+    several accounts with the same unverified address are named by their usernames only."""
     from viewfinder.privacy.services import closed_by_owner
 
-    column = User.email_key if "@" in login else User.username_key
-    user: User | None = await db.scalar(
-        select(User).where(column == login.lower(), or_(User.is_active, closed_by_owner()))
+    usable = or_(User.is_active, closed_by_owner())
+    if "@" not in login:
+        user: User | None = await db.scalar(select(User).where(User.username_key == login.lower(), usable))
+        return user
+    candidates = list(
+        await db.scalars(
+            select(User)
+            .where(User.email_key == login.lower(), usable)
+            .order_by(User.email_verified_at.is_(None), User.id)
+            .limit(2)
+        )
     )
-    return user
+    if candidates and (candidates[0].email_verified_at is not None or len(candidates) == 1):
+        return candidates[0]
+    return None
 
 
 async def check_password(db: AsyncSession, user: User | None, password: str) -> bool:
@@ -493,14 +507,27 @@ async def remove_avatar(db: AsyncSession, storage: MediaStorage, user: User) -> 
 
 # --- account erasure (privacy.erasure) -------------------------------------------------------------
 
-ACCOUNT_DATA_TABLES = ("users", "user_sessions", "api_tokens", "security_events")
-"""Tables whose rows of an account `delete_account_data` removes."""
+ACCOUNT_DATA_TABLES = (
+    "users",
+    "user_sessions",
+    "api_tokens",
+    "security_events",
+    "totp_authenticators",
+    "recovery_codes",
+    "passkeys",
+    "trusted_devices",
+    "auth_challenges",
+    "email_tokens",
+)
+"""Tables whose rows of an account `delete_account_data` removes: the users row, and every other
+table here by its `user_id` column."""
 
 
 async def delete_account_data(db: AsyncSession, user_id: int, storage: MediaBackend) -> None:
     """The last step of an account's erasure: its profile photo (and any older one left under
-    avatars/<user id>/), sessions, API tokens, security log and, last, its users row (rows of other
-    tables that refer to it go by cascade: account_closures, the erasure's own bookkeeping)."""
+    avatars/<user id>/), sessions, API tokens, security log, two-factor methods, trusted devices,
+    e-mail links and, last, its users row (rows of other tables that refer to it go by cascade:
+    account_closures, the erasure's own bookkeeping)."""
     from viewfinder.media.services import delete_files  # the media pipeline only when erasing
 
     user = await db.get(User, user_id)
@@ -509,8 +536,9 @@ async def delete_account_data(db: AsyncSession, user_id: int, storage: MediaBack
     keys = [user.avatar_key] if user.avatar_key else []
     keys += await anyio.to_thread.run_sync(storage.list_keys, f"avatars/{user_id}/")
     await delete_files(storage, keys)
-    await db.execute(delete(UserSession).where(UserSession.user_id == user_id))
-    await db.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
-    await db.execute(delete(SecurityEvent).where(SecurityEvent.user_id == user_id))
+    for name in ACCOUNT_DATA_TABLES:
+        if name != "users":
+            table = Base.metadata.tables[name]
+            await db.execute(delete(table).where(table.c.user_id == user_id))
     await db.execute(delete(User).where(User.id == user_id))
     await db.commit()

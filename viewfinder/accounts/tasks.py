@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from huey import crontab
 
-from viewfinder.accounts import security, services
+from viewfinder.accounts import security, services, twofactor
 from viewfinder.core.jobs import current_settings, huey, run_with_db
 
 
@@ -12,6 +12,12 @@ from viewfinder.core.jobs import current_settings, huey, run_with_db
 def purge_expired_sessions() -> int:
     """Delete sessions past their expiry, hourly."""
     return run_with_db(services.purge_expired_sessions)
+
+
+@huey.periodic_task(crontab(minute="41"))
+def purge_expired_challenges() -> int:
+    """Delete log-in challenges, passkey ceremonies and trusted devices past their time, hourly."""
+    return run_with_db(twofactor.purge_expired_challenges)
 
 
 @huey.periodic_task(crontab(minute="23", hour="4"))

@@ -32,6 +32,11 @@ function answerSettings(extra: Parameters<typeof answerFetch>[0] = {}) {
     [`GET ${API}/accounts/blocked`]: { body: { items: [TROLL], next_cursor: null } },
     [`GET ${API}/accounts/muted`]: { body: { items: [], next_cursor: null } },
     [`GET ${API}/accounts/security-events`]: { body: { items: [], next_cursor: null } },
+    [`GET ${API}/accounts/two-factor`]: {
+      body: { enabled: false, totp: false, totp_pending: false, passkeys: 0, recovery_codes_left: 0, methods: [] },
+    },
+    [`GET ${API}/accounts/passkeys`]: { body: [] },
+    [`GET ${API}/accounts/trusted-devices`]: { body: [] },
     [`GET ${API}/accounts/data-exports`]: { body: { items: [], reauthenticated_until: null, deletion_grace_days: 30 } },
     ...extra,
   });
@@ -57,7 +62,11 @@ describe("Settings", () => {
     const titles = screen.getAllByRole("heading", { level: 2 }).map((h) => h.textContent);
     expect(titles).toEqual([
       "Account",
+      "Email address",
       "Change password",
+      "Two-factor authentication",
+      "Passkeys",
+      "Trusted devices",
       "API tokens",
       "Sessions",
       "Security activity",

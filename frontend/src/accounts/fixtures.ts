@@ -3,6 +3,7 @@ import type { Me } from "../api/client";
 
 export const ME: Me = {
   email: "ada@example.com",
+  email_verified: true,
   is_staff: false,
   profile: {
     id: "1",

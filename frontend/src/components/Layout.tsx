@@ -3,6 +3,7 @@
 import type { ReactNode } from "react";
 import { Link, NavLink, Outlet, useLocation } from "react-router-dom";
 import { AccountNoticeBanner } from "../accounts/accountNotice";
+import { VerifyEmailBanner } from "../accounts/email/VerifyEmailBanner";
 import { useMe } from "../auth/auth";
 import { useUnreadCount } from "../notifications/unread";
 import { Avatar } from "./Avatar";
@@ -87,6 +88,7 @@ export function Layout() {
       </nav>
       <main id="main" className="main" tabIndex={-1}>
         {me && <AccountNoticeBanner only={["reactivated", "deletion_cancelled"]} />}
+        <VerifyEmailBanner />
         <ErrorBoundary>
           <Outlet />
         </ErrorBoundary>

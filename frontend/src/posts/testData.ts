@@ -8,6 +8,7 @@ export function user(username: string, id = `u-${username}`): UserSummary {
 export function me(username = "me"): Me {
   return {
     email: `${username}@example.com`,
+    email_verified: true,
     is_staff: false,
     profile: {
       ...user(username),

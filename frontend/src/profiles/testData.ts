@@ -29,6 +29,7 @@ export function me(overrides: Partial<Profile> = {}): Me {
   return {
     profile: profile({ id: "1", username: "bob", display_name: "Bob", bio: "", website: "", relationship: null, ...overrides }),
     email: "bob@example.com",
+    email_verified: true,
     is_staff: false,
   };
 }

@@ -6,6 +6,7 @@ import { Link, Navigate } from "react-router-dom";
 import { ApiError, api, unwrap } from "../api/client";
 import { AccountNoticeBanner, rememberAccountNotice } from "../accounts/accountNotice";
 import { AuthCard } from "../accounts/AuthCard";
+import { FORGOT_PASSWORD_PATH } from "../accounts/email/paths";
 import { formatDay } from "../accounts/format";
 import { useAccountForm } from "../accounts/forms";
 import { PasskeyLogin } from "../accounts/PasskeyLogin";
@@ -122,6 +123,9 @@ export function Login() {
         </button>
       </form>
       <PasskeyLogin onLoggedIn={loggedIn} />
+      <Link to={FORGOT_PASSWORD_PATH} className="forgot-link">
+        Forgot password?
+      </Link>
     </AuthCard>
   );
 }

@@ -43,16 +43,64 @@ export function describeEvent(event: SecurityEvent): string {
     case "token_revoked":
       return `API token "${text(detail.name)}" revoked`;
     case "reauthenticated":
-      return "Password confirmed";
+      return detail.method === "passkey"
+        ? "Confirmed with a passkey"
+        : detail.method === "totp"
+          ? "Confirmed with a code from the app"
+          : "Password confirmed";
     case "reauthentication_failed":
       return "Wrong password when asked to confirm it";
+    case "two_factor_enabled":
+      return detail.method === "passkey"
+        ? "Two-factor authentication turned on (passkey)"
+        : "Two-factor authentication turned on (authenticator app)";
+    case "two_factor_disabled":
+      if (detail.by === "operator") return "Two-factor authentication turned off by the site's administrator";
+      return detail.method === "passkey"
+        ? "Two-factor authentication turned off (last passkey removed)"
+        : "Authenticator app turned off";
+    case "two_factor_failed":
+      if (detail.reason === "sign_count") return "Passkey refused: it may have been copied";
+      return detail.method === "passkey"
+        ? "Passkey refused"
+        : detail.method === "recovery_code"
+          ? "Wrong recovery code"
+          : "Wrong two-factor code";
+    case "recovery_codes_regenerated":
+      return "New recovery codes made (the old ones no longer work)";
+    case "recovery_code_used": {
+      const left = typeof detail.remaining === "number" ? detail.remaining : 0;
+      return `Recovery code used (${plural(left, "code", "codes")} left)`;
+    }
+    case "passkey_added":
+      return `Passkey "${text(detail.name)}" added`;
+    case "passkey_removed":
+      return `Passkey "${text(detail.name)}" removed`;
+    case "trusted_device_added":
+      return `Trusted device added${text(detail.user_agent) ? `: ${describeUserAgent(text(detail.user_agent))}` : ""}`;
+    case "trusted_device_removed":
+      return detail.device_id === "all"
+        ? "Every trusted device removed"
+        : `Trusted device removed${text(detail.user_agent) ? `: ${describeUserAgent(text(detail.user_agent))}` : ""}`;
+    case "email_verified":
+      return `Email address ${text(detail.email)} confirmed`;
+    case "email_change_requested":
+      return `Asked to change the email address to ${text(detail.new_email)} (a link was sent there)`;
+    case "email_changed":
+      return `Email address changed from ${text(detail.old_email)} to ${text(detail.new_email)}`;
+    case "email_change_reverted":
+      return `Email change undone: the address is ${text(detail.email)} again, the password was replaced and ${plural(detail.sessions_ended, "session", "sessions")} logged out`;
+    case "password_reset_requested":
+      return "Password reset link sent by email";
+    case "password_reset":
+      return `Password reset with an emailed link (${plural(detail.sessions_ended, "session", "sessions")} logged out, ${plural(detail.tokens_revoked, "API token", "API tokens")} revoked)`;
     default:
       return event.kind.replaceAll("_", " ");
   }
 }
 
 function EventRow({ event }: { event: SecurityEvent }) {
-  const failed = event.kind === "login_failed" || event.kind === "reauthentication_failed";
+  const failed = ["login_failed", "reauthentication_failed", "two_factor_failed"].includes(event.kind);
   return (
     <li className="settings-row">
       <div className="settings-row-main">
