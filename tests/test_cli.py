@@ -353,9 +353,13 @@ def test_serve_runs_the_app_and_a_worker_and_stops_both_on_sigterm(tmp_path):
     try:
         wait_until_serving(server, base, log_path, also=lambda: seen.update(children_of(server.pid)))
         assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
-        ready = httpx.get(f"{base}/readyz")
-        assert ready.status_code == 200
-        assert ready.json()["database"] == "ok"
+        # Ready once the job consumer serve started has sent its first heartbeat.
+        assert wait_until(lambda: httpx.get(f"{base}/readyz").status_code == 200, timeout=30), (
+            log_path.read_text()
+        )
+        ready = httpx.get(f"{base}/readyz").json()
+        assert ready["database"] == "ok"
+        assert ready["jobs"]["consumers"] == 1
         document = httpx.get(f"{base}/api/viewfinder/v1/openapi.json")
         assert document.status_code == 200
         assert "openapi" in document.json()

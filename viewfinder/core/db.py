@@ -10,14 +10,27 @@ behind one named function).
 
 from __future__ import annotations
 
+import asyncio
+import collections
+import functools
 import logging
+import os
+import re
+import sqlite3
+import weakref
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple, cast
 
+import aiosqlite
 from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.types import Message, Scope
 from sqlalchemy import BigInteger, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -25,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util.concurrency import await_only
 
 from viewfinder.core.errors import error_body, handle_unexpected
 from viewfinder.core.ids import new_id
@@ -79,13 +93,285 @@ def _is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+SQLITE_BUSY_TIMEOUT_MS = 5000
+"""How long a write transaction waits at BEGIN IMMEDIATE for another process's write lock (on its
+connection's thread, never the event loop's) before it fails with "database is locked"."""
+SQLITE_WRITE_QUEUE_SECONDS = 10.0
+"""How long a write transaction waits (asynchronously) behind the other write transactions of its
+own process and event loop before it fails with "database is locked"."""
+
+
 def _configure_sqlite(dbapi_connection: Any, _: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+# The SQLite write path (docs/decisions/0036-sqlite-write-path.md) -------------------------------
+#
+# aiosqlite runs each connection on a thread of its own, and SQLite holds a connection's mutex for
+# as long as a statement runs, including while it sleeps in the busy handler waiting for another
+# connection's write lock. Three rules keep the event loop from ever waiting on such a mutex, and
+# so from ever joining a wait cycle with the transaction it would have to drive:
+#
+# 1. No sqlite3 cursor leaves its connection's thread. A statement is prepared, run, fetched and
+#    its cursor closed in one call on that thread, even when it fails, so the garbage collector
+#    (which runs on the event loop) never finalises an open cursor. SQLAlchemy's stock adapter
+#    leaves the cursor of a failed statement (an IntegrityError, "database is locked") to the
+#    collector, and finalising it takes the connection's mutex: that was the freeze of issue 12.
+# 2. One write transaction at a time per process (per event loop and database file): a write
+#    waits its turn on an asyncio lock, so the loop stays free and the transaction ahead of it,
+#    driven by that same loop, always finishes. Reads never wait for it.
+# 3. A write transaction starts with BEGIN IMMEDIATE at its first writing statement (as the sqlite3
+#    module's own implicit BEGIN would, but taking the write lock at once): a wait for another
+#    process's lock happens there, before any work, on the connection's thread, bounded by
+#    SQLITE_BUSY_TIMEOUT_MS; once begun, a transaction never waits again, and never fails to
+#    upgrade a stale read snapshot. Reads outside a write transaction run in autocommit, so a
+#    request's reads before its first write behave as before (and as READ COMMITTED does on
+#    PostgreSQL).
+
+_READ_ONLY_WORDS = frozenset({"SELECT", "PRAGMA", "EXPLAIN", "VALUES"})
+_TRANSACTION_CONTROL_WORDS = frozenset(
+    {"BEGIN", "COMMIT", "END", "ROLLBACK", "RELEASE", "VACUUM", "ATTACH", "DETACH"}
+)
+_FIRST_WORD = re.compile(r"\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*([A-Za-z]+)", re.DOTALL)
+_WRITING_WORD = re.compile(r"\b(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=2048)
+def _opens_write_transaction(statement: str) -> bool:
+    """Whether a statement run outside a transaction must first BEGIN IMMEDIATE: any that may
+    write (DML, DDL, SAVEPOINT), but not a read, a PRAGMA or explicit transaction control."""
+    found = _FIRST_WORD.match(statement)
+    word = found.group(1).upper() if found else ""
+    if word in _READ_ONLY_WORDS or word in _TRANSACTION_CONTROL_WORDS:
+        return False
+    if word == "WITH":
+        return _WRITING_WORD.search(statement) is not None
+    return True
+
+
+_write_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _write_gate(database: str) -> tuple[asyncio.Lock, asyncio.AbstractEventLoop]:
+    """The lock that lets one write transaction at a time into this database from this event loop,
+    whichever engine it comes through (the app's, the real-time relay's, a job's)."""
+    loop = asyncio.get_running_loop()
+    gates = _write_gates.get(loop)
+    if gates is None:
+        gates = _write_gates[loop] = {}
+    gate = gates.get(database)
+    if gate is None:
+        gate = gates[database] = asyncio.Lock()
+    return gate, loop
+
+
+class _Ran(NamedTuple):
+    """What one statement left, carried back from its connection's thread (no cursor with it)."""
+
+    description: Any
+    rows: list[Any]
+    rowcount: int
+    lastrowid: int | None
+    in_transaction: bool
+    error: Exception | None = None
+
+
+def _run_on_connection_thread(
+    connection: Any, statement: str, parameters: Any, *, many: bool, begin: bool
+) -> _Ran:
+    """Run one statement to completion on the connection's own thread, its cursor closed before
+    returning, whatever happens; an error is returned rather than raised, with whether a
+    transaction is open after it."""
+    raw = connection._conn  # the sqlite3 connection, touched on its own thread only
+    cursor = raw.cursor()
+    try:
+        if begin:
+            cursor.execute("BEGIN IMMEDIATE")
+        if many:
+            cursor.executemany(statement, parameters)
+        else:
+            cursor.execute(statement, () if parameters is None else parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return _Ran(description, rows, cursor.rowcount, cursor.lastrowid, raw.in_transaction)
+    except Exception as error:  # carried back, and raised on the caller's side
+        return _Ran(None, [], -1, None, raw.in_transaction, error)
+    finally:
+        cursor.close()
+
+
+def _end_on_connection_thread(connection: Any, commit: bool) -> _Ran:
+    raw = connection._conn
+    try:
+        raw.commit() if commit else raw.rollback()
+    except Exception as error:  # carried back, and raised on the caller's side
+        return _Ran(None, [], -1, None, raw.in_transaction, error)
+    return _Ran(None, [], -1, None, raw.in_transaction)
+
+
+class _SqliteCursor(AsyncAdapt_aiosqlite_cursor):
+    """A DBAPI cursor whose every statement runs in one call on the connection's thread (rule 1);
+    rows come back buffered, as SQLAlchemy's own aiosqlite cursor buffers them."""
+
+    __slots__ = ()
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        connection = cast(_SqliteConnection, self._adapt_connection)
+        self._take(connection.run(operation, parameters, many=False))
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        connection = cast(_SqliteConnection, self._adapt_connection)
+        self._take(connection.run(operation, seq_of_parameters, many=True))
+
+    def _take(self, ran: _Ran) -> None:
+        self.description = ran.description
+        self._rows = collections.deque(ran.rows)
+        self.rowcount = ran.rowcount
+        self.lastrowid = ran.lastrowid  # type: ignore[assignment]  # sqlite3 gives None too
+
+
+class _SqliteConnection(AsyncAdapt_aiosqlite_connection):
+    """An aiosqlite connection in autocommit mode whose write transactions begin with BEGIN
+    IMMEDIATE behind the process's write gate (rules 2 and 3)."""
+
+    __slots__ = ("_database", "_gate", "_in_transaction")
+
+    def __init__(self, dbapi: Any, connection: Any, database: str) -> None:
+        super().__init__(dbapi, connection)
+        self._database = database
+        self._gate: tuple[asyncio.Lock, asyncio.AbstractEventLoop] | None = None
+        self._in_transaction = False
+
+    def cursor(self, server_side: bool = False) -> _SqliteCursor:
+        # Never a server-side cursor: it would keep an open sqlite3 cursor beyond one call.
+        return _SqliteCursor(self)
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        cursor = self.cursor()
+        cursor.execute(*args, **kwargs)
+        return cursor
+
+    def run(self, statement: str, parameters: Any, *, many: bool) -> _Ran:
+        begin = not self._in_transaction and _opens_write_transaction(statement)
+        if begin:
+            self._enter_gate()
+        if begin or not _reads_only_statement(statement):
+            # Until the thread says otherwise: an await cut short (a cancelled request) must still
+            # roll back whatever the statement began.
+            self._in_transaction = True
+        try:
+            ran: _Ran = self.await_(
+                self._connection._execute(
+                    _run_on_connection_thread, self._connection, statement, parameters, many=many, begin=begin
+                )
+            )
+        except Exception as error:
+            self._handle_exception(error)
+        self._settle(ran.in_transaction)
+        if ran.error is not None:
+            self._handle_exception(ran.error)
+        return ran
+
+    def commit(self) -> None:
+        self._end(commit=True)
+
+    def rollback(self) -> None:
+        self._end(commit=False)
+
+    def _end(self, *, commit: bool) -> None:
+        if not self._in_transaction:
+            return  # autocommit reads left nothing to end: no trip to the thread
+        try:
+            ran: _Ran = self.await_(
+                self._connection._execute(_end_on_connection_thread, self._connection, commit)
+            )
+        except Exception as error:
+            self._handle_exception(error)
+        self._settle(ran.in_transaction)
+        if ran.error is not None:
+            self._handle_exception(ran.error)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._in_transaction = False
+            self._leave_gate()
+
+    async def _terminate_graceful_close(self) -> None:
+        try:
+            await super()._terminate_graceful_close()
+        finally:
+            self._in_transaction = False
+            self._leave_gate()
+
+    def _terminate_force_close(self) -> None:
+        try:
+            super()._terminate_force_close()
+        finally:
+            self._in_transaction = False
+            self._leave_gate()
+
+    def _settle(self, in_transaction: bool) -> None:
+        self._in_transaction = in_transaction
+        if not in_transaction:
+            self._leave_gate()
+
+    def _enter_gate(self) -> None:
+        if self._gate is not None:
+            return
+        gate, loop = _write_gate(self._database)
+        try:
+            self.await_(asyncio.wait_for(gate.acquire(), SQLITE_WRITE_QUEUE_SECONDS))
+        except TimeoutError:
+            raise self.dbapi.OperationalError(
+                f"database is locked (waited {SQLITE_WRITE_QUEUE_SECONDS:g} s behind this process's writes)"
+            ) from None
+        self._gate = (gate, loop)
+
+    def _leave_gate(self) -> None:
+        if self._gate is None:
+            return
+        gate, loop = self._gate
+        self._gate = None
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            gate.release()
+        elif not loop.is_closed():  # a connection dropped by the collector on another thread
+            loop.call_soon_threadsafe(gate.release)
+
+
+def _reads_only_statement(statement: str) -> bool:
+    found = _FIRST_WORD.match(statement)
+    return found is not None and found.group(1).upper() in _READ_ONLY_WORDS
+
+
+class _SqliteDriver(AsyncAdapt_aiosqlite_dbapi):
+    """SQLAlchemy's aiosqlite DBAPI adapter, handing out _SqliteConnection (docs/decisions/0036)."""
+
+    def connect(self, *args: Any, **kwargs: Any) -> _SqliteConnection:
+        kwargs.pop("async_fallback", None)
+        kwargs.pop("async_creator_fn", None)
+        kwargs["isolation_level"] = None  # autocommit: this adapter, not the sqlite3 module, BEGINs
+        database = str(args[0] if args else kwargs.get("database", ""))
+        connection = self.aiosqlite.connect(*args, **kwargs)
+        connection._thread.daemon = True
+        key = (
+            database
+            if database.startswith("file:") or database in ("", ":memory:")
+            else os.path.realpath(database)
+        )
+        return _SqliteConnection(self, await_only(connection), key)
 
 
 def sync_url(url: str) -> str:
@@ -108,10 +394,17 @@ def _prepare_sqlite_file(url: str) -> None:
 
 
 def make_async_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:
-    """An engine for the app's requests; pool sizes apply to servers (SQLite has no such pool)."""
+    """An engine for the app's requests and jobs.
+
+    PostgreSQL: a pool of `pool_size` (+ `max_overflow`) connections. SQLite: aiosqlite through the
+    write path above (one write transaction at a time per process, BEGIN IMMEDIATE, no cursor left
+    open), with SQLAlchemy's default pool of connections for reads.
+    """
     if _is_sqlite(url):
+        if make_url(url).get_driver_name() != "aiosqlite":
+            raise ValueError(f"an async SQLite URL must name the aiosqlite driver: {url}")
         _prepare_sqlite_file(url)
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, module=_SqliteDriver(aiosqlite, sqlite3))
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine
     # pre_ping checks a pooled connection before lending it out: after a server restart or a
@@ -120,6 +413,8 @@ def make_async_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -
 
 
 def make_sync_engine(url: str) -> Engine:
+    """A synchronous engine (migrations; the Redis job hand-off). Not used to serve requests, so
+    SQLite keeps the sqlite3 module's own transactions here."""
     url = sync_url(url)
     if _is_sqlite(url):
         _prepare_sqlite_file(url)

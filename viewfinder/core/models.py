@@ -1,10 +1,11 @@
-"""Tables of the core: the job queue's hand-off while Redis is unavailable (see core.jobs)."""
+"""Tables of the core (see core.jobs): the job queue's hand-off while Redis is unavailable, the jobs
+that gave up (dead letters), and the heartbeats of running job consumers."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, LargeBinary, String
+from sqlalchemy import Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from viewfinder.core.db import Base, UtcDateTime, utcnow
@@ -23,3 +24,50 @@ class PendingJob(Base):
     run_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     """When a delayed job (a retry with backoff) is due; None for "as soon as possible"."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class DeadLetter(Base):
+    """A job that gave up (its retries spent on a failure that was not an outage): kept for an
+    operator to see and replay (`viewfinder dead-letters`). One row per task and arguments; the
+    same job giving up again counts on the same row."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    signature: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    """sha256 of the task's name and arguments: what makes two failures the same job."""
+    task: Mapped[str] = mapped_column(String(200), nullable=False)
+    """The task's full name, e.g. viewfinder.feeds.tasks.fan_out_post."""
+    arguments: Mapped[str] = mapped_column(Text, nullable=False)
+    """The arguments as the log shows them, e.g. (712345678901234567,)."""
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    """The last failure: exception type and message."""
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    """Runs of the job before it gave up the last time."""
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    """How many times it gave up (a replay that fails again counts here)."""
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    """Huey's serialised message of a fresh copy of the job (full retries), what a replay enqueues."""
+    first_failed_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class JobConsumer(Base):
+    """A running job consumer (`viewfinder worker`), as its heartbeat last described it. A row whose
+    beat is older than `job_consumer_timeout_seconds` is a consumer that died (or hangs); a
+    consumer that stops cleanly deletes its row."""
+
+    __tablename__ = "job_consumers"
+    __table_args__ = (Index("ix_job_consumers_beat_at", "beat_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), nullable=False)
+    pid: Mapped[int] = mapped_column(Integer, nullable=False)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    beat_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    polled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    """When one of its workers last asked the queue for a job (taken or not)."""
+    pending: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """Jobs waiting in the queue at the last beat (None: the queue could not be read)."""
+    running: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    """Jobs it was running at the last beat."""

@@ -1,4 +1,5 @@
-"""Timelines on the SQL database (the embedded timeline store) and viewer-author affinity."""
+"""Timelines on the SQL database (the embedded timeline store), viewer-author affinity, and which
+recent posts have been fanned out."""
 
 from __future__ import annotations
 
@@ -38,3 +39,17 @@ class Affinity(Base):
     visits: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     score: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class PostFanOut(Base):
+    """A post whose fan-out finished (on whichever timeline store). The repair sweep
+    (feeds.services.repair_fan_out) fans out again the recent posts that have no row here, so a
+    fan-out job lost with a killed worker or a lost queue still reaches every timeline. Rows older
+    than the sweep's window are pruned."""
+
+    __tablename__ = "post_fan_outs"
+    __table_args__ = (Index("ix_post_fan_outs_author_id", "author_id"),)
+
+    post_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    author_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    fanned_out_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)

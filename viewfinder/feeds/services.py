@@ -4,6 +4,12 @@ Hybrid fan-out: a new post is written to the author's own timeline and, in batch
 follower's; authors with at least `feed_fanout_threshold` followers ("celebrities") write only
 their own timeline, and their posts are merged into followers' feeds when the feed is read. See
 docs/decisions/0015-timelines-and-fan-out.md.
+
+Convergence (docs/decisions/0037): every job here reads the state it serves when it runs, so any
+order of runs and retries ends right. Fan-out records each post it finished (`post_fan_outs`), and
+`repair_fan_out` fans out again the recent posts with no record (a job lost with a killed worker or
+a lost queue). Follows and unfollows both end in `sync_author_in_timeline`, which makes a timeline
+agree with the follow as it is now, and checks again after writing.
 """
 
 from __future__ import annotations
@@ -11,22 +17,25 @@ from __future__ import annotations
 import heapq
 import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import islice
+from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, or_, select, union_all
+from sqlalchemy import Select, and_, delete, exists, func, literal, or_, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
+from viewfinder.core.db import UtcDateTime, utcnow
 from viewfinder.core.errors import not_found
-from viewfinder.core.ids import EPOCH_MS, SEQUENCE_BITS, SHARD_BITS, last_id_at, unix_ms
+from viewfinder.core.ids import EPOCH_MS, SEQUENCE_BITS, SHARD_BITS, first_id_at, last_id_at, unix_ms
 from viewfinder.core.pagination import Snapshot
 from viewfinder.feeds import affinity
-from viewfinder.feeds.models import Affinity, TimelineRow
+from viewfinder.feeds.models import Affinity, PostFanOut, TimelineRow
 from viewfinder.feeds.store import (
     SqlTimelineStore,
     TimelineEntry,
@@ -48,6 +57,14 @@ RANKED_CANDIDATES = 200
 RANKED_HALF_LIFE_HOURS = 24.0
 REBUILD_BATCH = 200
 """Timelines rebuilt per transaction (one DELETE and one bulk INSERT on the SQL store)."""
+REPAIR_WINDOW = timedelta(days=1)
+"""The repair sweep looks at posts made this long ago at most (and prunes older fan-out records)."""
+REPAIR_GRACE = timedelta(minutes=2)
+"""...and leaves the newest posts this long to their own fan-out job."""
+REPAIR_BATCH = 200
+"""Posts one sweep fans out at most (a longer backlog takes the next sweeps)."""
+SYNC_ROUNDS = 5
+"""How many times `sync_author_in_timeline` follows a follow state that keeps changing under it."""
 
 _TIME_SHIFT = SHARD_BITS + SEQUENCE_BITS
 
@@ -109,17 +126,38 @@ async def fan_out_post(
             written += len(followers)
             after = batch[-1][0]
     if await db.scalar(select(Post.id).where(Post.id == post_id)) is None:
+        await db.rollback()
         await store.remove_post(post_id)  # deleted while being fanned out
-    await db.rollback()
+        return written
+    record = {"post_id": post_id, "author_id": author_id, "fanned_out_at": utcnow()}
+    await db.execute(_insert_ignoring_duplicates(db, PostFanOut).values(**record))
+    await db.commit()
     return written
 
 
-async def backfill_timeline(
+def _insert_ignoring_duplicates(db: AsyncSession, model: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING in the session's SQL dialect."""
+    if db.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing()
+    return sqlite.insert(model).on_conflict_do_nothing()
+
+
+async def _follows(db: AsyncSession, user_id: int, author_id: int) -> bool:
+    """Whether the user follows the author now (in a fresh transaction: it must see the latest)."""
+    await db.rollback()
+    found = await db.scalar(
+        select(Follow.id).where(Follow.follower_id == user_id, Follow.followee_id == author_id)
+    )
+    await db.rollback()
+    return found is not None
+
+
+async def _backfill(
     db: AsyncSession, store: TimelineStore, settings: Settings, user_id: int, author_id: int
-) -> int:
-    """Put the author's newest `feed_backfill_posts` posts into the user's timeline (on follow)."""
+) -> list[int]:
+    """Put the author's newest `feed_backfill_posts` posts into the user's timeline; their ids."""
     if settings.feed_backfill_posts <= 0:
-        return 0
+        return []
     post_ids = list(
         await db.scalars(
             select(Post.id)
@@ -132,7 +170,118 @@ async def backfill_timeline(
     await store.add([TimelineEntry(user_id, post_id, author_id) for post_id in post_ids])
     if post_ids:
         await store.trim(user_id, settings.timeline_max_entries)
-    return len(post_ids)
+    return post_ids
+
+
+async def sync_author_in_timeline(
+    db: AsyncSession, store: TimelineStore, settings: Settings, user_id: int, author_id: int
+) -> int:
+    """Make the user's timeline agree with whether they follow the author *now*: the author's
+    newest posts in it when they do, none when they do not (an unfollow, a block, an erasure).
+    Returns how many entries it wrote.
+
+    What every follow, unfollow, block and removal job runs, whatever it was queued for: so a job
+    run late (a retry) can never undo a later change. After writing it reads the follow again, and
+    follows a change made meanwhile; a job queued by that change runs after this write, so the
+    last write always agrees with the last state. Entries it wrote for posts deleted meanwhile (an
+    erasure under way) are taken out of every timeline, with their index rows.
+    """
+    written: set[int] = set()
+    following = await _follows(db, user_id, author_id)
+    for _ in range(SYNC_ROUNDS):
+        if following:
+            written.update(await _backfill(db, store, settings, user_id, author_id))
+        else:
+            await store.remove_author(user_id, author_id)
+            await _drop_deleted(db, store, written)
+        now_following = await _follows(db, user_id, author_id)
+        if now_following == following:
+            return len(written) if following else 0
+        following = now_following
+    raise FollowStateChanging(f"{user_id} -> {author_id} changed {SYNC_ROUNDS} times during one job")
+
+
+class FollowStateChanging(RuntimeError):
+    """The follow kept changing while a job made a timeline agree with it: the job is retried."""
+
+
+async def _drop_deleted(db: AsyncSession, store: TimelineStore, post_ids: Collection[int]) -> None:
+    """Take the posts among these that no longer exist out of every timeline."""
+    if not post_ids:
+        return
+    alive = set(await db.scalars(select(Post.id).where(Post.id.in_(list(post_ids)))))
+    await db.rollback()
+    for post_id in sorted(set(post_ids) - alive):
+        await store.remove_post(post_id)
+
+
+async def backfill_timeline(
+    db: AsyncSession, store: TimelineStore, settings: Settings, user_id: int, author_id: int
+) -> int:
+    """After a follow: the author's recent posts join the follower's timeline, if the follow still
+    holds when this runs (`sync_author_in_timeline`)."""
+    return await sync_author_in_timeline(db, store, settings, user_id, author_id)
+
+
+async def remove_author_from_timeline(
+    db: AsyncSession, store: TimelineStore, settings: Settings, user_id: int, author_id: int
+) -> None:
+    """After an unfollow, a removed follower or a block: the author's posts leave the timeline,
+    unless the user follows the author again by the time this runs (`sync_author_in_timeline`)."""
+    await sync_author_in_timeline(db, store, settings, user_id, author_id)
+
+
+# --- repairing fan-out that never finished -----------------------------------------------------------
+
+
+async def unfanned_posts(
+    db: AsyncSession,
+    *,
+    now: datetime,
+    window: timedelta = REPAIR_WINDOW,
+    grace: timedelta = REPAIR_GRACE,
+    limit: int = REPAIR_BATCH,
+    skip: Collection[int] = (),
+) -> list[int]:
+    """Posts made between `window` and `grace` ago whose fan-out has not finished, oldest first."""
+    query = (
+        select(Post.id)
+        .where(
+            Post.id >= first_id_at(now - window),
+            Post.id <= last_id_at(now - grace),
+            ~exists().where(PostFanOut.post_id == Post.id),
+        )
+        .order_by(Post.id)
+        .limit(limit + len(skip))
+    )
+    found = [post_id for post_id in await db.scalars(query) if post_id not in skip]
+    await db.rollback()
+    return found[:limit]
+
+
+async def repair_fan_out(
+    db: AsyncSession,
+    store: TimelineStore,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    window: timedelta = REPAIR_WINDOW,
+    grace: timedelta = REPAIR_GRACE,
+    limit: int = REPAIR_BATCH,
+    skip: Collection[int] = (),
+) -> list[int]:
+    """Fan out the recent posts whose fan-out never finished (`unfanned_posts`, leaving out
+    `skip`), and forget fan-out records older than the window; returns the posts fanned out. An
+    outage stops it (raised: the next sweep goes on); fan-out is idempotent, so a post whose own
+    job is still retrying is done once more at worst."""
+    now = now or utcnow()
+    await db.execute(delete(PostFanOut).where(PostFanOut.post_id < first_id_at(now - window)))
+    await db.commit()
+    done = []
+    for post_id in await unfanned_posts(db, now=now, window=window, grace=grace, limit=limit, skip=skip):
+        await fan_out_post(db, store, settings, post_id)
+        done.append(post_id)
+    return done
 
 
 # --- rebuilding from the source of truth ---------------------------------------------------------
@@ -230,7 +379,23 @@ async def rebuild_timelines(db: AsyncSession, settings: Settings, *, username: s
     posts_by_author = await _newest_posts_by_author(db, settings.timeline_max_entries)
     for batch in batches:
         await _rebuild_batch(db, store, settings, batch, posts_by_author)
+    if username is None:  # every timeline holds every recent post now: nothing for the repair sweep
+        await _record_recent_fan_outs(db)
     return sum(len(batch) for batch in batches)
+
+
+async def _record_recent_fan_outs(db: AsyncSession) -> None:
+    """Record the posts within the repair window as fanned out (after a full rebuild)."""
+    recent = select(Post.id, Post.author_id, literal(utcnow(), UtcDateTime())).where(
+        Post.id >= first_id_at(utcnow() - REPAIR_WINDOW),
+        ~exists().where(PostFanOut.post_id == Post.id),
+    )
+    await db.execute(
+        _insert_ignoring_duplicates(db, PostFanOut).from_select(
+            ["post_id", "author_id", "fanned_out_at"], recent
+        )
+    )
+    await db.commit()
 
 
 # --- reading the home feed -----------------------------------------------------------------------
@@ -400,16 +565,17 @@ async def record_profile_visit(db: AsyncSession, viewer: User, profile_owner: Us
 
 # --- account erasure (privacy.erasure) -------------------------------------------------------------
 
-ACCOUNT_DATA_TABLES = ("timeline_entries", "affinities")
+ACCOUNT_DATA_TABLES = ("timeline_entries", "affinities", "post_fan_outs")
 """Tables whose rows of an account `delete_account_data` removes."""
 ACCOUNT_DATA_CASSANDRA_TABLES = ("timelines", "post_timelines")
 
 
 async def delete_account_data(db: AsyncSession, user_id: int, store: TimelineStore) -> None:
     """Erase the account's home timeline, its posts from everyone's (`TimelineStore.remove_account`),
-    and its affinities either way (what it liked, who visited it)."""
+    its affinities either way (what it liked, who visited it) and its posts' fan-out records."""
     await store.remove_account(user_id)
     await db.execute(
         delete(Affinity).where(or_(Affinity.viewer_id == user_id, Affinity.author_id == user_id))
     )
+    await db.execute(delete(PostFanOut).where(PostFanOut.author_id == user_id))
     await db.commit()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import Connection, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -375,25 +375,50 @@ async def _fail(
     return item
 
 
-async def abandoned_media_ids(db: AsyncSession, lease_seconds: int) -> list[int]:
-    """Items whose processing never started or was cut off (a worker killed mid-job)."""
-    cutoff = utcnow() - timedelta(seconds=lease_seconds)
-    result = await db.scalars(
-        select(MediaItem.id).where(
-            or_(
-                (MediaItem.state == MediaState.UPLOADED) & (MediaItem.created_at < cutoff),
-                (MediaItem.state == MediaState.PROCESSING) & (MediaItem.processing_started_at < cutoff),
-            )
-        )
+async def abandoned_media_ids(
+    db: AsyncSession, lease_seconds: int, queued_lease_seconds: int = 300
+) -> list[int]:
+    """Take back the items whose processing was cut off or whose job was lost, and return their ids
+    (for the caller to enqueue again): those `processing` whose hold was not renewed for
+    `lease_seconds` (the worker holding one renews it with every heartbeat, so this means it died
+    or hangs), and those still `uploaded` `queued_lease_seconds` after they were queued.
+
+    Each goes back to `uploaded` (queued again, its wait starting over) in one conditional UPDATE,
+    so two sweeps at once never both take the same item, and an item queued again is not taken
+    again before `queued_lease_seconds` however long its job waits in a busy queue.
+    """
+    now = utcnow()
+    cut_off = (MediaItem.state == MediaState.PROCESSING) & (
+        MediaItem.processing_started_at < now - timedelta(seconds=lease_seconds)
     )
-    ids = list(result)
-    if ids:
-        # Restart the lease so the next sweep does not enqueue them again straight away.
-        await db.execute(
-            update(MediaItem).where(MediaItem.id.in_(ids)).values(processing_started_at=utcnow())
-        )
-        await db.commit()
+    lost = (MediaItem.state == MediaState.UPLOADED) & (
+        func.coalesce(MediaItem.processing_started_at, MediaItem.created_at)
+        < now - timedelta(seconds=queued_lease_seconds)
+    )
+    candidates = list(await db.scalars(select(MediaItem.id).where(or_(cut_off, lost))))
+    if not candidates:
+        await db.rollback()
+        return []
+    taken = await db.scalars(
+        update(MediaItem)
+        .where(MediaItem.id.in_(candidates), or_(cut_off, lost))
+        .values(state=MediaState.UPLOADED, processing_started_at=now)
+        .returning(MediaItem.id)
+        .execution_options(synchronize_session=False)
+    )
+    ids = sorted(taken)
+    await db.commit()
     return ids
+
+
+def renew_processing_leases(connection: Connection, media_ids: list[int]) -> None:
+    """Renew the hold of the worker processing these items (the consumer's heartbeat calls this
+    with the items its workers hold; see core.jobs.register_lease)."""
+    connection.execute(
+        update(MediaItem)
+        .where(MediaItem.id.in_(media_ids), MediaItem.state == MediaState.PROCESSING)
+        .values(processing_started_at=utcnow())
+    )
 
 
 # --- account erasure (privacy.erasure) -------------------------------------------------------------

@@ -40,6 +40,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from viewfinder.core.db import make_async_engine, make_sessionmaker, utcnow
+from viewfinder.core.jobs import describe, unavailable_service
 from viewfinder.core.redis_client import Outage, async_client, key
 from viewfinder.notifications.models import RealtimeEvent
 from viewfinder.settings import Settings
@@ -155,10 +156,16 @@ class Poller:
             try:
                 while await self.poll_once() == self.batch and not self._stopping.is_set():
                     pass
+                if failures:
+                    logger.warning("%s works again after %d failed polls", self.task_name, failures)
                 failures = 0
-            except Exception:  # a locked or unreachable database, Redis or Cassandra: retry later
+            except Exception as error:  # a locked or unreachable database, Redis or Cassandra: retry later
                 failures += 1
-                if failures == 1:
+                # One line when an outage begins (and one above when it ends), not one per poll;
+                # a traceback only for what is not an outage (a bug).
+                if failures == 1 and unavailable_service(error) is not None:
+                    logger.warning("%s failed (%s); retrying until it works", self.task_name, describe(error))
+                elif failures == 1:
                     logger.exception("%s failed; retrying", self.task_name)
             pause = min(self._interval * 2 ** min(failures, 10), max(self._interval, 5.0))
             with contextlib.suppress(asyncio.TimeoutError):
