@@ -26,7 +26,7 @@ from tests.mailbox import Mailbox, MailServer
 from tests.stacks import cassandra as cassandra_stack
 from tests.stacks import scale_overrides
 from viewfinder.app import API_PREFIX, create_app
-from viewfinder.core import ids
+from viewfinder.core import crypto, ids
 from viewfinder.core.db import make_async_engine, make_sessionmaker
 from viewfinder.core.migrate import upgrade
 from viewfinder.settings import Settings
@@ -66,7 +66,7 @@ def settings(tmp_path: Path, migrated_database: Path, request: pytest.FixtureReq
     if "mailbox" in request.fixturenames:
         mail = request.getfixturevalue("mail_server").settings_for()
     with scale_overrides(request.node.nodeid) as overrides:
-        yield Settings(
+        settings = Settings(
             env="test",
             data_dir=data_dir,
             allowed_hosts=["testserver.local"],
@@ -75,6 +75,8 @@ def settings(tmp_path: Path, migrated_database: Path, request: pytest.FixtureReq
             **overrides,
             **mail,
         )
+        crypto.configure(settings)  # encryption at rest reads this test's database's data keys
+        yield settings
 
 
 @pytest.fixture

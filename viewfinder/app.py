@@ -26,7 +26,7 @@ from viewfinder.accounts.auth import (
 )
 from viewfinder.accounts.email_api import EmailController
 from viewfinder.accounts.twofactor_api import PasskeyController, TwoFactorController
-from viewfinder.core import ids, jobs
+from viewfinder.core import crypto, ids, jobs
 from viewfinder.core.access_log import AccessLog
 from viewfinder.core.db import (
     DATABASE_EXCEPTION_HANDLERS,
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings.check()
     ids.configure_for_process(settings.id_shard_lock_dir, settings.shard_id)
     jobs.configure(settings)
+    crypto.configure(settings)
     storage = storage_from_settings(settings)
     # One Redis client (and pool) per process for the stores and real time, closed at shutdown.
     redis = async_client(settings) if settings.redis_url else None

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viewfinder.accounts import passwords
 from viewfinder.accounts.models import User
 from viewfinder.accounts.services import username_problem
-from viewfinder.core import ids
+from viewfinder.core import crypto, ids
 from viewfinder.core.db import utcnow
 from viewfinder.engagement.models import Comment, CommentMention, PostLike
 from viewfinder.feeds.affinity import affinity_score
@@ -761,7 +761,7 @@ async def load_demo(
             "username": usernames[index],
             "username_key": usernames[index],
             "email": f"{usernames[index]}@example.com",
-            "email_key": f"{usernames[index]}@example.com",
+            "email_key": crypto.email_index(f"{usernames[index]}@example.com"),
             "password_hash": password_hash,
             "display_name": f"{first} {last}",
             "bio": bios[index],

@@ -368,7 +368,7 @@ def test_the_migration_counts_existing_addresses_verified_and_keeps_what_refers_
         )
     connection.close()
 
-    upgrade(f"sqlite+aiosqlite:///{path}")
+    upgrade(f"sqlite+aiosqlite:///{path}", "0012")  # 0013 then seals addresses (test_encryption_at_rest)
 
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT count(*) FROM user_sessions").fetchone() == (1,)

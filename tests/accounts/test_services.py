@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from tests.conftest import PASSWORD
 from viewfinder.accounts import services
 from viewfinder.accounts.models import ApiToken, User, UserSession
+from viewfinder.core import crypto
 from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError
 
@@ -28,7 +29,8 @@ async def test_signup_stores_case_insensitive_keys_and_keeps_the_spelling(db):
     assert stored.username == "Alice.Liddell"
     assert stored.username_key == "alice.liddell"
     assert stored.email == "Alice@example.com"  # the domain part is normalised, the local part kept
-    assert stored.email_key == "alice@example.com"
+    assert stored.email_key == crypto.email_index("ALICE@example.com")  # a keyed hash (decision 0035)
+    assert "alice" not in stored.email_key
     assert stored.is_active
     assert not stored.is_staff
     assert not stored.is_private

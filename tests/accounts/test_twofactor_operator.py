@@ -15,6 +15,7 @@ from tests.conftest import PASSWORD
 from tests.test_cli import viewfinder
 from viewfinder.accounts import security, twofactor
 from viewfinder.accounts.models import AuthChallenge, SecurityEvent, TrustedDevice, User
+from viewfinder.core import crypto
 from viewfinder.core.db import make_async_engine, make_sessionmaker, utcnow
 from viewfinder.settings import Settings
 
@@ -22,6 +23,7 @@ from viewfinder.settings import Settings
 async def turn_on_two_factor(data_dir: Path, username: str) -> None:
     """An authenticator app and a trusted device for the account, through the services."""
     settings = Settings(env="development", data_dir=data_dir)
+    crypto.configure(settings)  # this database's encryption keys (docs/decisions/0035)
     engine = make_async_engine(settings.resolved_database_url)
     try:
         async with make_sessionmaker(engine)() as db:
@@ -37,6 +39,7 @@ async def turn_on_two_factor(data_dir: Path, username: str) -> None:
 
 async def state(data_dir: Path, username: str) -> tuple[twofactor.SecondFactors, list[SecurityEvent], int]:
     settings = Settings(env="development", data_dir=data_dir)
+    crypto.configure(settings)
     engine = make_async_engine(settings.resolved_database_url)
     try:
         async with make_sessionmaker(engine)() as db:

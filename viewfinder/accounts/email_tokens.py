@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts.models import EmailToken, User
+from viewfinder.core import crypto
 from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError, invalid
 from viewfinder.core.ids import new_id
@@ -55,8 +56,15 @@ def password_stamp(user: User) -> str:
     return hashlib.sha256(f"reset-link:{user.password_hash}".encode()).hexdigest()
 
 
+def same_address(one: str, other: str) -> bool:
+    """Whether two addresses are the same one (case-insensitive), compared in the clear: a stored
+    email_key may be under an index key `rotate-keys --index` is replacing."""
+    return one.strip().lower() == other.strip().lower()
+
+
 def email_key(email: str) -> str:
-    return email.lower()
+    """The address's blind index (users.email_key): a keyed hash, case-insensitive (core.crypto)."""
+    return crypto.email_index(email)
 
 
 def invalid_link() -> ApiError:
@@ -163,7 +171,11 @@ async def verified_elsewhere(db: AsyncSession, email: str, user_id: int) -> bool
     """Whether another account has verified this address (so it can never be this one's)."""
     found = await db.scalar(
         select(User.id)
-        .where(User.email_key == email_key(email), User.email_verified_at.is_not(None), User.id != user_id)
+        .where(
+            User.email_key.in_(crypto.email_indexes(email)),
+            User.email_verified_at.is_not(None),
+            User.id != user_id,
+        )
         .limit(1)
     )
     return found is not None

@@ -30,6 +30,7 @@ from viewfinder.accounts.email_tokens import (
     find_token,
     invalid_link,
     new_token,
+    same_address,
     use_token,
     verified_elsewhere,
     void_tokens,
@@ -83,9 +84,9 @@ async def confirm_address(db: AsyncSession, secret: str, origin: Origin = NO_ORI
     if token is None or user is None:
         raise invalid_link()
     changing = token.purpose is Purpose.CHANGE_EMAIL
-    if not changing and user.email_key != email_key(token.email):
+    if not changing and not same_address(user.email, token.email):
         raise invalid_link()  # the account's address changed since this link was sent
-    if changing and user.email_key == email_key(token.email) and user.email_verified_at is not None:
+    if changing and same_address(user.email, token.email) and user.email_verified_at is not None:
         raise invalid_link()  # already done
     if await verified_elsewhere(db, token.email, user.id):
         raise address_taken()
@@ -150,7 +151,7 @@ async def request_email_change(
     the new address after the commit (accounts.email_tasks). Whether another account has the address
     is not said here (it is checked when the link is opened). Returns the normalised address."""
     new_email = normalise_email(new_email)
-    if email_key(new_email) == user.email_key:
+    if same_address(new_email, user.email):
         raise invalid("email", "This is already your email address.", code="same_email")
     record_security_event(db, user.id, security.EMAIL_CHANGE_REQUESTED, origin, {"new_email": new_email})
     await commit_and_announce(db)
@@ -190,7 +191,7 @@ async def send_change_link(db: AsyncSession, settings: Settings, event_id: int) 
     if event is None or user is None:
         return
     new_email = str(event.detail.get("new_email", ""))
-    if not new_email or email_key(new_email) == user.email_key:
+    if not new_email or same_address(new_email, user.email):
         return
     if await verified_elsewhere(db, new_email, user.id):
         await mailer(settings).send(email_messages.address_already_used_for_change(settings, new_email))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from viewfinder.core.crypto import EMAIL, SESSION, Encrypted, EncryptedJSON
 from viewfinder.core.db import Base, IdMixin, TimestampMixin, UtcDateTime, utcnow
 
 
@@ -32,7 +33,8 @@ class User(IdMixin, TimestampMixin, Base):
     username: Mapped[str] = mapped_column(String(30), nullable=False)
     # Uniqueness is case-insensitive: "Alice" and "alice" are the same account.
     username_key: Mapped[str] = mapped_column(String(30), nullable=False, unique=True)
-    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    # Sealed at rest (core.crypto); found by `email_key`, its blind index (crypto.email_index).
+    email: Mapped[str] = mapped_column(Encrypted(EMAIL, "users.email"), nullable=False)
     email_key: Mapped[str] = mapped_column(String(254), nullable=False)
     # When the owner proved the address is theirs (a link sent to it was opened); None until then.
     email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -62,8 +64,13 @@ class UserSession(IdMixin, TimestampMixin, Base):
     csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, index=True)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
-    user_agent: Mapped[str] = mapped_column(String(300), nullable=False, default="")
-    ip_address: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    # Sealed at rest (core.crypto), like every IP address and user agent kept.
+    user_agent: Mapped[str] = mapped_column(
+        Encrypted(SESSION, "user_sessions.user_agent"), nullable=False, default=""
+    )
+    ip_address: Mapped[str] = mapped_column(
+        Encrypted(SESSION, "user_sessions.ip_address"), nullable=False, default=""
+    )
     # When this session last proved who it is (log-in, or POST /accounts/reauthenticate): sensitive
     # actions need it recent ("sudo mode", see accounts.auth.require_recent_authentication).
     reauthenticated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -92,7 +99,7 @@ class SecurityEvent(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_security_events_user_id_id", "user_id", "id"),
         # "Was this account used from this address before?" (new devices, log-in slow-down).
-        Index("ix_security_events_user_id_ip_address", "user_id", "ip_address"),
+        Index("ix_security_events_user_id_ip_key", "user_id", "ip_key"),
         Index("ix_security_events_created_at", "created_at"),  # the yearly purge
     )
 
@@ -100,9 +107,19 @@ class SecurityEvent(IdMixin, TimestampMixin, Base):
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
     )
     kind: Mapped[str] = mapped_column(String(40), nullable=False)
-    ip_address: Mapped[str] = mapped_column(String(64), nullable=False, default="")
-    user_agent: Mapped[str] = mapped_column(String(300), nullable=False, default="")
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # Sealed at rest (core.crypto), the detail too (it may hold addresses); the address and user
+    # agent are matched by their blind indexes (crypto.address_index), written with them.
+    ip_address: Mapped[str] = mapped_column(
+        Encrypted(SESSION, "security_events.ip_address"), nullable=False, default=""
+    )
+    user_agent: Mapped[str] = mapped_column(
+        Encrypted(SESSION, "security_events.user_agent"), nullable=False, default=""
+    )
+    ip_key: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    user_agent_key: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(
+        EncryptedJSON(SESSION, "security_events.detail"), nullable=False, default=dict
+    )
 
 
 # --- second factors (accounts.twofactor, accounts.passkeys; docs/decisions/0033) -------------------
@@ -117,9 +134,9 @@ class TotpAuthenticator(IdMixin, TimestampMixin, Base):
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True
     )
-    # A secret: read only through accounts.twofactor.totp_secret and written through
-    # seal_totp_secret, so encryption at rest can be added in those two functions.
-    secret: Mapped[str] = mapped_column(String(255), nullable=False)
+    # Sealed at rest under the `totp` data key and bound to the account (core.crypto.TOTP_SECRET):
+    # read only through accounts.twofactor.totp_secret, written through seal_totp_secret.
+    secret: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     # The 30-second step of the last code accepted: that code and every older one are refused.
     last_used_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -172,8 +189,12 @@ class TrustedDevice(IdMixin, TimestampMixin, Base):
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     # Of the password in force when it was trusted: a new password (changed or reset) ends the trust.
     password_stamp: Mapped[str] = mapped_column(String(64), nullable=False)
-    user_agent: Mapped[str] = mapped_column(String(300), nullable=False, default="")
-    ip_address: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    user_agent: Mapped[str] = mapped_column(
+        Encrypted(SESSION, "trusted_devices.user_agent"), nullable=False, default=""
+    )
+    ip_address: Mapped[str] = mapped_column(
+        Encrypted(SESSION, "trusted_devices.ip_address"), nullable=False, default=""
+    )
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, index=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
@@ -216,8 +237,9 @@ class EmailToken(IdMixin, TimestampMixin, Base):
     )
     purpose: Mapped[str] = mapped_column(String(20), nullable=False)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    email: Mapped[str] = mapped_column(String(254), nullable=False)
-    """The address the link confirms (verification, change), restores (revert) or was sent to (reset)."""
+    email: Mapped[str] = mapped_column(Encrypted(EMAIL, "email_tokens.email"), nullable=False)
+    """The address the link confirms (verification, change), restores (revert) or was sent to (reset);
+    sealed at rest (core.crypto)."""
     # A reset link is of the password in force when it was sent: any new password voids it.
     password_stamp: Mapped[str | None] = mapped_column(String(64), nullable=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, index=True)

@@ -25,12 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viewfinder.accounts import email_messages, passwords, security
 from viewfinder.accounts.email_tokens import (
     Purpose,
-    email_key,
     find_token,
     invalid_link,
     new_token,
     password_stamp,
     reachable_address,
+    same_address,
     tokens_sent_since,
     use_token,
     verified_elsewhere,
@@ -105,7 +105,7 @@ async def reset_password(
     # The link reached the account's address: that proves the address, unless another account has it.
     if (
         user.email_verified_at is None
-        and email_key(token.email) == user.email_key
+        and same_address(token.email, user.email)
         and not await verified_elsewhere(db, user.email, user.id)
     ):
         user.email_verified_at = utcnow()

@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts.models import SecurityEvent
+from viewfinder.core import crypto
 from viewfinder.core.db import utcnow
 from viewfinder.core.ids import new_id
 
@@ -171,6 +172,8 @@ def record_security_event(
         kind=kind,
         ip_address=origin.ip_address[:64],
         user_agent=origin.user_agent[:300],
+        ip_key=crypto.address_index(origin.ip_address[:64]),
+        user_agent_key=crypto.address_index(origin.user_agent[:300]),
         detail=detail or {},
         created_at=utcnow(),
     )
@@ -207,12 +210,12 @@ async def address_was_used(
     this user agent — in the last NEW_DEVICE_DAYS days."""
     query = select(SecurityEvent.id).where(
         SecurityEvent.user_id == user_id,
-        SecurityEvent.ip_address == ip_address[:64],
+        SecurityEvent.ip_key.in_(crypto.address_indexes(ip_address[:64])),
         SecurityEvent.kind.in_(_PROVEN_KINDS),
         SecurityEvent.created_at >= utcnow() - timedelta(days=NEW_DEVICE_DAYS),
     )
     if user_agent is not None:
-        query = query.where(SecurityEvent.user_agent == user_agent[:300])
+        query = query.where(SecurityEvent.user_agent_key.in_(crypto.address_indexes(user_agent[:300])))
     return await db.scalar(query.limit(1)) is not None
 
 

@@ -26,6 +26,7 @@ from viewfinder.accounts.models import ApiToken, User, UserSession
 from viewfinder.accounts.security import NO_ORIGIN, Origin, commit_and_announce, record_security_event
 from viewfinder.accounts.usernames import USERNAME_PATTERN as USERNAME_PATTERN  # re-exported
 from viewfinder.accounts.usernames import username_problem as username_problem  # for viewfinder.demo
+from viewfinder.core import crypto
 from viewfinder.core.db import Base, utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.ids import new_id
@@ -92,7 +93,7 @@ async def signup(
         username=username,
         username_key=username_key(username),
         email=email,
-        email_key=email.lower(),
+        email_key=crypto.email_index(email),
         password_hash=await passwords.hash_password_off_loop(password),
         is_staff=is_staff,
     )
@@ -125,7 +126,7 @@ async def find_login_account(db: AsyncSession, login: str) -> User | None:
     candidates = list(
         await db.scalars(
             select(User)
-            .where(User.email_key == login.lower(), usable)
+            .where(User.email_key.in_(crypto.email_indexes(login)), usable)
             .order_by(User.email_verified_at.is_(None), User.id)
             .limit(2)
         )

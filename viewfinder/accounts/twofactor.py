@@ -58,6 +58,7 @@ from viewfinder.accounts.models import (
     User,
 )
 from viewfinder.accounts.security import NO_ORIGIN, Origin, commit_and_announce, record_security_event
+from viewfinder.core import crypto
 from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError, invalid
 from viewfinder.core.ids import new_id
@@ -109,14 +110,16 @@ def _sha256(value: str | bytes) -> str:
 # --- the TOTP secret: the one place it is sealed and read --------------------------------------------
 
 
-def seal_totp_secret(secret: str) -> str:
-    """What is stored for a TOTP secret. Stored as it is today; encryption at rest goes here."""
-    return secret
+def seal_totp_secret(secret: str, user_id: int) -> bytes:
+    """What is stored for a TOTP secret: sealed under the `totp` data key and bound to the account, so
+    it opens in no other row (core.crypto, docs/decisions/0035)."""
+    return crypto.seal_text(crypto.TOTP, crypto.TOTP_SECRET.context(user_id), secret)
 
 
 def totp_secret(authenticator: TotpAuthenticator) -> str:
     """The TOTP secret of an authenticator row: the only reader of `TotpAuthenticator.secret`."""
-    return authenticator.secret
+    context = crypto.TOTP_SECRET.context(authenticator.user_id)
+    return crypto.open_text(crypto.TOTP, context, authenticator.secret)
 
 
 # --- which second factors an account has -----------------------------------------------------------
@@ -357,9 +360,9 @@ async def start_totp_enrolment(db: AsyncSession, user: User, settings: Settings)
         )
     secret = pyotp.random_base32()
     if authenticator is None:
-        db.add(TotpAuthenticator(id=new_id(), user_id=user.id, secret=seal_totp_secret(secret)))
+        db.add(TotpAuthenticator(id=new_id(), user_id=user.id, secret=seal_totp_secret(secret, user.id)))
     else:
-        authenticator.secret = seal_totp_secret(secret)
+        authenticator.secret = seal_totp_secret(secret, user.id)
         authenticator.last_used_step = None
         authenticator.created_at = utcnow()
     await db.commit()
