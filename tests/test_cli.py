@@ -218,7 +218,16 @@ def test_createuser_makes_a_staff_account_with_the_password_from_stdin(data_dir)
     )
     assert len(rows) == 1
     username, email, is_staff, password_hash = rows[0]
-    assert (username, email, is_staff) == ("admin2", "a@example.com", 1)
+    assert (username, is_staff) == ("admin2", 1)
+    # The address is stored sealed (docs/decisions/0035): only the development root key opens it.
+    from viewfinder.core import crypto
+    from viewfinder.settings import Settings
+
+    development = Settings(env="development", data_dir=data_dir)
+    keyring = crypto.Keyring(crypto.root_keys_of(development), development.resolved_database_url)
+    assert isinstance(email, bytes)
+    assert b"a@example.com" not in email
+    assert keyring.open(crypto.EMAIL, "users.email", email) == b"a@example.com"
     assert isinstance(password_hash, str)
     assert password_hash.startswith("$argon2id$")
     assert PASSWORD not in result.stdout + result.stderr
@@ -312,8 +321,9 @@ def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
 def wait_until_serving(
     server: subprocess.Popen[Any], base: str, log_path: Path, also: Callable[[], object] = lambda: None
 ) -> None:
-    """Wait (30 s at most) for a started `viewfinder serve` to answer /healthz; fails with its log
-    if it exits or never answers. `also` runs at every look (to watch its children, say)."""
+    """Wait (60 s at most: one web process per core starts at once on a busy machine) for a started
+    `viewfinder serve` to answer /healthz; fails with its log if it exits or never answers. `also`
+    runs at every look (to watch its children, say)."""
 
     def healthy() -> bool:
         assert server.poll() is None, log_path.read_text()
@@ -323,7 +333,7 @@ def wait_until_serving(
         except httpx.TransportError:
             return False
 
-    assert wait_until(healthy, timeout=30), log_path.read_text()
+    assert wait_until(healthy, timeout=60), log_path.read_text()
 
 
 def kill(pid: int) -> None:
@@ -390,3 +400,51 @@ def test_serve_runs_the_app_and_a_worker_and_stops_both_on_sigterm(tmp_path):
         if server.poll() is None:
             kill(server.pid)
             server.wait(timeout=10)
+
+
+def test_demo_on_a_fresh_data_directory_applies_the_migrations_itself(tmp_path):
+    fresh = tmp_path / "never-migrated"
+    result = viewfinder(fresh, "demo", "--users", "3", "--posts", "3")
+    assert result.returncode == 0, result.stderr
+    assert "Made 3 demo accounts" in result.stdout
+    assert query(fresh, "SELECT count(*) FROM users") == [(3,)]
+    assert query(fresh, "SELECT count(*) FROM posts") == [(3,)]
+
+
+@pytest.mark.slow
+def test_serve_with_several_web_processes_shares_the_log_in_limits(tmp_path):
+    """Two web processes with the default (memory) store: serve keeps the limits in the file store
+    both count in, so the limit holds whichever process answers each attempt."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    api = f"{base}/api/viewfinder/v1"
+    log_path = tmp_path / "serve.log"
+    data_dir = tmp_path / "var"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [str(VIEWFINDER), "serve", "--port", str(port), "--no-jobs"],
+            env=environment(data_dir, VIEWFINDER_WEB_WORKERS="2", VIEWFINDER_LOGIN_FAILURE_LIMIT="4"),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    seen: dict[int, str] = {}
+    try:
+        wait_until_serving(server, base, log_path, also=lambda: seen.update(children_of(server.pid)))
+        assert "rate limits are kept in the file store" in log_path.read_text()
+        account = {"username": "alice", "email": "alice@example.com", "password": PASSWORD}
+        assert httpx.post(f"{api}/accounts/signup", json=account).status_code == 201
+        # Each attempt on a connection of its own, so the two processes share them out.
+        for _ in range(4):
+            wrong = httpx.post(f"{api}/accounts/login", json={"login": "alice", "password": "not it"})
+            assert wrong.status_code == 401, wrong.text
+        refused = httpx.post(f"{api}/accounts/login", json={"login": "alice", "password": PASSWORD})
+        assert refused.status_code == 429, refused.text
+        assert (data_dir / "stores").is_dir()
+    finally:
+        seen.update(children_of(server.pid))
+        kill(server.pid)
+        server.wait(timeout=10)
+        for pid, cmdline in seen.items():
+            if still_running(pid, cmdline):
+                kill(pid)

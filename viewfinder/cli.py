@@ -16,18 +16,29 @@ import click
 from viewfinder.settings import ConfigurationError, Settings, get_settings
 
 
+def _check_encryption_keys(settings: Settings) -> None:
+    """Refuse to start when the root keys cannot open the database's data keys (encryption at rest)."""
+    from viewfinder.core import crypto
+
+    try:
+        crypto.check(settings)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _settings() -> Settings:
     try:
         settings = get_settings()
         settings.check()
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
-    from viewfinder.core import ids
+    from viewfinder.core import crypto, ids
     from viewfinder.core.private_files import tighten
 
     # A data directory made by an earlier version (or by hand) is closed to other accounts too.
     tighten(settings)
     ids.configure_for_process(settings.id_shard_lock_dir, settings.shard_id)
+    crypto.configure(settings)  # encryption at rest: this process's root keys and database
     return settings
 
 
@@ -58,7 +69,12 @@ def migrate() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", type=int, default=None, help="Web processes (default: VIEWFINDER_WEB_WORKERS).")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Web processes (default: VIEWFINDER_WEB_WORKERS, or one per core).",
+)
 @click.option("--no-jobs", is_flag=True, help="Do not start a job consumer beside the web app.")
 def serve(host: str, port: int, workers: int | None, no_jobs: bool) -> None:
     """Migrate, then run the web app and a background-job consumer together.
@@ -73,6 +89,10 @@ def serve(host: str, port: int, workers: int | None, no_jobs: bool) -> None:
 
     settings = _settings()
     upgrade(settings.resolved_database_url)
+    _check_encryption_keys(settings)
+    web_processes = workers or settings.resolved_web_workers
+    if web_processes > 1 and settings.store_backend == "memory":
+        _share_rate_limits(settings)
     mail_server = None
     if settings.env == "development" and not settings.smtp_host:
         mail_server = _start_development_mail_server(settings)
@@ -90,7 +110,7 @@ def serve(host: str, port: int, workers: int | None, no_jobs: bool) -> None:
             interface=Interfaces.ASGI,
             address=host,
             port=port,
-            workers=workers or settings.web_workers,
+            workers=web_processes,
             respawn_failed_workers=True,
         )
 
@@ -102,6 +122,16 @@ def serve(host: str, port: int, workers: int | None, no_jobs: bool) -> None:
             consumer.stop()
         if mail_server is not None:
             mail_server.stop()
+
+
+def _share_rate_limits(settings: Settings) -> None:
+    """Several web processes: keep the rate limits where they all count them (Redis when configured,
+    else files under data_dir), not in each process's memory where each would allow the full limit.
+    Set in the environment the web processes and the job consumer (started next) read."""
+    backend = "redis" if settings.redis_url else "file"
+    os.environ["VIEWFINDER_STORE_BACKEND"] = backend
+    get_settings.cache_clear()
+    click.echo(f"Several web processes: rate limits are kept in the {backend} store they share.")
 
 
 def _start_development_mail_server(settings: Settings) -> Any:
@@ -247,7 +277,8 @@ def createuser(username: str, email: str, staff: bool, password_stdin: bool) -> 
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing when the instance already has accounts.")
 def demo(users: int, posts: int, seed: int, photos: int | None, if_empty: bool) -> None:
-    """Fill the instance with demo accounts, a follow graph, photo posts, likes and comments.
+    """Apply pending migrations, then fill the instance with demo accounts, a follow graph, photo
+    posts, likes and comments.
 
     Everything but the dates is deterministic from the seed. Every demo account's password is
     viewfinder-demo-password. Use --users/--posts for a large data set (benchmarks).
@@ -255,6 +286,7 @@ def demo(users: int, posts: int, seed: int, photos: int | None, if_empty: bool) 
     import time
 
     from viewfinder.core.db import make_async_engine, make_sessionmaker
+    from viewfinder.core.migrate import upgrade
     from viewfinder.demo import DEMO_PASSWORD, DemoResult, instance_is_empty, load_demo
     from viewfinder.media.storage import storage_from_settings
 
@@ -262,6 +294,7 @@ def demo(users: int, posts: int, seed: int, photos: int | None, if_empty: bool) 
         raise click.BadParameter("--users and --photos must be at least 1, --posts at least 0.")
     settings = _settings()
     started = time.perf_counter()
+    upgrade(settings.resolved_database_url)  # a fresh data directory works too
 
     async def fill() -> DemoResult | None:
         engine = make_async_engine(settings.resolved_database_url)
@@ -371,6 +404,78 @@ def disable_two_factor(username: str, yes: bool) -> None:
         f"{done.trusted_devices} trusted device{'s' if done.trusted_devices != 1 else ''} removed, "
         "recovery codes void. The account's security log says so."
     )
+
+
+@main.command("generate-key")
+@click.option("--id", "key_id", default=None, help="The key's id (default: k<date><random>).")
+def generate_key(key_id: str | None) -> None:
+    """Print a new root key for VIEWFINDER_ENCRYPTION_KEYS (put it first; keep the old ones after it
+    until `viewfinder rotate-keys` has run)."""
+    from viewfinder.core import crypto
+
+    try:
+        click.echo(crypto.generate_root_key(key_id))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command("rotate-keys")
+@click.option("--data-keys", is_flag=True, help="Also make new data keys and re-encrypt every value.")
+@click.option("--index", is_flag=True, help="Also make new look-up (blind index) keys and recompute them.")
+@click.option("--batch-size", default=500, show_default=True, help="Rows per transaction.")
+def rotate_keys(data_keys: bool, index: bool, batch_size: int) -> None:
+    """Encryption at rest: wrap every data key under the current (first) root key of
+    VIEWFINDER_ENCRYPTION_KEYS, after which older root keys can leave the settings. Safe to run again;
+    an interrupted run is finished by running it again (docs/deploy.md, "Encryption keys")."""
+    from viewfinder.core import crypto
+    from viewfinder.core.db import make_sync_engine
+
+    settings = _settings()
+    keyring = crypto.Keyring(crypto.root_keys_of(settings))
+    engine = make_sync_engine(settings.resolved_database_url)
+    try:
+        with engine.connect() as connection:
+            try:
+                rewrapped = crypto.rewrap(connection, keyring)
+            except crypto.KeyringError as exc:
+                raise click.ClickException(str(exc)) from exc
+            connection.commit()
+            click.echo(f"{rewrapped} data key(s) re-wrapped under the root key {keyring.current_root_id!r}.")
+            if data_keys:
+                for purpose in (crypto.EMAIL, crypto.SESSION, crypto.TOTP):
+                    keyring.create_data_key(connection, purpose, retire_current=True)
+                    connection.commit()
+                for column in crypto.SEALED_COLUMNS:
+                    count = crypto.reseal_column(
+                        connection, keyring, column, batch_size=batch_size, on_batch=connection.commit
+                    )
+                    connection.commit()
+                    click.echo(f"{column.table}.{column.column}: {count} value(s) re-encrypted.")
+                # A process that loaded the keys before this run may have sealed a value under an old
+                # key since: such a key stays until a later run finds nothing under it.
+                in_use = crypto.keys_in_use(connection, batch_size=batch_size)
+                kept = 0
+                for purpose in (crypto.EMAIL, crypto.SESSION, crypto.TOTP):
+                    kept += crypto.drop_retired(connection, purpose, in_use)[1]
+                connection.commit()
+                click.echo("New data keys in use; the old ones nothing is sealed under are deleted.")
+                if kept:
+                    click.echo(
+                        f"{kept} old data key(s) kept: values were sealed under them during the run. Restart "
+                        "the servers and workers, then run `viewfinder rotate-keys --data-keys` again."
+                    )
+            if index:
+                for purpose in (crypto.EMAIL_INDEX, crypto.ADDRESS_INDEX):
+                    keyring.create_data_key(connection, purpose, retire_current=True)
+                    connection.commit()
+                count = crypto.reindex(connection, keyring, batch_size=batch_size, on_batch=connection.commit)
+                for purpose in (crypto.EMAIL_INDEX, crypto.ADDRESS_INDEX):
+                    crypto.drop_retired(connection, purpose)
+                connection.commit()
+                click.echo(f"New look-up keys in use: {count} row(s) re-indexed; the old keys are deleted.")
+    finally:
+        engine.dispose()
+    click.echo("Running servers and workers read the new keys by themselves; restart them after --data-keys.")
 
 
 @main.command("cassandra-migrate")
@@ -529,6 +634,13 @@ def check() -> None:
         )
     except Exception as exc:  # any failure is the thing to report
         report("database", False, str(exc))
+    try:
+        from viewfinder.core import crypto
+
+        crypto.check(settings)
+        report("encryption keys", True, f"root keys {', '.join(crypto.root_keys_of(settings))}")
+    except Exception as exc:  # any failure is the thing to report
+        report("encryption keys", False, str(exc))
     try:
         from viewfinder.core.jobs import huey
 

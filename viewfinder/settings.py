@@ -7,6 +7,7 @@ forgetting a setting fails safe: production refuses to start with the developmen
 from __future__ import annotations
 
 import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -37,6 +38,11 @@ class Settings(BaseSettings):
     """Turns off Secure cookies (plain-HTTP development) and adds detail to logs."""
     secret_key: SecretStr | None = None
     """Signs cursors and media URLs. Required, and at least 32 characters, in production."""
+    encryption_keys: SecretStr | None = None
+    """Root keys of encryption at rest: comma-separated `<key id>:<base64url 32 bytes>`, the first
+    current, older ones kept until `viewfinder rotate-keys` has re-wrapped the data keys
+    (`viewfinder generate-key` makes one). Unset: one derived from the secret key
+    (docs/decisions/0035-encryption-at-rest.md)."""
 
     data_dir: Path = Path("var")
     """Every piece of embedded state (database, job queue, media) lives under this folder."""
@@ -172,7 +178,10 @@ class Settings(BaseSettings):
     """First logical shard for IDs made on this machine; each process claims the next free one.
 
     Machines that share a database need shard ranges far apart (e.g. 0, 1000, 2000)."""
-    web_workers: int = Field(default=1, ge=1)
+    web_workers: int | None = Field(default=None, ge=1)
+    """Web processes `serve` starts; unset: one per core. With more than one, `serve` keeps the rate
+    limits in a store they share (Redis when redis_url is set, else files under data_dir) even if
+    store_backend says "memory"."""
     job_workers: int = Field(default=2, ge=1)
     job_retry_max_delay_seconds: int = Field(default=300, ge=1)
     """A job whose service (the database, Cassandra, Redis, the media storage) is unavailable is
@@ -216,9 +225,20 @@ class Settings(BaseSettings):
             return [host.strip() for host in value.split(",") if host.strip()]
         return value
 
+    @field_validator("encryption_keys", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`VIEWFINDER_ENCRYPTION_KEYS=` (as deploy/viewfinder.env.example leaves it) means none set."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'viewfinder.db'}"
+
+    @property
+    def resolved_web_workers(self) -> int:
+        """The web processes `serve` starts: web_workers, or one per core."""
+        return self.web_workers or os.cpu_count() or 1
 
     @property
     def resolved_jobs_database_path(self) -> Path:
@@ -262,11 +282,21 @@ class Settings(BaseSettings):
                 )
             if self.debug:
                 raise ConfigurationError("VIEWFINDER_DEBUG must be off in production.")
+            if self.encryption_keys is None:
+                logger.warning(
+                    "VIEWFINDER_ENCRYPTION_KEYS is not set: data at rest is encrypted under a key derived "
+                    "from VIEWFINDER_SECRET_KEY, so changing that key would lock it; set one made by "
+                    "`viewfinder generate-key` and run `viewfinder rotate-keys` (docs/deploy.md)."
+                )
             if self.smtp_host and self.smtp_security == "none" and self.smtp_host not in LOOPBACK_HOSTS:
                 raise ConfigurationError(
                     "VIEWFINDER_SMTP_SECURITY=none sends mail (password reset links) in plain text: in "
                     "production use starttls or tls, or a relay on this machine (127.0.0.1)."
                 )
+        if self.encryption_keys is not None:
+            from viewfinder.core.crypto import parse_root_keys
+
+            parse_root_keys(self.encryption_keys.get_secret_value())  # malformed keys: refuse now
         for warning in self.mail_warnings():
             logger.warning(warning)
 

@@ -607,7 +607,6 @@ class JobQueue(Huey):  # type: ignore[misc]  # Huey is untyped
 
     storage: Any
     storage_kwargs: dict[str, Any]
-    task_wrapper_class = PolicyTaskWrapper
 
     def __init__(self, settings: Settings) -> None:
         self.identity = _storage_identity(settings)
@@ -622,6 +621,11 @@ class JobQueue(Huey):  # type: ignore[misc]  # Huey is untyped
             utc=True,
             settings=settings,
         )
+
+    def get_task_wrapper_class(self) -> type[PolicyTaskWrapper]:
+        # Huey sets its instance's task_wrapper_class from this method in __init__ (a class
+        # attribute would be shadowed): every task registered on this queue runs under run_job.
+        return PolicyTaskWrapper
 
     def create_storage(self) -> Any:
         # Immediate mode runs tasks inline on a memory storage, as Huey's own immediate mode does.
@@ -805,7 +809,7 @@ class ConsumerHeartbeat:
             updated = connection.execute(
                 update(JobConsumer).where(JobConsumer.id == self.id).values(**values)
             )
-            if not updated.rowcount:
+            if not updated.rowcount and not self._stop.is_set():  # (stopping: its row stays gone)
                 connection.execute(
                     delete(JobConsumer).where(JobConsumer.beat_at < now - FORGET_CONSUMERS_AFTER)
                 )
