@@ -223,7 +223,7 @@ def test_createuser_makes_a_staff_account_with_the_password_from_stdin(data_dir)
     from viewfinder.core import crypto
     from viewfinder.settings import Settings
 
-    development = Settings(env="development", data_dir=data_dir)
+    development = Settings(env="development", data_dir=data_dir, database_url=None)  # as the command ran
     keyring = crypto.Keyring(crypto.root_keys_of(development), development.resolved_database_url)
     assert isinstance(email, bytes)
     assert b"a@example.com" not in email

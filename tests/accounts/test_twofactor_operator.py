@@ -20,9 +20,15 @@ from viewfinder.core.db import make_async_engine, make_sessionmaker, utcnow
 from viewfinder.settings import Settings
 
 
+def cli_settings(data_dir: Path) -> Settings:
+    """The settings the `viewfinder` commands of this test run with (tests.test_cli.environment: a
+    development instance on its own SQLite file, whichever stack the suite runs on)."""
+    return Settings(env="development", data_dir=data_dir, database_url=None)
+
+
 async def turn_on_two_factor(data_dir: Path, username: str) -> None:
     """An authenticator app and a trusted device for the account, through the services."""
-    settings = Settings(env="development", data_dir=data_dir)
+    settings = cli_settings(data_dir)
     crypto.configure(settings)  # this database's encryption keys (docs/decisions/0035)
     engine = make_async_engine(settings.resolved_database_url)
     try:
@@ -38,7 +44,7 @@ async def turn_on_two_factor(data_dir: Path, username: str) -> None:
 
 
 async def state(data_dir: Path, username: str) -> tuple[twofactor.SecondFactors, list[SecurityEvent], int]:
-    settings = Settings(env="development", data_dir=data_dir)
+    settings = cli_settings(data_dir)
     crypto.configure(settings)
     engine = make_async_engine(settings.resolved_database_url)
     try:

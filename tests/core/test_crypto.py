@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import create_engine
 
 from viewfinder.core import crypto
@@ -119,10 +120,10 @@ def test_data_keys_are_stored_wrapped_and_a_wrong_root_key_is_refused_clearly(se
     assert {root for _, root, _ in rows} == {"dev"}
     other = crypto.generate_root_key("dev")  # the same id, another key
     with pytest.raises(crypto.KeyringError, match="does not open the data key"):
-        crypto.check(Settings(env="test", data_dir=settings.data_dir, encryption_keys=other))
+        crypto.check(settings.model_copy(update={"encryption_keys": SecretStr(other)}))
     missing = crypto.generate_root_key("new")
     with pytest.raises(crypto.KeyringError, match=r"root key 'dev'.*do not hold"):
-        crypto.check(Settings(env="test", data_dir=settings.data_dir, encryption_keys=missing))
+        crypto.check(settings.model_copy(update={"encryption_keys": SecretStr(missing)}))
     crypto.check(settings)  # the right one
 
 
