@@ -86,7 +86,7 @@ from viewfinder.accounts.models import Passkey, User
 from viewfinder.accounts.passwords import hash_password
 from viewfinder.accounts.security import NO_ORIGIN
 from viewfinder.app import API_PREFIX, create_app
-from viewfinder.core import ids
+from viewfinder.core import crypto, ids
 from viewfinder.core.ids import new_id
 from viewfinder.graph import services as graph
 from viewfinder.media.storage import storage_from_settings
@@ -360,7 +360,7 @@ class World:
                 username=name,
                 username_key=name.lower(),
                 email=f"{name}@example.com",
-                email_key=f"{name.lower()}@example.com",
+                email_key=crypto.email_index(f"{name}@example.com"),
                 password_hash=self.password_hash,
                 is_private=private,
             )

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts.models import User
 from viewfinder.accounts.passwords import hash_password
+from viewfinder.core import crypto
 from viewfinder.core.ids import new_id
 from viewfinder.graph import services as graph
 
@@ -27,7 +28,7 @@ async def make_users(db: AsyncSession, names: list[str]) -> list[User]:
             username=name,
             username_key=name.lower(),
             email=f"{name}@example.com",
-            email_key=f"{name.lower()}@example.com",
+            email_key=crypto.email_index(f"{name}@example.com"),
             password_hash=_shared_password_hash(),
         )
         for name in names

@@ -164,7 +164,8 @@ async def test_an_item_a_killed_worker_left_processing_is_finished_later(
         db, storage, user, small_jpeg, filter_name="normal", crop=None, max_bytes=10**8, max_pixels=10**8
     )
     fresh_id = fresh.id
-    assert await services.abandoned_media_ids(db, settings.media_processing_lease_seconds) == []
+    lease = settings.media_processing_lease_seconds
+    assert await db.run_sync(lambda session: services.abandoned_media_ids(session.connection(), lease)) == []
     await enqueue(process_media, fresh_id)
     db.expire_all()
     processed = await db.get(MediaItem, fresh_id)

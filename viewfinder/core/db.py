@@ -18,6 +18,7 @@ import os
 import re
 import sqlite3
 import weakref
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
@@ -25,7 +26,18 @@ import aiosqlite
 from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.types import Message, Scope
-from sqlalchemy import BigInteger, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Engine,
+    MetaData,
+    create_engine,
+    delete,
+    event,
+    select,
+    update,
+)
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
@@ -35,7 +47,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, Session, mapped_column
 from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util.concurrency import await_only
@@ -422,6 +434,46 @@ def make_sync_engine(url: str) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+async def erase_counted(
+    db: AsyncSession,
+    where: ColumnElement[bool],
+    points_to: InstrumentedAttribute[int],
+    counter: InstrumentedAttribute[int],
+    *,
+    batch: int,
+    then: Callable[[list[int]], Awaitable[object]] | None = None,
+) -> None:
+    """Delete the rows `where` selects (of the table `points_to` belongs to), a batch per
+    transaction, and lower by one, in the same transaction, the `counter` of each row they pointed
+    to (`points_to` holds its id): a retry after a crash never lowers a count twice. `then` runs on
+    each batch's pointed-to ids before the commit (e.g. to drop what the deletion left empty).
+    Erasing an account's likes, follows or notification lines is this, domain by domain."""
+    rows = points_to.class_
+    counted = counter.class_
+    while True:
+        ids = list(await db.scalars(select(points_to).where(where).limit(batch)))
+        if not ids:
+            return
+        gone = list(
+            await db.scalars(
+                delete(rows)
+                .where(where, points_to.in_(ids))
+                .returning(points_to)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if gone:
+            await db.execute(
+                update(counted)
+                .where(counted.id.in_(gone))
+                .values({counter: counter - 1})
+                .execution_options(synchronize_session=False)
+            )
+            if then is not None:
+                await then(gone)
+        await db.commit()
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

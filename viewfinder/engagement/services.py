@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from viewfinder.accounts.models import User
+from viewfinder.core.db import erase_counted
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.ids import new_id
 from viewfinder.engagement.models import (
@@ -750,52 +751,10 @@ async def delete_account_data(db: AsyncSession, user_id: int) -> None:
     each with the replies under it (as when a comment is deleted), and the post's comment count and
     the thread's reply count drop by what went. Each count moves in the transaction that deleted
     the rows it counts, so a retry after a crash never moves it twice."""
-    while True:  # likes of posts
-        post_ids = list(
-            await db.scalars(select(PostLike.post_id).where(PostLike.user_id == user_id).limit(ERASE_BATCH))
-        )
-        if not post_ids:
-            break
-        unliked = list(
-            await db.scalars(
-                delete(PostLike)
-                .where(PostLike.user_id == user_id, PostLike.post_id.in_(post_ids))
-                .returning(PostLike.post_id)
-                .execution_options(synchronize_session=False)
-            )
-        )
-        if unliked:
-            await db.execute(
-                update(Post)
-                .where(Post.id.in_(unliked))
-                .values(like_count=Post.like_count - 1)
-                .execution_options(synchronize_session=False)
-            )
-        await db.commit()
-    while True:  # likes of comments
-        comment_ids = list(
-            await db.scalars(
-                select(CommentLike.comment_id).where(CommentLike.user_id == user_id).limit(ERASE_BATCH)
-            )
-        )
-        if not comment_ids:
-            break
-        unliked = list(
-            await db.scalars(
-                delete(CommentLike)
-                .where(CommentLike.user_id == user_id, CommentLike.comment_id.in_(comment_ids))
-                .returning(CommentLike.comment_id)
-                .execution_options(synchronize_session=False)
-            )
-        )
-        if unliked:
-            await db.execute(
-                update(Comment)
-                .where(Comment.id.in_(unliked))
-                .values(like_count=Comment.like_count - 1)
-                .execution_options(synchronize_session=False)
-            )
-        await db.commit()
+    await erase_counted(db, PostLike.user_id == user_id, PostLike.post_id, Post.like_count, batch=ERASE_BATCH)
+    await erase_counted(
+        db, CommentLike.user_id == user_id, CommentLike.comment_id, Comment.like_count, batch=ERASE_BATCH
+    )
     while True:  # comments and replies, with the replies under them
         written = (
             await db.execute(

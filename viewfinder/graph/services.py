@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from viewfinder.accounts.models import User
+from viewfinder.core.db import erase_counted
 from viewfinder.core.errors import ApiError, not_found
 from viewfinder.core.ids import new_id
 from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
@@ -329,26 +330,7 @@ async def delete_account_data(db: AsyncSession, user_id: int) -> None:
         (Follow.followee_id, Follow.follower_id, User.following_count),
     )
     for mine, theirs, count in sides:
-        while True:
-            edge_ids = list(await db.scalars(select(Follow.id).where(mine == user_id).limit(ERASE_BATCH)))
-            if not edge_ids:
-                break
-            others = list(
-                await db.scalars(
-                    delete(Follow)
-                    .where(Follow.id.in_(edge_ids))
-                    .returning(theirs)
-                    .execution_options(synchronize_session=False)
-                )
-            )
-            if others:
-                await db.execute(
-                    update(User)
-                    .where(User.id.in_(others))
-                    .values({count: count - 1})
-                    .execution_options(synchronize_session=False)
-                )
-            await db.commit()
+        await erase_counted(db, mine == user_id, theirs, count, batch=ERASE_BATCH)
     requests = or_(FollowRequest.requester_id == user_id, FollowRequest.target_id == user_id)
     await db.execute(delete(FollowRequest).where(requests))
     await db.execute(delete(Block).where(or_(Block.blocker_id == user_id, Block.blocked_id == user_id)))

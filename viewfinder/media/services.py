@@ -375,13 +375,15 @@ async def _fail(
     return item
 
 
-async def abandoned_media_ids(
-    db: AsyncSession, lease_seconds: int, queued_lease_seconds: int = 300
+def abandoned_media_ids(
+    connection: Connection, lease_seconds: int, queued_lease_seconds: int = 300
 ) -> list[int]:
     """Take back the items whose processing was cut off or whose job was lost, and return their ids
-    (for the caller to enqueue again): those `processing` whose hold was not renewed for
-    `lease_seconds` (the worker holding one renews it with every heartbeat, so this means it died
-    or hangs), and those still `uploaded` `queued_lease_seconds` after they were queued.
+    (for the caller to enqueue once its transaction has committed). Synchronous, on the consumer's
+    own engine, because every consumer's heartbeat runs it every few seconds. Taken back: those
+    `processing` whose hold was not renewed for `lease_seconds` (the worker holding one renews it
+    with every heartbeat, so this means it died or hangs), and those still `uploaded`
+    `queued_lease_seconds` after they were queued.
 
     Each goes back to `uploaded` (queued again, its wait starting over) in one conditional UPDATE,
     so two sweeps at once never both take the same item, and an item queued again is not taken
@@ -395,20 +397,17 @@ async def abandoned_media_ids(
         func.coalesce(MediaItem.processing_started_at, MediaItem.created_at)
         < now - timedelta(seconds=queued_lease_seconds)
     )
-    candidates = list(await db.scalars(select(MediaItem.id).where(or_(cut_off, lost))))
+    candidates = list(connection.scalars(select(MediaItem.id).where(or_(cut_off, lost))))
     if not candidates:
-        await db.rollback()
         return []
-    taken = await db.scalars(
+    taken = connection.scalars(
         update(MediaItem)
         .where(MediaItem.id.in_(candidates), or_(cut_off, lost))
         .values(state=MediaState.UPLOADED, processing_started_at=now)
         .returning(MediaItem.id)
         .execution_options(synchronize_session=False)
     )
-    ids = sorted(taken)
-    await db.commit()
-    return ids
+    return sorted(taken)
 
 
 def renew_processing_leases(connection: Connection, media_ids: list[int]) -> None:

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from huey import crontab
 
-from viewfinder.core.jobs import current_settings, holding, huey, register_lease, register_sweep, run_with_db
+from viewfinder.core.jobs import (
+    current_settings,
+    database_engine,
+    holding,
+    huey,
+    register_lease,
+    register_sweep,
+    run_with_db,
+)
 from viewfinder.media import services
 from viewfinder.media.storage import storage_from_settings
 
@@ -30,7 +38,9 @@ def recover_abandoned_media() -> None:
     consumer heartbeat, and every minute as a periodic job too."""
     settings = current_settings()
     lease, queued = settings.media_processing_lease_seconds, settings.media_queued_lease_seconds
-    for media_id in run_with_db(lambda db: services.abandoned_media_ids(db, lease, queued)):
+    with database_engine(settings.resolved_database_url).begin() as connection:
+        taken = services.abandoned_media_ids(connection, lease, queued)
+    for media_id in taken:
         process_media(media_id)
 
 

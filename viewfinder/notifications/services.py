@@ -34,6 +34,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
+from viewfinder.core.db import erase_counted
 from viewfinder.core.ids import new_id
 from viewfinder.core.jobs import current_settings
 from viewfinder.graph.rules import blocked_between
@@ -557,40 +558,25 @@ async def delete_account_data(db: AsyncSession, user_id: int, username: str) -> 
         delete(InboxChange).where(or_(InboxChange.recipient_id == user_id, InboxChange.actor_id == user_id))
     )
     await db.commit()
-    while True:
-        group_ids = list(
-            await db.scalars(
-                select(NotificationActor.group_id)
-                .where(NotificationActor.actor_id == user_id)
-                .limit(ERASE_BATCH)
+
+    async def drop_emptied(group_ids: list[int]) -> None:
+        await db.execute(
+            delete(NotificationGroup)
+            .where(
+                NotificationGroup.id.in_(group_ids),
+                ~exists().where(NotificationActor.group_id == NotificationGroup.id),
             )
+            .execution_options(synchronize_session=False)
         )
-        if not group_ids:
-            break
-        left = list(
-            await db.scalars(
-                delete(NotificationActor)
-                .where(NotificationActor.actor_id == user_id, NotificationActor.group_id.in_(group_ids))
-                .returning(NotificationActor.group_id)
-                .execution_options(synchronize_session=False)
-            )
-        )
-        if left:
-            await db.execute(
-                update(NotificationGroup)
-                .where(NotificationGroup.id.in_(left))
-                .values(actor_count=NotificationGroup.actor_count - 1)
-                .execution_options(synchronize_session=False)
-            )
-            await db.execute(
-                delete(NotificationGroup)
-                .where(
-                    NotificationGroup.id.in_(left),
-                    ~exists().where(NotificationActor.group_id == NotificationGroup.id),
-                )
-                .execution_options(synchronize_session=False)
-            )
-        await db.commit()
+
+    await erase_counted(
+        db,
+        NotificationActor.actor_id == user_id,
+        NotificationActor.group_id,
+        NotificationGroup.actor_count,
+        batch=ERASE_BATCH,
+        then=drop_emptied,
+    )
     await db.execute(delete(NotificationGroup).where(NotificationGroup.recipient_id == user_id))
     await db.execute(
         delete(RealtimeEvent).where(
