@@ -33,8 +33,10 @@ class PrivateService:
             capture_output=True,
             text=True,
             timeout=300,
-            check=True,
+            check=False,
         )
+        if done.returncode != 0:
+            raise RuntimeError(f"scripts/services/{self.name} {action} failed ({done.returncode}):\n{done.stderr}")
         return done.stdout
 
     def start(self) -> None:

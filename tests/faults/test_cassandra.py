@@ -51,6 +51,9 @@ class PrivateNode(PrivateService):
             VIEWFINDER_CASSANDRA_PORT=str(self.port),
             VIEWFINDER_CASSANDRA_STORAGE_PORT=str(free_port()),
             VIEWFINDER_CASSANDRA_SSL_STORAGE_PORT=str(free_port()),
+            # A port of its own, not the script's "next free one after 57199": two private nodes
+            # starting at once (one per test module, in parallel workers) would both pick the same.
+            VIEWFINDER_CASSANDRA_JMX_PORT=str(free_port()),
             **({"VIEWFINDER_CASSANDRA_LIB": str(suite_jars)} if suite_jars.is_dir() else {}),
         )
 
