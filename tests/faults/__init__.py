@@ -36,7 +36,9 @@ class PrivateService:
             check=False,
         )
         if done.returncode != 0:
-            raise RuntimeError(f"scripts/services/{self.name} {action} failed ({done.returncode}):\n{done.stderr}")
+            raise RuntimeError(
+                f"scripts/services/{self.name} {action} failed ({done.returncode}):\n{done.stderr}"
+            )
         return done.stdout
 
     def start(self) -> None:
