@@ -55,10 +55,11 @@ test-e2e: web ## Run the Playwright suite in Debian's Chromium against a real se
 	scripts/install-chromium.sh
 	cd frontend && npm run e2e
 
-lint: install ## ruff (lint and format check) and mypy
+lint: install ## ruff (lint and format check), mypy and the package graph's import contracts
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 format: install ## Reformat and autofix the code
 	.venv/bin/ruff format .

@@ -182,7 +182,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         assert viewer is not None
         page = await services.following_page(db, store, settings, viewer, None, 5)
     await engine.dispose()
-    shown = [post.id for post, _ in page.rows]
+    shown = [ref.id for ref in page.rows]
     print(f"  a follower's feed, merged at read time: {shown == [celebrity_post, post_id]}")
     return {
         "bench": "fanout",

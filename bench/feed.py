@@ -342,7 +342,7 @@ async def time_fan_out(env: dict[str, str]) -> dict[str, Any]:
 
     from viewfinder.accounts.models import User
     from viewfinder.accounts.passwords import hash_password
-    from viewfinder.core import ids
+    from viewfinder.core import crypto, ids
     from viewfinder.core.db import make_async_engine, make_sessionmaker, utcnow
     from viewfinder.feeds import services
     from viewfinder.feeds.models import TimelineRow
@@ -351,6 +351,7 @@ async def time_fan_out(env: dict[str, str]) -> dict[str, Any]:
     from viewfinder.posts.models import Post
 
     settings = bench_settings(env, feed_fanout_threshold=FANOUT_FOLLOWERS + 1)
+    crypto.configure(settings)
     ids.configure_for_process(settings.id_shard_lock_dir, settings.shard_id)
     run = secrets.token_hex(3)
     password_hash = hash_password(secrets.token_urlsafe(16))
@@ -425,6 +426,60 @@ async def time_fan_out(env: dict[str, str]) -> dict[str, Any]:
     }
 
 
+IN_PROCESS_VIEWERS = 200
+IN_PROCESS_ROUNDS = int(os.environ.get("BENCH_IN_PROCESS_ROUNDS", "5"))
+
+
+async def time_in_process(env: dict[str, str], usernames: list[str]) -> dict[str, Any]:
+    """CPU microseconds per hydrated 20-post home-feed page, in this process, without HTTP: the
+    first page of each viewer's following feed, read and rendered as the endpoint does (SQLite
+    time counts: aiosqlite's thread is in this process). Cold: each card's first use (caches
+    emptied); warm: the same pages again, `IN_PROCESS_ROUNDS` times over."""
+    from sqlalchemy import select
+
+    from viewfinder.accounts.models import User
+    from viewfinder.core import crypto
+    from viewfinder.core.db import make_async_engine, make_sessionmaker
+    from viewfinder.feeds import services
+    from viewfinder.feeds.store import timeline_store, using_session
+    from viewfinder.mediakit.storage import storage_from_settings
+    from viewfinder.posts import cards
+
+    settings = bench_settings(env)
+    crypto.configure(settings)
+    storage = storage_from_settings(settings)
+    engine = make_async_engine(settings.resolved_database_url)
+    sessions = make_sessionmaker(engine)
+
+    async def page(viewer: Any) -> int:
+        async with sessions() as db:
+            store = timeline_store(settings, using_session(db))
+            found = await services.following_page(db, store, settings, viewer, None, 20)
+            items = await cards.render_posts(db, viewer, found.rows, storage, settings)
+            return len(items)
+
+    try:
+        async with sessions() as db:
+            viewers = list(await db.scalars(select(User).where(User.username.in_(usernames))))
+            db.expunge_all()
+        viewers = viewers[:IN_PROCESS_VIEWERS]
+        cards.card_cache(settings).clear()
+        figures: dict[str, Any] = {"in_process_viewers": len(viewers)}
+        for label, rounds in (("cold", 1), ("warm", IN_PROCESS_ROUNDS)):
+            posts = pages = 0
+            started = time.process_time()
+            for _ in range(rounds):
+                for viewer in viewers:
+                    posts += await page(viewer)
+                    pages += 1
+            spent = time.process_time() - started
+            figures[f"in_process_{label}_us_per_page"] = round(spent / pages * 1e6)
+            figures[f"in_process_{label}_posts_per_page"] = round(posts / pages, 1)
+    finally:
+        await engine.dispose()
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=10_000, help="demo accounts (default 10,000)")
@@ -446,11 +501,18 @@ def main() -> None:
 
     binary = ensure_wrk()
     cpus = os.cpu_count() or 1
-    secret = secrets.token_urlsafe(48)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     scratch = Path(tempfile.mkdtemp(prefix="viewfinder-feed-bench-"))
     data_dir = args.data_dir or scratch / "var"
+    # The data set is encrypted under a key derived from the secret: a reused one needs the same.
+    secret_file = data_dir / "bench-secret"
+    if secret_file.exists():
+        secret = secret_file.read_text().strip()
+    else:
+        secret = secrets.token_urlsafe(48)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        secret_file.write_text(secret)
     started_services: list[str] = []
     exported: dict[str, str] = {}
     if args.stack == "scale":
@@ -551,6 +613,7 @@ def main() -> None:
         if server is not None:
             stop(server)
             server = None
+        figures.update(asyncio.run(time_in_process(env, names)))
         figures.update(asyncio.run(time_fan_out(env)))
         if args.stack == "scale" and args.data_dir is None:
             drop_scale_data_set(env, exported)
@@ -571,6 +634,10 @@ def main() -> None:
             f"p99 {figures[f'feed_{mode}_p99_ms']} ms  non-2xx {figures[f'feed_{mode}_non_2xx']}  "
             f"= {figures[f'feed_{mode}_vs_ceiling']:.0%} of the ceiling (goal >= 35%, p99 <= 50 ms)"
         )
+    print(
+        f"in process (no HTTP), CPU per 20-post page: warm {figures['in_process_warm_us_per_page']} us, "
+        f"cold {figures['in_process_cold_us_per_page']} us ({figures['in_process_viewers']} viewers)"
+    )
     print(
         f"fan-out of one post to {FANOUT_FOLLOWERS} followers: {figures['fanout_seconds']} s "
         f"({figures['fanout_timelines_per_second']} timelines/s)"

@@ -24,9 +24,9 @@ from pathlib import Path
 import av
 import pyvips
 
-from viewfinder.media.photos import RENDITION_WIDTHS, THUMBNAIL_SIZE, process_photo
-from viewfinder.media.storage import LocalMediaStorage
-from viewfinder.media.videos import transcode_video
+from viewfinder.mediakit.photos import RENDITION_WIDTHS, THUMBNAIL_SIZE, process_photo
+from viewfinder.mediakit.storage import LocalMediaStorage
+from viewfinder.mediakit.videos import transcode_video
 
 MAX_PIXELS = 100_000_000
 
@@ -93,7 +93,7 @@ def timed(run, photos: int) -> float:
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child would report its parent's peak.
 PEAK_RSS_CHILD = """
 import re, sys
-from viewfinder.media.photos import process_photo
+from viewfinder.mediakit.photos import process_photo
 data = open(sys.argv[1], "rb").read()
 process_photo(data, max_pixels=100_000_000)
 print(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1))

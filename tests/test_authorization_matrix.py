@@ -89,7 +89,7 @@ from viewfinder.app import API_PREFIX, create_app
 from viewfinder.core import crypto, ids
 from viewfinder.core.ids import new_id
 from viewfinder.graph import services as graph
-from viewfinder.media.storage import storage_from_settings
+from viewfinder.mediakit.storage import storage_from_settings
 from viewfinder.privacy import services as your_data
 from viewfinder.settings import Settings
 

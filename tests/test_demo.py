@@ -24,7 +24,7 @@ from viewfinder.core import ids
 from viewfinder.core.db import make_async_engine, make_sessionmaker
 from viewfinder.demo import DEMO_PASSWORD, DemoResult, load_demo
 from viewfinder.feeds.store import timeline_store
-from viewfinder.media.storage import LocalMediaStorage, MediaBackend, S3MediaStorage, storage_from_settings
+from viewfinder.mediakit.storage import LocalMediaStorage, MediaBackend, S3MediaStorage, storage_from_settings
 from viewfinder.settings import Settings
 
 USERS, POSTS, PHOTOS = 30, 60, 3

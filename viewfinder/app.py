@@ -26,7 +26,7 @@ from viewfinder.accounts.auth import (
 )
 from viewfinder.accounts.email_api import EmailController
 from viewfinder.accounts.twofactor_api import PasskeyController, TwoFactorController
-from viewfinder.core import crypto, ids, jobs
+from viewfinder.core import crypto, events, ids, jobs
 from viewfinder.core.access_log import AccessLog
 from viewfinder.core.db import (
     DATABASE_EXCEPTION_HANDLERS,
@@ -40,6 +40,7 @@ from viewfinder.core.errors import EXCEPTION_HANDLERS
 from viewfinder.core.health import healthz, readyz
 from viewfinder.core.hosts import AllowedHostsMiddleware
 from viewfinder.core.openapi import Authentication, DescribedLitestar, allow_every_method
+from viewfinder.core.params import provide_paging
 from viewfinder.core.proxies import ForwardedHeadersMiddleware, UntrustedForwardedWarning
 from viewfinder.core.ratelimit import FileCounterStore, RateLimiter, RedisCounterStore
 from viewfinder.core.redis_client import async_client, key
@@ -50,11 +51,12 @@ from viewfinder.engagement.api import ROUTES as ENGAGEMENT_ROUTES
 from viewfinder.feeds.api import ROUTES as FEED_ROUTES
 from viewfinder.graph.api import ConnectionsController, UserController
 from viewfinder.media.api import serve_media
-from viewfinder.media.storage import MediaStorage, storage_from_settings
 from viewfinder.media.uploads import MediaController
+from viewfinder.mediakit.storage import MediaStorage, storage_from_settings
 from viewfinder.moderation.api import ROUTES as MODERATION_ROUTES
 from viewfinder.notifications.api import ROUTES as NOTIFICATION_ROUTES
 from viewfinder.notifications.realtime import RealtimeChannels
+from viewfinder.posts import cards
 from viewfinder.posts.api import PostController, profile_grid
 from viewfinder.privacy.api import ROUTES as PRIVACY_ROUTES
 from viewfinder.settings import Settings, get_settings
@@ -93,11 +95,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings.check()
     ids.configure_for_process(settings.id_shard_lock_dir, settings.shard_id)
     jobs.configure(settings)
+    events.load_subscribers()
     crypto.configure(settings)
     storage = storage_from_settings(settings)
     # One Redis client (and pool) per process for the stores and real time, closed at shutdown.
     redis = async_client(settings) if settings.redis_url else None
     limiter = RateLimiter(make_store(settings, redis), fail_open=settings.rate_limit_fail_open)
+    if redis is not None:
+        cards.use_redis_client(settings, redis)  # post cards at scale (docs/decisions/0039)
 
     @asynccontextmanager
     async def redis_connections(app: Litestar) -> AsyncGenerator[None, None]:
@@ -190,6 +195,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "storage": Provide(provide_storage, sync_to_thread=False),
             "limiter": Provide(provide_limiter, sync_to_thread=False),
+            "paging": Provide(provide_paging, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, **DATABASE_EXCEPTION_HANDLERS},
         middleware=middleware,

@@ -210,6 +210,9 @@ def worker(threads: int | None) -> None:
     for noisy in ("huey", "aiosqlite", "pyvips"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     load_tasks()
+    from viewfinder.core.events import load_subscribers
+
+    load_subscribers()  # the after-commit handlers its deliver_event jobs run
     try:  # jobs handed off to the database while Redis was away (the periodic flush retries)
         flush_handoff()
     except Exception as exc:  # Redis still away: the consumer waits for it, and retries then
@@ -288,7 +291,7 @@ def demo(users: int, posts: int, seed: int, photos: int | None, if_empty: bool) 
     from viewfinder.core.db import make_async_engine, make_sessionmaker
     from viewfinder.core.migrate import upgrade
     from viewfinder.demo import DEMO_PASSWORD, DemoResult, instance_is_empty, load_demo
-    from viewfinder.media.storage import storage_from_settings
+    from viewfinder.mediakit.storage import storage_from_settings
 
     if users < 1 or posts < 0 or (photos is not None and photos < 1):
         raise click.BadParameter("--users and --photos must be at least 1, --posts at least 0.")
@@ -606,7 +609,7 @@ def openapi(output: str) -> None:
 def check() -> None:
     """Print the active configuration (secrets masked) and whether each backend is reachable."""
     from viewfinder.core.migrate import current_revision_is_head
-    from viewfinder.media.storage import storage_from_settings
+    from viewfinder.mediakit.storage import storage_from_settings
 
     settings = get_settings()
     values: dict[str, Any] = settings.model_dump()

@@ -43,9 +43,9 @@ from viewfinder.feeds.models import Affinity
 from viewfinder.feeds.services import rebuild_timelines
 from viewfinder.graph.models import Follow
 from viewfinder.media.models import MediaItem, MediaState
-from viewfinder.media.photos import FILTERS, ProcessedPhoto, process_photo
 from viewfinder.media.services import EXTENSIONS
-from viewfinder.media.storage import MediaStorage
+from viewfinder.mediakit.photos import FILTERS, ProcessedPhoto, process_photo
+from viewfinder.mediakit.storage import MediaStorage
 from viewfinder.posts.models import Hashtag, Post, PostHashtag, PostMedia, PostMention
 from viewfinder.posts.services import hashtags_in, mentions_in
 from viewfinder.settings import Settings

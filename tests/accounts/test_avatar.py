@@ -15,7 +15,7 @@ import pytest
 from PIL import ExifTags, Image
 
 from tests.helpers import assert_error, dedicated_api
-from viewfinder.media.storage import storage_from_settings
+from viewfinder.mediakit.storage import storage_from_settings
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)

@@ -12,7 +12,7 @@ import pytest
 
 from tests.stacks import s3 as s3_stack
 from tests.stacks import worker_id
-from viewfinder.media.storage import (
+from viewfinder.mediakit.storage import (
     InvalidKey,
     LocalMediaStorage,
     MediaBackend,

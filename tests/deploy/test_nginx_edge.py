@@ -32,7 +32,7 @@ from pydantic_settings import NoDecode
 
 from tests.conftest import PASSWORD
 from tests.helpers import assert_error
-from viewfinder.media import signing
+from viewfinder.mediakit import signing
 from viewfinder.settings import Settings
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tests.helpers import assert_error, make_post, small_photo
 from viewfinder.accounts.models import User
 from viewfinder.media import services as media
-from viewfinder.media.storage import storage_from_settings
+from viewfinder.mediakit.storage import storage_from_settings
 
 
 def engagements(api, post_id: str, collection_id: str) -> list[Any]:
@@ -77,7 +77,7 @@ async def test_a_post_still_processing_is_not_found_by_others(alice, bob, db, se
     user = await db.scalar(select(User).where(User.username == "alice"))
     assert user is not None
     # An upload whose processing job has not run yet.
-    waiting = await media.upload_media(
+    waiting = await media.record_upload(
         db, storage_from_settings(settings), user, small_photo(), filter_name="normal", crop=None,
         max_bytes=10**8, max_pixels=10**8,
     )  # fmt: skip

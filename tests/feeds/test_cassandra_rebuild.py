@@ -89,7 +89,7 @@ async def test_rebuild_timelines_fills_a_fresh_cassandra_from_the_sql_database(a
     assert [str(e.post_id) for e in await store.page(user_id(alice), None, 100)] == [posted[3], posted[0]]
     viewer = await db.get_one(User, user_id(bob))
     page = await services.following_page(db, store, fresh, viewer, None, 20)
-    assert [str(post.id) for post, _ in page.rows] == posted[::-1]
+    assert [str(ref.id) for ref in page.rows] == posted[::-1]
     assert await store.holders(int(posted[0])) == sorted([user_id(alice), user_id(bob)])
 
 

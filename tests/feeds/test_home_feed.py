@@ -15,7 +15,7 @@ from viewfinder.feeds.models import Affinity
 from viewfinder.feeds.services import rebuild_timelines
 from viewfinder.feeds.store import TimelineEntry, timeline_store
 from viewfinder.media import services as media
-from viewfinder.media.storage import storage_from_settings
+from viewfinder.mediakit.storage import storage_from_settings
 
 
 def test_the_feed_shows_your_own_and_followed_posts_newest_first(alice, bob, carol):
@@ -107,7 +107,7 @@ async def test_a_post_joins_feeds_only_once_its_media_is_ready(alice, bob, db, s
     author = await db.get(User, user_id(alice))
     assert author is not None
     # An upload whose processing job has not run yet.
-    waiting = await media.upload_media(
+    waiting = await media.record_upload(
         db, storage, author, small_photo(), filter_name="normal", crop=None, max_bytes=10**8, max_pixels=10**8
     )
     post = alice.post("/posts", json={"items": [{"media_id": str(waiting.id)}]}).json()

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import PASSWORD
+from viewfinder import policy
 from viewfinder.accounts.models import User
 from viewfinder.accounts.services import ProfileChanges, signup, update_profile
 from viewfinder.core.errors import ApiError
@@ -148,7 +149,7 @@ async def test_going_private_keeps_existing_followers(db, alice, bob):
     await update_profile(db, alice, ProfileChanges(is_private=True))
 
     assert await graph.follow(db, bob, alice) == FollowState.FOLLOWING
-    assert await graph.can_see_connections(db, bob, alice)
+    assert await policy.may_see_connections(db, bob, alice)
     assert await _counts(db, alice) == (1, 0)
 
 
@@ -159,11 +160,11 @@ async def test_private_connections_are_open_to_owner_and_followers_only(db, bob)
     await graph.approve_request(db, alice, bob)
     await graph.follow(db, carol, alice)  # still pending
 
-    assert await graph.can_see_connections(db, alice, alice)
-    assert await graph.can_see_connections(db, bob, alice)
-    assert not await graph.can_see_connections(db, carol, alice)
-    assert not await graph.can_see_connections(db, None, alice)
-    assert await graph.can_see_connections(db, None, bob)
+    assert await policy.may_see_connections(db, alice, alice)
+    assert await policy.may_see_connections(db, bob, alice)
+    assert not await policy.may_see_connections(db, carol, alice)
+    assert not await policy.may_see_connections(db, None, alice)
+    assert await policy.may_see_connections(db, None, bob)
 
 
 async def test_removing_a_follower_moves_counts_back(db, alice, bob):

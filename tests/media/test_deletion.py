@@ -20,10 +20,10 @@ from viewfinder.accounts.models import User
 from viewfinder.core.jobs import enqueue
 from viewfinder.media import services
 from viewfinder.media.models import MediaItem
-from viewfinder.media.photos import process_photo
-from viewfinder.media.storage import MediaStorage, storage_from_settings
 from viewfinder.media.tasks import process_media
-from viewfinder.media.videos import transcode_video
+from viewfinder.mediakit.photos import process_photo
+from viewfinder.mediakit.storage import MediaStorage, storage_from_settings
+from viewfinder.mediakit.videos import transcode_video
 from viewfinder.settings import Settings
 
 
@@ -85,7 +85,7 @@ async def test_an_upload_not_yet_processed_loses_its_raw_file(alice, settings, d
     owner = await db.scalar(select(User).where(User.username == "alice"))
     assert owner is not None
     # An upload whose processing job has not run yet: only the raw upload is stored.
-    waiting = await services.upload_media(
+    waiting = await services.record_upload(
         db, storage_from_settings(settings), owner, small_photo(), filter_name="normal", crop=None,
         max_bytes=10**8, max_pixels=10**8,
     )  # fmt: skip
@@ -133,7 +133,7 @@ async def test_an_item_deleted_while_processing_leaves_no_files(
     owner = await db.scalar(select(User).where(User.username == "alice"))
     assert owner is not None
     storage = storage_from_settings(settings)
-    waiting = await services.upload_media(
+    waiting = await services.record_upload(
         db, storage, owner, small_photo(), filter_name="normal", crop=None, max_bytes=10**8, max_pixels=10**8
     )
     media_id = waiting.id
@@ -160,7 +160,7 @@ async def waiting_upload(db: AsyncSession, settings: Settings, data: bytes) -> M
     """An upload whose processing job has not run yet."""
     owner = await db.scalar(select(User).where(User.username == "alice"))
     assert owner is not None
-    return await services.upload_media(
+    return await services.record_upload(
         db, storage_from_settings(settings), owner, data, filter_name="normal", crop=None,
         max_bytes=10**8, max_pixels=10**8,
     )  # fmt: skip

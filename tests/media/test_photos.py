@@ -18,8 +18,8 @@ from PIL import Image, ImageChops, ImageCms, ImageStat
 
 from tests.media.conftest import BLUE, GREEN, RED, colourful, encode
 from viewfinder.core.errors import ApiError
-from viewfinder.media.images import make_avatar
-from viewfinder.media.photos import (
+from viewfinder.mediakit.images import make_avatar
+from viewfinder.mediakit.photos import (
     FILTERS,
     MAX_ASPECT,
     MIN_ASPECT,

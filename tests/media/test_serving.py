@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.conftest import Api
 from tests.helpers import assert_error, small_photo
 from viewfinder.accounts.models import User
-from viewfinder.media import services, signing
-from viewfinder.media.storage import storage_from_settings
+from viewfinder.media import services
+from viewfinder.mediakit import signing
+from viewfinder.mediakit.storage import storage_from_settings
 from viewfinder.settings import Settings
 
 # Headers a cache or a player reads from HEAD, to be the same as GET's.
@@ -44,7 +45,7 @@ async def test_a_raw_upload_is_never_served_before_or_after_processing(alice, bo
     alice.post("/accounts/follow-requests/bob/approve")
     storage = storage_from_settings(settings)
     # An upload whose processing has not run yet: the raw file, EXIF and all, is in storage.
-    waiting = await services.upload_media(
+    waiting = await services.record_upload(
         db, storage, await owner(db, "alice"), small_photo(), filter_name="normal", crop=None,
         max_bytes=10**8, max_pixels=10**8,
     )  # fmt: skip

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from PIL import Image
 
 from tests.helpers import assert_error
-from viewfinder.media import signing
+from viewfinder.mediakit import signing
 
 
 def photo() -> bytes:

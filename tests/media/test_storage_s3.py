@@ -25,7 +25,7 @@ from tests.stacks import SCALE, worker_id
 from tests.stacks import s3 as s3_stack
 from tests.test_cli import free_port, viewfinder
 from viewfinder.media.models import MediaItem
-from viewfinder.media.storage import (
+from viewfinder.mediakit.storage import (
     IMMUTABLE_CACHE_CONTROL,
     S3MediaStorage,
     StorageUnavailable,
@@ -118,7 +118,7 @@ async def test_files_discarded_after_a_commit_are_left_behind_not_failed_while_s
     tmp_path, caplog
 ):
     down = s3_of(s3_settings(tmp_path, s3_bucket="media", s3_endpoint_url=f"http://127.0.0.1:{free_port()}"))
-    with caplog.at_level(logging.WARNING, logger="viewfinder.media.storage"):
+    with caplog.at_level(logging.WARNING, logger="viewfinder.mediakit.storage"):
         await discard(down, ["photos/1/ab.jpg", "uploads/1/2"])
     left = [r.getMessage() for r in caplog.records if "left behind" in r.getMessage()]
     assert len(left) == 2

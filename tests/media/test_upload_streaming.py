@@ -25,9 +25,9 @@ from tests.media.test_videos import make_video
 from viewfinder.accounts import services as account_services
 from viewfinder.app import API_PREFIX
 from viewfinder.media import services
-from viewfinder.media.images import make_avatar
-from viewfinder.media.storage import storage_from_settings
-from viewfinder.media.videos import probe_video
+from viewfinder.mediakit.images import make_avatar
+from viewfinder.mediakit.storage import storage_from_settings
+from viewfinder.mediakit.videos import probe_video
 from viewfinder.settings import Settings
 
 BOUNDARY = "----viewfinder-test-boundary"

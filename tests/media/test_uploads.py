@@ -18,8 +18,8 @@ from viewfinder.core.db import utcnow
 from viewfinder.core.jobs import enqueue
 from viewfinder.media import services
 from viewfinder.media.models import MediaItem, MediaState
-from viewfinder.media.storage import MediaStorage, storage_from_settings
 from viewfinder.media.tasks import process_media, recover_abandoned_media
+from viewfinder.mediakit.storage import MediaStorage, storage_from_settings
 
 
 def upload(api, data: bytes, name: str = "photo.jpg", **fields: str):
@@ -141,7 +141,7 @@ async def test_an_item_a_killed_worker_left_processing_is_finished_later(
     user = await db.get(User, user_id)
     assert user is not None
     # Uploaded, then a worker took the job and died mid-way: no job is left in the queue.
-    item = await services.upload_media(
+    item = await services.record_upload(
         db, storage, user, small_jpeg, filter_name="juno", crop=None, max_bytes=10**8, max_pixels=10**8
     )
     item.state = MediaState.PROCESSING
@@ -160,7 +160,7 @@ async def test_an_item_a_killed_worker_left_processing_is_finished_later(
     # A fresh item is not taken for abandoned.
     user = await db.get(User, user_id)
     assert user is not None
-    fresh = await services.upload_media(
+    fresh = await services.record_upload(
         db, storage, user, small_jpeg, filter_name="normal", crop=None, max_bytes=10**8, max_pixels=10**8
     )
     fresh_id = fresh.id
@@ -210,7 +210,7 @@ async def test_a_storage_outage_raises_for_a_retry_instead_of_failing_the_item(
     storage = storage_from_settings(settings)
     user = await db.get(User, int(alice.me["profile"]["id"]))
     assert user is not None
-    item = await services.upload_media(
+    item = await services.record_upload(
         db, storage, user, small_jpeg, filter_name="normal", crop=None, max_bytes=10**8, max_pixels=10**8
     )
     item_id = item.id

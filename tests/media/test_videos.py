@@ -22,8 +22,8 @@ from viewfinder.accounts.models import User
 from viewfinder.core.errors import ApiError
 from viewfinder.media import services
 from viewfinder.media.models import MediaItem
-from viewfinder.media.storage import storage_from_settings
-from viewfinder.media.videos import probe_video, transcode_video
+from viewfinder.mediakit.storage import storage_from_settings
+from viewfinder.mediakit.videos import probe_video, transcode_video
 
 LIMITS: dict[str, Any] = {"max_seconds": 600, "max_pixels": 100_000_000}
 AUDIO_RATE = 48_000
@@ -314,7 +314,7 @@ async def test_refused_videos_leave_no_rows_and_no_files(app, alice, db, setting
     assert user is not None
     storage = storage_from_settings(settings)
     with pytest.raises(ApiError) as too_long:
-        await services.upload_media(
+        await services.record_upload(
             db,
             storage,
             user,
@@ -327,7 +327,7 @@ async def test_refused_videos_leave_no_rows_and_no_files(app, alice, db, setting
         )
     assert too_long.value.code == "too_long"
     with pytest.raises(ApiError) as too_large:
-        await services.upload_media(
+        await services.record_upload(
             db,
             storage,
             user,

@@ -19,7 +19,7 @@ import pytest
 
 from tests import database
 from tests.stacks import as_environment, scale_overrides
-from viewfinder.media.storage import storage_from_settings
+from viewfinder.mediakit.storage import storage_from_settings
 from viewfinder.settings import Settings
 
 VIEWFINDER = str(Path(sys.executable).parent / "viewfinder")
@@ -29,7 +29,7 @@ import asyncio, sys
 from viewfinder.accounts import services as accounts
 from viewfinder.core.db import make_async_engine, make_sessionmaker
 from viewfinder.media import services as media
-from viewfinder.media.storage import storage_from_settings
+from viewfinder.mediakit.storage import storage_from_settings
 from viewfinder.media.tasks import process_media
 from viewfinder.settings import get_settings
 
@@ -40,7 +40,7 @@ async def main():
         user = await accounts.signup(db, username="maker", email="maker@example.com",
                                      password="a long and unusual password")
         data = open(sys.argv[1], "rb").read()
-        item = await media.upload_media(db, storage_from_settings(settings), user, data,
+        item = await media.record_upload(db, storage_from_settings(settings), user, data,
                                         filter_name="normal", crop=None, max_bytes=10**9, max_pixels=10**8)
     await engine.dispose()
     process_media(item.id)  # into the queue's SQLite file: no worker runs yet

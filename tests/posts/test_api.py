@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.helpers import assert_error
 from viewfinder.accounts.models import User
 from viewfinder.media import services as media
-from viewfinder.media.storage import storage_from_settings
+from viewfinder.mediakit.storage import storage_from_settings
 from viewfinder.posts.models import Hashtag, PostMention
 
 
@@ -101,7 +101,7 @@ async def test_a_post_waits_until_every_item_is_ready(alice, bob, db, settings):
     user = await db.get(User, int(alice.me["profile"]["id"]))
     assert user is not None
     # An upload whose processing job has not run yet.
-    waiting = await media.upload_media(
+    waiting = await media.record_upload(
         db, storage_from_settings(settings), user, photo(), filter_name="normal", crop=None,
         max_bytes=10**8, max_pixels=10**8,
     )  # fmt: skip

@@ -19,7 +19,7 @@ from tests.stacks import cassandra as cassandra_stack
 from viewfinder.core import cassandra
 from viewfinder.core.db import Base, utcnow
 from viewfinder.core.errors import ServiceUnavailable
-from viewfinder.media.storage import MediaBackend, storage_from_settings
+from viewfinder.mediakit.storage import MediaBackend, storage_from_settings
 from viewfinder.models import load_models
 from viewfinder.privacy import erasure
 from viewfinder.privacy.models import AccountClosure

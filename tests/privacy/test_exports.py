@@ -18,7 +18,7 @@ from tests.conftest import PASSWORD
 from tests.helpers import assert_error, make_post, small_photo
 from viewfinder.app import API_PREFIX
 from viewfinder.core.db import utcnow
-from viewfinder.media.storage import storage_from_settings
+from viewfinder.mediakit.storage import storage_from_settings
 from viewfinder.privacy import services
 from viewfinder.privacy.models import DataExport, ExportState
 

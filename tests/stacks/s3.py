@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from viewfinder.media.storage import S3MediaStorage, s3_client
+from viewfinder.mediakit.storage import S3MediaStorage, s3_client
 
 ACTIVE = os.environ.get("VIEWFINDER_MEDIA_BACKEND") == "s3"
 _RUN = uuid.uuid4().hex[:6]

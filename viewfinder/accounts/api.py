@@ -24,14 +24,12 @@ from viewfinder.accounts.auth import (
 )
 from viewfinder.accounts.models import User
 from viewfinder.accounts.throttle import PasswordAttempt, PasswordThrottle
-from viewfinder.core.deps import DbSession, LimiterDep, SettingsDep, StorageDep
+from viewfinder.core.deps import DbSession, LimiterDep, SettingsDep
 from viewfinder.core.errors import ApiError, invalid
-from viewfinder.core.jobs import enqueue
 from viewfinder.core.openapi import errors
-from viewfinder.core.pagination import Page, decode_cursor, next_cursor
-from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam, parse_id
-from viewfinder.feeds.tasks import backfill_timeline
-from viewfinder.graph.services import pending_requester_ids
+from viewfinder.core.pagination import Page
+from viewfinder.core.params import PagingDep, parse_id
+from viewfinder.mediakit.storage import StorageDep
 from viewfinder.privacy.services import reopen_on_login
 
 # The whole request, multipart framing included; the avatar_max_bytes setting applies to the file.
@@ -211,13 +209,9 @@ class AccountController(Controller):
                 if value is not msgspec.UNSET
             }
         )
-        waiting: list[int] = []
-        if viewer.user.is_private and changes.is_private is False:
-            # Going public turns every pending request into a follow: fill their home timelines.
-            waiting = await pending_requester_ids(db_session, viewer.user)
+        # Going public turns every pending request into a follow (graph.services emits each
+        # FollowRequestApproved; feeds fill the new followers' home timelines).
         user = await services.update_profile(db_session, viewer.user, changes)
-        for requester_id in waiting:
-            await enqueue(backfill_timeline, requester_id, user.id)
         return schemas.Me.of(user, storage)
 
     @put("/me/avatar", request_max_body_size=AVATAR_REQUEST_LIMIT)
@@ -397,16 +391,12 @@ class AccountController(Controller):
         self,
         viewer: ViewerDep,
         db_session: DbSession,
-        settings: SettingsDep,
-        cursor: CursorParam = None,
-        limit: LimitParam = DEFAULT_PAGE_SIZE,
+        paging: PagingDep,
     ) -> Page[schemas.SecurityEventOut]:
         """The account's security log, newest first: log-ins (new devices marked), failed log-ins,
         log-outs, password changes, tokens, re-authentication. Kept for a year."""
         scope = f"security-events:{viewer.user.id}"
-        before = decode_cursor(settings.secret, scope, cursor)
-        events = await security.list_security_events(db_session, viewer.user.id, before, limit)
-        return Page(
-            items=[schemas.SecurityEventOut.of(event) for event in events[:limit]],
-            next_cursor=next_cursor(settings.secret, scope, [event.id for event in events], limit),
+        events = await security.list_security_events(
+            db_session, viewer.user.id, paging.key(scope), paging.limit
         )
+        return paging.page(scope, [schemas.SecurityEventOut.of(e) for e in events], [e.id for e in events])

@@ -12,7 +12,7 @@ from litestar.datastructures import UploadFile
 from viewfinder.accounts.models import ApiToken, Passkey, SecurityEvent, TrustedDevice, User, UserSession
 from viewfinder.accounts.twofactor import SecondStep
 from viewfinder.graph.services import Relationship
-from viewfinder.media.storage import MediaStorage
+from viewfinder.mediakit.storage import MediaStorage
 
 # Generous ceilings that stop oversized input before any work; the services apply the real rules.
 Username = Annotated[str, msgspec.Meta(min_length=1, max_length=30)]

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts import passwords, security
+from viewfinder.accounts.events import AccountPrivacyChanged, ProfileChanged
 from viewfinder.accounts.models import ApiToken, User, UserSession
 from viewfinder.accounts.security import NO_ORIGIN, Origin, commit_and_announce, record_security_event
 from viewfinder.accounts.usernames import USERNAME_PATTERN as USERNAME_PATTERN  # re-exported
@@ -29,10 +30,11 @@ from viewfinder.accounts.usernames import username_problem as username_problem  
 from viewfinder.core import crypto
 from viewfinder.core.db import Base, utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
+from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
-from viewfinder.media.blocking import run_media_work
-from viewfinder.media.images import make_avatar
-from viewfinder.media.storage import MediaBackend, MediaStorage, discard, put_in_thread
+from viewfinder.mediakit.blocking import run_media_work
+from viewfinder.mediakit.images import make_avatar
+from viewfinder.mediakit.storage import MediaBackend, MediaStorage, discard, put_in_thread
 
 API_TOKEN_PREFIX = "vf_"  # noqa: S105 (a marker, not a secret)
 # Avoid a database write on every request: refresh last_seen_at at most this often.
@@ -443,8 +445,6 @@ WEBSITE_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
 async def update_profile(db: AsyncSession, user: User, changes: ProfileChanges) -> User:
-    from viewfinder.graph.services import approve_all_requests
-
     problems: dict[str, str] = {}
     if changes.display_name is not None and len(changes.display_name.strip()) > MAX_DISPLAY_NAME_LENGTH:
         problems["display_name"] = f"Use at most {MAX_DISPLAY_NAME_LENGTH} characters."
@@ -462,11 +462,12 @@ async def update_profile(db: AsyncSession, user: User, changes: ProfileChanges) 
         user.bio = changes.bio
     if website is not None:
         user.website = website
-    if changes.is_private is not None:
-        if user.is_private and not changes.is_private:
-            # A public account has no one waiting: everyone who asked now follows.
-            await approve_all_requests(db, user)
+    if changes.display_name is not None or changes.bio is not None or website is not None:
+        await emit(db, ProfileChanged(user_id=user.id))
+    if changes.is_private is not None and changes.is_private != user.is_private:
+        # Going public approves every pending request (graph.subscribers, in this transaction).
         user.is_private = changes.is_private
+        await emit(db, AccountPrivacyChanged(user_id=user.id, is_private=user.is_private))
     await db.commit()
     return user
 
@@ -486,6 +487,7 @@ async def set_avatar(
     await put_in_thread(storage, key, rendition, "image/jpeg")
     try:
         user.avatar_key = key
+        await emit(db, ProfileChanged(user_id=user.id))
         await db.commit()
     except BaseException:
         await db.rollback()
@@ -500,6 +502,7 @@ async def set_avatar(
 async def remove_avatar(db: AsyncSession, storage: MediaStorage, user: User) -> User:
     old_key = user.avatar_key
     user.avatar_key = None
+    await emit(db, ProfileChanged(user_id=user.id))
     await db.commit()
     if old_key:
         await discard(storage, [old_key])

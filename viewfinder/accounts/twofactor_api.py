@@ -22,11 +22,12 @@ from viewfinder.accounts.api import _logged_in
 from viewfinder.accounts.auth import ViewerDep, origin_of, require_recent_authentication, require_session
 from viewfinder.accounts.models import AuthChallenge, User
 from viewfinder.accounts.security import Origin
-from viewfinder.core.deps import DbSession, LimiterDep, SettingsDep, StorageDep
+from viewfinder.core.deps import DbSession, LimiterDep, SettingsDep
 from viewfinder.core.errors import ApiError, invalid
 from viewfinder.core.openapi import errors
 from viewfinder.core.params import parse_id
 from viewfinder.core.ratelimit import Limit, RateLimiter
+from viewfinder.mediakit.storage import StorageDep
 from viewfinder.privacy.services import reopen_on_login
 from viewfinder.settings import Settings
 

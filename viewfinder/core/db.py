@@ -476,8 +476,43 @@ async def erase_counted(
         await db.commit()
 
 
+AfterCommitHook = Callable[[AsyncSession], Awaitable[None]]
+"""Runs after a session's transaction committed (core.events hands that commit's events over)."""
+_after_commit_hooks: list[AfterCommitHook] = []
+
+
+def on_session_commit(hook: AfterCommitHook) -> None:
+    """Have every session of `make_sessionmaker` run this hook once its commit has succeeded."""
+    if hook not in _after_commit_hooks:
+        _after_commit_hooks.append(hook)
+
+
+class AppSession(AsyncSession):
+    """The application's async session: once a commit has succeeded it runs the after-commit hooks
+    (`on_session_commit`). Closing runs them too, for a transaction committed through `begin()`,
+    which does not pass through `commit()`. A hook never fails the commit: what it leaves undone
+    has its own recovery (core.events' sweep)."""
+
+    async def commit(self) -> None:
+        await super().commit()
+        await self._after_commit()
+
+    async def close(self) -> None:
+        try:
+            await self._after_commit()
+        finally:
+            await super().close()
+
+    async def _after_commit(self) -> None:
+        for hook in _after_commit_hooks:
+            try:
+                await hook(self)
+            except Exception:
+                logger.exception("After-commit hook %s failed", getattr(hook, "__name__", hook))
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, class_=AppSession)
 
 
 def _reads_only(clause: object) -> bool:
@@ -517,6 +552,7 @@ def make_replica_sessionmaker(primary: AsyncEngine, replica: AsyncEngine) -> asy
     """Sessions that read from the replica and write to the primary (see ReplicaRoutingSession)."""
     return async_sessionmaker(
         expire_on_commit=False,
+        class_=AppSession,
         sync_session_class=ReplicaRoutingSession,
         primary=primary.sync_engine,
         replica=replica.sync_engine,

@@ -6,14 +6,11 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.core.ratelimit import RateLimiter
-from viewfinder.media.storage import MediaStorage
 from viewfinder.settings import Settings
 
 DbSession = NamedDependency[AsyncSession]
 """Parameter name: db_session."""
 SettingsDep = NamedDependency[Settings]
 """Parameter name: settings."""
-StorageDep = NamedDependency[MediaStorage]
-"""Parameter name: storage."""
 LimiterDep = NamedDependency[RateLimiter]
 """Parameter name: limiter."""

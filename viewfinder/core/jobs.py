@@ -68,6 +68,7 @@ logger = logging.getLogger(__name__)
 
 TASK_MODULES = (
     "viewfinder.core.tasks",
+    "viewfinder.core.events",
     "viewfinder.accounts.tasks",
     "viewfinder.media.tasks",
     "viewfinder.feeds.tasks",

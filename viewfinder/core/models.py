@@ -1,11 +1,12 @@
-"""Tables of the core (see core.jobs): the job queue's hand-off while Redis is unavailable, the jobs
-that gave up (dead letters), and the heartbeats of running job consumers."""
+"""Tables of the core (see core.jobs and core.events): the job queue's hand-off while Redis is
+unavailable, the jobs that gave up (dead letters), the heartbeats of running job consumers, and the
+outbox of domain events."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from viewfinder.core.db import Base, UtcDateTime, utcnow
@@ -71,3 +72,24 @@ class JobConsumer(Base):
     """Jobs waiting in the queue at the last beat (None: the queue could not be read)."""
     running: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     """Jobs it was running at the last beat."""
+
+
+class DomainEvent(Base):
+    """The outbox of domain events (core.events): an event whose type has after-commit subscribers,
+    written in the transaction that emitted it and deleted once every such subscriber ran. A row
+    still here after `due_at` is one whose hand-off to the job queue was lost (the process died
+    right after the commit): the recovery sweep hands it over again."""
+
+    __tablename__ = "domain_events"
+    __table_args__ = (Index("ix_domain_events_due_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    """The event's type, e.g. PostCreated (its msgspec tag)."""
+    payload: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    """The event, msgpack-encoded by msgspec."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    """When the recovery sweep may hand it to the job queue (again) if it is still here."""
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    """Hand-offs by the recovery sweep so far (each waits longer before the next)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Generic, TypeVar
@@ -104,3 +105,38 @@ class Snapshot:
                 {"cursor": "stale"},
             )
         return cls(at, key & ((1 << _OFFSET_BITS) - 1))
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The page a client asked for (`?cursor=&limit=`) and the signed cursor of the next one: the
+    one paging dependency (`PagingDep`, parameter name `paging`) every list endpoint takes instead of
+    decoding and signing cursors itself. A list's `scope` names it (and whose it is), so a cursor
+    works for the list it came from only."""
+
+    secret: str
+    cursor: str | None
+    limit: int
+
+    def key(self, scope: str) -> int | None:
+        """The sort key the client stopped at, or None on the first page (400 when not this list's)."""
+        return decode_cursor(self.secret, scope, self.cursor)
+
+    def snapshot(self, scope: str, now: datetime) -> Snapshot:
+        """Where the client is in a ranked list (a fresh snapshot on the first page; 400 when stale)."""
+        return Snapshot.from_key(self.key(scope), now)
+
+    def page(self, scope: str, items: Sequence[T], keys: Sequence[int]) -> Page[T]:
+        """A page of a list read with `limit + 1` rows: `keys` are the sort keys of all the rows read,
+        `items` what to show for them (cut to `limit`); a next cursor only when there was one more."""
+        return Page(
+            items=list(items[: self.limit]),
+            next_cursor=next_cursor(self.secret, scope, list(keys), self.limit),
+        )
+
+    def page_until(self, scope: str, items: Sequence[T], next_key: int | None) -> Page[T]:
+        """A page whose reader knows the next page's key itself (None at the end)."""
+        return Page(
+            items=list(items),
+            next_cursor=None if next_key is None else encode_cursor(self.secret, scope, next_key),
+        )

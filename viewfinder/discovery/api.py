@@ -15,13 +15,14 @@ from litestar.types import ControllerRouterHandler
 from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
 from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
-from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
+from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.pagination import Page, Snapshot, decode_cursor, encode_cursor, next_cursor
 from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam
 from viewfinder.discovery import services
 from viewfinder.discovery.schemas import HashtagOut, SuggestionOut
 from viewfinder.graph.services import relationships
-from viewfinder.posts.hydrate import hydrate_posts
+from viewfinder.mediakit.storage import StorageDep
+from viewfinder.posts.cards import render_entities
 from viewfinder.posts.schemas import PostOut
 
 SearchLimit = Annotated[
@@ -99,7 +100,7 @@ class HashtagController(Controller):
                 after = Snapshot(snapshot.at, snapshot.offset + limit)
                 following = encode_cursor(settings.secret, scope, after.key())
         return Page(
-            items=await hydrate_posts(db_session, viewer_user, rows[:limit], storage, settings),
+            items=await render_entities(db_session, viewer_user, rows[:limit], storage, settings),
             next_cursor=following,
         )
 
@@ -153,7 +154,7 @@ async def explore(
     snapshot = Snapshot.from_key(decode_cursor(settings.secret, scope, cursor), _now())
     rows, after = await services.explore_page(db_session, viewer_user, snapshot, limit)
     return Page(
-        items=await hydrate_posts(db_session, viewer_user, rows, storage, settings),
+        items=await render_entities(db_session, viewer_user, rows, storage, settings),
         next_cursor=encode_cursor(settings.secret, scope, after.key()) if after else None,
     )
 

@@ -2,7 +2,7 @@
 
 Discovery only reads. Every list here runs a fixed number of SQL statements whatever its length,
 and every one applies the same privacy rules as the feeds: posts come from
-`posts.visibility.visible_posts`, accounts blocked either way never appear. A hashtag exists for a
+`policy.visible_posts`, accounts blocked either way never appear. A hashtag exists for a
 viewer only through posts that viewer may see, and its count is of those posts (decision 0031).
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, case, exists, false, func, literal, or_, select
+from sqlalchemy import Select, case, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -23,10 +23,18 @@ from viewfinder.accounts.models import User
 from viewfinder.core.errors import invalid, not_found
 from viewfinder.core.ids import first_id_at, last_id_at
 from viewfinder.core.pagination import Snapshot
-from viewfinder.graph.models import Follow, FollowRequest, Mute
-from viewfinder.graph.rules import blocked_between
+from viewfinder.graph.models import Follow
+from viewfinder.policy import (
+    blocked_between,
+    explore_authors,
+    follows,
+    mutes,
+    not_muted_by,
+    requested,
+    visible_accounts,
+    visible_posts,
+)
 from viewfinder.posts.models import Hashtag, Post, PostHashtag
-from viewfinder.posts.visibility import not_muted_by, visible_posts
 
 TOP_WINDOW = timedelta(days=30)
 """A hashtag's top posts are drawn from this many recent days."""
@@ -167,7 +175,7 @@ async def search_accounts(db: AsyncSession, viewer: User | None, q: str, limit: 
     query = (
         select(User)
         .where(
-            User.is_active,
+            *visible_accounts(viewer.id if viewer is not None else None),
             or_(
                 User.username_key.like(pattern, escape="\\"),
                 display_name.like(pattern, escape="\\"),
@@ -177,11 +185,8 @@ async def search_accounts(db: AsyncSession, viewer: User | None, q: str, limit: 
         .limit(limit)
     )
     if viewer is not None:
-        follows = exists().where(Follow.follower_id == viewer.id, Follow.followee_id == User.id)
-        followed_by = exists().where(Follow.follower_id == User.id, Follow.followee_id == viewer.id)
-        query = query.where(~blocked_between(viewer.id, User.id)).order_by(
-            case((follows, 0), (followed_by, 1), else_=2)
-        )
+        ranks = case((follows(viewer.id, User.id), 0), (follows(User.id, viewer.id), 1), else_=2)
+        query = query.order_by(ranks)
     query = query.order_by(User.followers_count.desc(), User.username_key)
     return list(await db.scalars(query))
 
@@ -252,7 +257,7 @@ async def explore_candidates(db: AsyncSession, viewer: User | None, at: datetime
         visible_posts(viewer)
         .with_only_columns(Post.id, Post.author_id, Post.like_count, Post.comment_count, Post.created_at)
         .where(
-            User.is_private == false(),
+            *explore_authors(viewer),
             Post.id >= first_id_at(at - EXPLORE_WINDOW),
             Post.id <= last_id_at(at),
             Post.created_at >= at - EXPLORE_WINDOW,
@@ -260,9 +265,6 @@ async def explore_candidates(db: AsyncSession, viewer: User | None, at: datetime
         .order_by(Post.id.desc())
         .limit(EXPLORE_CANDIDATES)
     )
-    if viewer is not None:
-        followed = exists().where(Follow.follower_id == viewer.id, Follow.followee_id == User.id)
-        query = query.where(User.id != viewer.id, ~followed, not_muted_by(viewer))
     rows = (await db.execute(query)).tuples()
     candidates = [
         Candidate(post_id, author_id, explore_score(likes, comments, at - created_at))
@@ -319,9 +321,9 @@ async def suggested_accounts(db: AsyncSession, viewer: User, limit: int) -> list
     )
     mutual_count = func.coalesce(mutuals.c.mutual_count, 0)
     already = or_(
-        exists().where(Follow.follower_id == viewer.id, Follow.followee_id == User.id),
-        exists().where(FollowRequest.requester_id == viewer.id, FollowRequest.target_id == User.id),
-        exists().where(Mute.muter_id == viewer.id, Mute.muted_id == User.id),
+        follows(viewer.id, User.id),
+        requested(viewer.id, User.id),
+        mutes(viewer.id, User.id),
         blocked_between(viewer.id, User.id),
     )
     query = (

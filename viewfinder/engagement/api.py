@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
 from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
-from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
+from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import ApiError
 from viewfinder.core.openapi import errors
 from viewfinder.core.pagination import Page, decode_cursor, next_cursor
@@ -29,9 +29,9 @@ from viewfinder.engagement.schemas import (
     SaveOut,
 )
 from viewfinder.graph.services import relationships
-from viewfinder.media import signing
-from viewfinder.media.storage import MediaStorage
-from viewfinder.posts.hydrate import hydrate_posts
+from viewfinder.mediakit import signing
+from viewfinder.mediakit.storage import MediaStorage, StorageDep
+from viewfinder.posts.cards import render_entities
 from viewfinder.posts.schemas import PostOut
 from viewfinder.settings import Settings
 
@@ -224,7 +224,7 @@ async def saved(
     before = decode_cursor(settings.secret, scope, cursor)
     rows, keys = await services.saved_posts(db_session, viewer.user, before, limit)
     return Page(
-        items=await hydrate_posts(db_session, viewer.user, rows[:limit], storage, settings),
+        items=await render_entities(db_session, viewer.user, rows[:limit], storage, settings),
         next_cursor=next_cursor(settings.secret, scope, keys, limit),
     )
 
@@ -348,7 +348,7 @@ class CollectionController(Controller):
         before = decode_cursor(settings.secret, scope, cursor)
         rows, keys = await services.collection_posts(db_session, viewer.user, key, before, limit)
         return Page(
-            items=await hydrate_posts(db_session, viewer.user, rows[:limit], storage, settings),
+            items=await render_entities(db_session, viewer.user, rows[:limit], storage, settings),
             next_cursor=next_cursor(settings.secret, scope, keys, limit),
         )
 

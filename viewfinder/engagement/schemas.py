@@ -10,7 +10,7 @@ import msgspec
 from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
 from viewfinder.engagement.models import Comment
-from viewfinder.media.storage import MediaStorage
+from viewfinder.mediakit.storage import MediaStorage
 
 
 class CommentOut(msgspec.Struct):

@@ -24,19 +24,18 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
     select,
-    true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from viewfinder.accounts.models import User
 from viewfinder.core.db import erase_counted
 from viewfinder.core.errors import ApiError, invalid, not_found
+from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
+from viewfinder.engagement.events import CommentDeleted, Commented, Liked, Unliked
 from viewfinder.engagement.models import (
     Collection,
     CollectionPost,
@@ -46,13 +45,20 @@ from viewfinder.engagement.models import (
     PostLike,
     SavedPost,
 )
-from viewfinder.feeds import affinity
-from viewfinder.graph.rules import blocked_between
 from viewfinder.media.models import MediaItem
 from viewfinder.notifications.services import Kind, notify, withdraw
+from viewfinder.policy import (
+    audience_of,
+    blocked_between,
+    comment_thread_open,
+    may_comment,
+    may_list_likers,
+    visible_accounts,
+    visible_comments,
+    visible_posts,
+)
 from viewfinder.posts.models import Post, PostMedia
-from viewfinder.posts.services import MAX_MENTIONS, can_see_posts_of, mentions_in, visible_post
-from viewfinder.posts.visibility import visible_posts
+from viewfinder.posts.services import MAX_MENTIONS, mentions_in, visible_post
 
 MAX_COMMENT = 2200
 MAX_COLLECTION_NAME = 100
@@ -110,7 +116,7 @@ async def like_post(db: AsyncSession, viewer: User, post_id: int) -> LikeState:
         return LikeState(True, _shown(await _post_like_count(db, post_key), hidden))
     count = await _move_post_likes(db, post_key, +1)
     await notify(db, recipient_id=author_id, actor_id=viewer_id, kind=Kind.LIKE, post_id=post_key)
-    await affinity.bump(db, viewer_id, author_id, likes=+1)
+    await emit(db, Liked(post_id=post_key, user_id=viewer_id, post_author_id=author_id))
     await db.commit()
     return LikeState(True, _shown(count, hidden))
 
@@ -128,7 +134,7 @@ async def unlike_post(db: AsyncSession, viewer: User, post_id: int) -> LikeState
         return LikeState(False, _shown(post.like_count, hidden))
     count = await _move_post_likes(db, post.id, -1)
     await withdraw(db, recipient_id=author.id, actor_id=viewer.id, kind=Kind.LIKE, post_id=post.id)
-    await affinity.bump(db, viewer.id, author.id, likes=-1)
+    await emit(db, Unliked(post_id=post.id, user_id=viewer.id, post_author_id=author.id))
     await db.commit()
     return LikeState(False, _shown(count, hidden))
 
@@ -141,33 +147,23 @@ async def likers(
     Accounts blocked either way with the viewer are left out. When the author hid the like
     count, only the author may list the likers (the list would give the count away).
     """
-    post, author = await visible_post(db, viewer, post_id)
-    if post.hide_like_count and (viewer is None or viewer.id != author.id):
+    post, _ = await visible_post(db, viewer, post_id)
+    if not may_list_likers(viewer, post):
         raise ApiError(403, "likes_hidden", "The author keeps this post's likes private.")
     query = (
         select(User, PostLike.id)
         .join(PostLike, PostLike.user_id == User.id)
-        .where(PostLike.post_id == post.id, User.is_active)
+        .where(PostLike.post_id == post.id, *visible_accounts(viewer.id if viewer is not None else None))
         .order_by(PostLike.id.desc())
         .limit(limit + 1)
     )
     if before is not None:
         query = query.where(PostLike.id < before)
-    if viewer is not None:
-        query = query.where(~blocked_between(viewer.id, User.id))
     rows = (await db.execute(query)).tuples().all()
     return [user for user, _ in rows], [key for _, key in rows]
 
 
 # Comments ---------------------------------------------------------------------------------------
-
-
-def _open_to_author_of(viewer: User | None) -> list[ColumnElement[bool]]:
-    """Conditions on the joined User (a comment's author) for the viewer to see their comments."""
-    conditions: list[ColumnElement[bool]] = [User.is_active == true()]
-    if viewer is not None:
-        conditions.append(~blocked_between(viewer.id, User.id))
-    return conditions
 
 
 async def visible_comment(
@@ -178,18 +174,10 @@ async def visible_comment(
     The post must be visible, and the comment's author (and, for a reply, its thread's author)
     active and not blocked either way with the viewer.
     """
-    parent = aliased(Comment)
-    parent_author = aliased(User)
-    thread_open = exists().where(
-        parent.id == Comment.parent_id, parent_author.id == parent.author_id, parent_author.is_active
-    )
-    if viewer is not None:
-        thread_open = thread_open.where(~blocked_between(viewer.id, parent_author.id))
-    open_thread = or_(Comment.parent_id.is_(None), thread_open)
     comment = await db.scalar(
         select(Comment)
         .join(User, User.id == Comment.author_id)
-        .where(Comment.id == comment_id, open_thread, *_open_to_author_of(viewer))
+        .where(Comment.id == comment_id, comment_thread_open(viewer), *visible_comments(viewer))
     )
     if comment is None:
         raise not_found("No such comment.")
@@ -205,7 +193,7 @@ async def _may_see_post_of(db: AsyncSession, user_id: int, author: User) -> bool
     account, or been blocked by it, since it commented): only then is it told of activity on one."""
     if user_id == author.id:
         return True
-    found = await db.scalar(select(User.id).where(User.id == user_id, *can_see_posts_of(author)))
+    found = await db.scalar(select(User.id).where(User.id == user_id, *audience_of(author)))
     return found is not None
 
 
@@ -231,7 +219,7 @@ async def add_comment(
     way with the commenter.
     """
     post, author = await visible_post(db, viewer, post_id)
-    if not post.comments_enabled:
+    if not may_comment(post):
         raise ApiError(403, "comments_disabled", "Comments are turned off for this post.")
     text = clean_comment_text(text)
 
@@ -260,7 +248,7 @@ async def add_comment(
                 select(User.id).where(
                     User.username_key.in_(names),
                     ~blocked_between(viewer.id, User.id),
-                    *can_see_posts_of(author),
+                    *audience_of(author),
                 )
             )
         )
@@ -303,7 +291,9 @@ async def add_comment(
             comment_id=comment.id,
             text=preview,
         )
-    await affinity.bump(db, viewer.id, author.id, comments=+1)
+    await emit(
+        db, Commented(comment_id=comment.id, post_id=post.id, author_id=viewer.id, post_author_id=author.id)
+    )
     await db.commit()
     return comment
 
@@ -382,7 +372,15 @@ async def delete_comment(db: AsyncSession, viewer: User, comment_id: int) -> Non
                 .values(reply_count=Comment.reply_count - 1)
                 .execution_options(synchronize_session=False)
             )
-        await affinity.bump(db, comment.author_id, post_author_id, comments=-1)
+        await emit(
+            db,
+            CommentDeleted(
+                comment_id=comment.id,
+                post_id=comment.post_id,
+                author_id=comment.author_id,
+                post_author_id=post_author_id,
+            ),
+        )
     await db.commit()
 
 
@@ -397,7 +395,7 @@ def _comments_query(
     return (
         select(Comment, User, liked)
         .join(User, User.id == Comment.author_id)
-        .where(*conditions, *_open_to_author_of(viewer))
+        .where(*conditions, *visible_comments(viewer))
         .order_by(Comment.id)
     )
 

@@ -1,8 +1,8 @@
 """Viewer-author affinity: how much a viewer engages with an author, for the ranked feed.
 
-score = ln(1 + likes + 2 * comments + 0.5 * visits). Service functions that record a like, a
-comment or a profile visit call `bump` inside their own transaction; undoing a like calls it
-with a negative step.
+score = ln(1 + likes + 2 * comments + 0.5 * visits). feeds.subscribers calls `bump` inside the
+transaction of each like, comment or profile visit (their domain events); undoing a like or
+deleting a comment calls it with a negative step.
 """
 
 from __future__ import annotations

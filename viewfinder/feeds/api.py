@@ -6,13 +6,14 @@ from litestar import get
 from litestar.types import ControllerRouterHandler
 
 from viewfinder.accounts.auth import ViewerDep
-from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
+from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.pagination import Page, decode_cursor, encode_cursor
 from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam
 from viewfinder.feeds import services
 from viewfinder.feeds.schemas import FeedMode
 from viewfinder.feeds.store import timeline_store, using_session
-from viewfinder.posts.hydrate import hydrate_posts
+from viewfinder.mediakit.storage import StorageDep
+from viewfinder.posts.cards import render_posts
 from viewfinder.posts.schemas import PostOut
 
 
@@ -47,7 +48,7 @@ async def home_feed(
     else:
         page = await services.following_page(db_session, store, settings, user, key, limit)
     return Page(
-        items=await hydrate_posts(db_session, user, page.rows, storage, settings),
+        items=await render_posts(db_session, user, page.rows, storage, settings),
         next_cursor=None if page.next_key is None else encode_cursor(settings.secret, scope, page.next_key),
     )
 

@@ -14,6 +14,7 @@ agree with the follow as it is now, and checks again after writing.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import zlib
@@ -21,11 +22,23 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, delete, exists, func, literal, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -34,7 +47,6 @@ from viewfinder.core.db import UtcDateTime, utcnow
 from viewfinder.core.errors import not_found
 from viewfinder.core.ids import EPOCH_MS, SEQUENCE_BITS, SHARD_BITS, first_id_at, last_id_at, unix_ms
 from viewfinder.core.pagination import Snapshot
-from viewfinder.feeds import affinity
 from viewfinder.feeds.models import Affinity, PostFanOut, TimelineRow
 from viewfinder.feeds.store import (
     SqlTimelineStore,
@@ -44,9 +56,9 @@ from viewfinder.feeds.store import (
     using_session,
 )
 from viewfinder.graph.models import Follow
+from viewfinder.policy import not_muted_by, post_is_ready, visible_posts
+from viewfinder.posts.cards import REF_COLUMNS, PostRef, refs_of
 from viewfinder.posts.models import Post
-from viewfinder.posts.services import post_is_ready
-from viewfinder.posts.visibility import not_muted_by, visible_posts
 from viewfinder.settings import Settings
 
 TRIM_ONE_IN = 16
@@ -409,7 +421,7 @@ def feed_posts(viewer: User) -> Select[tuple[Post, User]]:
 
 
 def _celebrity_posts(
-    viewer: User, settings: Settings, before: int | None, floor: int | None, limit: int
+    viewer: User, settings: Settings | _Threshold, before: int | None, floor: int | None, limit: Any
 ) -> Select[tuple[int]]:
     """Ids of the newest ready posts (below `before`, at or above `floor`) by accounts the viewer
     follows, has not muted, and that are not fanned out: merged into the timeline at read time.
@@ -441,22 +453,74 @@ def _celebrity_posts(
     return query
 
 
-def _candidates(entries: list[TimelineEntry], celebrity: Select[tuple[int]]) -> ColumnElement[bool]:
-    """Post ids from the timeline or followed celebrities, as one IN over a UNION ALL: with
+class _BoundViewer:
+    """Stands for the viewer in a statement built once: its id is a bound parameter."""
+
+    id = bindparam("viewer_id", type_=BigInteger())
+
+
+@functools.lru_cache(maxsize=64)
+def _following_query(threshold: int, listed: bool, before: bool, floor: bool) -> Select[Any]:
+    """`following_page`'s statement for one shape, built once (building it took longer than
+    running it); the viewer, timeline ids, bounds and limit are bound parameters."""
+    viewer = cast(User, _BoundViewer())
+    return (
+        feed_posts(viewer)
+        .where(_bound_candidates(threshold, listed, before, floor))
+        .order_by(Post.id.desc())
+        .limit(bindparam("limit", type_=Integer()))
+        .with_only_columns(*REF_COLUMNS)
+    )
+
+
+def _bound_candidates(threshold: int, listed: bool, before: bool, floor: bool) -> ColumnElement[bool]:
+    """Post ids from the timeline ("ids") or followed celebrities, as one IN over a UNION ALL: with
     `IN (ids) OR IN (celebrities)` PostgreSQL scanned every post (55 ms of a ranked page with
-    100,000 posts) where this reads each candidate by its key."""
-    ids = [entry.post_id for entry in entries]
-    if not ids:
+    100,000 posts) where this reads each candidate by its key. The viewer, ids, bounds and the
+    celebrity limit ("limit") are bound parameters."""
+    viewer = cast(User, _BoundViewer())
+    bound_before = bindparam("before", type_=BigInteger()) if before else None
+    bound_floor = bindparam("floor", type_=BigInteger()) if floor else None
+    limit = bindparam("limit", type_=Integer())
+    celebrity = _celebrity_posts(
+        viewer, _Threshold(threshold), cast(int | None, bound_before), cast(int | None, bound_floor), limit
+    )
+    if not listed:
         return Post.id.in_(celebrity)
     celebrities = celebrity.subquery()
-    listed = select(Post.id).where(Post.id.in_(ids))
-    return Post.id.in_(union_all(listed, select(celebrities.c.id)))
+    ids = select(Post.id).where(Post.id.in_(bindparam("ids", expanding=True, type_=BigInteger())))
+    return Post.id.in_(union_all(ids, select(celebrities.c.id)))
+
+
+@functools.lru_cache(maxsize=64)
+def _ranked_query(threshold: int, listed: bool, floor: bool) -> Select[Any]:
+    """`ranked_page`'s scoring statement for one shape, built once."""
+    viewer = cast(User, _BoundViewer())
+    return (
+        feed_posts(viewer)
+        .with_only_columns(Post.id, Post.like_count, Post.comment_count, Affinity.score)
+        .outerjoin(Affinity, and_(Affinity.viewer_id == viewer.id, Affinity.author_id == Post.author_id))
+        .where(_bound_candidates(threshold, listed, True, floor))
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _chosen_query() -> Select[Any]:
+    """The refs of chosen posts ("chosen"), every privacy rule applied again."""
+    viewer = cast(User, _BoundViewer())
+    chosen = bindparam("chosen", expanding=True, type_=BigInteger())
+    return feed_posts(viewer).with_only_columns(*REF_COLUMNS).where(Post.id.in_(chosen))
+
+
+@dataclass(frozen=True)
+class _Threshold:
+    feed_fanout_threshold: int
 
 
 @dataclass(frozen=True)
 class FeedPage:
-    rows: list[tuple[Post, User]]
-    """The page's posts with their authors, in feed order."""
+    rows: list[PostRef]
+    """The page's posts (ids, counts and versions: posts.cards renders them), in feed order."""
     next_key: int | None
     """What the next page's cursor carries, or None at the end."""
 
@@ -466,20 +530,22 @@ async def following_page(
 ) -> FeedPage:
     """Chronological: the viewer's timeline merged with followed celebrities' posts, newest first.
 
-    Two statements: the timeline page, then the posts (with authors, every privacy rule applied).
+    Two statements: the timeline page, then the posts' ids, counts and versions (every privacy
+    rule applied).
     The timeline is over-fetched so a page survives filtered entries; when even that is not
     enough the page is short and the cursor continues below what was scanned.
     """
     fetch = 2 * limit + 1
     entries = await store.page(viewer.id, before, fetch)
     floor = entries[-1].post_id if len(entries) == fetch else None
-    celebrity = _celebrity_posts(viewer, settings, before, floor, limit + 1)
-    query = (
-        feed_posts(viewer).where(_candidates(entries, celebrity)).order_by(Post.id.desc()).limit(limit + 1)
+    query = _following_query(
+        settings.feed_fanout_threshold, bool(entries), before is not None, floor is not None
     )
-    rows = list((await db.execute(query)).tuples())
+    values = {"viewer_id": viewer.id, "ids": [entry.post_id for entry in entries], "limit": limit + 1}
+    values.update({"before": before, "floor": floor})
+    rows = refs_of((await db.execute(query, values)).tuples())
     if len(rows) > limit:
-        return FeedPage(rows[:limit], rows[limit - 1][0].id)
+        return FeedPage(rows[:limit], rows[limit - 1].id)
     return FeedPage(rows, floor)
 
 
@@ -515,15 +581,10 @@ async def ranked_page(
     before = last_id_at(snapshot.at) + 1
     entries = await store.page(viewer.id, before, RANKED_CANDIDATES)
     floor = entries[-1].post_id if len(entries) == RANKED_CANDIDATES else None
-    celebrity = _celebrity_posts(viewer, settings, before, floor, RANKED_CANDIDATES)
-    scored = (
-        await db.execute(
-            feed_posts(viewer)
-            .with_only_columns(Post.id, Post.like_count, Post.comment_count, Affinity.score)
-            .outerjoin(Affinity, and_(Affinity.viewer_id == viewer.id, Affinity.author_id == Post.author_id))
-            .where(_candidates(entries, celebrity))
-        )
-    ).all()
+    query = _ranked_query(settings.feed_fanout_threshold, bool(entries), floor is not None)
+    values = {"viewer_id": viewer.id, "ids": [entry.post_id for entry in entries], "before": before}
+    values.update({"floor": floor, "limit": RANKED_CANDIDATES})
+    scored = (await db.execute(query, values)).all()
     ranking = sorted(
         (
             (
@@ -542,25 +603,11 @@ async def ranked_page(
     chosen = [post_id for _, post_id in ranking[offset : offset + limit]]
     if not chosen:
         return FeedPage([], None)
-    page = await db.execute(feed_posts(viewer).where(Post.id.in_(chosen)))
-    found = {post.id: (post, author) for post, author in page.tuples()}
+    page = await db.execute(_chosen_query(), {"viewer_id": viewer.id, "chosen": chosen})
+    found = {ref.id: ref for ref in refs_of(page.tuples())}
     rows = [found[post_id] for post_id in chosen if post_id in found]
     more = offset + limit < len(ranking)
     return FeedPage(rows, Snapshot(snapshot.at, offset + limit).key() if more else None)
-
-
-# --- affinity from profile visits ----------------------------------------------------------------
-
-
-async def record_profile_visit(db: AsyncSession, viewer: User, profile_owner: User) -> None:
-    """Count a logged-in viewer's visit to someone else's profile toward their affinity."""
-    if viewer.id == profile_owner.id:
-        return
-    await affinity.bump(db, viewer.id, profile_owner.id, visits=1)
-    try:
-        await db.commit()
-    except IntegrityError:  # the first visit counted twice at once: one is enough
-        await db.rollback()
 
 
 # --- account erasure (privacy.erasure) -------------------------------------------------------------

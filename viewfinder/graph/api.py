@@ -11,16 +11,15 @@ from sqlalchemy.orm import InstrumentedAttribute
 from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
 from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import FollowStateOut, Profile, UserSummary
-from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
+from viewfinder.core.deps import DbSession
 from viewfinder.core.errors import ApiError
-from viewfinder.core.jobs import enqueue
 from viewfinder.core.openapi import errors
-from viewfinder.core.pagination import Page, decode_cursor, next_cursor
-from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam
-from viewfinder.feeds.services import record_profile_visit
-from viewfinder.feeds.tasks import backfill_timeline, remove_author_from_timeline
+from viewfinder.core.pagination import Page, Paging
+from viewfinder.core.params import PagingDep
 from viewfinder.graph import services
 from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
+from viewfinder.mediakit.storage import StorageDep
+from viewfinder.policy import may_see_connections
 
 PRIVATE = "private_account: follow this private account to see this"
 CONFLICT = "conflict: the same change was made at the same time; try again"
@@ -30,31 +29,27 @@ async def _user_page(
     db: AsyncSession,
     viewer: User | None,
     storage: StorageDep,
-    settings: SettingsDep,
+    paging: Paging,
     *,
     scope: str,
     model: type[Follow] | type[FollowRequest] | type[Block] | type[Mute],
     owner_column: InstrumentedAttribute[int],
     other_column: InstrumentedAttribute[int],
     owner_id: int,
-    cursor: str | None,
-    limit: int,
 ) -> Page[UserSummary]:
     """A page of accounts at the far end of owner's edges, in a fixed number of queries."""
-    before = decode_cursor(settings.secret, scope, cursor)
     users, keys = await services.list_edges(
-        db, viewer, model, owner_column, other_column, owner_id, before, limit
+        db, viewer, model, owner_column, other_column, owner_id, paging.key(scope), paging.limit
     )
-    users = users[:limit]
+    users = users[: paging.limit]
     # Anonymous viewers have no relationship to show (null, as on profiles), not all-false flags.
     relationships = (
         await services.relationships(db, viewer, [user.id for user in users if user.id != viewer.id])
         if viewer is not None
         else {}
     )
-    return Page(
-        items=[UserSummary.of(user, storage, relationships.get(user.id)) for user in users],
-        next_cursor=next_cursor(settings.secret, scope, keys, limit),
+    return paging.page(
+        scope, [UserSummary.of(user, storage, relationships.get(user.id)) for user in users], keys
     )
 
 
@@ -80,7 +75,7 @@ class UserController(Controller):
             relationship = (await services.relationships(db_session, viewer_user, [user.id]))[user.id]
         profile = Profile.of(user, storage, relationship)
         if viewer_user is not None:
-            await record_profile_visit(db_session, viewer_user, user)
+            await services.record_profile_visit(db_session, viewer_user, user)
         return profile
 
     @get("/followers", opt=errors({403: PRIVATE}))
@@ -90,17 +85,15 @@ class UserController(Controller):
         viewer_user: OptionalUserDep,
         db_session: DbSession,
         storage: StorageDep,
-        settings: SettingsDep,
-        cursor: CursorParam = None,
-        limit: LimitParam = DEFAULT_PAGE_SIZE,
+        paging: PagingDep,
     ) -> Page[UserSummary]:
         """Who follows this account, newest first. Private accounts show it to followers only."""
         owner = await self._connections_owner(db_session, username, viewer_user)
         return await _user_page(
-            db_session, viewer_user, storage, settings,
+            db_session, viewer_user, storage, paging,
             scope=f"followers:{owner.id}", model=Follow,
             owner_column=Follow.followee_id, other_column=Follow.follower_id,
-            owner_id=owner.id, cursor=cursor, limit=limit,
+            owner_id=owner.id,
         )  # fmt: skip
 
     @get("/following", opt=errors({403: PRIVATE}))
@@ -110,23 +103,21 @@ class UserController(Controller):
         viewer_user: OptionalUserDep,
         db_session: DbSession,
         storage: StorageDep,
-        settings: SettingsDep,
-        cursor: CursorParam = None,
-        limit: LimitParam = DEFAULT_PAGE_SIZE,
+        paging: PagingDep,
     ) -> Page[UserSummary]:
         """Whom this account follows, newest first. Private accounts show it to followers only."""
         owner = await self._connections_owner(db_session, username, viewer_user)
         return await _user_page(
-            db_session, viewer_user, storage, settings,
+            db_session, viewer_user, storage, paging,
             scope=f"following:{owner.id}", model=Follow,
             owner_column=Follow.follower_id, other_column=Follow.followee_id,
-            owner_id=owner.id, cursor=cursor, limit=limit,
+            owner_id=owner.id,
         )  # fmt: skip
 
     @staticmethod
     async def _connections_owner(db: AsyncSession, username: FromPath[str], viewer: User | None) -> User:
         owner = await services.find_visible_user(db, username, viewer)
-        if not await services.can_see_connections(db, viewer, owner):
+        if not await may_see_connections(db, viewer, owner):
             raise ApiError(403, "private_account", "This account is private. Follow it to see this.")
         return owner
 
@@ -136,10 +127,7 @@ class UserController(Controller):
     ) -> FollowStateOut:
         """Follow, or request to follow a private account."""
         target = await services.find_visible_user(db_session, username, viewer.user)
-        state = await services.follow(db_session, viewer.user, target)
-        if state == services.FollowState.FOLLOWING:
-            await enqueue(backfill_timeline, viewer.user.id, target.id)
-        return FollowStateOut(state=state)
+        return FollowStateOut(state=await services.follow(db_session, viewer.user, target))
 
     @delete("/follow", status_code=HTTP_200_OK)
     async def unfollow(
@@ -147,17 +135,13 @@ class UserController(Controller):
     ) -> FollowStateOut:
         """Unfollow, or withdraw a pending follow request."""
         target = await services.find_visible_user(db_session, username, viewer.user)
-        state = await services.unfollow(db_session, viewer.user, target)
-        await enqueue(remove_author_from_timeline, viewer.user.id, target.id)
-        return FollowStateOut(state=state)
+        return FollowStateOut(state=await services.unfollow(db_session, viewer.user, target))
 
     @post("/block", status_code=HTTP_204_NO_CONTENT, opt=errors({400: "cannot_block_self", 409: CONFLICT}))
     async def block(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
         """Block: follows end both ways and each sees the other as not existing."""
         target = await services.find_block_target(db_session, username, viewer.user)
         await services.block(db_session, viewer.user, target)
-        await enqueue(remove_author_from_timeline, viewer.user.id, target.id)
-        await enqueue(remove_author_from_timeline, target.id, viewer.user.id)
 
     @delete("/block", status_code=HTTP_204_NO_CONTENT)
     async def unblock(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
@@ -188,16 +172,14 @@ class ConnectionsController(Controller):
         viewer: ViewerDep,
         db_session: DbSession,
         storage: StorageDep,
-        settings: SettingsDep,
-        cursor: CursorParam = None,
-        limit: LimitParam = DEFAULT_PAGE_SIZE,
+        paging: PagingDep,
     ) -> Page[UserSummary]:
         """Accounts waiting for your approval, newest first."""
         return await _user_page(
-            db_session, viewer.user, storage, settings,
+            db_session, viewer.user, storage, paging,
             scope=f"follow-requests:{viewer.user.id}", model=FollowRequest,
             owner_column=FollowRequest.target_id, other_column=FollowRequest.requester_id,
-            owner_id=viewer.user.id, cursor=cursor, limit=limit,
+            owner_id=viewer.user.id,
         )  # fmt: skip
 
     @post(
@@ -208,7 +190,6 @@ class ConnectionsController(Controller):
     async def approve(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
         requester = await services.find_visible_user(db_session, username, viewer.user)
         await services.approve_request(db_session, viewer.user, requester)
-        await enqueue(backfill_timeline, requester.id, viewer.user.id)
 
     @post("/follow-requests/{username:str}/decline", status_code=HTTP_204_NO_CONTENT)
     async def decline(self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
@@ -222,7 +203,6 @@ class ConnectionsController(Controller):
         """Remove someone from your followers without blocking them."""
         follower = await services.find_visible_user(db_session, username, viewer.user)
         await services.remove_follower(db_session, viewer.user, follower)
-        await enqueue(remove_author_from_timeline, follower.id, viewer.user.id)
 
     @get("/blocked")
     async def blocked(
@@ -230,16 +210,14 @@ class ConnectionsController(Controller):
         viewer: ViewerDep,
         db_session: DbSession,
         storage: StorageDep,
-        settings: SettingsDep,
-        cursor: CursorParam = None,
-        limit: LimitParam = DEFAULT_PAGE_SIZE,
+        paging: PagingDep,
     ) -> Page[UserSummary]:
         """Accounts you blocked, newest first (to unblock them)."""
         return await _user_page(
-            db_session, viewer.user, storage, settings,
+            db_session, viewer.user, storage, paging,
             scope=f"blocked:{viewer.user.id}", model=Block,
             owner_column=Block.blocker_id, other_column=Block.blocked_id,
-            owner_id=viewer.user.id, cursor=cursor, limit=limit,
+            owner_id=viewer.user.id,
         )  # fmt: skip
 
     @get("/muted")
@@ -248,14 +226,12 @@ class ConnectionsController(Controller):
         viewer: ViewerDep,
         db_session: DbSession,
         storage: StorageDep,
-        settings: SettingsDep,
-        cursor: CursorParam = None,
-        limit: LimitParam = DEFAULT_PAGE_SIZE,
+        paging: PagingDep,
     ) -> Page[UserSummary]:
         """Accounts you muted, newest first."""
         return await _user_page(
-            db_session, viewer.user, storage, settings,
+            db_session, viewer.user, storage, paging,
             scope=f"muted:{viewer.user.id}", model=Mute,
             owner_column=Mute.muter_id, other_column=Mute.muted_id,
-            owner_id=viewer.user.id, cursor=cursor, limit=limit,
+            owner_id=viewer.user.id,
         )  # fmt: skip

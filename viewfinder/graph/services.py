@@ -1,11 +1,14 @@
-"""Every change to the social graph goes through a function here; counts move with the edges."""
+"""Every change to the social graph goes through a function here; counts move with the edges.
+
+Each change emits its event (graph.events); notifications.subscribers writes and withdraws the
+inbox lines in the same transaction, feeds.subscribers fixes home timelines after the commit."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, exists, insert, literal, or_, select, union_all, update
+from sqlalchemy import and_, delete, insert, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
@@ -13,10 +16,23 @@ from sqlalchemy.orm import QueryableAttribute
 from viewfinder.accounts.models import User
 from viewfinder.core.db import erase_counted
 from viewfinder.core.errors import ApiError, not_found
+from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
+from viewfinder.graph.events import (
+    Blocked,
+    Followed,
+    FollowerRemoved,
+    FollowRequestApproved,
+    FollowRequestDeclined,
+    FollowRequested,
+    Muted,
+    ProfileVisited,
+    Unblocked,
+    Unfollowed,
+    Unmuted,
+)
 from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
-from viewfinder.graph.rules import blocked_between
-from viewfinder.notifications.services import Kind, notify, withdraw
+from viewfinder.policy import block_target_visible, visible_accounts
 
 
 class FollowState(enum.StrEnum):
@@ -27,10 +43,8 @@ class FollowState(enum.StrEnum):
 
 async def find_visible_user(db: AsyncSession, username: str, viewer: User | None) -> User:
     """The account this viewer may see by that name, else 404 (blocks hide both ways)."""
-    query = select(User).where(User.username_key == username.lower(), User.is_active)
-    if viewer is not None:
-        query = query.where(~blocked_between(viewer.id, User.id))
-    user = await db.scalar(query)
+    visible = visible_accounts(viewer.id if viewer is not None else None)
+    user = await db.scalar(select(User).where(User.username_key == username.lower(), *visible))
     if user is None:
         raise not_found("No such account.")
     return user
@@ -39,9 +53,8 @@ async def find_visible_user(db: AsyncSession, username: str, viewer: User | None
 async def find_block_target(db: AsyncSession, username: str, viewer: User) -> User:
     """The account by that name for blocking or unblocking: visible even if the viewer blocked it,
     but 404 when it blocked the viewer (that block must not be revealed)."""
-    blocked_viewer = exists().where(Block.blocker_id == User.id, Block.blocked_id == viewer.id)
     user = await db.scalar(
-        select(User).where(User.username_key == username.lower(), User.is_active, ~blocked_viewer)
+        select(User).where(User.username_key == username.lower(), *block_target_visible(viewer))
     )
     if user is None:
         raise not_found("No such account.")
@@ -53,13 +66,6 @@ async def is_following(db: AsyncSession, follower_id: int, followee_id: int) -> 
         select(Follow.id).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
     )
     return found is not None
-
-
-async def can_see_connections(db: AsyncSession, viewer: User | None, owner: User) -> bool:
-    """Whether a private account's followers, following (and later posts) are open to viewer."""
-    if not owner.is_private or (viewer is not None and viewer.id == owner.id):
-        return True
-    return viewer is not None and await is_following(db, viewer.id, owner.id)
 
 
 async def _add_follow(db: AsyncSession, follower_id: int, followee_id: int) -> None:
@@ -108,11 +114,11 @@ async def follow(db: AsyncSession, actor: User, target: User) -> FollowState:
         )
         if pending is None:
             db.add(FollowRequest(id=new_id(), requester_id=actor.id, target_id=target.id))
-            await notify(db, recipient_id=target.id, actor_id=actor.id, kind=Kind.FOLLOW_REQUEST)
+            await emit(db, FollowRequested(requester_id=actor.id, target_id=target.id))
             await _commit_or_conflict(db)
         return FollowState.REQUESTED
     await _add_follow(db, actor.id, target.id)
-    await notify(db, recipient_id=target.id, actor_id=actor.id, kind=Kind.FOLLOW)
+    await emit(db, Followed(follower_id=actor.id, followee_id=target.id))
     await _commit_or_conflict(db)
     return FollowState.FOLLOWING
 
@@ -125,8 +131,7 @@ async def unfollow(db: AsyncSession, actor: User, target: User) -> FollowState:
             FollowRequest.requester_id == actor.id, FollowRequest.target_id == target.id
         )
     )
-    await withdraw(db, recipient_id=target.id, actor_id=actor.id, kind=Kind.FOLLOW)
-    await withdraw(db, recipient_id=target.id, actor_id=actor.id, kind=Kind.FOLLOW_REQUEST)
+    await emit(db, Unfollowed(follower_id=actor.id, followee_id=target.id))
     await db.commit()
     return FollowState.NONE
 
@@ -134,6 +139,7 @@ async def unfollow(db: AsyncSession, actor: User, target: User) -> FollowState:
 async def remove_follower(db: AsyncSession, owner: User, follower: User) -> None:
     """The owner removes someone from their followers without blocking them."""
     await _remove_follow(db, follower.id, owner.id)
+    await emit(db, FollowerRemoved(follower_id=follower.id, owner_id=owner.id))
     await db.commit()
 
 
@@ -147,16 +153,8 @@ async def approve_request(db: AsyncSession, owner: User, requester: User) -> Non
         raise not_found("No pending follow request from this account.")
     if not await is_following(db, requester.id, owner.id):
         await _add_follow(db, requester.id, owner.id)
-        await _notify_accepted(db, owner, requester.id)
+        await emit(db, FollowRequestApproved(requester_id=requester.id, owner_id=owner.id))
     await _commit_or_conflict(db)
-
-
-async def _notify_accepted(db: AsyncSession, owner: User, requester_id: int) -> None:
-    """A request became a follow: the request line leaves the owner's inbox, which gains a new
-    follower, and the requester hears that they were accepted."""
-    await withdraw(db, recipient_id=owner.id, actor_id=requester_id, kind=Kind.FOLLOW_REQUEST)
-    await notify(db, recipient_id=owner.id, actor_id=requester_id, kind=Kind.FOLLOW)
-    await notify(db, recipient_id=requester_id, actor_id=owner.id, kind=Kind.FOLLOW_ACCEPTED)
 
 
 async def decline_request(db: AsyncSession, owner: User, requester: User) -> None:
@@ -167,32 +165,30 @@ async def decline_request(db: AsyncSession, owner: User, requester: User) -> Non
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise not_found("No pending follow request from this account.")
-    await withdraw(db, recipient_id=owner.id, actor_id=requester.id, kind=Kind.FOLLOW_REQUEST)
+    await emit(db, FollowRequestDeclined(requester_id=requester.id, owner_id=owner.id))
     await db.commit()
 
 
-async def pending_requester_ids(db: AsyncSession, owner: User) -> list[int]:
+async def pending_requester_ids(db: AsyncSession, owner_id: int) -> list[int]:
     """The accounts waiting for owner to approve their follow requests, oldest request first."""
     return list(
         await db.scalars(
             select(FollowRequest.requester_id)
-            .where(FollowRequest.target_id == owner.id)
+            .where(FollowRequest.target_id == owner_id)
             .order_by(FollowRequest.id)
         )
     )
 
 
-async def approve_all_requests(db: AsyncSession, owner: User) -> None:
-    """Turn every pending request to owner into a follow (when the account goes public).
-
-    Leaves committing to the caller, which is changing the account in the same transaction.
-    """
-    requester_ids = await pending_requester_ids(db, owner)
-    await db.execute(delete(FollowRequest).where(FollowRequest.target_id == owner.id))
+async def approve_all_requests(db: AsyncSession, owner_id: int) -> None:
+    """Turn every pending request to owner into a follow (when the account goes public:
+    graph.subscribers, in the transaction that changes the account, which commits it)."""
+    requester_ids = await pending_requester_ids(db, owner_id)
+    await db.execute(delete(FollowRequest).where(FollowRequest.target_id == owner_id))
     for requester_id in requester_ids:
-        if not await is_following(db, requester_id, owner.id):
-            await _add_follow(db, requester_id, owner.id)
-            await _notify_accepted(db, owner, requester_id)
+        if not await is_following(db, requester_id, owner_id):
+            await _add_follow(db, requester_id, owner_id)
+            await emit(db, FollowRequestApproved(requester_id=requester_id, owner_id=owner_id))
 
 
 async def block(db: AsyncSession, actor: User, target: User) -> None:
@@ -214,17 +210,17 @@ async def block(db: AsyncSession, actor: User, target: User) -> None:
             )
         )
     )
-    # The follows and requests just ended leave the inbox too, so an unblock does not bring back
-    # a request that no longer exists (everything else of theirs is only hidden while blocked).
-    for recipient, requester in ((actor, target), (target, actor)):
-        for kind in (Kind.FOLLOW, Kind.FOLLOW_REQUEST):
-            await withdraw(db, recipient_id=recipient.id, actor_id=requester.id, kind=kind)
     db.add(Block(id=new_id(), blocker_id=actor.id, blocked_id=target.id))
+    await emit(db, Blocked(blocker_id=actor.id, blocked_id=target.id))
     await _commit_or_conflict(db)
 
 
 async def unblock(db: AsyncSession, actor: User, target: User) -> None:
-    await db.execute(delete(Block).where(Block.blocker_id == actor.id, Block.blocked_id == target.id))
+    result = await db.execute(
+        delete(Block).where(Block.blocker_id == actor.id, Block.blocked_id == target.id)
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        await emit(db, Unblocked(blocker_id=actor.id, blocked_id=target.id))
     await db.commit()
 
 
@@ -235,11 +231,14 @@ async def mute(db: AsyncSession, actor: User, target: User) -> None:
     existing = await db.scalar(select(Mute.id).where(Mute.muter_id == actor.id, Mute.muted_id == target.id))
     if existing is None:
         db.add(Mute(id=new_id(), muter_id=actor.id, muted_id=target.id))
+        await emit(db, Muted(muter_id=actor.id, muted_id=target.id))
         await _commit_or_conflict(db)
 
 
 async def unmute(db: AsyncSession, actor: User, target: User) -> None:
-    await db.execute(delete(Mute).where(Mute.muter_id == actor.id, Mute.muted_id == target.id))
+    result = await db.execute(delete(Mute).where(Mute.muter_id == actor.id, Mute.muted_id == target.id))
+    if result.rowcount:  # type: ignore[attr-defined]
+        await emit(db, Unmuted(muter_id=actor.id, muted_id=target.id))
     await db.commit()
 
 
@@ -252,6 +251,17 @@ class Relationship:
     followed_by: bool = False
     blocking: bool = False
     muting: bool = False
+
+
+async def record_profile_visit(db: AsyncSession, viewer: User, owner: User) -> None:
+    """A logged-in viewer opened someone else's profile (the ranked feed counts such visits)."""
+    if viewer.id == owner.id:
+        return
+    await emit(db, ProfileVisited(viewer_id=viewer.id, owner_id=owner.id))
+    try:
+        await db.commit()
+    except IntegrityError:  # the first visit counted twice at once: one is enough
+        await db.rollback()
 
 
 async def relationships(
@@ -301,14 +311,14 @@ async def list_edges(
     query = (
         select(User, model.id)
         .join(model, other_column == User.id)
-        .where(owner_column == owner_id, User.is_active)
+        .where(
+            owner_column == owner_id, *visible_accounts(viewer.id if viewer and model is not Block else None)
+        )
         .order_by(model.id.desc())
         .limit(limit + 1)
     )
     if before is not None:
         query = query.where(model.id < before)
-    if viewer is not None and model is not Block:
-        query = query.where(~blocked_between(viewer.id, User.id))
     rows = (await db.execute(query)).all()
     return [row[0] for row in rows], [row[1] for row in rows]
 

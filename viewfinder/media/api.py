@@ -21,15 +21,13 @@ from litestar.enums import HttpMethod
 from litestar.params import FromPath
 from litestar.response import Stream
 from litestar.response.base import ASGIResponse
-from sqlalchemy import select
 
-from viewfinder.accounts.models import User
 from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import ApiError, error_body, not_found
 from viewfinder.core.params import MAX_ID
-from viewfinder.media import signing
-from viewfinder.media.models import MediaItem
-from viewfinder.media.storage import IMMUTABLE_CACHE_CONTROL, InvalidKey, MediaBackend, check_key
+from viewfinder.mediakit import signing
+from viewfinder.mediakit.storage import IMMUTABLE_CACHE_CONTROL, InvalidKey, MediaBackend, check_key
+from viewfinder.policy import media_file_access
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "webp": "image/webp", "png": "image/png", "mp4": "video/mp4"}
 # Keys are content-addressed: the bytes under a key never change.
@@ -56,28 +54,14 @@ class HeadResponse(Response[bytes]):
         return super().to_asgi_response(app, request, **kwargs)
 
 
-async def _is_private(db: DbSession, item_id: str | None, avatar_owner: str | None = None) -> bool:
-    """Whether the file needs a signed URL (an item of a private account's; avatars are shown to
-    everyone, as the profile they belong to). 404 when its account is deactivated or being deleted:
-    its media are hidden with it, whoever asks (docs/decisions/0032)."""
+def _file_ids(item_id: str | None, avatar_owner: str | None) -> tuple[int | None, int | None]:
+    """The media item id, or the avatar's account id, a served key names (None for ids no row can
+    have, which SQLite could not even compare)."""
     if item_id is not None:
-        if int(item_id) > MAX_ID:  # no item has such an id (and SQLite could not compare it)
-            return False
-        query = (
-            select(User.is_private, User.is_active)
-            .join(MediaItem, MediaItem.owner_id == User.id)
-            .where(MediaItem.id == int(item_id))
-        )
-    elif avatar_owner is not None and avatar_owner.isdigit() and int(avatar_owner) <= MAX_ID:
-        query = select(User.is_private, User.is_active).where(User.id == int(avatar_owner))
-    else:
-        return False
-    owner = (await db.execute(query)).first()
-    if owner is None:
-        return False
-    if not owner.is_active:
-        raise not_found()
-    return item_id is not None and bool(owner.is_private)
+        return (int(item_id) if int(item_id) <= MAX_ID else None), None
+    if avatar_owner is not None and avatar_owner.isdigit() and int(avatar_owner) <= MAX_ID:
+        return None, int(avatar_owner)
+    return None, None
 
 
 def _byte_range(header: str, size: int) -> tuple[int, int]:
@@ -114,7 +98,14 @@ async def serve_media(
     if served is None:
         raise not_found()
     cache_control = IMMUTABLE
-    if await _is_private(db_session, served["photo"] or served["video"], served["avatar"]):
+    # Who may fetch it is the policy's answer (viewfinder.policy.media_access): a deactivated
+    # account's files are a 404 whoever asks (docs/decisions/0032).
+    access = await media_file_access(
+        db_session, *_file_ids(served["photo"] or served["video"], served["avatar"])
+    )
+    if access == "hidden":
+        raise not_found()
+    if access == "signed":
         problem = signing.check(
             settings.secret, request.url.path, request.query_params.get("oe"), request.query_params.get("oh")
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from viewfinder.media.models import MediaItem
-from viewfinder.media.storage import MediaStorage
+from viewfinder.mediakit.storage import MediaStorage
 
 
 class RenditionOut(msgspec.Struct):

@@ -17,12 +17,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from viewfinder.accounts.models import User
 from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
+from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
-from viewfinder.media.blocking import run_media_work
+from viewfinder.media.events import MediaUploaded
 from viewfinder.media.models import MediaItem, MediaState
-from viewfinder.media.photos import FILTERS, CropBox, ProcessedPhoto, process_photo, sniff
-from viewfinder.media.storage import MediaBackend, MediaStorage, discard, put_in_thread
-from viewfinder.media.videos import probe_video, transcode_video
+from viewfinder.mediakit.blocking import run_media_work
+from viewfinder.mediakit.photos import FILTERS, CropBox, ProcessedPhoto, process_photo, sniff
+from viewfinder.mediakit.storage import MediaBackend, MediaStorage, discard, put_in_thread
+from viewfinder.mediakit.videos import probe_video, transcode_video
 from viewfinder.posts.models import PostMedia
 
 Upload = bytes | Path
@@ -114,14 +116,16 @@ async def upload_media(
     max_pixels: int,
     video_max_bytes: int | None = None,
     video_max_seconds: float = 600,
+    process: bool = True,
 ) -> MediaItem:
     """Check an upload by its content, keep the raw file and record an item to process.
 
     A photo is taken first; what is not a photo is probed as a video (MP4, MOV or WebM), which
     has its own size limit (video_max_bytes, defaulting to max_bytes) and takes no filter or crop.
     The checks decode in a worker thread (see media/blocking.py), and a file upload is stored from
-    disk in chunks. Nothing is stored for a refused upload. The caller enqueues processing after
-    this commits. The raw file is never served (media/api.py serves renditions and avatars only).
+    disk in chunks. Nothing is stored for a refused upload. It emits MediaUploaded, so processing
+    is queued once this commits (media.subscribers). The raw file is never served (media/api.py
+    serves renditions and avatars only).
     """
     if filter_name not in FILTERS:
         raise invalid("filter", f"Unknown filter; choose one of {', '.join(FILTERS)}.")
@@ -153,12 +157,22 @@ async def upload_media(
         await anyio.to_thread.run_sync(storage.put_file, original_key, upload, "application/octet-stream")
     db.add(item)
     try:
+        if process:
+            await emit(db, MediaUploaded(media_id=item.id, owner_id=owner.id))
         await db.commit()
     except BaseException:
         await db.rollback()
         await discard(storage, [original_key])
         raise
     return item
+
+
+async def record_upload(
+    db: AsyncSession, storage: MediaStorage, owner: User, upload: Upload, **options: Any
+) -> MediaItem:
+    """`upload_media` without queueing its processing: for tools and tests that run
+    `process_media` themselves (an item whose job has not run yet)."""
+    return await upload_media(db, storage, owner, upload, process=False, **options)
 
 
 def _too_large(what: str, limit: int) -> ApiError:

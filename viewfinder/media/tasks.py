@@ -20,7 +20,7 @@ from viewfinder.core.jobs import (
     run_with_db,
 )
 from viewfinder.media import services
-from viewfinder.media.storage import storage_from_settings
+from viewfinder.mediakit.storage import storage_from_settings
 
 
 @huey.task(retries=4, retry_delay=10, retry_backoff=2)

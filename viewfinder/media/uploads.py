@@ -11,15 +11,14 @@ from litestar.params import FromPath
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from viewfinder.accounts.auth import Viewer, ViewerDep
-from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
-from viewfinder.core.jobs import enqueue
+from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.openapi import errors
 from viewfinder.core.params import parse_id
-from viewfinder.media import services, signing
-from viewfinder.media.incoming import receive_upload
+from viewfinder.media import services
 from viewfinder.media.schemas import MediaItemOut
-from viewfinder.media.storage import MediaStorage
-from viewfinder.media.tasks import process_media
+from viewfinder.mediakit import signing
+from viewfinder.mediakit.incoming import receive_upload
+from viewfinder.mediakit.storage import MediaStorage, StorageDep
 from viewfinder.settings import Settings
 
 # The whole request, multipart framing included; photo_max_bytes and video_max_bytes apply to the
@@ -109,8 +108,8 @@ class MediaController(Controller):
                 video_max_bytes=settings.video_max_bytes,
                 video_max_seconds=settings.video_max_seconds,
             )
-        await enqueue(process_media, item.id)
-        # In immediate mode (tests) the job already ran; show the state as it is now.
+        # Its processing was queued when it committed; in immediate mode (tests) it already ran:
+        # show the state as it is now.
         await db_session.refresh(item)
         return MediaItemOut.of(item, _urls(storage, settings, viewer))
 

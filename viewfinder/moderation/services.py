@@ -19,8 +19,8 @@ from viewfinder.core.errors import invalid, not_found
 from viewfinder.core.ids import new_id
 from viewfinder.engagement.models import Comment
 from viewfinder.engagement.services import visible_comment
-from viewfinder.graph.rules import blocked_between
 from viewfinder.moderation.models import Report, ReportReason, ReportTarget
+from viewfinder.policy import visible_accounts
 from viewfinder.posts.models import Post
 from viewfinder.posts.services import visible_post
 
@@ -44,9 +44,7 @@ async def _target_owner(db: AsyncSession, viewer: User, target: ReportTarget, ta
     if target == "comment":
         comment, _, _ = await visible_comment(db, viewer, target_id)
         return comment.author_id
-    found = await db.scalar(
-        select(User.id).where(User.id == target_id, User.is_active, ~blocked_between(viewer.id, User.id))
-    )
+    found = await db.scalar(select(User.id).where(User.id == target_id, *visible_accounts(viewer.id)))
     if found is None:
         raise not_found("No such account.")
     return found

@@ -27,20 +27,20 @@ from sqlalchemy.orm import aliased
 from viewfinder.accounts.auth import ViewerDep
 from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
-from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
+from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import ApiError
-from viewfinder.core.pagination import Page, decode_cursor, next_cursor
-from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam
+from viewfinder.core.pagination import Page, Paging
+from viewfinder.core.params import PagingDep
 from viewfinder.graph.services import relationships
 from viewfinder.media.models import MediaItem
-from viewfinder.media.storage import MediaStorage
+from viewfinder.mediakit.storage import MediaStorage, StorageDep
 from viewfinder.notifications import services
 from viewfinder.notifications.models import NotificationGroup, RealtimeEvent
 from viewfinder.notifications.realtime import RealtimeChannels
 from viewfinder.notifications.schemas import MarkRead, NotificationOut, PostRef, UnreadCount
-from viewfinder.posts.hydrate import urls_for_author
+from viewfinder.policy import visible_posts
+from viewfinder.posts.cards import urls_for_author
 from viewfinder.posts.models import Post, PostMedia
-from viewfinder.posts.visibility import visible_posts
 from viewfinder.settings import Settings
 
 if TYPE_CHECKING:
@@ -117,23 +117,20 @@ async def _inbox(
     viewer: User,
     storage: MediaStorage,
     settings: Settings,
-    cursor: str | None,
-    limit: int,
+    paging: Paging,
 ) -> Page[NotificationOut]:
     scope = f"notifications:{viewer.id}"
-    before = decode_cursor(settings.secret, scope, cursor)
-    groups = await services.inbox_page(db, viewer.id, before, limit)
+    groups = await services.inbox_page(db, viewer.id, paging.key(scope), paging.limit)
     keys = [group.sort_id for group in groups]
-    groups = groups[:limit]
+    groups = groups[: paging.limit]
     actors = await services.newest_actors(db, viewer.id, groups)
     actor_ids = sorted({user.id for users, _ in actors.values() for user in users})
     relations = await relationships(db, viewer, actor_ids)
     posts = await _post_refs(
         db, viewer, sorted({g.post_id for g in groups if g.post_id is not None}), storage, settings
     )
-    return Page(
-        items=[_line(group, actors[group.id], relations, posts, storage) for group in groups],
-        next_cursor=next_cursor(settings.secret, scope, keys, limit),
+    return paging.page(
+        scope, [_line(group, actors[group.id], relations, posts, storage) for group in groups], keys
     )
 
 
@@ -232,12 +229,11 @@ class NotificationController(Controller):
         db_session: DbSession,
         storage: StorageDep,
         settings: SettingsDep,
-        cursor: CursorParam = None,
-        limit: LimitParam = DEFAULT_PAGE_SIZE,
+        paging: PagingDep,
     ) -> Page[NotificationOut]:
         """The inbox, most recently active lines first, grouped ("alice and 12 others liked your
         post"); accounts blocked either way are left out."""
-        return await _inbox(db_session, viewer.user, storage, settings, cursor, limit)
+        return await _inbox(db_session, viewer.user, storage, settings, paging)
 
     @get("/unread-count")
     async def unread(self, viewer: ViewerDep, db_session: DbSession) -> UnreadCount:

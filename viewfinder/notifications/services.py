@@ -37,8 +37,8 @@ from viewfinder.accounts.models import User
 from viewfinder.core.db import erase_counted
 from viewfinder.core.ids import new_id
 from viewfinder.core.jobs import current_settings
-from viewfinder.graph.rules import blocked_between
 from viewfinder.notifications.models import InboxChange, NotificationActor, NotificationGroup, RealtimeEvent
+from viewfinder.policy import visible_accounts
 from viewfinder.settings import Settings
 
 if TYPE_CHECKING:
@@ -93,11 +93,7 @@ def group_key(kind: Kind, *, actor_id: int, post_id: int | None = None, comment_
 
 def visible_actor(recipient_id: int) -> ColumnElement[bool]:
     """An actor row the recipient should see: an active account, not blocked either way."""
-    return exists().where(
-        User.id == NotificationActor.actor_id,
-        User.is_active,
-        ~blocked_between(recipient_id, User.id),
-    )
+    return exists().where(User.id == NotificationActor.actor_id, *visible_accounts(recipient_id))
 
 
 def unread_groups(recipient_id: int) -> ColumnElement[bool]:
@@ -151,7 +147,7 @@ async def notify(
     actor = (
         await db.execute(
             select(User.username, User.display_name).where(
-                User.id == actor_id, User.is_active, ~blocked_between(recipient_id, User.id)
+                User.id == actor_id, *visible_accounts(recipient_id)
             )
         )
     ).first()
@@ -398,9 +394,7 @@ async def _visible_actors(db: AsyncSession, recipient_id: int, actor_ids: Iterab
     wanted = sorted(set(actor_ids))
     if not wanted:
         return {}
-    rows = await db.scalars(
-        select(User).where(User.id.in_(wanted), User.is_active, ~blocked_between(recipient_id, User.id))
-    )
+    rows = await db.scalars(select(User).where(User.id.in_(wanted), *visible_accounts(recipient_id)))
     return {user.id: user for user in rows}
 
 

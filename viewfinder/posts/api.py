@@ -9,18 +9,17 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
 from viewfinder.accounts.models import User
-from viewfinder.core.deps import DbSession, SettingsDep, StorageDep
+from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import ApiError
-from viewfinder.core.jobs import enqueue
 from viewfinder.core.openapi import errors
 from viewfinder.core.pagination import Page, decode_cursor, next_cursor
 from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam, parse_id
-from viewfinder.feeds.tasks import fan_out_post, remove_post_from_timelines
-from viewfinder.graph.services import can_see_connections, find_visible_user
-from viewfinder.media import signing
-from viewfinder.media.storage import MediaStorage
+from viewfinder.graph.services import find_visible_user
+from viewfinder.mediakit import signing
+from viewfinder.mediakit.storage import MediaStorage, StorageDep
+from viewfinder.policy import may_see_profile_posts
 from viewfinder.posts import services
-from viewfinder.posts.hydrate import hydrate_posts
+from viewfinder.posts.cards import render_entities
 from viewfinder.posts.schemas import PostCreate, PostOut, PostUpdate
 from viewfinder.settings import Settings
 
@@ -62,7 +61,6 @@ class PostController(Controller):
             comments_enabled=data.comments_enabled,
             hide_like_count=data.hide_like_count,
         )
-        await enqueue(fan_out_post, created.id)
         items = await services.items_of(db_session, [created.id])
         return PostOut.of(created, viewer.user, items[created.id], _urls(storage, settings, viewer.user))
 
@@ -76,7 +74,7 @@ class PostController(Controller):
         settings: SettingsDep,
     ) -> PostOut:
         found, author = await services.visible_post(db_session, viewer_user, parse_id(post_id))
-        (out,) = await hydrate_posts(db_session, viewer_user, [(found, author)], storage, settings)
+        (out,) = await render_entities(db_session, viewer_user, [(found, author)], storage, settings)
         return out
 
     @patch("/{post_id:str}")
@@ -104,9 +102,7 @@ class PostController(Controller):
         self, post_id: FromPath[str], viewer: ViewerDep, db_session: DbSession, storage: StorageDep
     ) -> None:
         """Delete a post; its files leave storage and it leaves every home timeline."""
-        found = parse_id(post_id)
-        await services.delete_post(db_session, storage, viewer.user, found)
-        await enqueue(remove_post_from_timelines, found)
+        await services.delete_post(db_session, storage, viewer.user, parse_id(post_id))
 
 
 @get(
@@ -125,13 +121,13 @@ async def profile_grid(
 ) -> Page[PostOut]:
     """An account's posts, newest first. Private accounts show them to approved followers only."""
     author = await find_visible_user(db_session, username, viewer_user)
-    if not await can_see_connections(db_session, viewer_user, author):
+    if not await may_see_profile_posts(db_session, viewer_user, author):
         raise ApiError(403, "private_account", "This account is private. Follow it to see its posts.")
     scope = f"posts:{author.id}"
     before = decode_cursor(settings.secret, scope, cursor)
     posts = await services.profile_posts(db_session, viewer_user, author, before, limit)
     return Page(
-        items=await hydrate_posts(
+        items=await render_entities(
             db_session, viewer_user, [(p, author) for p in posts[:limit]], storage, settings
         ),
         next_cursor=next_cursor(settings.secret, scope, [p.id for p in posts], limit),

@@ -12,7 +12,7 @@ from viewfinder.accounts.schemas import UserSummary
 from viewfinder.engagement.schemas import CommentOut
 from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.media.schemas import MediaItemOut
-from viewfinder.media.storage import MediaStorage
+from viewfinder.mediakit.storage import MediaStorage
 from viewfinder.posts.models import Post, PostMedia
 
 Caption = Annotated[str, msgspec.Meta(max_length=2200)]

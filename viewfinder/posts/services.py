@@ -6,19 +6,19 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, exists, or_, select, true, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
+from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
+from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
-from viewfinder.graph.models import Follow
-from viewfinder.graph.rules import blocked_between
-from viewfinder.graph.services import can_see_connections
 from viewfinder.media.models import MediaItem, MediaState
-from viewfinder.media.storage import MediaStorage, discard
+from viewfinder.mediakit.storage import MediaStorage, discard
 from viewfinder.notifications.services import Kind, notify
+from viewfinder.policy import audience_of, find_visible_post, shown_on_profile
+from viewfinder.posts.events import PostCreated, PostDeleted, PostEdited
 from viewfinder.posts.models import Hashtag, Post, PostHashtag, PostMedia, PostMention
 
 if TYPE_CHECKING:
@@ -43,20 +43,6 @@ def mentions_in(text: str) -> list[str]:
     return list(dict.fromkeys(name.lower().rstrip(".") for name in MENTION_PATTERN.findall(text)))
 
 
-NOT_READY = [state for state in MediaState if state is not MediaState.READY]
-
-
-def post_is_ready() -> ColumnElement[bool]:
-    """True for posts whose every media item is ready: only those are shown to others.
-
-    Written as `state IN (every other state)` rather than `state != 'ready'`: PostgreSQL can read the
-    few unfinished items from the state index for an IN list, while for `!=` it scanned every media
-    item (49 of the 51 ms of a home-feed page with 112,000 items; decision 0026's bench notes)."""
-    return ~exists().where(
-        PostMedia.post_id == Post.id, PostMedia.media_id == MediaItem.id, MediaItem.state.in_(NOT_READY)
-    )
-
-
 def _check_caption(caption: str) -> None:
     if len(caption) > MAX_CAPTION:
         raise invalid("caption", f"Use at most {MAX_CAPTION} characters.")
@@ -75,17 +61,6 @@ def _check_alt_text(alt_text: str, field: str) -> None:
 class NewItem:
     media_id: int
     alt_text: str = ""
-
-
-def can_see_posts_of(author: User) -> list[ColumnElement[bool]]:
-    """Conditions on User for that account to see the author's posts: active, no block either way,
-    and, when the author is private, the author themself or an approved follower. Whoever is told
-    of a post (a mention, a reply, a like on their comment) must pass them (decision 0031)."""
-    conditions: list[ColumnElement[bool]] = [User.is_active == true(), ~blocked_between(author.id, User.id)]
-    if author.is_private:
-        follows = exists().where(Follow.follower_id == User.id, Follow.followee_id == author.id)
-        conditions.append(or_(User.id == author.id, follows))
-    return conditions
 
 
 async def _index_caption(db: AsyncSession, post: Post, author: User) -> list[int]:
@@ -121,7 +96,7 @@ async def _index_caption(db: AsyncSession, post: Post, author: User) -> list[int
         # mention of anyone else stays plain text; should they later follow, the next caption edit
         # links and tells them.
         mentioned = await db.scalars(
-            select(User.id).where(User.username_key.in_(usernames), *can_see_posts_of(author))
+            select(User.id).where(User.username_key.in_(usernames), *audience_of(author))
         )
         for user_id in mentioned:
             db.add(PostMention(post_id=post.id, user_id=user_id))
@@ -190,6 +165,7 @@ async def create_post(
         db.add(PostMedia(post_id=post.id, media_id=item.media_id, position=position, alt_text=item.alt_text))
     await _notify_mentions(db, post, author, await _index_caption(db, post, author))
     await db.execute(update(User).where(User.id == author.id).values(posts_count=User.posts_count + 1))
+    await emit(db, PostCreated(post_id=post.id, author_id=author.id))
     await db.commit()
     return post
 
@@ -238,6 +214,11 @@ async def update_post(db: AsyncSession, author: User, post_id: int, changes: Pos
         post.hide_like_count = changes.hide_like_count
     for media_id, alt_text in (changes.alt_texts or {}).items():
         links[media_id].alt_text = alt_text
+    if changes.alt_texts:
+        # Alt texts live in post_media: bump the post's version so its cached card is rebuilt
+        # (posts/cards.py keys cards by posts.updated_at).
+        post.updated_at = utcnow()
+    await emit(db, PostEdited(post_id=post.id, author_id=author.id))
     await db.commit()
     return post
 
@@ -260,26 +241,19 @@ async def delete_post(db: AsyncSession, storage: MediaStorage, author: User, pos
     await db.execute(delete(MediaItem).where(MediaItem.id.in_([item.id for item in items])))
     await db.delete(post)
     await db.execute(update(User).where(User.id == author.id).values(posts_count=User.posts_count - 1))
+    await emit(db, PostDeleted(post_id=post_id, author_id=author.id))
     await db.commit()
     await discard(storage, keys)
 
 
 async def visible_post(db: AsyncSession, viewer: User | None, post_id: int) -> tuple[Post, User]:
     """A post and its author as the viewer may see it, else 404: blocks, private accounts, and
-    unfinished posts (shown to their author only) all look like nothing there."""
-    query = select(Post, User).join(User, User.id == Post.author_id).where(Post.id == post_id, User.is_active)
-    if viewer is not None:
-        query = query.where(~blocked_between(viewer.id, User.id))
-    row = (await db.execute(query)).tuples().first()
-    if row is None:
+    unfinished posts (shown to their author only) all look like nothing there (the rule:
+    viewfinder.policy.find_visible_post)."""
+    found = await find_visible_post(db, viewer, post_id)
+    if found is None:
         raise not_found("No such post.")
-    post, author = row
-    is_author = viewer is not None and viewer.id == author.id
-    if not is_author:
-        ready = await db.scalar(select(post_is_ready()).where(Post.id == post.id))
-        if not ready or not await can_see_connections(db, viewer, author):
-            raise not_found("No such post.")
-    return post, author
+    return found
 
 
 async def profile_posts(
@@ -289,9 +263,7 @@ async def profile_posts(
     query = select(Post).where(Post.author_id == author.id).order_by(Post.id.desc()).limit(limit + 1)
     if before is not None:
         query = query.where(Post.id < before)
-    if viewer is None or viewer.id != author.id:
-        query = query.where(post_is_ready())
-    return list(await db.scalars(query))
+    return list(await db.scalars(query.where(shown_on_profile(viewer, author))))
 
 
 async def items_of(db: AsyncSession, post_ids: list[int]) -> dict[int, list[tuple[PostMedia, MediaItem]]]:

@@ -28,12 +28,10 @@ from viewfinder.accounts.auth import (
 from viewfinder.core.db import utcnow
 from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import not_found
-from viewfinder.core.jobs import enqueue
 from viewfinder.core.openapi import errors
 from viewfinder.core.params import parse_id
-from viewfinder.media.storage import MediaBackend
+from viewfinder.mediakit.storage import MediaBackend
 from viewfinder.privacy import schemas, services
-from viewfinder.privacy.tasks import build_data_export, erase_account
 
 API_PREFIX = "/api/viewfinder/v1"
 SUDO = (
@@ -77,7 +75,7 @@ class YourDataController(Controller):
         once a day. Sensitive: needs sudo mode."""
         require_recent_authentication(viewer, settings)
         export = await services.request_export(db_session, viewer.user, settings, origin_of(request))
-        await enqueue(build_data_export, export.id)
+        # Building it was queued at the commit (in immediate mode, tests, it already ran).
         await db_session.refresh(export)
         return schemas.DataExportOut.of(export, API_PREFIX)
 
@@ -162,14 +160,11 @@ class YourDataController(Controller):
         with `now` it is erased at once, for good. Sensitive: needs sudo mode."""
         require_recent_authentication(viewer, settings)
         grace = timedelta(0) if data.now else timedelta(days=settings.account_deletion_grace_days)
-        user_id = viewer.user.id
         closure = await services.schedule_deletion(
             db_session, viewer.user, grace=grace, origin=origin_of(request)
         )
         assert closure.delete_after is not None
         body = schemas.DeletionScheduledOut(delete_after=closure.delete_after)
-        if grace <= timedelta(0):
-            await enqueue(erase_account, user_id)
         return Response(body, status_code=HTTP_202_ACCEPTED, cookies=_clearing_cookies(settings))
 
 

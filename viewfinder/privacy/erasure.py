@@ -28,7 +28,7 @@ from viewfinder.feeds import services as feeds
 from viewfinder.feeds.store import TimelineStore, timeline_store, using_session
 from viewfinder.graph import services as graph
 from viewfinder.media import services as media
-from viewfinder.media.storage import MediaBackend
+from viewfinder.mediakit.storage import MediaBackend
 from viewfinder.moderation import services as moderation
 from viewfinder.notifications import services as notifications
 from viewfinder.posts import services as posts

@@ -54,7 +54,7 @@ from viewfinder.engagement.models import (
 )
 from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
 from viewfinder.media.models import MediaItem
-from viewfinder.media.storage import MediaBackend
+from viewfinder.mediakit.storage import MediaBackend
 from viewfinder.moderation.models import Report
 from viewfinder.posts.models import Post, PostMedia
 

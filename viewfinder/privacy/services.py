@@ -32,9 +32,11 @@ from viewfinder.accounts.models import User, UserSession
 from viewfinder.accounts.security import NO_ORIGIN, Origin, commit_and_announce, record_security_event
 from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError, ServiceUnavailable, not_found
+from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
 from viewfinder.media.services import delete_files
-from viewfinder.media.storage import MediaBackend, MediaStorage
+from viewfinder.mediakit.storage import MediaBackend, MediaStorage
+from viewfinder.privacy.events import ErasureScheduled, ExportRequested
 from viewfinder.privacy.exports import ExportWriter
 from viewfinder.privacy.models import AccountClosure, ClosureState, DataExport, ExportState
 from viewfinder.settings import Settings
@@ -65,8 +67,9 @@ def export_key(user_id: int, export_id: int) -> str:
 async def request_export(
     db: AsyncSession, user: User, settings: Settings, origin: Origin = NO_ORIGIN
 ) -> DataExport:
-    """Record a request for the account's data; the caller enqueues `build_data_export` after this
-    commits. 409 `export_in_progress` while another is being built; 429 past the daily limit."""
+    """Record a request for the account's data; `build_data_export` is queued once this commits
+    (ExportRequested, privacy.subscribers). 409 `export_in_progress` while another is being
+    built; 429 past the daily limit."""
     running = await db.scalar(
         select(DataExport.id).where(
             DataExport.user_id == user.id,
@@ -103,6 +106,7 @@ async def request_export(
     )
     db.add(export)
     record_security_event(db, user.id, security.DATA_EXPORT_REQUESTED, origin, {"export_id": str(export.id)})
+    await emit(db, ExportRequested(export_id=export.id, user_id=user.id))
     await commit_and_announce(db)
     return export
 
@@ -286,7 +290,7 @@ async def schedule_deletion(
     db: AsyncSession, user: User, *, grace: timedelta, origin: Origin = NO_ORIGIN
 ) -> AccountClosure:
     """Hide the account at once and have it erased when `grace` has passed (at once for a zero
-    grace: the caller then enqueues `erase_account`). The caller checks sudo mode."""
+    grace: ErasureScheduled queues `erase_account` once this commits). The caller checks sudo mode."""
     now = utcnow()
     closure = AccountClosure(
         user_id=user.id, state=ClosureState.DELETION_SCHEDULED, closed_at=now, delete_after=now + grace
@@ -297,6 +301,7 @@ async def schedule_deletion(
         "sessions_ended": ended,
     }
     record_security_event(db, user.id, security.DELETION_SCHEDULED, origin, detail)
+    await emit(db, ErasureScheduled(user_id=user.id, erase_now=grace <= timedelta(0)))
     await commit_and_announce(db)
     return closure
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 
 from viewfinder.core.jobs import current_settings, huey, run_with_db
-from viewfinder.media.storage import storage_from_settings
+from viewfinder.mediakit.storage import storage_from_settings
 from viewfinder.privacy import erasure, services
 
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from viewfinder.media.storage import MediaStorage
+from viewfinder.mediakit.storage import MediaStorage
 
 BUCKET_SECONDS = 3600
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyvips
 
 from viewfinder.core.errors import ApiError
-from viewfinder.media.photos import load_upright, sniff, to_srgb
+from viewfinder.mediakit.photos import load_upright, sniff, to_srgb
 
 AVATAR_SIZE = 320
 

@@ -31,8 +31,8 @@ from multipart import (  # type: ignore[import-untyped]
 )
 
 from viewfinder.core.errors import ApiError, invalid
-from viewfinder.media.photos import looks_like_a_photo
-from viewfinder.media.videos import HEAD_BYTES, container_of
+from viewfinder.mediakit.photos import looks_like_a_photo
+from viewfinder.mediakit.videos import HEAD_BYTES, container_of
 
 FEED_BYTES = 256 * 1024
 """The most handed to the parser at once (an ASGI server may pass a large body in one message)."""

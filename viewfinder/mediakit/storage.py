@@ -23,11 +23,12 @@ from typing import IO, Any, Protocol, TypeVar, runtime_checkable
 
 import anyio.to_thread
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+from litestar.di import NamedDependency
 
 from viewfinder.core.errors import ServiceUnavailable
 from viewfinder.settings import ConfigurationError, Settings
 
-logger = logging.getLogger("viewfinder.media.storage")
+logger = logging.getLogger("viewfinder.mediakit.storage")
 
 IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 """Bytes under a key never change: every cache may keep them for a year."""
@@ -526,3 +527,7 @@ def storage_from_settings(settings: Settings) -> MediaBackend:
             secret_access_key=secret.get_secret_value() if secret else None,
         )
     return LocalMediaStorage(settings.media_dir, settings.resolved_media_base_url)
+
+
+StorageDep = NamedDependency[MediaStorage]
+"""Parameter name: storage (the app injects the storage that `media_storage` built)."""

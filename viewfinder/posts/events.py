@@ -1,0 +1,26 @@
+"""Events of the posts domain (core.events), emitted by posts.services."""
+
+from __future__ import annotations
+
+from viewfinder.core.events import Event
+
+
+class PostCreated(Event, frozen=True):
+    """A post was published (its items may still be processing)."""
+
+    post_id: int
+    author_id: int
+
+
+class PostEdited(Event, frozen=True):
+    """A post's caption, location, alt texts or switches changed."""
+
+    post_id: int
+    author_id: int
+
+
+class PostDeleted(Event, frozen=True):
+    """A post was deleted (its row is gone)."""
+
+    post_id: int
+    author_id: int
