@@ -139,12 +139,25 @@ def test_a_block_hides_posts_and_comments_at_once(alice, bob, carol):
 
 def test_a_card_is_built_once_and_then_read_from_the_cache(alice, bob, count_queries):
     post_id = _following(alice, bob)
-    with count_queries() as warm:
-        assert bob.get(f"/posts/{post_id}").status_code == 200
-    assert alice.patch(f"/posts/{post_id}", json={"caption": "again"}).status_code == 200
+    # A like moves the post's version and renders no card, so the next read builds one.
+    assert bob.post(f"/posts/{post_id}/like").status_code in (200, 201)
     with count_queries() as cold:
-        assert bob.get(f"/posts/{post_id}").json()["caption"] == "again"
+        assert bob.get(f"/posts/{post_id}").status_code == 200
+    with count_queries() as warm:
+        assert bob.get(f"/posts/{post_id}").json()["caption"] == "before"
     assert cold.count == warm.count + 1  # the card's one query
+
+
+def test_an_edit_answers_with_the_new_card_and_leaves_it_cached(alice, bob, count_queries):
+    post_id = _following(alice, bob)
+    edited = alice.patch(f"/posts/{post_id}", json={"caption": "again"})
+    assert edited.status_code == 200
+    assert edited.json()["caption"] == "again"
+    with count_queries() as after_edit:
+        assert bob.get(f"/posts/{post_id}").json()["caption"] == "again"
+    with count_queries() as warm:
+        assert bob.get(f"/posts/{post_id}").json()["caption"] == "again"
+    assert after_edit.count == warm.count  # the edit's answer built and cached the new card
 
 
 async def test_the_lru_cache_keeps_the_most_recently_used_entries():

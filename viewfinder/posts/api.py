@@ -8,27 +8,17 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
-from viewfinder.accounts.models import User
 from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import ApiError
 from viewfinder.core.openapi import errors
 from viewfinder.core.pagination import Page, decode_cursor, next_cursor
 from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam, parse_id
 from viewfinder.graph.services import find_visible_user
-from viewfinder.mediakit import signing
-from viewfinder.mediakit.storage import MediaStorage, StorageDep
+from viewfinder.mediakit.storage import StorageDep
 from viewfinder.policy import may_see_profile_posts
 from viewfinder.posts import services
 from viewfinder.posts.cards import render_entities
 from viewfinder.posts.schemas import PostCreate, PostOut, PostUpdate
-from viewfinder.settings import Settings
-
-
-def _urls(storage: MediaStorage, settings: Settings, author: User) -> MediaStorage:
-    """Build a post's media URLs signed when its author's account is private."""
-    return signing.urls_for(
-        storage, settings.secret, settings.signed_url_ttl_seconds, private=author.is_private
-    )
 
 
 def _media_id(value: str) -> int:
@@ -61,8 +51,8 @@ class PostController(Controller):
             comments_enabled=data.comments_enabled,
             hide_like_count=data.hide_like_count,
         )
-        items = await services.items_of(db_session, [created.id])
-        return PostOut.of(created, viewer.user, items[created.id], _urls(storage, settings, viewer.user))
+        (out,) = await render_entities(db_session, viewer.user, [(created, viewer.user)], storage, settings)
+        return out
 
     @get("/{post_id:str}")
     async def detail(
@@ -94,8 +84,8 @@ class PostController(Controller):
         edited = await services.update_post(
             db_session, viewer.user, parse_id(post_id), services.PostChanges(**changes)
         )
-        items = await services.items_of(db_session, [edited.id])
-        return PostOut.of(edited, viewer.user, items[edited.id], _urls(storage, settings, viewer.user))
+        (out,) = await render_entities(db_session, viewer.user, [(edited, viewer.user)], storage, settings)
+        return out
 
     @delete("/{post_id:str}", status_code=HTTP_204_NO_CONTENT)
     async def remove(

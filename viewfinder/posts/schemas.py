@@ -7,13 +7,9 @@ from typing import Annotated
 
 import msgspec
 
-from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
 from viewfinder.engagement.schemas import CommentOut
-from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.media.schemas import MediaItemOut
-from viewfinder.mediakit.storage import MediaStorage
-from viewfinder.posts.models import Post, PostMedia
 
 Caption = Annotated[str, msgspec.Meta(max_length=2200)]
 AltText = Annotated[str, msgspec.Meta(max_length=1000)]
@@ -66,45 +62,3 @@ class PostOut(msgspec.Struct):
     comment_previews: list[CommentOut]
     """The newest top-level comments (up to two), oldest first."""
     created_at: datetime
-
-    @classmethod
-    def of(
-        cls,
-        post: Post,
-        author: User,
-        items: list[tuple[PostMedia, MediaItem]],
-        storage: MediaStorage,
-        *,
-        viewer: User | None = None,
-        liked: bool = False,
-        saved: bool = False,
-        comment_previews: list[CommentOut] | None = None,
-    ) -> PostOut:
-        states = {item.state for _, item in items}
-        state = (
-            "failed"
-            if MediaState.FAILED in states
-            else "ready"
-            if states <= {MediaState.READY}
-            else "processing"
-        )
-        return cls(
-            id=str(post.id),
-            author=UserSummary.of(author, storage, None),
-            state=state,
-            caption=post.caption,
-            location_name=post.location_name,
-            comments_enabled=post.comments_enabled,
-            hide_like_count=post.hide_like_count,
-            items=[PostItemOut(MediaItemOut.of(item, storage), link.alt_text) for link, item in items],
-            like_count=(
-                None
-                if post.hide_like_count and (viewer is None or viewer.id != author.id)
-                else post.like_count
-            ),
-            comment_count=post.comment_count,
-            liked_by_viewer=liked,
-            saved_by_viewer=saved,
-            comment_previews=comment_previews or [],
-            created_at=post.created_at,
-        )

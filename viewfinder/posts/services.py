@@ -266,22 +266,6 @@ async def profile_posts(
     return list(await db.scalars(query.where(shown_on_profile(viewer, author))))
 
 
-async def items_of(db: AsyncSession, post_ids: list[int]) -> dict[int, list[tuple[PostMedia, MediaItem]]]:
-    """Each post's media items in order, for any number of posts in one query."""
-    found: dict[int, list[tuple[PostMedia, MediaItem]]] = {post_id: [] for post_id in post_ids}
-    if not post_ids:
-        return found
-    rows = await db.execute(
-        select(PostMedia, MediaItem)
-        .join(MediaItem, MediaItem.id == PostMedia.media_id)
-        .where(PostMedia.post_id.in_(post_ids))
-        .order_by(PostMedia.post_id, PostMedia.position)
-    )
-    for link, item in rows.tuples():
-        found[link.post_id].append((link, item))
-    return found
-
-
 # --- account erasure (privacy.erasure) -------------------------------------------------------------
 
 ACCOUNT_DATA_TABLES = ("posts", "post_media", "post_hashtags", "post_mentions")
