@@ -121,13 +121,30 @@ class UserSummary(msgspec.Struct):
 
     @classmethod
     def of(cls, user: User, storage: MediaStorage, relationship: Relationship | None) -> UserSummary:
+        summary = cls.of_columns(
+            user.id, user.username, user.display_name, user.avatar_key, user.is_private, storage
+        )
+        summary.relationship = RelationshipOut.of(relationship) if relationship else None
+        return summary
+
+    @classmethod
+    def of_columns(
+        cls,
+        user_id: int,
+        username: str,
+        display_name: str,
+        avatar_key: str | None,
+        is_private: bool,
+        storage: MediaStorage,
+    ) -> UserSummary:
+        """A summary from the columns a Core query read (post cards), with no relationship."""
         return cls(
-            id=str(user.id),
-            username=user.username,
-            display_name=user.display_name,
-            avatar_url=storage.url(user.avatar_key) if user.avatar_key else None,
-            is_private=user.is_private,
-            relationship=RelationshipOut.of(relationship) if relationship else None,
+            id=str(user_id),
+            username=username,
+            display_name=display_name,
+            avatar_url=storage.url(avatar_key) if avatar_key else None,
+            is_private=is_private,
+            relationship=None,
         )
 
 

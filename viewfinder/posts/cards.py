@@ -230,14 +230,7 @@ async def build_cards(
         items = [_item(row, storage) for row in post_rows if row[14] is not None]
         card = PostCard(
             id=post_id,
-            author=UserSummary(
-                id=str(author_id),
-                username=username,
-                display_name=display_name,
-                avatar_url=storage.url(avatar_key) if avatar_key else None,
-                is_private=is_private,
-                relationship=None,
-            ),
+            author=UserSummary.of_columns(author_id, username, display_name, avatar_key, is_private, storage),
             state=_state(items),
             caption=caption,
             location_name=location,
@@ -330,13 +323,8 @@ async def comment_previews(
                 id=str(comment_id),
                 post_id=str(post_id),
                 parent_id=str(parent_id) if parent_id is not None else None,
-                author=UserSummary(
-                    id=str(author_id),
-                    username=username,
-                    display_name=display_name,
-                    avatar_url=storage.url(avatar_key) if avatar_key else None,
-                    is_private=is_private,
-                    relationship=None,
+                author=UserSummary.of_columns(
+                    author_id, username, display_name, avatar_key, is_private, storage
                 ),
                 text=text,
                 like_count=likes,
