@@ -3,6 +3,9 @@
 # loopback (scripts/services/*), runs pytest against them, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One run at a time on a machine: a second run would stop the services the first still uses.
+exec 9>"${TMPDIR:-/tmp}/viewfinder-test-scale.lock"
+flock 9
 services=(postgres redis s3 cassandra)
 started=()
 cleanup() {
