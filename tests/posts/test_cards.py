@@ -8,14 +8,17 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import Api
 from tests.helpers import make_post, small_photo
+from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
 from viewfinder.core.cache import LruCache, RedisCache, make_cache
 from viewfinder.core.redis_client import async_client
 from viewfinder.mediakit import signing
-from viewfinder.posts.cards import PostCard
+from viewfinder.posts.cards import REF_COLUMNS, PostCard, card_key, refs_of, refs_of_entities
+from viewfinder.posts.models import Post
 
 
 def _reads(reader: Api, author: str, post_id: str) -> list[dict[str, Any]]:
@@ -146,6 +149,22 @@ def test_a_card_is_built_once_and_then_read_from_the_cache(alice, bob, count_que
     with count_queries() as warm:
         assert bob.get(f"/posts/{post_id}").json()["caption"] == "before"
     assert cold.count == warm.count + 1  # the card's one query
+
+
+async def test_entities_and_page_queries_name_a_card_alike(alice, bob, db):
+    """The feed reads versions straight from its page query, the post page and the grid from
+    entities: both must name a card with the same key, or each list would build its own."""
+    assert bob.post("/users/alice/follow").status_code in (200, 201)
+    make_post(alice, "shared")
+    assert alice.patch("/accounts/me", json={"display_name": "Alice Again"}).status_code == 200
+    from_page = refs_of(
+        (await db.execute(select(*REF_COLUMNS).join(User, User.id == Post.author_id))).tuples()
+    )
+    from_entities = refs_of_entities(
+        (await db.execute(select(Post, User).join(User, User.id == Post.author_id))).tuples()
+    )
+    assert from_page
+    assert [card_key(r) for r in from_page] == [card_key(r) for r in from_entities]
 
 
 def test_an_edit_answers_with_the_new_card_and_leaves_it_cached(alice, bob, count_queries):

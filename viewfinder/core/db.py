@@ -17,6 +17,8 @@ import logging
 import os
 import re
 import sqlite3
+import threading
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -271,6 +273,12 @@ class _SqliteConnection(AsyncAdapt_aiosqlite_connection):
         return cursor
 
     def run(self, statement: str, parameters: Any, *, many: bool) -> _Ran:
+        if not many and not self._in_transaction and _reads_in_loop(statement):
+            read = _in_loop_readers.run(self._database, statement, parameters)
+            if read is not None:
+                # SQLAlchemy's AsyncConnection insists that a statement awaited something.
+                self.await_(_nothing())
+                return read
         begin = not self._in_transaction and _opens_write_transaction(statement)
         if begin:
             self._enter_gate()
@@ -361,6 +369,113 @@ class _SqliteConnection(AsyncAdapt_aiosqlite_connection):
             gate.release()
         elif not loop.is_closed():  # a connection dropped by the collector on another thread
             loop.call_soon_threadsafe(gate.release)
+
+
+# Reads in the event loop's thread (docs/decisions/0045-hot-read-path.md) ---------------------------
+#
+# A statement's trip to its connection's thread and back costs 150-250 us of CPU (a queue, a future,
+# a wake-up of the loop), ten times what SQLite spends on an indexed read of a few rows; a feed page
+# made five such trips. In WAL mode a read never waits for a writer, so a SELECT outside a write
+# transaction runs instead on a read-only connection of the calling thread's own (rule 1 holds: its
+# cursors never leave that thread), in autocommit, which is what the trip would have done too. It is
+# given IN_LOOP_READ_BUDGET_S: a longer read is interrupted and goes to the connection's thread after
+# all (and that statement goes there directly for a while), and so does a read that would have to
+# wait (a busy WAL index) or fails (a table of the connection's own), so its error is the usual one.
+
+IN_LOOP_READ_BUDGET_S = 0.005
+"""The most CPU time a read may spend in the event loop's thread before it is sent to the
+connection's thread (CPU time, not wall time: a busy machine pausing the process is not the read's
+fault, and would otherwise send every read to the thread)."""
+SLOW_READ_MEMORY_S = 60.0
+SLOW_READ_STRIKES = 3
+"""A statement that ran over its budget this many times within SLOW_READ_MEMORY_S (not just once:
+a first run reads cold pages) is sent straight to the thread for the rest of that time."""
+_IN_LOOP_CONNECTIONS = 8
+"""Read-only connections a thread keeps (one per database file; tests use many files)."""
+
+
+@functools.lru_cache(maxsize=2048)
+def _reads_in_loop(statement: str) -> bool:
+    found = _FIRST_WORD.match(statement)
+    word = found.group(1).upper() if found else ""
+    return word == "SELECT" or (word == "WITH" and _WRITING_WORD.search(statement) is None)
+
+
+class _InLoopReaders(threading.local):
+    """This thread's read-only SQLite connections, one per database file, opened on first use."""
+
+    def __init__(self) -> None:
+        self.connections: collections.OrderedDict[str, tuple[tuple[int, int], sqlite3.Connection]] = (
+            collections.OrderedDict()
+        )
+        self.slow: dict[str, tuple[int, float]] = {}
+        self.deadline = 0.0
+
+    def run(self, database: str, statement: str, parameters: Any) -> _Ran | None:
+        """The statement's rows, or None when it must go to the connection's thread."""
+        strikes = self.slow.get(statement)
+        if strikes is not None:
+            if time.monotonic() - strikes[1] >= SLOW_READ_MEMORY_S:
+                del self.slow[statement]
+            elif strikes[0] >= SLOW_READ_STRIKES:
+                return None
+        connection = self._connection(database)
+        if connection is None:
+            return None
+        self.deadline = time.thread_time() + IN_LOOP_READ_BUDGET_S
+        cursor = connection.cursor()
+        try:
+            cursor.execute(statement, () if parameters is None else parameters)
+            return _Ran(cursor.description, cursor.fetchall(), cursor.rowcount, cursor.lastrowid, False)
+        except sqlite3.OperationalError as error:
+            if "interrupted" in str(error):
+                if len(self.slow) > 256:
+                    self.slow.clear()
+                count, since = self.slow.get(statement, (0, time.monotonic()))
+                self.slow[statement] = (count + 1, since)
+            return None
+        except sqlite3.Error:
+            return None
+        finally:
+            cursor.close()
+
+    def _connection(self, database: str) -> sqlite3.Connection | None:
+        if database.startswith("file:") or database in ("", ":memory:"):
+            return None  # another connection would not see a private or in-memory database
+        try:
+            stat = os.stat(database)
+        except OSError:
+            return None
+        identity = (stat.st_dev, stat.st_ino)  # a file replaced under the same name is another database
+        found = self.connections.get(database)
+        if found is not None:
+            if found[0] == identity:
+                self.connections.move_to_end(database)
+                return found[1]
+            del self.connections[database]
+            found[1].close()
+        try:
+            # timeout=0: never sleep in the event loop for a lock; such a read goes to the thread.
+            connection = sqlite3.connect(database, timeout=0, isolation_level=None, check_same_thread=True)
+            connection.execute("PRAGMA query_only=1")
+        except sqlite3.Error:
+            return None
+        connection.set_progress_handler(self._over_budget, 1000)
+        self.connections[database] = (identity, connection)
+        while len(self.connections) > _IN_LOOP_CONNECTIONS:
+            _, (_, oldest) = self.connections.popitem(last=False)
+            oldest.close()
+        return connection
+
+    def _over_budget(self) -> bool:
+        return time.thread_time() > self.deadline
+
+
+_in_loop_readers = _InLoopReaders()
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _reads_only_statement(statement: str) -> bool:

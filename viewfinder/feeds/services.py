@@ -45,6 +45,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from viewfinder.accounts.models import User
 from viewfinder.core.db import UtcDateTime, utcnow
 from viewfinder.core.errors import not_found
+from viewfinder.core.idlists import in_ids
 from viewfinder.core.ids import EPOCH_MS, SEQUENCE_BITS, SHARD_BITS, first_id_at, last_id_at, unix_ms
 from viewfinder.core.pagination import Snapshot
 from viewfinder.feeds.models import Affinity, PostFanOut, TimelineRow
@@ -488,7 +489,7 @@ def _bound_candidates(threshold: int, listed: bool, before: bool, floor: bool) -
     if not listed:
         return Post.id.in_(celebrity)
     celebrities = celebrity.subquery()
-    ids = select(Post.id).where(Post.id.in_(bindparam("ids", expanding=True, type_=BigInteger())))
+    ids = select(Post.id).where(in_ids(Post.id, "ids"))
     return Post.id.in_(union_all(ids, select(celebrities.c.id)))
 
 
@@ -508,8 +509,7 @@ def _ranked_query(threshold: int, listed: bool, floor: bool) -> Select[Any]:
 def _chosen_query() -> Select[Any]:
     """The refs of chosen posts ("chosen"), every privacy rule applied again."""
     viewer = cast(User, _BoundViewer())
-    chosen = bindparam("chosen", expanding=True, type_=BigInteger())
-    return feed_posts(viewer).with_only_columns(*REF_COLUMNS).where(Post.id.in_(chosen))
+    return feed_posts(viewer).with_only_columns(*REF_COLUMNS).where(in_ids(Post.id, "chosen"))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 from viewfinder.media.models import MediaItem
@@ -40,15 +42,49 @@ class MediaItemOut(msgspec.Struct):
 
     @classmethod
     def of(cls, item: MediaItem, storage: MediaStorage) -> MediaItemOut:
+        return cls.of_columns(
+            item.id,
+            item.kind,
+            item.state,
+            item.filter_name,
+            item.width,
+            item.height,
+            item.blurhash,
+            item.dominant_color,
+            item.renditions,
+            item.failure_code,
+            item.failure_message,
+            item.original_format,
+            storage,
+        )
+
+    @classmethod
+    def of_columns(
+        cls,
+        media_id: int,
+        kind: str,
+        state: str,
+        filter_name: str,
+        width: int | None,
+        height: int | None,
+        blurhash: str | None,
+        dominant_color: str | None,
+        renditions: list[dict[str, Any]],
+        failure_code: str | None,
+        failure_message: str | None,
+        original_format: str | None,
+        storage: MediaStorage,
+    ) -> MediaItemOut:
+        """The item from its columns (post cards read Core rows, not entities)."""
         return cls(
-            id=str(item.id),
-            kind=item.kind,
-            state=item.state,
-            filter=item.filter_name,
-            width=item.width,
-            height=item.height,
-            blurhash=item.blurhash,
-            dominant_color=item.dominant_color,
+            id=str(media_id),
+            kind=kind,
+            state=state,
+            filter=filter_name,
+            width=width,
+            height=height,
+            blurhash=blurhash,
+            dominant_color=dominant_color,
             renditions=[
                 RenditionOut(
                     name=r["name"],
@@ -57,11 +93,9 @@ class MediaItemOut(msgspec.Struct):
                     width=r["width"],
                     height=r["height"],
                 )
-                for r in item.renditions
+                for r in renditions
             ],
-            failure=MediaFailure(item.failure_code, item.failure_message or "")
-            if item.failure_code
-            else None,
-            duration_ms=next((r["duration_ms"] for r in item.renditions if "duration_ms" in r), None),
-            looping=item.kind == "video" and item.original_format == "gif",
+            failure=MediaFailure(failure_code, failure_message or "") if failure_code else None,
+            duration_ms=next((r["duration_ms"] for r in renditions if "duration_ms" in r), None),
+            looping=kind == "video" and original_format == "gif",
         )

@@ -21,23 +21,36 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
 import msgspec
 import redis.asyncio
-from sqlalchemy import BigInteger, Integer, and_, bindparam, exists, func, literal, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import aliased
+from sqlalchemy.types import TypeDecorator
 
 from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
 from viewfinder.core.cache import Cache, make_cache
+from viewfinder.core.idlists import in_ids
 from viewfinder.engagement.models import Comment, CommentLike, PostLike, SavedPost
 from viewfinder.engagement.schemas import CommentOut
 from viewfinder.media.models import MediaItem, MediaState
-from viewfinder.media.schemas import MediaFailure, MediaItemOut, RenditionOut
+from viewfinder.media.schemas import MediaItemOut
 from viewfinder.mediakit import signing
 from viewfinder.mediakit.storage import MediaStorage
 from viewfinder.policy import blocked_between
@@ -58,17 +71,36 @@ class PostRef(NamedTuple):
     author_id: int
     like_count: int
     comment_count: int
-    updated_at: datetime
-    author_updated_at: datetime
+    version: str
+    """The post's `updated_at`, as a version stamp (`Version`)."""
+    author_version: str
+    """The author's `users.updated_at`, likewise."""
 
 
-REF_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
+class Version(TypeDecorator[str]):
+    """An `updated_at` column read as a version stamp for cache keys, without making a datetime of
+    it: SQLite's stored text as it is (the same stamp `stamp()` makes of the datetime), PostgreSQL's
+    timestamp (its driver always gives a datetime) formatted the same way. 40 of them per page."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> str:
+        return value if isinstance(value, str) else stamp(value)
+
+
+def stamp(moment: datetime) -> str:
+    """The version stamp of an `updated_at` read as a datetime: SQLite's storage format, in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+REF_COLUMNS: tuple[Any, ...] = (
     Post.id,
     Post.author_id,
     Post.like_count,
     Post.comment_count,
-    Post.updated_at,
-    User.updated_at,
+    type_coerce(Post.updated_at, Version()).label("version"),
+    type_coerce(User.updated_at, Version()).label("author_version"),
 )
 """The columns of a PostRef, for a select over posts joined with their authors (`User`)."""
 
@@ -81,7 +113,14 @@ def refs_of(rows: Iterable[Any]) -> list[PostRef]:
 def refs_of_entities(rows: Iterable[tuple[Post, User]]) -> list[PostRef]:
     """PostRefs of (post, author) entities a service already loaded."""
     return [
-        PostRef(post.id, author.id, post.like_count, post.comment_count, post.updated_at, author.updated_at)
+        PostRef(
+            post.id,
+            author.id,
+            post.like_count,
+            post.comment_count,
+            stamp(post.updated_at),
+            stamp(author.updated_at),
+        )
         for post, author in rows
     ]
 
@@ -101,11 +140,7 @@ class PostCard(msgspec.Struct, frozen=True):
 
 
 def card_key(ref: PostRef) -> str:
-    return f"{ref.id}:{_stamp(ref.updated_at)}:{_stamp(ref.author_updated_at)}"
-
-
-def _stamp(moment: datetime) -> str:
-    return f"{moment.timestamp():.6f}"
+    return f"{ref.id}:{ref.version}:{ref.author_version}"
 
 
 _caches: dict[tuple[int, str, str, str], Cache[PostCard]] = {}
@@ -144,13 +179,13 @@ _CARD_COLUMNS = (
     Post.comments_enabled,
     Post.hide_like_count,
     Post.created_at,
-    Post.updated_at,
+    type_coerce(Post.updated_at, Version()).label("version"),
     User.id,
     User.username,
     User.display_name,
     User.avatar_key,
     User.is_private,
-    User.updated_at,
+    type_coerce(User.updated_at, Version()).label("author_version"),
     PostMedia.alt_text,
     MediaItem.id,
     MediaItem.kind,
@@ -168,34 +203,13 @@ _CARD_COLUMNS = (
 
 
 def _item(row: Any, storage: MediaStorage) -> PostItemOut:
-    (_, _, _, _, _, _, _, _, _, _, _, _, _, alt_text, media_id, kind, state, filter_name, width, height,
-     blurhash, color, renditions, failure_code, failure_message, original_format) = row  # fmt: skip
-    return PostItemOut(
-        MediaItemOut(
-            id=str(media_id),
-            kind=kind,
-            state=state,
-            filter=filter_name,
-            width=width,
-            height=height,
-            blurhash=blurhash,
-            dominant_color=color,
-            renditions=[
-                RenditionOut(
-                    name=r["name"],
-                    format=r["format"],
-                    url=storage.url(r["key"]),
-                    width=r["width"],
-                    height=r["height"],
-                )
-                for r in renditions
-            ],
-            failure=MediaFailure(failure_code, failure_message or "") if failure_code else None,
-            duration_ms=next((r["duration_ms"] for r in renditions if "duration_ms" in r), None),
-            looping=kind == "video" and original_format == "gif",
-        ),
-        alt_text,
-    )
+    (alt_text, media_id, kind, state, filter_name, width, height, blurhash, color, renditions,
+     failure_code, failure_message, original_format) = row[13:]  # fmt: skip
+    media = MediaItemOut.of_columns(
+        media_id, kind, state, filter_name, width, height, blurhash, color, renditions,
+        failure_code, failure_message, original_format, storage,
+    )  # fmt: skip
+    return PostItemOut(media, alt_text)
 
 
 def _state(items: list[PostItemOut]) -> str:
@@ -205,20 +219,25 @@ def _state(items: list[PostItemOut]) -> str:
     return "ready" if states <= {MediaState.READY} else "processing"
 
 
+@lru_cache(maxsize=1)
+def _cards_query() -> Any:
+    return (
+        select(*_CARD_COLUMNS)
+        .join(User, User.id == Post.author_id)
+        .outerjoin(PostMedia, PostMedia.post_id == Post.id)
+        .outerjoin(MediaItem, MediaItem.id == PostMedia.media_id)
+        .where(in_ids(Post.id, "post_ids"))
+        .order_by(Post.id, PostMedia.position)
+    )
+
+
 async def build_cards(
     db: AsyncSession, post_ids: Sequence[int], storage: MediaStorage
 ) -> dict[int, tuple[PostCard, PostRef]]:
     """The cards of these posts (one query), each with the versions it was built from."""
     if not post_ids:
         return {}
-    rows = await db.execute(
-        select(*_CARD_COLUMNS)
-        .join(User, User.id == Post.author_id)
-        .outerjoin(PostMedia, PostMedia.post_id == Post.id)
-        .outerjoin(MediaItem, MediaItem.id == PostMedia.media_id)
-        .where(Post.id.in_(post_ids))
-        .order_by(Post.id, PostMedia.position)
-    )
+    rows = await db.execute(_cards_query(), {"post_ids": post_ids})
     grouped: dict[int, list[Any]] = {}
     for row in rows.tuples():
         grouped.setdefault(row[0], []).append(row)
@@ -273,19 +292,15 @@ class _BoundViewer:
     id = bindparam("viewer_id", type_=BigInteger())
 
 
-def _post_ids() -> Any:
-    return bindparam("post_ids", expanding=True, type_=BigInteger())
-
-
 @lru_cache(maxsize=1)
 def _viewer_state_query() -> Any:
     viewer_id = _BoundViewer.id
     return union_all(
         select(PostLike.post_id, literal("liked")).where(
-            PostLike.user_id == viewer_id, PostLike.post_id.in_(_post_ids())
+            PostLike.user_id == viewer_id, in_ids(PostLike.post_id, "post_ids")
         ),
         select(SavedPost.post_id, literal("saved")).where(
-            SavedPost.user_id == viewer_id, SavedPost.post_id.in_(_post_ids())
+            SavedPost.user_id == viewer_id, in_ids(SavedPost.post_id, "post_ids")
         ),
     )
 
@@ -338,21 +353,33 @@ async def comment_previews(
 
 @lru_cache(maxsize=2)
 def _previews_query(with_viewer: bool) -> Any:
-    """`comment_previews`' statement, built once per shape (the viewer, posts and count bound)."""
+    """`comment_previews`' statement, built once per shape (the viewer, posts and count bound).
+
+    Driven by the page's posts: for each, the (post_id, id) index is walked from its newest comment
+    until `per_post` shown ones are found, so a post with 10,000 comments costs what one with two
+    does (a window over each post's comments read them all).
+    """
     viewer = cast(User, _BoundViewer()) if with_viewer else None
-    post_ids = _post_ids()
     per_post = bindparam("per_post", type_=Integer())
-    rank = func.row_number().over(partition_by=Comment.post_id, order_by=Comment.id.desc()).label("rank")
-    ranked = (
-        select(Comment.id, rank)
-        .join(User, User.id == Comment.author_id)
+    page = aliased(Post, name="page")
+    candidate = aliased(Comment, name="candidate")
+    commenter = aliased(User, name="commenter")
+    newest = (
+        select(candidate.id)
+        .join(commenter, commenter.id == candidate.author_id)
         # coalesce(): "parent_id IS NULL" would tempt SQLite to walk the parent index through every
-        # top-level comment there is instead of the (post_id, id) index through these posts' few.
-        .where(Comment.post_id.in_(post_ids), func.coalesce(Comment.parent_id, 0) == 0, User.is_active)
+        # top-level comment there is instead of the (post_id, id) index through this post's few.
+        .where(
+            candidate.post_id == page.id,
+            func.coalesce(candidate.parent_id, 0) == 0,
+            commenter.is_active,
+        )
+        .order_by(candidate.id.desc())
+        .limit(per_post)
+        .correlate(page)
     )
     if viewer is not None:
-        ranked = ranked.where(~blocked_between(viewer.id, User.id))
-    newest = ranked.subquery()
+        newest = newest.where(~blocked_between(viewer.id, commenter.id))
     liked = (
         exists().where(CommentLike.comment_id == Comment.id, CommentLike.user_id == viewer.id)
         if viewer is not None
@@ -374,8 +401,10 @@ def _previews_query(with_viewer: bool) -> Any:
             User.is_private,
             liked,
         )
-        .join(newest, and_(newest.c.id == Comment.id, newest.c.rank <= per_post))
+        .select_from(page)
+        .join(Comment, Comment.id.in_(newest))
         .join(User, User.id == Comment.author_id)
+        .where(in_ids(page.id, "post_ids"))
         .order_by(Comment.id)
     )
 
