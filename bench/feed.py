@@ -346,12 +346,14 @@ async def time_fan_out(env: dict[str, str]) -> dict[str, Any]:
     from viewfinder.core.db import make_async_engine, make_sessionmaker, utcnow
     from viewfinder.feeds import services
     from viewfinder.feeds.models import TimelineRow
-    from viewfinder.feeds.store import timeline_store, using_session
+    from viewfinder.feeds.store import timelines, using_session
     from viewfinder.graph.models import Follow
     from viewfinder.posts.models import Post
+    from viewfinder.wiring import build_backends
 
     settings = bench_settings(env, feed_fanout_threshold=FANOUT_FOLLOWERS + 1)
     crypto.configure(settings)
+    build_backends(settings).install()  # the timeline store, as a web or worker process has it
     ids.configure_for_process(settings.id_shard_lock_dir, settings.shard_id)
     run = secrets.token_hex(3)
     password_hash = hash_password(secrets.token_urlsafe(16))
@@ -399,7 +401,7 @@ async def time_fan_out(env: dict[str, str]) -> dict[str, Any]:
                 ],
             )
             await db.commit()
-            store = timeline_store(settings, using_session(db))
+            store = timelines(using_session(db))
             started = time.perf_counter()
             written = await services.fan_out_post(db, store, settings, post_id)
             seconds = time.perf_counter() - started
@@ -441,19 +443,21 @@ async def time_in_process(env: dict[str, str], usernames: list[str]) -> dict[str
     from viewfinder.core import crypto
     from viewfinder.core.db import make_async_engine, make_sessionmaker
     from viewfinder.feeds import services
-    from viewfinder.feeds.store import timeline_store, using_session
+    from viewfinder.feeds.store import timelines, using_session
     from viewfinder.mediakit.storage import storage_from_settings
     from viewfinder.posts import cards
+    from viewfinder.wiring import build_backends
 
     settings = bench_settings(env)
     crypto.configure(settings)
+    build_backends(settings).install()  # the timeline store, as a web or worker process has it
     storage = storage_from_settings(settings)
     engine = make_async_engine(settings.resolved_database_url)
     sessions = make_sessionmaker(engine)
 
     async def page(viewer: Any) -> int:
         async with sessions() as db:
-            store = timeline_store(settings, using_session(db))
+            store = timelines(using_session(db))
             found = await services.following_page(db, store, settings, viewer, None, 20)
             items = await cards.render_posts(db, viewer, found.rows, storage, settings)
             return len(items)

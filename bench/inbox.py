@@ -37,13 +37,15 @@ from feed import bench_settings, start_services, stop_services  # noqa: E402
 from sqlalchemy import create_engine, insert, make_url, text  # noqa: E402
 
 from viewfinder.accounts.models import User  # noqa: E402
-from viewfinder.core import cassandra, ids, jobs  # noqa: E402
+from viewfinder.core import cassandra, ids  # noqa: E402
 from viewfinder.core.db import make_async_engine, make_sessionmaker  # noqa: E402
 from viewfinder.core.migrate import upgrade  # noqa: E402
 from viewfinder.notifications import services  # noqa: E402
+from viewfinder.notifications.cassandra import CassandraInbox  # noqa: E402
 from viewfinder.notifications.services import Kind  # noqa: E402
 from viewfinder.posts.models import Post  # noqa: E402
 from viewfinder.settings import Settings  # noqa: E402
+from viewfinder.wiring import build_backends  # noqa: E402
 
 DATA_SET = "viewfinder_inbox_bench"
 ACTORS = 200
@@ -89,7 +91,7 @@ async def insert_people(settings: Settings, recipients: int) -> tuple[list[int],
 
 async def notify_all(settings: Settings, likes: list[tuple[int, int, int]]) -> float:
     """Seconds to notify every like, one transaction each, with these settings in force."""
-    jobs.configure(settings)
+    build_backends(settings).install()  # the inbox store these settings name (viewfinder.wiring)
     engine = make_async_engine(settings.resolved_database_url)
     try:
         async with make_sessionmaker(engine)() as db:
@@ -108,8 +110,7 @@ async def drain(settings: Settings, callers: int) -> tuple[float, int]:
     """Seconds for `callers` concurrent apply_changes loops to empty the outbox; changes applied."""
     engine = make_async_engine(settings.resolved_database_url)
     sessions = make_sessionmaker(engine)
-    inbox = services.cassandra_inbox(settings)
-    assert inbox is not None
+    inbox = CassandraInbox(settings)
 
     async def one() -> int:
         applied = 0
@@ -130,7 +131,7 @@ async def drain(settings: Settings, callers: int) -> tuple[float, int]:
 
 async def inbox_state(settings: Settings, recipients: list[int]) -> list[tuple[int, int, list[int]]]:
     """Each recipient's unread count and its lines' actor counts, newest first."""
-    jobs.configure(settings)
+    build_backends(settings).install()  # the inbox store these settings name (viewfinder.wiring)
     engine = make_async_engine(settings.resolved_database_url)
     found = []
     try:

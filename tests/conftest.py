@@ -30,6 +30,7 @@ from viewfinder.core import crypto, ids
 from viewfinder.core.db import make_async_engine, make_sessionmaker
 from viewfinder.core.migrate import upgrade
 from viewfinder.settings import Settings
+from viewfinder.wiring import build_backends
 
 PASSWORD = "a long and unusual password"
 BASE_URL = "https://testserver.local"
@@ -76,6 +77,8 @@ def settings(tmp_path: Path, migrated_database: Path, request: pytest.FixtureReq
             **mail,
         )
         crypto.configure(settings)  # encryption at rest reads this test's database's data keys
+        # Services and jobs called without an app use this test's stores (an app installs its own).
+        build_backends(settings).install()
         yield settings
 
 

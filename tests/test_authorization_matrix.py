@@ -82,6 +82,7 @@ from tests.helpers import small_photo
 from viewfinder.accounts import email_tokens, twofactor
 from viewfinder.accounts import services as accounts
 from viewfinder.accounts.auth import SESSION_COOKIE
+from viewfinder.accounts.authcache import drop_after_commit
 from viewfinder.accounts.models import Passkey, User
 from viewfinder.accounts.passwords import hash_password
 from viewfinder.accounts.security import NO_ORIGIN
@@ -400,6 +401,7 @@ class World:
     def deactivate(self, name: str) -> None:
         async def work(db: AsyncSession) -> None:
             await db.execute(update(User).where(User.id == self.ids[name]).values(is_active=False))
+            drop_after_commit(db, self.ids[name])  # a Core update: the sessions' cache is told by hand
             await db.commit()
 
         self.db(work)

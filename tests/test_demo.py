@@ -23,9 +23,9 @@ from viewfinder.app import API_PREFIX, create_app
 from viewfinder.core import ids
 from viewfinder.core.db import make_async_engine, make_sessionmaker
 from viewfinder.demo import DEMO_PASSWORD, DemoResult, load_demo
-from viewfinder.feeds.store import timeline_store
 from viewfinder.mediakit.storage import LocalMediaStorage, MediaBackend, S3MediaStorage, storage_from_settings
 from viewfinder.settings import Settings
+from viewfinder.wiring import timeline_store_factory
 
 USERS, POSTS, PHOTOS = 30, 60, 3
 
@@ -258,7 +258,7 @@ def on_timeline(settings: Settings, user_id: int, clear: bool = False) -> list[i
     async def read() -> list[int]:
         engine = make_async_engine(settings.resolved_database_url)
         try:
-            store = timeline_store(settings, make_sessionmaker(engine))
+            store = timeline_store_factory(settings)(make_sessionmaker(engine))
             if clear:
                 await store.clear(user_id)
             return sorted(entry.post_id for entry in await store.page(user_id, None, 10_000))

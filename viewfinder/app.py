@@ -12,9 +12,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
-from redis.asyncio import Redis
 
 from viewfinder.accounts.api import AccountController
 from viewfinder.accounts.auth import (
@@ -24,6 +21,7 @@ from viewfinder.accounts.auth import (
     provide_optional_viewer,
     provide_viewer,
 )
+from viewfinder.accounts.authcache import auth_cache_from_settings
 from viewfinder.accounts.email_api import EmailController
 from viewfinder.accounts.twofactor_api import PasskeyController, TwoFactorController
 from viewfinder.core import crypto, events, ids, jobs
@@ -42,26 +40,28 @@ from viewfinder.core.hosts import AllowedHostsMiddleware
 from viewfinder.core.openapi import Authentication, DescribedLitestar, allow_every_method
 from viewfinder.core.params import provide_paging
 from viewfinder.core.proxies import ForwardedHeadersMiddleware, UntrustedForwardedWarning
-from viewfinder.core.ratelimit import FileCounterStore, RateLimiter, RedisCounterStore
-from viewfinder.core.redis_client import async_client, key
+from viewfinder.core.ratelimit import RateLimiter
+from viewfinder.core.redis_client import async_client
 from viewfinder.core.requests import ApiRequest
 from viewfinder.core.security import CrossSiteGuard, SecurityHeaders
 from viewfinder.discovery.api import ROUTES as DISCOVERY_ROUTES
 from viewfinder.engagement.api import ROUTES as ENGAGEMENT_ROUTES
 from viewfinder.feeds.api import ROUTES as FEED_ROUTES
+from viewfinder.feeds.store import TimelineStoreFactory
 from viewfinder.graph.api import ConnectionsController, UserController
 from viewfinder.media.api import serve_media
 from viewfinder.media.uploads import MediaController
-from viewfinder.mediakit.storage import MediaStorage, storage_from_settings
+from viewfinder.mediakit.storage import MediaStorage
 from viewfinder.moderation.api import ROUTES as MODERATION_ROUTES
 from viewfinder.notifications.api import ROUTES as NOTIFICATION_ROUTES
 from viewfinder.notifications.realtime import RealtimeChannels
-from viewfinder.posts import cards
+from viewfinder.notifications.store import InboxStore
 from viewfinder.posts.api import PostController, profile_grid
 from viewfinder.privacy.api import ROUTES as PRIVACY_ROUTES
 from viewfinder.settings import Settings, get_settings
 from viewfinder.web.app import web_app
 from viewfinder.web.docs import ApiReferencePage
+from viewfinder.wiring import build_backends
 
 API_PREFIX = "/api/viewfinder/v1"
 
@@ -80,15 +80,6 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-def make_store(settings: Settings, redis: Redis | None = None) -> Store:
-    """The rate limits' store: this process's memory, files under data_dir, or Redis (namespaced)."""
-    if settings.store_backend == "redis":
-        return RedisCounterStore(redis or async_client(settings), namespace=key(settings, "store"))
-    if settings.store_backend == "file":
-        return FileCounterStore(settings.data_dir / "stores")
-    return MemoryStore()
-
-
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app for these settings (by default, the environment's)."""
     settings = settings or get_settings()
@@ -97,12 +88,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     jobs.configure(settings)
     events.load_subscribers()
     crypto.configure(settings)
-    storage = storage_from_settings(settings)
     # One Redis client (and pool) per process for the stores and real time, closed at shutdown.
     redis = async_client(settings) if settings.redis_url else None
-    limiter = RateLimiter(make_store(settings, redis), fail_open=settings.rate_limit_fail_open)
-    if redis is not None:
-        cards.use_redis_client(settings, redis)  # post cards at scale (docs/decisions/0039)
+    # Every backend, built once from the settings and handed in (viewfinder.wiring, decision 0043).
+    backends = build_backends(settings, redis)
+    backends.install()
+    storage, limiter = backends.storage, backends.limiter
+    # Session and API-token look-ups, cached a moment, dropped at once by auth epochs (decision 0042).
+    auth_cache = auth_cache_from_settings(settings, redis)
 
     @asynccontextmanager
     async def redis_connections(app: Litestar) -> AsyncGenerator[None, None]:
@@ -140,6 +133,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     def provide_limiter() -> RateLimiter:
         return limiter
+
+    def provide_timelines() -> TimelineStoreFactory:
+        return backends.timelines
+
+    def provide_inbox() -> InboxStore:
+        return backends.inbox
 
     api = Router(
         path=API_PREFIX,
@@ -186,7 +185,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Unsafe API requests from other sites, or with a body the route does not read, are refused.
         guards=[CrossSiteGuard(public_url=settings.public_url)],
         request_class=ApiRequest,
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "auth_cache": auth_cache}),
         dependencies={
             "db_session": Provide(provide_db_session),
             "viewer_or_none": Provide(provide_optional_viewer),
@@ -195,6 +194,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "storage": Provide(provide_storage, sync_to_thread=False),
             "limiter": Provide(provide_limiter, sync_to_thread=False),
+            "timelines": Provide(provide_timelines, sync_to_thread=False),
+            "inbox": Provide(provide_inbox, sync_to_thread=False),
             "paging": Provide(provide_paging, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, **DATABASE_EXCEPTION_HANDLERS},

@@ -9,11 +9,14 @@ import getpass
 import os
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from viewfinder.settings import ConfigurationError, Settings, get_settings
+
+if TYPE_CHECKING:
+    from viewfinder.wiring import Backends
 
 
 def _check_encryption_keys(settings: Settings) -> None:
@@ -39,7 +42,21 @@ def _settings() -> Settings:
     tighten(settings)
     ids.configure_for_process(settings.id_shard_lock_dir, settings.shard_id)
     crypto.configure(settings)  # encryption at rest: this process's root keys and database
+    _backends(settings)
     return settings
+
+
+def _backends(settings: Settings) -> Backends:
+    """Build this process's backends and hand them to the domains (viewfinder.wiring): a worker's
+    jobs and every command use the same stores as the web app."""
+    from viewfinder.wiring import build_backends
+
+    try:
+        backends = build_backends(settings)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    backends.install()
+    return backends
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -291,7 +308,6 @@ def demo(users: int, posts: int, seed: int, photos: int | None, if_empty: bool) 
     from viewfinder.core.db import make_async_engine, make_sessionmaker
     from viewfinder.core.migrate import upgrade
     from viewfinder.demo import DEMO_PASSWORD, DemoResult, instance_is_empty, load_demo
-    from viewfinder.mediakit.storage import storage_from_settings
 
     if users < 1 or posts < 0 or (photos is not None and photos < 1):
         raise click.BadParameter("--users and --photos must be at least 1, --posts at least 0.")
@@ -307,7 +323,7 @@ def demo(users: int, posts: int, seed: int, photos: int | None, if_empty: bool) 
                     return None
                 return await load_demo(
                     db,
-                    storage_from_settings(settings),
+                    _backends(settings).storage,
                     settings,
                     users=users,
                     posts=posts,

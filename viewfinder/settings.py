@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     reauthentication_seconds: int = Field(default=10 * 60, ge=1)
     """"Sudo mode": how long after entering the password a session may create API tokens (and do
     other sensitive actions) without being asked again."""
+    auth_cache_seconds: int = Field(default=30, ge=0, le=3600)
+    """How long a web process reuses a session's or API token's look-up (0: never). A log-out, a
+    revocation, a password change or any change of the account drops it at once in every process
+    (docs/decisions/0042-auth-cache.md)."""
     security_event_retention_days: int = Field(default=365, ge=1)
     """How long an account's security log (log-ins, password changes, tokens...) is kept."""
     data_export_expiry_hours: int = Field(default=96, ge=1)

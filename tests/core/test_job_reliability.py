@@ -32,8 +32,9 @@ from viewfinder.core.jobs import huey
 from viewfinder.core.mail import MAIL_RETRIES, LocalMailServer, send_mail
 from viewfinder.feeds import tasks as feed_tasks
 from viewfinder.feeds.models import PostFanOut
-from viewfinder.feeds.store import timeline_store, using_session
+from viewfinder.feeds.store import using_session
 from viewfinder.settings import Settings
+from viewfinder.wiring import timeline_store_factory
 
 FAR_FUTURE = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=365)
 SEND_MAIL = "viewfinder.core.mail.send_mail"
@@ -185,7 +186,7 @@ async def test_an_outage_is_waited_out_without_spending_retries_and_logged_once_
     bob.post("/users/alice/follow")
     post = make_post(alice, "fanned out after the outage")["id"]
     # The post's fan-out has not happened yet: its job meets the outage.
-    await timeline_store(settings, using_session(db)).remove_post(int(post))
+    await timeline_store_factory(settings)(using_session(db)).remove_post(int(post))
     await db.execute(delete(PostFanOut).where(PostFanOut.post_id == int(post)))
     await db.commit()
     assert post not in await timeline_of(db, bob)

@@ -17,8 +17,9 @@ from viewfinder.core.db import make_async_engine, make_sessionmaker
 from viewfinder.core.ids import new_id
 from viewfinder.feeds import cassandra as store_module
 from viewfinder.feeds.cassandra import CassandraTimelineStore
-from viewfinder.feeds.store import TimelineEntry, timeline_store
+from viewfinder.feeds.store import TimelineEntry
 from viewfinder.settings import Settings
+from viewfinder.wiring import timeline_store_factory
 
 pytestmark = pytest.mark.skipif(
     not cassandra_stack.ACTIVE,
@@ -40,7 +41,8 @@ def cassandra_settings(settings: Settings) -> Settings:
 async def store(cassandra_settings: Settings) -> CassandraTimelineStore:
     """The contract's `store`: its fixed account and post ids are cleared out before each test."""
     engine = make_async_engine(cassandra_settings.resolved_database_url)
-    chosen = timeline_store(cassandra_settings, make_sessionmaker(engine))  # chosen by timeline_backend
+    # Chosen by timeline_backend, as viewfinder.wiring chooses it for a process.
+    chosen = timeline_store_factory(cassandra_settings)(make_sessionmaker(engine))
     await engine.dispose()
     assert isinstance(chosen, CassandraTimelineStore)
     for user_id in (ALICE, BOB, CAROL, DAVE):

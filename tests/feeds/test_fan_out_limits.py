@@ -12,8 +12,9 @@ from tests.conftest import Api
 from tests.feeds import every_page, feed, timeline_of, timelines_holding
 from tests.helpers import make_post
 from viewfinder.feeds import services
-from viewfinder.feeds.store import timeline_store, using_session
+from viewfinder.feeds.store import using_session
 from viewfinder.settings import Settings
+from viewfinder.wiring import timeline_store_factory
 
 
 @pytest.fixture
@@ -80,7 +81,7 @@ async def test_timelines_are_capped(alice, bob, carol, db, settings):
 
     # Fan-out trims a sample of the timelines it touches (about one in 16 each time)...
     assert 3 <= len(await timeline_of(db, bob)) <= 6
-    store = timeline_store(settings, using_session(db))
+    store = timeline_store_factory(settings)(using_session(db))
     await services.fan_out_post(db, store, settings, int(posted[-1]), trim_one_in=1)
     assert await timeline_of(db, bob) == posted[::-1][:3]
     assert feed(bob) == posted[::-1][:3]

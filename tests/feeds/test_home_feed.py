@@ -13,9 +13,10 @@ from viewfinder.core.errors import ApiError
 from viewfinder.core.pagination import encode_cursor
 from viewfinder.feeds.models import Affinity
 from viewfinder.feeds.services import rebuild_timelines
-from viewfinder.feeds.store import TimelineEntry, timeline_store
+from viewfinder.feeds.store import TimelineEntry
 from viewfinder.media import services as media
 from viewfinder.mediakit.storage import storage_from_settings
+from viewfinder.wiring import timeline_store_factory
 
 
 def test_the_feed_shows_your_own_and_followed_posts_newest_first(alice, bob, carol):
@@ -154,7 +155,7 @@ async def test_stale_timeline_entries_of_accounts_no_longer_followed_never_show(
     carols = make_post(carol)["id"]
     alice.patch("/accounts/me", json={"is_private": True})
     engine = make_async_engine(settings.resolved_database_url)
-    store = timeline_store(settings, make_sessionmaker(engine))
+    store = timeline_store_factory(settings)(make_sessionmaker(engine))
     # Left behind as if the jobs that clean up after an unfollow had not run yet.
     await store.add(
         [
@@ -245,7 +246,7 @@ async def test_rebuilding_restores_a_cleared_timeline(alice, bob, carol, db, set
     bob.post("/users/carol/follow")
     posted = [make_post(api)["id"] for api in (alice, bob, carol)]
     engine = make_async_engine(settings.resolved_database_url)
-    store = timeline_store(settings, make_sessionmaker(engine))
+    store = timeline_store_factory(settings)(make_sessionmaker(engine))
     await store.clear(user_id(bob))
     await store.clear(user_id(alice))
     await engine.dispose()

@@ -19,7 +19,8 @@ from viewfinder.core.db import utcnow
 from viewfinder.core.jobs import huey
 from viewfinder.feeds import services, tasks
 from viewfinder.feeds.models import PostFanOut
-from viewfinder.feeds.store import timeline_store, using_session
+from viewfinder.feeds.store import using_session
+from viewfinder.wiring import timeline_store_factory
 
 
 async def run_job(job: object) -> None:
@@ -83,7 +84,7 @@ async def test_a_post_whose_fan_out_never_finished_is_repaired_by_the_sweep(alic
     carol.post("/users/alice/follow")
     kept = make_post(alice, "fanned out")["id"]
     lost = make_post(alice, "its fan-out job was lost")["id"]
-    store = timeline_store(settings, using_session(db))
+    store = timeline_store_factory(settings)(using_session(db))
     # What a worker killed mid-job (or a lost queue) leaves: no timeline holds the post, and no
     # record says its fan-out finished.
     await store.remove_post(int(lost))

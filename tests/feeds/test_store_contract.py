@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from viewfinder.core.db import make_async_engine, make_sessionmaker
-from viewfinder.feeds.store import TimelineEntry, TimelineStore, timeline_store
+from viewfinder.feeds.store import TimelineEntry, TimelineStore
 from viewfinder.settings import Settings
+from viewfinder.wiring import timeline_store_factory
 
 STORES = ["sql"]
 
@@ -23,7 +24,7 @@ async def store(request: pytest.FixtureRequest, settings: Settings) -> AsyncIter
     engine = make_async_engine(settings.resolved_database_url)
     try:
         chosen = settings.model_copy(update={"timeline_backend": request.param})
-        yield timeline_store(chosen, make_sessionmaker(engine))
+        yield timeline_store_factory(chosen)(make_sessionmaker(engine))
     finally:
         await engine.dispose()
 

@@ -246,6 +246,10 @@ NOTIFY_FROM_ANOTHER_PROCESS = """
 import asyncio, sys
 from viewfinder.core.jobs import run_with_db
 from viewfinder.notifications.services import Kind, notify
+from viewfinder.settings import get_settings
+from viewfinder.wiring import build_backends
+
+build_backends(get_settings()).install()  # as a worker's start-up does (viewfinder.cli)
 
 async def work(db):
     await notify(db, recipient_id=int(sys.argv[1]), actor_id=int(sys.argv[2]), kind=Kind.FOLLOW_ACCEPTED)

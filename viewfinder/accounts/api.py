@@ -18,6 +18,7 @@ from viewfinder.accounts.auth import (
     CSRF_COOKIE,
     SESSION_COOKIE,
     ViewerDep,
+    fresh_user,
     origin_of,
     require_recent_authentication,
     require_session,
@@ -189,9 +190,9 @@ class AccountController(Controller):
         return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=_clearing_cookies(settings))
 
     @get("/me")
-    async def me(self, viewer: ViewerDep, storage: StorageDep) -> schemas.Me:
+    async def me(self, viewer: ViewerDep, db_session: DbSession, storage: StorageDep) -> schemas.Me:
         """The logged-in account, email included."""
-        return schemas.Me.of(viewer.user, storage)
+        return schemas.Me.of(await fresh_user(db_session, viewer), storage)
 
     @patch("/me")
     async def update_me(
@@ -211,7 +212,7 @@ class AccountController(Controller):
         )
         # Going public turns every pending request into a follow (graph.services emits each
         # FollowRequestApproved; feeds fill the new followers' home timelines).
-        user = await services.update_profile(db_session, viewer.user, changes)
+        user = await services.update_profile(db_session, await fresh_user(db_session, viewer), changes)
         return schemas.Me.of(user, storage)
 
     @put("/me/avatar", request_max_body_size=AVATAR_REQUEST_LIMIT)
@@ -228,7 +229,11 @@ class AccountController(Controller):
         if len(upload) > settings.avatar_max_bytes:
             raise ApiError(413, "too_large", f"The avatar must be at most {settings.avatar_max_bytes} bytes.")
         user = await services.set_avatar(
-            db_session, storage, viewer.user, upload, max_pixels=settings.max_image_pixels
+            db_session,
+            storage,
+            await fresh_user(db_session, viewer),
+            upload,
+            max_pixels=settings.max_image_pixels,
         )
         return schemas.Me.of(user, storage)
 
@@ -236,7 +241,7 @@ class AccountController(Controller):
     async def remove_avatar(
         self, viewer: ViewerDep, db_session: DbSession, storage: StorageDep
     ) -> schemas.Me:
-        user = await services.remove_avatar(db_session, storage, viewer.user)
+        user = await services.remove_avatar(db_session, storage, await fresh_user(db_session, viewer))
         return schemas.Me.of(user, storage)
 
     @post("/password", status_code=HTTP_204_NO_CONTENT, opt=errors({403: SESSION_REQUIRED}))

@@ -10,8 +10,10 @@ from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts import services
+from viewfinder.accounts.authcache import AuthCache, Loaded, Loader
 from viewfinder.accounts.models import User, UserSession
 from viewfinder.accounts.security import Origin
 from viewfinder.core.access_log import remember_user
@@ -42,26 +44,47 @@ OptionalUserDep = NamedDependency[User | None]
 """Parameter name: viewer_user. The logged-in account, or None when anonymous."""
 
 
+async def _load_session(db: AsyncSession, token: str) -> Loaded | None:
+    return await services.resolve_session(db, token)
+
+
+async def _load_api_token(db: AsyncSession, token: str) -> Loaded | None:
+    user = await services.resolve_api_token(db, token)
+    return None if user is None else (None, user)
+
+
+async def _look_up(
+    request: Request[Any, Any, Any], db: AsyncSession, token: str, load: Loader, kind: str
+) -> Loaded | None:
+    """The credential's session and user: from the app's auth cache (accounts.authcache) when it
+    has one, else from the database."""
+    cache: AuthCache | None = getattr(request.app.state, "auth_cache", None)
+    if cache is None:
+        return await load(db, token)
+    return await cache.resolve(db, f"{kind}:{services.hash_token(token)}", token, load)
+
+
 async def provide_optional_viewer(request: Request[Any, Any, Any], db_session: DbSession) -> Viewer | None:
     """The viewer, or None for an anonymous request. A bad credential is a 401, not anonymity."""
     authorization = request.headers.get("authorization")
     if authorization:
         scheme, _, token = authorization.partition(" ")
-        user = None
+        found = None
         if scheme.lower() == "bearer" and token.strip():
-            user = await services.resolve_api_token(db_session, token.strip())
-        if user is None:
+            found = await _look_up(request, db_session, token.strip(), _load_api_token, "token")
+        if found is None:
             raise ApiError(401, "invalid_token", "The API token is not valid.")
-        remember_user(request.scope, user.id)
-        return Viewer(user, None)
+        remember_user(request.scope, found[1].id)
+        return Viewer(found[1], None)
 
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    resolved = await services.resolve_session(db_session, cookie)
+    resolved = await _look_up(request, db_session, cookie, _load_session, "session")
     if resolved is None:
         return None
     session, user = resolved
+    assert session is not None  # a cookie names a session
     remember_user(request.scope, user.id)  # for the access log
     # Bearer requests cannot be forged by another site; cookie ones can, so they carry a token.
     if request.method not in SAFE_METHODS:
@@ -78,6 +101,14 @@ async def provide_viewer(viewer_or_none: OptionalViewerDep) -> Viewer:
     if viewer_or_none is None:
         raise ApiError(401, "not_authenticated", "Log in to do this.")
     return viewer_or_none
+
+
+async def fresh_user(db: AsyncSession, viewer: Viewer) -> User:
+    """The viewer's users row read now (one primary-key query): for the endpoints that show the
+    account to its owner (GET /accounts/me...), since a cached look-up's counts may lag a few
+    seconds behind what other people did (docs/decisions/0042-auth-cache.md)."""
+    await db.refresh(viewer.user)
+    return viewer.user
 
 
 async def provide_optional_user(viewer_or_none: OptionalViewerDep) -> User | None:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts import email_messages, passwords, security
+from viewfinder.accounts.authcache import drop_after_commit
 from viewfinder.accounts.email_tokens import (
     REVERT_LIFETIME,
     Purpose,
@@ -131,6 +132,7 @@ async def revert_email_change(
     await void_tokens(db, user.id, set(Purpose))
     sessions_ended = (await db.execute(delete(UserSession).where(UserSession.user_id == user.id))).rowcount  # type: ignore[attr-defined]
     tokens_revoked = (await db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))).rowcount  # type: ignore[attr-defined]
+    drop_after_commit(db, user.id)  # the ended sessions' and tokens' cached look-ups
     detail = {
         "email": user.email,
         "sessions_ended": int(sessions_ended),

@@ -23,6 +23,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts import email_messages, passwords, security
+from viewfinder.accounts.authcache import drop_after_commit
 from viewfinder.accounts.email_tokens import (
     Purpose,
     find_token,
@@ -100,6 +101,7 @@ async def reset_password(
     await void_tokens(db, user.id, {Purpose.RESET_PASSWORD})
     sessions_ended = (await db.execute(delete(UserSession).where(UserSession.user_id == user.id))).rowcount  # type: ignore[attr-defined]
     tokens_revoked = (await db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))).rowcount  # type: ignore[attr-defined]
+    drop_after_commit(db, user.id)  # the ended sessions' and tokens' cached look-ups
     detail = {"sessions_ended": int(sessions_ended), "tokens_revoked": int(tokens_revoked)}
     record_security_event(db, user.id, security.PASSWORD_RESET, origin, detail)
     # The link reached the account's address: that proves the address, unless another account has it.

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts import passwords, security
+from viewfinder.accounts.authcache import drop_after_commit
 from viewfinder.accounts.events import AccountPrivacyChanged, ProfileChanged
 from viewfinder.accounts.models import ApiToken, User, UserSession
 from viewfinder.accounts.security import NO_ORIGIN, Origin, commit_and_announce, record_security_event
@@ -261,6 +262,7 @@ async def end_session(
     ).first()
     if ended is None:
         raise not_found("No such session.")
+    drop_after_commit(db, user.id)  # the ended session's cached look-up, in every process
     if session_id == current_session_id:
         record_security_event(db, user.id, security.LOGGED_OUT, origin)
     else:
@@ -318,6 +320,7 @@ async def change_password(
         )
     sessions_ended = (await db.execute(ending)).rowcount  # type: ignore[attr-defined]
     tokens_revoked = (await db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))).rowcount  # type: ignore[attr-defined]
+    drop_after_commit(db, user.id)
     detail = {"sessions_ended": int(sessions_ended), "tokens_revoked": int(tokens_revoked)}
     record_security_event(db, user.id, security.PASSWORD_CHANGED, origin, detail)
     await commit_and_announce(db)
@@ -377,6 +380,7 @@ async def reauthenticate(
     now = utcnow()
     await db.execute(update(UserSession).where(UserSession.id == session.id).values(reauthenticated_at=now))
     session.reauthenticated_at = now
+    drop_after_commit(db, user.id)  # other processes' copies of the session still say "not recently"
     record_security_event(db, user.id, security.REAUTHENTICATED, origin, {"method": proof.method})
     await commit_and_announce(db)
     return now
@@ -424,6 +428,7 @@ async def revoke_api_token(db: AsyncSession, user: User, token_id: int, origin: 
     ).first()
     if revoked is None:
         raise not_found("No such token.")
+    drop_after_commit(db, user.id)
     detail = {"token_id": str(token_id), "name": revoked.name}
     record_security_event(db, user.id, security.TOKEN_REVOKED, origin, detail)
     await commit_and_announce(db)
@@ -545,4 +550,5 @@ async def delete_account_data(db: AsyncSession, user_id: int, storage: MediaBack
             table = Base.metadata.tables[name]
             await db.execute(delete(table).where(table.c.user_id == user_id))
     await db.execute(delete(User).where(User.id == user_id))
+    drop_after_commit(db, user_id)
     await db.commit()

@@ -86,6 +86,10 @@ class Snapshot:
     at: datetime
     offset: int
 
+    def after(self, served: int) -> Snapshot:
+        """Where the next page starts once `served` more posts of the same ranking were shown."""
+        return Snapshot(self.at, self.offset + served)
+
     def key(self) -> int:
         """The snapshot packed into one integer, to ride inside a signed cursor."""
         return (unix_ms(self.at) << _OFFSET_BITS) | self.offset
@@ -140,3 +144,8 @@ class Paging:
             items=list(items),
             next_cursor=None if next_key is None else encode_cursor(self.secret, scope, next_key),
         )
+
+    def ranked_page(self, scope: str, items: Sequence[T], after: Snapshot | None) -> Page[T]:
+        """A page of a ranked list: `after` is where the next page starts in the same ranking
+        (None at the end)."""
+        return self.page_until(scope, items, None if after is None else after.key())

@@ -16,8 +16,8 @@ from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
 from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
 from viewfinder.core.deps import DbSession, SettingsDep
-from viewfinder.core.pagination import Page, Snapshot, decode_cursor, encode_cursor, next_cursor
-from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam
+from viewfinder.core.pagination import Page
+from viewfinder.core.params import PagingDep
 from viewfinder.discovery import services
 from viewfinder.discovery.schemas import HashtagOut, SuggestionOut
 from viewfinder.graph.services import relationships
@@ -74,9 +74,8 @@ class HashtagController(Controller):
         db_session: DbSession,
         storage: StorageDep,
         settings: SettingsDep,
+        paging: PagingDep,
         order: HashtagOrder = "recent",
-        cursor: CursorParam = None,
-        limit: LimitParam = DEFAULT_PAGE_SIZE,
     ) -> Page[PostOut]:
         """The hashtag's posts the viewer may see; muted accounts are left out. 404 when the viewer
         may see none of the tag's posts, as for a tag never used.
@@ -88,21 +87,15 @@ class HashtagController(Controller):
         """
         hashtag = await services.find_hashtag(db_session, viewer_user, tag, counted=False)
         scope = f"hashtag:{hashtag.id}:{order}"
-        key = decode_cursor(settings.secret, scope, cursor)
+        limit = paging.limit
         if order == "recent":
-            rows = await services.hashtag_recent(db_session, viewer_user, hashtag, key, limit)
-            following = next_cursor(settings.secret, scope, [post.id for post, _ in rows], limit)
-        else:
-            snapshot = Snapshot.from_key(key, _now())
-            rows = await services.hashtag_top(db_session, viewer_user, hashtag, snapshot, limit)
-            following = None
-            if len(rows) > limit:
-                after = Snapshot(snapshot.at, snapshot.offset + limit)
-                following = encode_cursor(settings.secret, scope, after.key())
-        return Page(
-            items=await render_entities(db_session, viewer_user, rows[:limit], storage, settings),
-            next_cursor=following,
-        )
+            rows = await services.hashtag_recent(db_session, viewer_user, hashtag, paging.key(scope), limit)
+            items = await render_entities(db_session, viewer_user, rows[:limit], storage, settings)
+            return paging.page(scope, items, [post.id for post, _ in rows])
+        snapshot = paging.snapshot(scope, _now())
+        rows = await services.hashtag_top(db_session, viewer_user, hashtag, snapshot, limit)
+        items = await render_entities(db_session, viewer_user, rows[:limit], storage, settings)
+        return paging.ranked_page(scope, items, snapshot.after(limit) if len(rows) > limit else None)
 
 
 @get("/search/accounts", tags=["discovery"])
@@ -135,8 +128,7 @@ async def explore(
     db_session: DbSession,
     storage: StorageDep,
     settings: SettingsDep,
-    cursor: CursorParam = None,
-    limit: LimitParam = DEFAULT_PAGE_SIZE,
+    paging: PagingDep,
 ) -> Page[PostOut]:
     """Recent public posts from accounts you do not follow, most engaging first.
 
@@ -151,12 +143,10 @@ async def explore(
     goes stale (400) after two hours. Changing `limit` between pages may repeat or skip a post.
     """
     scope = f"explore:{viewer_user.id if viewer_user else 0}"
-    snapshot = Snapshot.from_key(decode_cursor(settings.secret, scope, cursor), _now())
-    rows, after = await services.explore_page(db_session, viewer_user, snapshot, limit)
-    return Page(
-        items=await render_entities(db_session, viewer_user, rows, storage, settings),
-        next_cursor=encode_cursor(settings.secret, scope, after.key()) if after else None,
-    )
+    snapshot = paging.snapshot(scope, _now())
+    rows, after = await services.explore_page(db_session, viewer_user, snapshot, paging.limit)
+    items = await render_entities(db_session, viewer_user, rows, storage, settings)
+    return paging.ranked_page(scope, items, after)
 
 
 @get("/suggestions/accounts", tags=["discovery"])

@@ -14,8 +14,8 @@ from viewfinder.accounts.schemas import UserSummary
 from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import ApiError
 from viewfinder.core.openapi import errors
-from viewfinder.core.pagination import Page, decode_cursor, next_cursor
-from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam, parse_id
+from viewfinder.core.pagination import Page, Paging
+from viewfinder.core.params import PagingDep, parse_id
 from viewfinder.engagement import services
 from viewfinder.engagement.models import Collection, Comment
 from viewfinder.engagement.schemas import (
@@ -39,17 +39,15 @@ NAME_TAKEN = "collection_exists: you have a collection by that name"
 
 
 def _comment_page(
-    rows: list[tuple[Comment, User, bool]],
-    storage: MediaStorage,
-    settings: Settings,
-    scope: str,
-    limit: int,
+    rows: list[tuple[Comment, User, bool]], storage: MediaStorage, paging: Paging, scope: str
 ) -> Page[CommentOut]:
-    return Page(
-        items=[
-            CommentOut.of(comment, author, storage, liked=liked) for comment, author, liked in rows[:limit]
+    return paging.page(
+        scope,
+        [
+            CommentOut.of(comment, author, storage, liked=liked)
+            for comment, author, liked in rows[: paging.limit]
         ],
-        next_cursor=next_cursor(settings.secret, scope, [comment.id for comment, _, _ in rows], limit),
+        [comment.id for comment, _, _ in rows],
     )
 
 
@@ -89,16 +87,13 @@ class PostEngagementController(Controller):
         viewer_user: OptionalUserDep,
         db_session: DbSession,
         storage: StorageDep,
-        settings: SettingsDep,
-        cursor: CursorParam = None,
-        limit: LimitParam = DEFAULT_PAGE_SIZE,
+        paging: PagingDep,
     ) -> Page[UserSummary]:
         """Who liked a post, newest first. When the author hides the like count, only they may look."""
         key = parse_id(post_id)
         scope = f"likers:{key}"
-        before = decode_cursor(settings.secret, scope, cursor)
-        users, keys = await services.likers(db_session, viewer_user, key, before, limit)
-        users = users[:limit]
+        users, keys = await services.likers(db_session, viewer_user, key, paging.key(scope), paging.limit)
+        users = users[: paging.limit]
         found = (
             await relationships(
                 db_session, viewer_user, [user.id for user in users if user.id != viewer_user.id]
@@ -106,10 +101,7 @@ class PostEngagementController(Controller):
             if viewer_user is not None
             else {}
         )
-        return Page(
-            items=[UserSummary.of(user, storage, found.get(user.id)) for user in users],
-            next_cursor=next_cursor(settings.secret, scope, keys, limit),
-        )
+        return paging.page(scope, [UserSummary.of(user, storage, found.get(user.id)) for user in users], keys)
 
     @post(
         "/comments",
@@ -138,16 +130,13 @@ class PostEngagementController(Controller):
         viewer_user: OptionalUserDep,
         db_session: DbSession,
         storage: StorageDep,
-        settings: SettingsDep,
-        cursor: CursorParam = None,
-        limit: LimitParam = DEFAULT_PAGE_SIZE,
+        paging: PagingDep,
     ) -> Page[CommentOut]:
         """A post's top-level comments, oldest first; replies are listed per comment."""
         key = parse_id(post_id)
         scope = f"comments:{key}"
-        after = decode_cursor(settings.secret, scope, cursor)
-        rows = await services.post_comments(db_session, viewer_user, key, after, limit)
-        return _comment_page(rows, storage, settings, scope, limit)
+        rows = await services.post_comments(db_session, viewer_user, key, paging.key(scope), paging.limit)
+        return _comment_page(rows, storage, paging, scope)
 
     @post("/save", status_code=HTTP_200_OK)
     async def save(self, post_id: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> SaveOut:
@@ -184,16 +173,13 @@ class CommentController(Controller):
         viewer_user: OptionalUserDep,
         db_session: DbSession,
         storage: StorageDep,
-        settings: SettingsDep,
-        cursor: CursorParam = None,
-        limit: LimitParam = DEFAULT_PAGE_SIZE,
+        paging: PagingDep,
     ) -> Page[CommentOut]:
         """The replies to a comment, oldest first."""
         key = parse_id(comment_id)
         scope = f"replies:{key}"
-        after = decode_cursor(settings.secret, scope, cursor)
-        rows = await services.comment_replies(db_session, viewer_user, key, after, limit)
-        return _comment_page(rows, storage, settings, scope, limit)
+        rows = await services.comment_replies(db_session, viewer_user, key, paging.key(scope), paging.limit)
+        return _comment_page(rows, storage, paging, scope)
 
     @post("/like", status_code=HTTP_200_OK)
     async def like(
@@ -216,17 +202,13 @@ async def saved(
     db_session: DbSession,
     storage: StorageDep,
     settings: SettingsDep,
-    cursor: CursorParam = None,
-    limit: LimitParam = DEFAULT_PAGE_SIZE,
+    paging: PagingDep,
 ) -> Page[PostOut]:
     """Your saved posts, newest save first (posts you can no longer see are left out)."""
     scope = f"saved:{viewer.user.id}"
-    before = decode_cursor(settings.secret, scope, cursor)
-    rows, keys = await services.saved_posts(db_session, viewer.user, before, limit)
-    return Page(
-        items=await render_entities(db_session, viewer.user, rows[:limit], storage, settings),
-        next_cursor=next_cursor(settings.secret, scope, keys, limit),
-    )
+    rows, keys = await services.saved_posts(db_session, viewer.user, paging.key(scope), paging.limit)
+    items = await render_entities(db_session, viewer.user, rows[: paging.limit], storage, settings)
+    return paging.page(scope, items, keys)
 
 
 async def _collections_out(
@@ -271,17 +253,17 @@ class CollectionController(Controller):
         db_session: DbSession,
         storage: StorageDep,
         settings: SettingsDep,
-        cursor: CursorParam = None,
-        limit: LimitParam = DEFAULT_PAGE_SIZE,
+        paging: PagingDep,
     ) -> Page[CollectionOut]:
         """Your collections, newest first."""
         scope = f"collections:{viewer.user.id}"
-        before = decode_cursor(settings.secret, scope, cursor)
-        collections = await services.list_collections(db_session, viewer.user, before, limit)
-        return Page(
-            items=await _collections_out(db_session, viewer.user, collections[:limit], storage, settings),
-            next_cursor=next_cursor(settings.secret, scope, [c.id for c in collections], limit),
+        collections = await services.list_collections(
+            db_session, viewer.user, paging.key(scope), paging.limit
         )
+        items = await _collections_out(
+            db_session, viewer.user, collections[: paging.limit], storage, settings
+        )
+        return paging.page(scope, items, [c.id for c in collections])
 
     @post("", status_code=HTTP_201_CREATED, opt=errors({409: NAME_TAKEN}))
     async def create(
@@ -339,18 +321,16 @@ class CollectionController(Controller):
         db_session: DbSession,
         storage: StorageDep,
         settings: SettingsDep,
-        cursor: CursorParam = None,
-        limit: LimitParam = DEFAULT_PAGE_SIZE,
+        paging: PagingDep,
     ) -> Page[PostOut]:
         """The posts in a collection that you can still see, newest added first."""
         key = parse_id(collection_id)
         scope = f"collection:{key}"
-        before = decode_cursor(settings.secret, scope, cursor)
-        rows, keys = await services.collection_posts(db_session, viewer.user, key, before, limit)
-        return Page(
-            items=await render_entities(db_session, viewer.user, rows[:limit], storage, settings),
-            next_cursor=next_cursor(settings.secret, scope, keys, limit),
+        rows, keys = await services.collection_posts(
+            db_session, viewer.user, key, paging.key(scope), paging.limit
         )
+        items = await render_entities(db_session, viewer.user, rows[: paging.limit], storage, settings)
+        return paging.page(scope, items, keys)
 
     @put("/{collection_id:str}/posts/{post_id:str}")
     async def add_post(

@@ -23,6 +23,11 @@ class Commented(Event, frozen=True):
     author_id: int
     """Who wrote the comment."""
     post_author_id: int
+    thread_author_id: int | None = None
+    """For a reply: the author of the top-level comment it joins, when they may still see the post
+    (else None: the reply stands, but they are not told)."""
+    mentioned_ids: tuple[int, ...] = ()
+    """The accounts the comment links (and so tells), decided once when it was written."""
 
 
 class CommentDeleted(Event, frozen=True):
@@ -31,3 +36,23 @@ class CommentDeleted(Event, frozen=True):
     author_id: int
     """Who wrote the comment."""
     post_author_id: int
+    thread_author_id: int | None = None
+    """For a reply: the author of the top-level comment it was in."""
+    mentioned_ids: tuple[int, ...] = ()
+    """The accounts the comment linked."""
+
+
+class CommentLiked(Event, frozen=True):
+    comment_id: int
+    post_id: int
+    user_id: int
+    comment_author_id: int
+    tell_author: bool
+    """Whether the comment's author may still see the post (and so hears of the like)."""
+
+
+class CommentUnliked(Event, frozen=True):
+    comment_id: int
+    post_id: int
+    user_id: int
+    comment_author_id: int

@@ -11,7 +11,6 @@ that may roll back take the plain values they need before they write.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +34,14 @@ from viewfinder.core.db import erase_counted
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
-from viewfinder.engagement.events import CommentDeleted, Commented, Liked, Unliked
+from viewfinder.engagement.events import (
+    CommentDeleted,
+    Commented,
+    CommentLiked,
+    CommentUnliked,
+    Liked,
+    Unliked,
+)
 from viewfinder.engagement.models import (
     Collection,
     CollectionPost,
@@ -46,7 +52,6 @@ from viewfinder.engagement.models import (
     SavedPost,
 )
 from viewfinder.media.models import MediaItem
-from viewfinder.notifications.services import Kind, notify, withdraw
 from viewfinder.policy import (
     audience_of,
     blocked_between,
@@ -62,8 +67,6 @@ from viewfinder.posts.services import MAX_MENTIONS, mentions_in, visible_post
 
 MAX_COMMENT = 2200
 MAX_COLLECTION_NAME = 100
-NOTIFICATION_PREVIEW = 100
-"""Characters of a comment quoted in the notifications it causes."""
 
 
 def _rowcount(result: Any) -> int:
@@ -115,7 +118,8 @@ async def like_post(db: AsyncSession, viewer: User, post_id: int) -> LikeState:
         await db.rollback()
         return LikeState(True, _shown(await _post_like_count(db, post_key), hidden))
     count = await _move_post_likes(db, post_key, +1)
-    await notify(db, recipient_id=author_id, actor_id=viewer_id, kind=Kind.LIKE, post_id=post_key)
+    # The author hears of it from notifications.subscribers, once this commits (as for every
+    # like, comment and mention below).
     await emit(db, Liked(post_id=post_key, user_id=viewer_id, post_author_id=author_id))
     await db.commit()
     return LikeState(True, _shown(count, hidden))
@@ -133,7 +137,6 @@ async def unlike_post(db: AsyncSession, viewer: User, post_id: int) -> LikeState
     if not _rowcount(removed):
         return LikeState(False, _shown(post.like_count, hidden))
     count = await _move_post_likes(db, post.id, -1)
-    await withdraw(db, recipient_id=author.id, actor_id=viewer.id, kind=Kind.LIKE, post_id=post.id)
     await emit(db, Unliked(post_id=post.id, user_id=viewer.id, post_author_id=author.id))
     await db.commit()
     return LikeState(False, _shown(count, hidden))
@@ -280,36 +283,19 @@ async def add_comment(
             .execution_options(synchronize_session=False)
         )
 
-    preview = text[:NOTIFICATION_PREVIEW]
-    for recipient_id, kind in _recipients(author.id, parent_author_id, mentioned):
-        await notify(
-            db,
-            recipient_id=recipient_id,
-            actor_id=viewer.id,
-            kind=kind,
-            post_id=post.id,
-            comment_id=comment.id,
-            text=preview,
-        )
     await emit(
-        db, Commented(comment_id=comment.id, post_id=post.id, author_id=viewer.id, post_author_id=author.id)
+        db,
+        Commented(
+            comment_id=comment.id,
+            post_id=post.id,
+            author_id=viewer.id,
+            post_author_id=author.id,
+            thread_author_id=parent_author_id,
+            mentioned_ids=tuple(mentioned),
+        ),
     )
     await db.commit()
     return comment
-
-
-def _recipients(
-    post_author_id: int, parent_author_id: int | None, mentioned: Sequence[int]
-) -> list[tuple[int, Kind]]:
-    """Who hears of a comment, each once: the thread's author (reply), else the post's author
-    (comment), then mentioned accounts."""
-    found: dict[int, Kind] = {}
-    if parent_author_id is not None:
-        found[parent_author_id] = Kind.REPLY
-    found.setdefault(post_author_id, Kind.COMMENT)
-    for user_id in mentioned:
-        found.setdefault(user_id, Kind.MENTION)
-    return list(found.items())
 
 
 async def delete_comment(db: AsyncSession, viewer: User, comment_id: int) -> None:
@@ -343,15 +329,6 @@ async def delete_comment(db: AsyncSession, viewer: User, comment_id: int) -> Non
     mentioned = list(
         await db.scalars(select(CommentMention.user_id).where(CommentMention.comment_id == comment.id))
     )
-    for recipient_id, kind in _recipients(post_author_id, parent_author_id, mentioned):
-        await withdraw(
-            db,
-            recipient_id=recipient_id,
-            actor_id=comment.author_id,
-            kind=kind,
-            post_id=comment.post_id,
-            comment_id=comment.id,
-        )
 
     # Replies first, then the comment: a cascade would delete them unseen by the row count.
     removed = 0
@@ -379,6 +356,8 @@ async def delete_comment(db: AsyncSession, viewer: User, comment_id: int) -> Non
                 post_id=comment.post_id,
                 author_id=comment.author_id,
                 post_author_id=post_author_id,
+                thread_author_id=parent_author_id,
+                mentioned_ids=tuple(mentioned),
             ),
         )
     await db.commit()
@@ -446,15 +425,16 @@ async def like_comment(db: AsyncSession, viewer: User, comment_id: int) -> Comme
         count = await db.scalar(select(Comment.like_count).where(Comment.id == key))
         return CommentLikeState(True, count or 0)
     count = await _move_comment_likes(db, key, +1)
-    if tell_author:
-        await notify(
-            db,
-            recipient_id=author_id,
-            actor_id=viewer_id,
-            kind=Kind.COMMENT_LIKE,
-            post_id=post_key,
+    await emit(
+        db,
+        CommentLiked(
             comment_id=key,
-        )
+            post_id=post_key,
+            user_id=viewer_id,
+            comment_author_id=author_id,
+            tell_author=tell_author,
+        ),
+    )
     await db.commit()
     return CommentLikeState(True, count or 0)
 
@@ -469,13 +449,14 @@ async def unlike_comment(db: AsyncSession, viewer: User, comment_id: int) -> Com
     if not _rowcount(removed):
         return CommentLikeState(False, comment.like_count)
     count = await _move_comment_likes(db, comment.id, -1)
-    await withdraw(
+    await emit(
         db,
-        recipient_id=comment.author_id,
-        actor_id=viewer.id,
-        kind=Kind.COMMENT_LIKE,
-        post_id=comment.post_id,
-        comment_id=comment.id,
+        CommentUnliked(
+            comment_id=comment.id,
+            post_id=comment.post_id,
+            user_id=viewer.id,
+            comment_author_id=comment.author_id,
+        ),
     )
     await db.commit()
     return CommentLikeState(False, count or 0)

@@ -7,11 +7,11 @@ from litestar.types import ControllerRouterHandler
 
 from viewfinder.accounts.auth import ViewerDep
 from viewfinder.core.deps import DbSession, SettingsDep
-from viewfinder.core.pagination import Page, decode_cursor, encode_cursor
-from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam
+from viewfinder.core.pagination import Page
+from viewfinder.core.params import PagingDep
 from viewfinder.feeds import services
 from viewfinder.feeds.schemas import FeedMode
-from viewfinder.feeds.store import timeline_store, using_session
+from viewfinder.feeds.store import timelines, using_session
 from viewfinder.mediakit.storage import StorageDep
 from viewfinder.posts.cards import render_posts
 from viewfinder.posts.schemas import PostOut
@@ -23,9 +23,8 @@ async def home_feed(
     db_session: DbSession,
     storage: StorageDep,
     settings: SettingsDep,
+    paging: PagingDep,
     mode: FeedMode = "following",
-    cursor: CursorParam = None,
-    limit: LimitParam = DEFAULT_PAGE_SIZE,
 ) -> Page[PostOut]:
     """Your home feed: your own posts and those of the accounts you follow. Muted and blocked
     accounts, deleted posts, posts still processing and private accounts you no longer follow
@@ -40,17 +39,15 @@ async def home_feed(
     offset, so later pages rank as of then; it goes stale (400) after two hours.
     """
     user = viewer.user
-    store = timeline_store(settings, using_session(db_session))
+    store = timelines(using_session(db_session))
     scope = f"feed:{mode}:{user.id}"
-    key = decode_cursor(settings.secret, scope, cursor)
+    key = paging.key(scope)
     if mode == "ranked":
-        page = await services.ranked_page(db_session, store, settings, user, key, limit)
+        page = await services.ranked_page(db_session, store, settings, user, key, paging.limit)
     else:
-        page = await services.following_page(db_session, store, settings, user, key, limit)
-    return Page(
-        items=await render_posts(db_session, user, page.rows, storage, settings),
-        next_cursor=None if page.next_key is None else encode_cursor(settings.secret, scope, page.next_key),
-    )
+        page = await services.following_page(db_session, store, settings, user, key, paging.limit)
+    items = await render_posts(db_session, user, page.rows, storage, settings)
+    return paging.page_until(scope, items, page.next_key)
 
 
 ROUTES: list[ControllerRouterHandler] = [home_feed]

@@ -53,7 +53,7 @@ from viewfinder.feeds.store import (
     SqlTimelineStore,
     TimelineEntry,
     TimelineStore,
-    timeline_store,
+    timelines,
     using_session,
 )
 from viewfinder.graph.models import Follow
@@ -367,7 +367,7 @@ async def rebuild_timelines(db: AsyncSession, settings: Settings, *, username: s
     REBUILD_BATCH accounts. 10,000 accounts and 100,000 posts (7.9 million entries) took 100-300 s
     on SQLite on a shared 2-core machine, nearly all of it SQLite writing the rows.
     """
-    store = timeline_store(settings, using_session(db))
+    store = timelines(using_session(db))
     if username is not None:
         user_id = await db.scalar(select(User.id).where(User.username_key == username.lower()))
         if user_id is None:

@@ -5,6 +5,7 @@ follows (see feeds.services.rebuild_timelines). It sits behind the small `Timeli
 interface so the embedded default (`SqlTimelineStore`, the main database's `timeline_entries`
 table) and the scale-out engine (`feeds.cassandra.CassandraTimelineStore`) are interchangeable and
 pass the same tests (tests/feeds/test_store_contract.py, tests/feeds/test_cassandra_store.py).
+Which one a process uses is chosen once, by viewfinder.wiring, and handed in with `use`.
 
 Every method is idempotent, so a retried background job never doubles or loses an entry.
 """
@@ -21,7 +22,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.feeds.models import TimelineRow
-from viewfinder.settings import Settings
 
 _TABLE = cast(Table, TimelineRow.__table__)
 
@@ -181,10 +181,22 @@ class SqlTimelineStore:
             await session.commit()
 
 
-def timeline_store(settings: Settings, sessions: SessionSource) -> TimelineStore:
-    """The timeline store the settings name (`timeline_backend`)."""
-    if settings.timeline_backend == "cassandra":
-        from viewfinder.feeds.cassandra import CassandraTimelineStore  # the driver only when asked for
+TimelineStoreFactory = Callable[[SessionSource], TimelineStore]
+"""Makes the process's timeline store on a session source (viewfinder.wiring chooses which)."""
 
-        return CassandraTimelineStore(settings)
-    return SqlTimelineStore(sessions)
+_factory: TimelineStoreFactory | None = None
+
+
+def use(factory: TimelineStoreFactory) -> None:
+    """Make this the process's timeline store factory (viewfinder.wiring, at start-up)."""
+    global _factory
+    _factory = factory
+
+
+def timelines(sessions: SessionSource) -> TimelineStore:
+    """The process's timeline store, on these sessions (the SQL store runs its statements there)."""
+    if _factory is None:
+        raise RuntimeError(
+            "no timeline store: call viewfinder.wiring.build_backends(settings).install() first"
+        )
+    return _factory(sessions)

@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viewfinder.core.jobs import current_settings, huey, run_with_db, task_name
 from viewfinder.core.models import DeadLetter
 from viewfinder.feeds import services
-from viewfinder.feeds.store import TimelineStore, timeline_store, using_session
+from viewfinder.feeds.store import TimelineStore, timelines, using_session
 
 
 def _store(db: AsyncSession) -> TimelineStore:
-    return timeline_store(current_settings(), using_session(db))
+    return timelines(using_session(db))
 
 
 @huey.task(retries=4, retry_delay=5, retry_backoff=2)

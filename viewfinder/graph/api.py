@@ -73,6 +73,10 @@ class UserController(Controller):
         relationship = None
         if viewer_user is not None and viewer_user.id != user.id:
             relationship = (await services.relationships(db_session, viewer_user, [user.id]))[user.id]
+        elif viewer_user is not None:
+            # Your own profile: the row read now, since the auth cache's copy of it (which the query
+            # above found in the session) may count others' follows a few seconds late (decision 0042).
+            await db_session.refresh(user)
         profile = Profile.of(user, storage, relationship)
         if viewer_user is not None:
             await services.record_profile_visit(db_session, viewer_user, user)

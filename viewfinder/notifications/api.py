@@ -44,7 +44,7 @@ from viewfinder.posts.models import Post, PostMedia
 from viewfinder.settings import Settings
 
 if TYPE_CHECKING:
-    from viewfinder.notifications.cassandra import InboxLine
+    from viewfinder.notifications.store import InboxLine
 
 KEEP_ALIVE_SECONDS = 15.0
 """A comment line this often keeps proxies from closing an idle stream."""

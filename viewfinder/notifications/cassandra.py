@@ -5,26 +5,48 @@ Tables (core.cassandra.schema), each one partition per recipient: `inbox_lines`,
 
 Grouping is a read-then-write ("the recipient's unread line for this key, else a new one"), which is
 safe here without lightweight transactions because one recipient's changes are applied by one
-caller at a time, in order (notifications.services.apply_changes claims them from the
-`inbox_changes` outbox). A change may be applied again after a failure half-way through, so each
-method is written to be re-run: pointers are written before what they point to, and readers skip
+caller at a time, in order (`apply_changes` below claims them from the `inbox_changes` outbox).
+A change may be applied again after a failure half-way through, so each method is written to be
+re-run: pointers are written before what they point to, and readers skip
 an `inbox_order` row that no longer matches its line.
 
 Which accounts a line may show (blocks, deactivation) is the main database's business: this store
-returns every actor id, and notifications.services filters them with one SQL query.
+returns every actor id, and `CassandraInboxStore` filters them with one SQL query.
+
+`CassandraInboxStore` is the `notifications.store.InboxStore` on top of it: `add`, `withdraw` and
+`mark_read` write an `inbox_changes` row in the caller's transaction, and `apply_changes` moves those
+rows into Cassandra in order, queueing the real-time event as each is applied. Every web process
+drains the outbox in the background (notifications.realtime.InboxDrain, through `drain`); reading an
+inbox first applies the reader's own pending changes, so what was committed before the read is in it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
+import msgspec
+from sqlalchemy import delete, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from viewfinder.accounts.models import User
 from viewfinder.core.cassandra import Cassandra
 from viewfinder.core.db import utcnow
-from viewfinder.core.ids import created_at_of, new_id
+from viewfinder.core.ids import new_id
+from viewfinder.notifications.models import InboxChange
+from viewfinder.notifications.store import (
+    GROUPED_KINDS,
+    Actor,
+    InboxLine,
+    Kind,
+    Line,
+    erase_sql_lines,
+    notification_event,
+    queue_event,
+    visible_users,
+)
 from viewfinder.settings import Settings
 
 UNREAD_SCAN = 1000
@@ -74,27 +96,6 @@ _DROP_INBOX = [
 ]
 _ACTED_IN = "SELECT recipient_id, group_id FROM {ks}.inbox_actors WHERE actor_id = ? ALLOW FILTERING"
 _KEY_OF = "SELECT group_key FROM {ks}.inbox_lines WHERE recipient_id = ? AND group_id = ?"
-
-
-@dataclass
-class InboxLine:
-    """One line of an inbox as stored; the same attributes as the SQL `NotificationGroup`."""
-
-    id: int
-    kind: str
-    group_key: str
-    post_id: int | None
-    comment_id: int | None
-    text: str
-    sort_id: int
-    is_read: bool
-    updated_at: datetime
-    actor_ids: list[int] = field(default_factory=list)
-    """Everyone who acted in the line, newest first (visible or not)."""
-
-    @property
-    def created_at(self) -> datetime:
-        return created_at_of(self.id)
 
 
 class CassandraInbox:
@@ -277,3 +278,217 @@ class CassandraInbox:
         await self._db.execute_all(work)
         # The key last: until it goes, a retry finds the line to finish dropping.
         await self._db.execute(_DELETE_KEY, (recipient_id, key, group_id))
+
+
+# --- the inbox store on Cassandra (docs/decisions/0026) --------------------------------------------
+
+APPLY_BATCH = 200
+"""Outbox rows one `apply_changes` call moves at most (the drain calls again while it is busy)."""
+
+
+class CassandraInboxStore:
+    """`notifications.store.InboxStore` with the lines in Cassandra and the changes carried there
+    through the main database's `inbox_changes` outbox (see the module)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.inbox = CassandraInbox(settings)
+
+    async def add(
+        self,
+        db: AsyncSession,
+        *,
+        recipient_id: int,
+        actor: Actor,
+        kind: Kind,
+        key: str,
+        post_id: int | None,
+        comment_id: int | None,
+        text: str,
+    ) -> None:
+        db.add(
+            InboxChange(
+                recipient_id=recipient_id,
+                change="notify",
+                kind=kind.value,
+                group_key=key,
+                actor_id=actor.id,
+                post_id=post_id,
+                comment_id=comment_id,
+                text=text,
+            )
+        )
+        await db.flush()
+
+    async def withdraw(
+        self, db: AsyncSession, *, recipient_id: int, actor_id: int, kind: Kind, key: str
+    ) -> None:
+        db.add(
+            InboxChange(
+                recipient_id=recipient_id,
+                change="withdraw",
+                kind=kind.value,
+                group_key=key,
+                actor_id=actor_id,
+            )
+        )
+        await db.flush()
+
+    async def mark_read(self, db: AsyncSession, recipient_id: int, group_ids: Sequence[int] | None) -> int:
+        chosen = msgspec.json.encode(list(group_ids)).decode() if group_ids is not None else None
+        db.add(InboxChange(recipient_id=recipient_id, change="read", group_ids=chosen))
+        await db.commit()
+        return await self.unread_count(db, recipient_id)
+
+    async def unread_count(self, db: AsyncSession, recipient_id: int) -> int:
+        await apply_changes(db, self.inbox, recipient_id)
+        return await unread_on_cassandra(db, self.inbox, recipient_id)
+
+    async def page(
+        self, db: AsyncSession, recipient_id: int, before_sort_id: int | None, limit: int
+    ) -> list[Line]:
+        """Reads on while blocked accounts' lines are skipped (rounds of twice `limit` lines)."""
+        await apply_changes(db, self.inbox, recipient_id)
+        cursor = before_sort_id
+        found: list[Line] = []
+        while len(found) < limit:
+            lines, cursor = await self.inbox.page(recipient_id, cursor, 2 * limit)
+            visible = await visible_users(db, recipient_id, (a for line in lines for a in line.actor_ids))
+            found += [line for line in lines if any(actor_id in visible for actor_id in line.actor_ids)]
+            if cursor is None:
+                break
+        return found[:limit]
+
+    async def newest_actors(
+        self, db: AsyncSession, recipient_id: int, lines: Sequence[Line], per_group: int
+    ) -> dict[int, tuple[list[User], int]]:
+        stored = [line for line in lines if isinstance(line, InboxLine)]
+        users = await visible_users(db, recipient_id, (a for line in stored for a in line.actor_ids))
+        found: dict[int, tuple[list[User], int]] = {line.id: ([], 0) for line in lines}
+        for line in stored:
+            shown = [users[actor_id] for actor_id in line.actor_ids if actor_id in users]
+            found[line.id] = (shown[:per_group], len(shown))
+        return found
+
+    async def remove_account(self, db: AsyncSession, user_id: int) -> None:
+        """Pending outbox changes to or by it go first, so no drain brings any of it back; lines left
+        in SQL from before the switch to Cassandra go too; then Cassandra forgets it."""
+        await db.execute(
+            delete(InboxChange).where(
+                or_(InboxChange.recipient_id == user_id, InboxChange.actor_id == user_id)
+            )
+        )
+        await db.commit()
+        await erase_sql_lines(db, user_id)
+        await self.inbox.forget_account(user_id)
+
+    async def drain(self, db: AsyncSession, limit: int = APPLY_BATCH) -> int:
+        return await apply_changes(db, self.inbox, None, limit)
+
+
+async def unread_on_cassandra(db: AsyncSession, inbox: CassandraInbox, recipient_id: int) -> int:
+    """Unread lines with someone visible in them (pending changes not applied)."""
+    lines = await inbox.unread_lines(recipient_id)
+    visible = await visible_users(db, recipient_id, (a for line in lines for a in line.actor_ids))
+    return sum(1 for line in lines if any(actor_id in visible for actor_id in line.actor_ids))
+
+
+async def apply_changes(
+    db: AsyncSession, inbox: CassandraInbox, recipient_id: int | None = None, limit: int = APPLY_BATCH
+) -> int:
+    """Move pending `inbox_changes` rows (of one recipient, or everyone's) into Cassandra, oldest
+    first, up to `limit`; returns how many were applied. Commits the session.
+
+    Each row is claimed by deleting it (`DELETE ... RETURNING`) in a transaction that stays open
+    while it is applied and its real-time event queued, and commits after, so one recipient's
+    changes are applied by one caller at a time and in order:
+
+    - a reader applying its own changes (`recipient_id`) takes the recipient's oldest row, and waits
+      for a caller that holds it (PostgreSQL's row lock, SQLite's write lock);
+    - the background drains (no `recipient_id`) take the oldest row whose recipient has no older row
+      pending, skipping rows another caller holds (`FOR UPDATE SKIP LOCKED`; a row held is still
+      there for the others to see, so its recipient's later rows wait): drains in many processes
+      apply different recipients' changes side by side.
+
+    A failure rolls the claim back: the row is applied again later (the store's writes are written
+    to be re-run).
+    """
+    applied = 0
+    for _ in range(limit):
+        oldest = select(InboxChange.id).order_by(InboxChange.id).limit(1)
+        if recipient_id is not None:
+            oldest = oldest.where(InboxChange.recipient_id == recipient_id)
+        else:
+            earlier = aliased(InboxChange)
+            oldest = oldest.where(
+                ~exists().where(earlier.recipient_id == InboxChange.recipient_id, earlier.id < InboxChange.id)
+            ).with_for_update(skip_locked=True)
+        claimed = (
+            await db.scalars(
+                delete(InboxChange)
+                .where(InboxChange.id == oldest.scalar_subquery())
+                .returning(InboxChange)
+                .execution_options(synchronize_session=False)
+            )
+        ).first()
+        if claimed is None:
+            await db.commit()
+            if recipient_id is None:  # nothing free to take now: the next poll looks again
+                break
+            # Another caller held the oldest row until it committed: look again if rows remain.
+            remaining = select(InboxChange.id).where(InboxChange.recipient_id == recipient_id).limit(1)
+            if await db.scalar(remaining) is None:
+                break
+            continue
+        try:
+            await _apply(db, inbox, claimed)
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+        applied += 1
+    return applied
+
+
+async def _apply(db: AsyncSession, inbox: CassandraInbox, change: InboxChange) -> None:
+    recipient_id = change.recipient_id
+    if change.change == "notify":
+        assert change.actor_id is not None
+        group_id = await inbox.add(
+            recipient_id,
+            kind=change.kind,
+            key=change.group_key,
+            actor_id=change.actor_id,
+            post_id=change.post_id,
+            comment_id=change.comment_id,
+            text=change.text,
+        )
+        actor = (
+            await db.execute(select(User.username, User.display_name).where(User.id == change.actor_id))
+        ).first()
+        if group_id is None or actor is None:
+            return
+        unread = await unread_on_cassandra(db, inbox, recipient_id)
+        named = Actor(change.actor_id, actor.username, actor.display_name)
+        await queue_event(
+            db,
+            recipient_id,
+            notification_event(
+                group_id, change.kind, named, change.post_id, change.comment_id, change.text, unread
+            ),
+        )
+        return
+    if change.change == "withdraw":
+        assert change.actor_id is not None
+        changed = await inbox.remove(
+            recipient_id,
+            key=change.group_key,
+            actor_id=change.actor_id,
+            only_unread=Kind(change.kind) in GROUPED_KINDS,
+        )
+    else:
+        ids = msgspec.json.decode(change.group_ids, type=list[int]) if change.group_ids is not None else None
+        changed = await inbox.mark_read(recipient_id, ids)
+    if changed:
+        await queue_event(
+            db, recipient_id, {"type": "unread", "unread": await unread_on_cassandra(db, inbox, recipient_id)}
+        )

@@ -43,6 +43,7 @@ from viewfinder.core.db import make_async_engine, make_sessionmaker, utcnow
 from viewfinder.core.jobs import describe, unavailable_service
 from viewfinder.core.redis_client import Outage, async_client, key
 from viewfinder.notifications.models import RealtimeEvent
+from viewfinder.notifications.store import inbox_store
 from viewfinder.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -240,25 +241,21 @@ class OutboxRelay(Poller):
 
 class InboxDrain(Poller):
     """Moves the `inbox_changes` outbox into Cassandra in the background (inbox_backend =
-    "cassandra"). Every web process runs one: their claims take turns (see services.apply_changes)."""
+    "cassandra"). Every web process runs one: their claims take turns (see cassandra.apply_changes)."""
 
     task_name = "viewfinder-inbox-drain"
 
-    def __init__(self, settings: Settings) -> None:
-        from viewfinder.notifications import services  # services import this module's neighbours
+    batch = 200
+    """Changes one poll applies at most (it polls again at once while it is busy)."""
 
+    def __init__(self, settings: Settings) -> None:
         super().__init__(settings.resolved_database_url, settings.realtime_poll_interval_ms / 1000)
-        inbox = services.cassandra_inbox(settings)
-        assert inbox is not None, "the drain is for inbox_backend = cassandra"
-        self._inbox = inbox
-        self._apply = services.apply_changes
-        self.batch = services.APPLY_BATCH
 
     async def poll_once(self) -> int:
-        """Apply up to a batch of pending changes; how many were applied."""
+        """Apply up to a batch of pending changes to the process's inbox store; how many were applied."""
         assert self._engine is not None, "start() the drain first"
         async with make_sessionmaker(self._engine)() as db:
-            return await self._apply(db, self._inbox)
+            return await inbox_store().drain(db, self.batch)
 
 
 # KEYS: one claim key per event; ARGV[1]: the claims' lifetime in seconds, then a channel and the

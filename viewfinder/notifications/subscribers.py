@@ -1,13 +1,34 @@
-"""Inbox lines that follow the social graph (core.events, in the emitting transaction).
+"""Inbox lines made by subscribers (core.events): nobody else calls notify/withdraw.
 
-Written in the transaction of the change they announce, so a line exists exactly when its follow or
-request does (and the real-time event queued with it, see notifications.services)."""
+The social graph's lines are written in the transaction of the change they announce, so a line
+exists exactly when its follow or request does (and the real-time event queued with it, see
+notifications.services).
+
+Likes, comment likes, comments, replies and mentions are told after commit, in a job (the request
+that liked or commented does not wait for the inbox; a rolled-back write tells nobody). Those
+handlers run at least once and in no promised order, so each first checks that what it announces
+still holds (the like, the comment, the mention is still there; the like is really gone) and then
+relies on `notify` adding an actor to an unread line only once: delivering an event twice, or after
+it was undone, changes nothing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.core.events import on
+from viewfinder.engagement.events import (
+    CommentDeleted,
+    Commented,
+    CommentLiked,
+    CommentUnliked,
+    Liked,
+    Unliked,
+)
+from viewfinder.engagement.models import Comment, CommentLike, PostLike
 from viewfinder.graph.events import (
     Blocked,
     Followed,
@@ -17,6 +38,11 @@ from viewfinder.graph.events import (
     Unfollowed,
 )
 from viewfinder.notifications.services import Kind, notify, withdraw
+from viewfinder.posts.events import PostCreated, PostEdited
+from viewfinder.posts.models import PostMention
+
+COMMENT_PREVIEW = 100
+"""Characters of a comment quoted in the notifications it causes."""
 
 
 @on(FollowRequested)
@@ -58,3 +84,139 @@ async def withdraw_ended_follows(db: AsyncSession, event: Blocked) -> None:
     for recipient, actor in pairs:
         for kind in (Kind.FOLLOW, Kind.FOLLOW_REQUEST):
             await withdraw(db, recipient_id=recipient, actor_id=actor, kind=kind)
+
+
+# --- likes, comments and mentions: after commit, at least once ------------------------------------
+
+
+async def _holds(db: AsyncSession, *conditions: ColumnElement[bool]) -> bool:
+    """Whether a row matching these conditions exists now."""
+    return bool(await db.scalar(select(exists().where(*conditions))))
+
+
+@on(Liked, after_commit=True)
+async def announce_like(db: AsyncSession, event: Liked) -> None:
+    if await _holds(db, PostLike.post_id == event.post_id, PostLike.user_id == event.user_id):
+        await notify(
+            db,
+            recipient_id=event.post_author_id,
+            actor_id=event.user_id,
+            kind=Kind.LIKE,
+            post_id=event.post_id,
+        )
+
+
+@on(Unliked, after_commit=True)
+async def withdraw_like(db: AsyncSession, event: Unliked) -> None:
+    if not await _holds(db, PostLike.post_id == event.post_id, PostLike.user_id == event.user_id):
+        await withdraw(
+            db,
+            recipient_id=event.post_author_id,
+            actor_id=event.user_id,
+            kind=Kind.LIKE,
+            post_id=event.post_id,
+        )
+
+
+@on(CommentLiked, after_commit=True)
+async def announce_comment_like(db: AsyncSession, event: CommentLiked) -> None:
+    liked = (CommentLike.comment_id == event.comment_id, CommentLike.user_id == event.user_id)
+    if event.tell_author and await _holds(db, *liked):
+        await notify(
+            db,
+            recipient_id=event.comment_author_id,
+            actor_id=event.user_id,
+            kind=Kind.COMMENT_LIKE,
+            post_id=event.post_id,
+            comment_id=event.comment_id,
+        )
+
+
+@on(CommentUnliked, after_commit=True)
+async def withdraw_comment_like(db: AsyncSession, event: CommentUnliked) -> None:
+    liked = (CommentLike.comment_id == event.comment_id, CommentLike.user_id == event.user_id)
+    if not await _holds(db, *liked):
+        await withdraw(
+            db,
+            recipient_id=event.comment_author_id,
+            actor_id=event.user_id,
+            kind=Kind.COMMENT_LIKE,
+            post_id=event.post_id,
+            comment_id=event.comment_id,
+        )
+
+
+def comment_recipients(
+    post_author_id: int, thread_author_id: int | None, mentioned: Sequence[int]
+) -> list[tuple[int, Kind]]:
+    """Who hears of a comment, each once: the thread's author (reply), else the post's author
+    (comment), then mentioned accounts."""
+    found: dict[int, Kind] = {}
+    if thread_author_id is not None:
+        found[thread_author_id] = Kind.REPLY
+    found.setdefault(post_author_id, Kind.COMMENT)
+    for user_id in mentioned:
+        found.setdefault(user_id, Kind.MENTION)
+    return list(found.items())
+
+
+@on(Commented, after_commit=True)
+async def announce_comment(db: AsyncSession, event: Commented) -> None:
+    text = await db.scalar(select(Comment.text).where(Comment.id == event.comment_id))
+    if text is None:  # deleted before this was delivered: nothing to tell
+        return
+    for recipient_id, kind in comment_recipients(
+        event.post_author_id, event.thread_author_id, event.mentioned_ids
+    ):
+        await notify(
+            db,
+            recipient_id=recipient_id,
+            actor_id=event.author_id,
+            kind=kind,
+            post_id=event.post_id,
+            comment_id=event.comment_id,
+            text=text[:COMMENT_PREVIEW],
+        )
+
+
+@on(CommentDeleted, after_commit=True)
+async def withdraw_comment(db: AsyncSession, event: CommentDeleted) -> None:
+    for recipient_id, kind in comment_recipients(
+        event.post_author_id, event.thread_author_id, event.mentioned_ids
+    ):
+        await withdraw(
+            db,
+            recipient_id=recipient_id,
+            actor_id=event.author_id,
+            kind=kind,
+            post_id=event.post_id,
+            comment_id=event.comment_id,
+        )
+
+
+async def _announce_caption_mentions(
+    db: AsyncSession, post_id: int, author_id: int, mentioned_ids: Sequence[int]
+) -> None:
+    """Tell the accounts a caption newly links, while it still links them."""
+    if not mentioned_ids:
+        return
+    still = set(
+        await db.scalars(
+            select(PostMention.user_id).where(
+                PostMention.post_id == post_id, PostMention.user_id.in_(mentioned_ids)
+            )
+        )
+    )
+    for user_id in mentioned_ids:
+        if user_id in still:
+            await notify(db, recipient_id=user_id, actor_id=author_id, kind=Kind.MENTION, post_id=post_id)
+
+
+@on(PostCreated, after_commit=True)
+async def announce_post_mentions(db: AsyncSession, event: PostCreated) -> None:
+    await _announce_caption_mentions(db, event.post_id, event.author_id, event.mentioned_ids)
+
+
+@on(PostEdited, after_commit=True)
+async def announce_edited_mentions(db: AsyncSession, event: PostEdited) -> None:
+    await _announce_caption_mentions(db, event.post_id, event.author_id, event.mentioned_ids)

@@ -11,8 +11,8 @@ from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
 from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import ApiError
 from viewfinder.core.openapi import errors
-from viewfinder.core.pagination import Page, decode_cursor, next_cursor
-from viewfinder.core.params import DEFAULT_PAGE_SIZE, CursorParam, LimitParam, parse_id
+from viewfinder.core.pagination import Page
+from viewfinder.core.params import PagingDep, parse_id
 from viewfinder.graph.services import find_visible_user
 from viewfinder.mediakit.storage import StorageDep
 from viewfinder.policy import may_see_profile_posts
@@ -106,19 +106,15 @@ async def profile_grid(
     db_session: DbSession,
     storage: StorageDep,
     settings: SettingsDep,
-    cursor: CursorParam = None,
-    limit: LimitParam = DEFAULT_PAGE_SIZE,
+    paging: PagingDep,
 ) -> Page[PostOut]:
     """An account's posts, newest first. Private accounts show them to approved followers only."""
     author = await find_visible_user(db_session, username, viewer_user)
     if not await may_see_profile_posts(db_session, viewer_user, author):
         raise ApiError(403, "private_account", "This account is private. Follow it to see its posts.")
     scope = f"posts:{author.id}"
-    before = decode_cursor(settings.secret, scope, cursor)
-    posts = await services.profile_posts(db_session, viewer_user, author, before, limit)
-    return Page(
-        items=await render_entities(
-            db_session, viewer_user, [(p, author) for p in posts[:limit]], storage, settings
-        ),
-        next_cursor=next_cursor(settings.secret, scope, [p.id for p in posts], limit),
+    posts = await services.profile_posts(db_session, viewer_user, author, paging.key(scope), paging.limit)
+    items = await render_entities(
+        db_session, viewer_user, [(p, author) for p in posts[: paging.limit]], storage, settings
     )
+    return paging.page(scope, items, [p.id for p in posts])

@@ -10,6 +10,8 @@ class PostCreated(Event, frozen=True):
 
     post_id: int
     author_id: int
+    mentioned_ids: tuple[int, ...] = ()
+    """The accounts its caption links (and so tells), decided once when it was written."""
 
 
 class PostEdited(Event, frozen=True):
@@ -17,6 +19,8 @@ class PostEdited(Event, frozen=True):
 
     post_id: int
     author_id: int
+    mentioned_ids: tuple[int, ...] = ()
+    """The accounts the new caption links that the old one did not (they are told)."""
 
 
 class PostDeleted(Event, frozen=True):

@@ -16,7 +16,6 @@ from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
 from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.mediakit.storage import MediaStorage, discard
-from viewfinder.notifications.services import Kind, notify
 from viewfinder.policy import audience_of, find_visible_post, shown_on_profile
 from viewfinder.posts.events import PostCreated, PostDeleted, PostEdited
 from viewfinder.posts.models import Hashtag, Post, PostHashtag, PostMedia, PostMention
@@ -105,12 +104,6 @@ async def _index_caption(db: AsyncSession, post: Post, author: User) -> list[int
     return added
 
 
-async def _notify_mentions(db: AsyncSession, post: Post, author: User, user_ids: list[int]) -> None:
-    """Tell newly mentioned accounts, in the caller's transaction."""
-    for user_id in user_ids:
-        await notify(db, recipient_id=user_id, actor_id=author.id, kind=Kind.MENTION, post_id=post.id)
-
-
 async def create_post(
     db: AsyncSession,
     author: User,
@@ -163,9 +156,10 @@ async def create_post(
     await db.flush()
     for position, item in enumerate(items):
         db.add(PostMedia(post_id=post.id, media_id=item.media_id, position=position, alt_text=item.alt_text))
-    await _notify_mentions(db, post, author, await _index_caption(db, post, author))
+    mentioned = await _index_caption(db, post, author)
     await db.execute(update(User).where(User.id == author.id).values(posts_count=User.posts_count + 1))
-    await emit(db, PostCreated(post_id=post.id, author_id=author.id))
+    # notifications.subscribers tells the mentioned accounts once this commits.
+    await emit(db, PostCreated(post_id=post.id, author_id=author.id, mentioned_ids=tuple(mentioned)))
     await db.commit()
     return post
 
@@ -203,9 +197,10 @@ async def update_post(db: AsyncSession, author: User, post_id: int, changes: Pos
         if media_id not in links:
             raise invalid("alt_texts", f"Media item {media_id} is not in this post.")
         _check_alt_text(alt_text, "alt_texts")
+    mentioned: list[int] = []
     if changes.caption is not None:
         post.caption = changes.caption
-        await _notify_mentions(db, post, author, await _index_caption(db, post, author))
+        mentioned = await _index_caption(db, post, author)
     if changes.location_name is not None:
         post.location_name = changes.location_name.strip()
     if changes.comments_enabled is not None:
@@ -218,7 +213,7 @@ async def update_post(db: AsyncSession, author: User, post_id: int, changes: Pos
         # Alt texts live in post_media: bump the post's version so its cached card is rebuilt
         # (posts/cards.py keys cards by posts.updated_at).
         post.updated_at = utcnow()
-    await emit(db, PostEdited(post_id=post.id, author_id=author.id))
+    await emit(db, PostEdited(post_id=post.id, author_id=author.id, mentioned_ids=tuple(mentioned)))
     await db.commit()
     return post
 

@@ -25,7 +25,7 @@ from viewfinder.accounts import services as accounts
 from viewfinder.accounts.models import User
 from viewfinder.engagement import services as engagement
 from viewfinder.feeds import services as feeds
-from viewfinder.feeds.store import TimelineStore, timeline_store, using_session
+from viewfinder.feeds.store import TimelineStore, timelines, using_session
 from viewfinder.graph import services as graph
 from viewfinder.media import services as media
 from viewfinder.mediakit.storage import MediaBackend
@@ -132,7 +132,7 @@ async def erase_account(db: AsyncSession, storage: MediaBackend, settings: Setti
     await db.rollback()
     if username is None:
         return True
-    erasure = Erasure(db, user_id, username, storage, timeline_store(settings, using_session(db)))
+    erasure = Erasure(db, user_id, username, storage, timelines(using_session(db)))
     for step in STEPS:
         await step.run(erasure)
     return True

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from viewfinder.accounts import security
+from viewfinder.accounts.authcache import drop_after_commit
 from viewfinder.accounts.models import User, UserSession
 from viewfinder.accounts.security import NO_ORIGIN, Origin, commit_and_announce, record_security_event
 from viewfinder.core.db import utcnow
@@ -273,6 +274,7 @@ async def _close(db: AsyncSession, user: User, closure: AccountClosure) -> int:
     await db.execute(update(User).where(User.id == user.id).values(is_active=False))
     user.is_active = False
     ended = await db.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    drop_after_commit(db, user.id)  # its cached log-ins, in every process
     return int(ended.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -359,6 +361,7 @@ async def reopen_on_login(
         raise ApiError(401, "invalid_credentials", "The username or password is wrong.")
     await db.execute(update(User).where(User.id == user.id).values(is_active=True))
     user.is_active = True
+    drop_after_commit(db, user.id)
     if scheduled:
         record_security_event(db, user.id, security.DELETION_CANCELLED, origin)
     record_security_event(db, user.id, security.ACCOUNT_REACTIVATED, origin)

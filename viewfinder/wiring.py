@@ -1,0 +1,114 @@
+"""The one place that builds every backend from the settings and hands it in (docs/decisions/0043).
+
+Domains do not choose their backends: each declares the interface it needs (feeds.store.TimelineStore,
+notifications.store.InboxStore, mediakit.storage.MediaBackend, a Litestar `Store` for rate limits,
+core.cache.Cache for post cards) and a slot that holds the process's choice (`feeds.store.use`,
+`notifications.store.use`, `posts.cards.use_redis_client`, `core.jobs.configure`). This module reads
+the settings once, builds each backend and fills the slots:
+
+- the web app: `create_app` calls `build_backends` and `install`, and injects the backends as
+  dependencies (`storage`, `limiter`, `timelines`, `inbox`);
+- a job worker and every CLI command: `viewfinder.cli` does the same at start-up, so the jobs of
+  core.jobs and the `deliver_event` handlers of core.events find the same stores as the requests;
+- tests: the `settings` fixture installs the test's backends (an app built later installs its own).
+
+It sits beside app.py and may import every domain; no domain imports it (an import contract).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from redis.asyncio import Redis
+
+from viewfinder.core import jobs
+from viewfinder.core.cache import Cache
+from viewfinder.core.jobs import JobQueue
+from viewfinder.core.ratelimit import FileCounterStore, RateLimiter, RedisCounterStore
+from viewfinder.core.redis_client import async_client, key
+from viewfinder.feeds import store as feeds_store
+from viewfinder.feeds.store import SessionSource, SqlTimelineStore, TimelineStore, TimelineStoreFactory
+from viewfinder.mediakit.storage import MediaBackend, storage_from_settings
+from viewfinder.notifications import store as inbox_slot
+from viewfinder.notifications.store import InboxStore, SqlInboxStore
+from viewfinder.posts import cards
+from viewfinder.posts.cards import PostCard
+from viewfinder.settings import Settings
+
+
+@dataclass(frozen=True)
+class Backends:
+    """Every backend of one process, built from its settings."""
+
+    settings: Settings
+    timelines: TimelineStoreFactory
+    """The timeline store on a session source (the SQL store runs on the caller's session)."""
+    inbox: InboxStore
+    storage: MediaBackend
+    rate_limits: Store
+    limiter: RateLimiter
+    card_cache: Callable[[], Cache[PostCard]]
+    """The post-card cache of the running event loop (a Redis client belongs to one loop)."""
+    jobs: JobQueue
+    redis: Redis | None
+    """The process's Redis client when the settings name Redis (the app closes it at shutdown)."""
+
+    def install(self) -> None:
+        """Fill the domains' slots with these backends: jobs, CLI commands and services called
+        outside a request then use the same stores as the requests."""
+        jobs.configure(self.settings)
+        feeds_store.use(self.timelines)
+        inbox_slot.use(self.inbox)
+        if self.redis is not None:
+            cards.use_redis_client(self.settings, self.redis)  # post cards at scale (decision 0039)
+
+
+def timeline_store_factory(settings: Settings) -> TimelineStoreFactory:
+    """The timeline store the settings name (`timeline_backend`), as a factory on session sources."""
+    if settings.timeline_backend == "cassandra":
+        from viewfinder.feeds.cassandra import CassandraTimelineStore  # the driver only when asked for
+
+        def on_cassandra(sessions: SessionSource) -> TimelineStore:
+            return CassandraTimelineStore(settings)  # the sessions are the SQL store's business
+
+        return on_cassandra
+    return SqlTimelineStore
+
+
+def inbox_store(settings: Settings) -> InboxStore:
+    """The inbox store the settings name (`inbox_backend`)."""
+    if settings.inbox_backend == "cassandra":
+        from viewfinder.notifications.cassandra import CassandraInboxStore  # the driver only when asked for
+
+        return CassandraInboxStore(settings)
+    return SqlInboxStore()
+
+
+def rate_limit_store(settings: Settings, redis: Redis | None = None) -> Store:
+    """The rate limits' store: this process's memory, files under data_dir, or Redis (namespaced)."""
+    if settings.store_backend == "redis":
+        return RedisCounterStore(redis or async_client(settings), namespace=key(settings, "store"))
+    if settings.store_backend == "file":
+        return FileCounterStore(settings.data_dir / "stores")
+    return MemoryStore()
+
+
+def build_backends(settings: Settings, redis: Redis | None = None) -> Backends:
+    """Every backend these settings name. `redis`: the process's client, when it has one (the app
+    makes one per process for its stores and real time); without one, a store that needs Redis
+    makes its own."""
+    rate_limits = rate_limit_store(settings, redis)
+    return Backends(
+        settings=settings,
+        timelines=timeline_store_factory(settings),
+        inbox=inbox_store(settings),
+        storage=storage_from_settings(settings),
+        rate_limits=rate_limits,
+        limiter=RateLimiter(rate_limits, fail_open=settings.rate_limit_fail_open),
+        card_cache=lambda: cards.card_cache(settings),
+        jobs=jobs.huey,
+        redis=redis,
+    )
