@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from tests.discovery import approve, follow, ids, make_private, set_engagement
-from tests.helpers import assert_error, make_post
+from tests.helpers import assert_error, cache_session, make_post
 from viewfinder.posts.models import Post
 
 
@@ -28,7 +28,7 @@ def test_recent_posts_page_newest_first_in_a_fixed_number_of_queries(alice, bob,
     posted = [make_post(alice, f"number {i} #city")["id"] for i in range(5)]
     make_post(alice, "not tagged")
 
-    bob.get("/accounts/me")  # the viewer's session look-up is then cached (docs/decisions/0042)
+    cache_session(bob, count_queries)
     for viewer, expected in ((anon, 4), (bob, 4)):
         with count_queries() as small:
             first = viewer.get("/hashtags/city/posts", params={"limit": 2}).json()
@@ -62,7 +62,7 @@ async def test_top_posts_rank_by_likes_and_twice_the_comments(alice, bob, anon, 
     assert ids(everything) == [liked["id"], commented["id"], quiet["id"], also_quiet["id"]]
     assert everything["items"][0]["like_count"] == 10
 
-    bob.get("/accounts/me")  # the viewer's session look-up is then cached (docs/decisions/0042)
+    cache_session(bob, count_queries)
     with count_queries() as small:
         first = bob.get("/hashtags/food/posts", params={"order": "top", "limit": 2}).json()
     with count_queries() as large:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import Api, QueryLog
 from tests.graph import follow_all, get_user, make_users
+from tests.helpers import cache_session
 from viewfinder.accounts.models import User
 from viewfinder.accounts.services import ProfileChanges, update_profile
 from viewfinder.graph import services as graph
@@ -29,7 +30,7 @@ async def _people(db: AsyncSession, prefix: str, number: int, viewer: User) -> l
 def _measure(
     api: Api, path: str, limit: int, count_queries: Callable[[], Any]
 ) -> tuple[QueryLog, list[dict[str, Any]]]:
-    api.get("/accounts/me")  # the viewer's session look-up is then cached (docs/decisions/0042)
+    cache_session(api, count_queries)
     with count_queries() as log:
         response = api.get(path, params={"limit": limit})
     assert response.status_code == 200, response.text
