@@ -21,7 +21,6 @@ from viewfinder.accounts.auth import (
     provide_optional_viewer,
     provide_viewer,
 )
-from viewfinder.accounts.authcache import auth_cache_from_settings
 from viewfinder.accounts.email_api import EmailController
 from viewfinder.accounts.twofactor_api import PasskeyController, TwoFactorController
 from viewfinder.core import crypto, events, ids, jobs
@@ -94,8 +93,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     backends = build_backends(settings, redis)
     backends.install()
     storage, limiter = backends.storage, backends.limiter
-    # Session and API-token look-ups, cached a moment, dropped at once by auth epochs (decision 0042).
-    auth_cache = auth_cache_from_settings(settings, redis)
 
     @asynccontextmanager
     async def redis_connections(app: Litestar) -> AsyncGenerator[None, None]:
@@ -185,7 +182,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Unsafe API requests from other sites, or with a body the route does not read, are refused.
         guards=[CrossSiteGuard(public_url=settings.public_url)],
         request_class=ApiRequest,
-        state=State({"settings": settings, "auth_cache": auth_cache}),
+        state=State({"settings": settings, "auth_cache": backends.auth_cache}),
         dependencies={
             "db_session": Provide(provide_db_session),
             "viewer_or_none": Provide(provide_optional_viewer),

@@ -2,7 +2,7 @@
 
 Domains do not choose their backends: each declares the interface it needs (feeds.store.TimelineStore,
 notifications.store.InboxStore, mediakit.storage.MediaBackend, a Litestar `Store` for rate limits,
-core.cache.Cache for post cards) and a slot that holds the process's choice (`feeds.store.use`,
+the session cache) and a slot that holds the process's choice (`feeds.store.use`,
 `notifications.store.use`, `posts.cards.use_redis_client`, `core.jobs.configure`). This module reads
 the settings once, builds each backend and fills the slots:
 
@@ -17,16 +17,14 @@ It sits beside app.py and may import every domain; no domain imports it (an impo
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from redis.asyncio import Redis
 
+from viewfinder.accounts.authcache import AuthCache, auth_cache_from_settings
 from viewfinder.core import jobs
-from viewfinder.core.cache import Cache
-from viewfinder.core.jobs import JobQueue
 from viewfinder.core.ratelimit import FileCounterStore, RateLimiter, RedisCounterStore
 from viewfinder.core.redis_client import async_client, key
 from viewfinder.feeds import store as feeds_store
@@ -35,7 +33,6 @@ from viewfinder.mediakit.storage import MediaBackend, storage_from_settings
 from viewfinder.notifications import store as inbox_slot
 from viewfinder.notifications.store import InboxStore, SqlInboxStore
 from viewfinder.posts import cards
-from viewfinder.posts.cards import PostCard
 from viewfinder.settings import Settings
 
 
@@ -50,9 +47,8 @@ class Backends:
     storage: MediaBackend
     rate_limits: Store
     limiter: RateLimiter
-    card_cache: Callable[[], Cache[PostCard]]
-    """The post-card cache of the running event loop (a Redis client belongs to one loop)."""
-    jobs: JobQueue
+    auth_cache: AuthCache
+    """Session and API-token look-ups (decision 0042): one per app."""
     redis: Redis | None
     """The process's Redis client when the settings name Redis (the app closes it at shutdown)."""
 
@@ -108,7 +104,8 @@ def build_backends(settings: Settings, redis: Redis | None = None) -> Backends:
         storage=storage_from_settings(settings),
         rate_limits=rate_limits,
         limiter=RateLimiter(rate_limits, fail_open=settings.rate_limit_fail_open),
-        card_cache=lambda: cards.card_cache(settings),
-        jobs=jobs.huey,
+        # Building it also points this process's epoch bumps at this instance, so a worker's
+        # writes drop cached look-ups too.
+        auth_cache=auth_cache_from_settings(settings, redis),
         redis=redis,
     )
