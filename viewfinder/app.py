@@ -172,7 +172,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[] if settings.env == "test" else [freeze_startup_objects],
         # Real-time delivery: channels per account, fed by this process's outbox relay, which
         # polls on its own engine (see viewfinder.notifications.realtime).
-        plugins=[RealtimeChannels(settings, redis)],
+        plugins=[RealtimeChannels(settings, redis, backends.inbox)],
         # Browser security headers on every response, no-store on the API's (core.security).
         before_send=[
             close_db_session,

@@ -3,7 +3,8 @@
 Domains do not choose their backends: each declares the interface it needs (feeds.store.TimelineStore,
 notifications.store.InboxStore, mediakit.storage.MediaBackend, a Litestar `Store` for rate limits,
 the session cache) and a slot that holds the process's choice (`feeds.store.use`,
-`notifications.store.use`, `posts.cards.use_redis_client`, `core.jobs.configure`). This module reads
+`notifications.store.use`, `mediakit.storage.use`, `accounts.authcache.use_epochs`,
+`posts.cards.use_redis_client`, `core.jobs.configure`). This module reads
 the settings once, builds each backend and fills the slots:
 
 - the web app: `create_app` calls `build_backends` and `install`, and injects the backends as
@@ -23,12 +24,14 @@ from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from redis.asyncio import Redis
 
+from viewfinder.accounts import authcache
 from viewfinder.accounts.authcache import AuthCache, auth_cache_from_settings
 from viewfinder.core import jobs
 from viewfinder.core.ratelimit import FileCounterStore, RateLimiter, RedisCounterStore
 from viewfinder.core.redis_client import async_client, key
 from viewfinder.feeds import store as feeds_store
 from viewfinder.feeds.store import SessionSource, SqlTimelineStore, TimelineStore, TimelineStoreFactory
+from viewfinder.mediakit import storage as storage_slot
 from viewfinder.mediakit.storage import MediaBackend, storage_from_settings
 from viewfinder.notifications import store as inbox_slot
 from viewfinder.notifications.store import InboxStore, SqlInboxStore
@@ -58,6 +61,8 @@ class Backends:
         jobs.configure(self.settings)
         feeds_store.use(self.timelines)
         inbox_slot.use(self.inbox)
+        storage_slot.use(self.storage)  # the media and privacy jobs' storage
+        authcache.use_epochs(self.auth_cache.epochs)  # where this process's writes drop look-ups
         if self.redis is not None:
             cards.use_redis_client(self.settings, self.redis)  # post cards at scale (decision 0039)
 
@@ -104,8 +109,8 @@ def build_backends(settings: Settings, redis: Redis | None = None) -> Backends:
         storage=storage_from_settings(settings),
         rate_limits=rate_limits,
         limiter=RateLimiter(rate_limits, fail_open=settings.rate_limit_fail_open),
-        # Building it also points this process's epoch bumps at this instance, so a worker's
-        # writes drop cached look-ups too.
+        # `install` points this process's epoch bumps at its epochs, so a worker's writes drop
+        # cached look-ups too.
         auth_cache=auth_cache_from_settings(settings, redis),
         redis=redis,
     )

@@ -4,16 +4,23 @@ twice, or after it was undone, changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import msgspec
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests import database
 from tests.conftest import Api
 from tests.helpers import assert_error, make_post
+from viewfinder.core.db import make_async_engine, make_sessionmaker, utcnow
 from viewfinder.core.errors import ApiError
-from viewfinder.core.events import Event, emit, off, on
+from viewfinder.core.events import Event, deliver, emit, event_name, off, on
+from viewfinder.core.ids import new_id
+from viewfinder.core.models import DomainEvent
 from viewfinder.engagement.events import CommentDeleted, Commented, CommentLiked, Liked
+from viewfinder.notifications.services import Kind, notify
 from viewfinder.posts.events import PostCreated
 from viewfinder.settings import Settings
 
@@ -174,3 +181,79 @@ async def test_a_caption_mention_delivered_twice_tells_once(alice, bob, db, sett
     assert [line["read"] for line in inbox(bob)] == [True]
     assert unread(bob) == 0
     assert outbox(settings) == []
+
+
+class RacedMention(Event, frozen=True):
+    """A test's own event: its after-commit subscriber mentions the recipient in a post."""
+
+    recipient_id: int
+    actor_id: int
+    post_id: int
+
+
+async def committed_without_hand_off(db: AsyncSession, event: Event) -> int:
+    """An event committed to the outbox whose hand-off to the queue never happened (its process
+    died right after the commit): only a delivery of the test's own starts it. Its id."""
+    event_id, now = new_id(), utcnow()
+    await db.execute(
+        insert(DomainEvent).values(
+            id=event_id,
+            name=event_name(type(event)),
+            payload=msgspec.msgpack.encode(event),
+            created_at=now,
+            due_at=now,
+            attempts=0,
+        )
+    )
+    await db.commit()
+    return event_id
+
+
+async def test_an_event_delivered_by_two_workers_at_once_tells_once(alice, bob, db, settings):
+    """Two deliveries of one outbox row overlap (the sweep handed it over again while the first was
+    on its way; two processes' sweeps): the first is held up inside its subscriber while the second
+    runs to the end and the recipient reads the line; then the first goes on. Without a claim on
+    the row the first would open a second, unread line."""
+    post = make_post(alice, "sunset")
+    started, may_go = asyncio.Event(), asyncio.Event()
+    runs = 0
+
+    async def announce(session: AsyncSession, event: RacedMention) -> None:
+        nonlocal runs
+        runs += 1
+        if runs == 1:  # the first delivery waits here, past its read of the outbox row
+            started.set()
+            await may_go.wait()
+        await notify(
+            session,
+            recipient_id=event.recipient_id,
+            actor_id=event.actor_id,
+            kind=Kind.MENTION,
+            post_id=event.post_id,
+        )
+
+    on(RacedMention, after_commit=True)(announce)
+    engine = make_async_engine(settings.resolved_database_url)
+    try:
+        event_id = await committed_without_hand_off(
+            db, RacedMention(recipient_id=user_id(bob), actor_id=user_id(alice), post_id=int(post["id"]))
+        )
+        sessions = make_sessionmaker(engine)
+        async with sessions() as first, sessions() as second:
+            held_up = asyncio.create_task(deliver(first, event_id))
+            await asyncio.wait_for(started.wait(), timeout=30)
+            # SQLite: the second delivers and commits; PostgreSQL: it finds the row locked and steps aside.
+            await asyncio.wait_for(deliver(second, event_id), timeout=30)
+            assert bob.post("/notifications/read").status_code == 200
+            may_go.set()
+            await asyncio.wait_for(held_up, timeout=30)
+    finally:
+        off(RacedMention, announce)
+        may_go.set()
+        await engine.dispose()
+
+    assert lines(bob) == [("mention", ["alice"], 1)]
+    assert outbox(settings) == []
+    # Delivered once more, later (a sweep's stale hand-off): nothing happens.
+    assert await deliver(db, event_id) is False
+    assert lines(bob) == [("mention", ["alice"], 1)]

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detach
 
 from viewfinder.accounts import security
 from viewfinder.accounts.models import ApiToken, SecurityEvent, User, UserSession
-from viewfinder.core import jobs, redis_client
+from viewfinder.core import redis_client
 from viewfinder.core.db import on_session_commit, utcnow
 from viewfinder.settings import Settings
 
@@ -248,9 +248,9 @@ class AuthCache:
 
 
 def auth_cache_from_settings(settings: Settings, redis: AsyncRedis | None = None) -> AuthCache:
-    """The web app's cache (one per app), reading epochs where this instance keeps them; also makes
-    this process's writes bump the epochs there (`configure`)."""
-    configure(settings)
+    """The web app's cache (one per app), reading epochs where this instance keeps them.
+    viewfinder.wiring builds it and installs its epoch store (`use_epochs`), so this process's
+    writes bump the epochs the cache reads."""
     # How recent a bump must be for a look-up not to be kept: the file system's clock ticks (ms);
     # clocks of Redis hosts differ a little; a replica may lag behind the primary by seconds.
     guard = 5.0 if settings.database_replica_url else 1.0 if settings.redis_url else 0.1
@@ -282,14 +282,14 @@ _KEEPING_KINDS = frozenset(
 """Security events that change no session, token or users row: they keep cached look-ups. Every
 other kind (a log-out, a password change, a revoked token, two-factor changes...) drops them."""
 
-_bump_settings: Settings | None = None
-_stores: dict[tuple[str, str, str], EpochStore] = {}
+_epochs: EpochStore | None = None
 
 
-def configure(settings: Settings) -> None:
-    """Bump the epochs of these settings' instance (the app's; else the job queue's settings)."""
-    global _bump_settings
-    _bump_settings = settings
+def use_epochs(epochs: EpochStore) -> None:
+    """Make this the epoch store this process's writes bump (viewfinder.wiring, at start-up: the
+    auth cache's own, so a web process, a job worker and a CLI command bump where the caches read)."""
+    global _epochs
+    _epochs = epochs
 
 
 def drop_after_commit(db: AsyncSession | Session, user_id: int) -> None:
@@ -332,13 +332,9 @@ async def bump(user_ids: Iterable[int]) -> None:
     ids = sorted(set(user_ids))
     if not ids:
         return
-    settings = _bump_settings or jobs.current_settings()
-    place = (settings.redis_url or "", settings.redis_namespace, str(settings.data_dir))
-    store = _stores.get(place)
-    if store is None:
-        _stores.clear()  # one instance per process (tests make one per test): drop older pools
-        store = _stores[place] = epoch_store(settings)
-    await anyio.to_thread.run_sync(store.bump_now, ids)
+    if _epochs is None:
+        raise RuntimeError("no auth epochs: viewfinder.wiring's build_backends(settings).install() sets them")
+    await anyio.to_thread.run_sync(_epochs.bump_now, ids)
 
 
 async def _bump_committed(session: AsyncSession) -> None:

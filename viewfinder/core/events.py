@@ -178,13 +178,29 @@ on_session_commit(_hand_off)
 
 
 async def deliver(db: AsyncSession, event_id: int) -> bool:
-    """Run every after-commit handler of this outbox event, then delete it; False when it is gone
-    already (delivered by an earlier try)."""
+    """Run every after-commit handler of this outbox event, then delete it, in one transaction;
+    False when it is gone already (delivered by an earlier try) or another delivery has it.
+
+    Two deliveries of one event may run at once (the sweep handed it over again while the first
+    was still on its way; two processes' sweeps). Only one of them commits its handlers' writes
+    (docs/decisions/0049-exactly-once-delivery-effects.md):
+
+    - on PostgreSQL the first locks the row (`FOR UPDATE SKIP LOCKED`) and the other steps aside at
+      once (if the first then fails, the row is still there for the sweep);
+    - on SQLite (no row locks) both may run their handlers, but the delete of the row is the claim:
+      it runs in the handlers' write transaction (one writer at a time), and a delivery whose delete
+      finds the row gone rolls its writes back. So the handlers must not commit.
+    """
     load_subscribers()
     row = (
-        await db.execute(select(DomainEvent.name, DomainEvent.payload).where(DomainEvent.id == event_id))
+        await db.execute(
+            select(DomainEvent.name, DomainEvent.payload)
+            .where(DomainEvent.id == event_id)
+            .with_for_update(skip_locked=True)
+        )
     ).first()
     if row is None:
+        await db.rollback()
         return False
     kind = _types.get(row.name)
     if kind is None:
@@ -193,7 +209,12 @@ async def deliver(db: AsyncSession, event_id: int) -> bool:
         event = msgspec.msgpack.decode(row.payload, type=kind)
         for handler in _after_commit.get(kind, ()):
             await handler(db, event)
-    await db.execute(delete(DomainEvent).where(DomainEvent.id == event_id))
+    claimed = await db.execute(delete(DomainEvent).where(DomainEvent.id == event_id))
+    if not claimed.rowcount:  # type: ignore[attr-defined]  # a DML result has a rowcount
+        # Another delivery committed this event while ours ran: its writes stand, ours go.
+        await db.rollback()
+        logger.info("Domain event %d was delivered by another worker meanwhile", event_id)
+        return False
     await db.commit()
     return True
 

@@ -579,6 +579,96 @@ class RedisStorageWithHandoff(RedisStorage):  # type: ignore[misc]  # Huey is un
             self._engine.dispose()
             self._engine = None
 
+    # --- claims (see `JobQueue.dequeue`) ---------------------------------------------------------
+
+    def _claimed_key(self, consumer: str) -> str:
+        return f"{self.queue_key}:claimed:{consumer}"
+
+    def dequeue_claimed(self, consumer: str) -> tuple[bytes, Any] | None:
+        """Take the next job and, in the same step (BLMOVE), put it in this consumer's list of
+        jobs taken and not finished; the job and its claim, or None when none came in time."""
+        claimed = self._claimed_key(consumer)
+        data = self.conn.blmove(self.queue_key, claimed, self.read_timeout, "RIGHT", "LEFT")
+        return None if data is None else (data, (claimed, data))
+
+    def release(self, claim: Any) -> None:
+        """The job of this claim finished (or was scheduled, or gave up): forget it."""
+        claimed, data = claim
+        self.conn.lrem(claimed, 1, data)
+
+    def requeue_claims(self, alive: set[str], older_than: float = 0.0) -> int:
+        """Put back at the head of the queue the jobs taken by consumers not in `alive` (dead or
+        hung); how many. LMOVE moves each one atomically: two sweeps never both move one. (The
+        lists keep no times: `older_than` is not used.)"""
+        moved = 0
+        prefix = self._claimed_key("")
+        for key in self.conn.scan_iter(match=f"{prefix}*"):
+            name = key.decode() if isinstance(key, bytes) else str(key)
+            if name[len(prefix) :] in alive:
+                continue
+            while self.conn.lmove(name, self.queue_key, "RIGHT", "RIGHT") is not None:
+                moved += 1
+        return moved
+
+
+class ClaimingSqliteStorage(SqliteStorage):  # type: ignore[misc]  # Huey is untyped
+    """Huey's SQLite queue, where a consumer's worker takes a job and records its claim on it in one
+    transaction of the queue's file (see `JobQueue.dequeue`)."""
+
+    table_claims = (
+        "create table if not exists claims (id integer primary key autoincrement, queue text not null,"
+        " consumer text not null, data blob not null, claimed_at real not null)"
+    )
+    ddl = [*SqliteStorage.ddl, table_claims]
+
+    def dequeue_claimed(self, consumer: str) -> tuple[bytes, Any] | None:
+        """Take the next job and record this consumer's claim on it, atomically; the job and the
+        claim's id, or None when the queue is empty."""
+        if not self.sql("select 1 from task where queue = ? limit 1", (self.name,), results=True):
+            return None
+        with self.db(commit=True) as cursor:
+            cursor.execute(
+                "select id, data from task where queue = ? order by priority desc, id limit 1", (self.name,)
+            )
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            task_id, data = row
+            cursor.execute("delete from task where id = ?", (task_id,))
+            if cursor.rowcount != 1:
+                return None
+            cursor.execute(
+                "insert into claims (queue, consumer, data, claimed_at) values (?, ?, ?, ?)",
+                (self.name, consumer, data, time.time()),
+            )
+            return data, cursor.lastrowid
+
+    def release(self, claim: Any) -> None:
+        """The job of this claim finished (or was scheduled, or gave up): forget it."""
+        self.sql("delete from claims where id = ?", (claim,), commit=True)
+
+    def requeue_claims(self, alive: set[str], older_than: float = 0.0) -> int:
+        """Put back in the queue the jobs taken more than `older_than` seconds ago by consumers
+        not in `alive` (dead or hung); how many. One transaction moves them, so two sweeps never
+        both move one; nothing is written when there is nothing to move."""
+        cut_off = time.time() - older_than
+        rows = self.sql("select consumer, claimed_at from claims where queue = ?", (self.name,), results=True)
+        if not any(consumer not in alive and claimed_at < cut_off for consumer, claimed_at in rows):
+            return 0
+        with self.db(commit=True) as cursor:
+            cursor.execute("select id, consumer, data, claimed_at from claims where queue = ?", (self.name,))
+            orphaned = [
+                (claim, data)
+                for claim, consumer, data, claimed_at in cursor.fetchall()
+                if consumer not in alive and claimed_at < cut_off
+            ]
+            for claim, data in orphaned:
+                cursor.execute(
+                    "insert into task (queue, data, priority) values (?, ?, ?)", (self.name, data, 0.0)
+                )
+                cursor.execute("delete from claims where id = ?", (claim,))
+        return len(orphaned)
+
 
 def make_storage(settings: Settings) -> Any:
     """The Huey storage for these settings (Huey's storages are untyped)."""
@@ -590,7 +680,7 @@ def make_storage(settings: Settings) -> Any:
         )
     path = settings.resolved_jobs_database_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteStorage(QUEUE_NAME, filename=str(path))
+    return ClaimingSqliteStorage(QUEUE_NAME, filename=str(path))
 
 
 def _storage_identity(settings: Settings) -> tuple[object, ...]:
@@ -613,6 +703,11 @@ class JobQueue(Huey):  # type: ignore[misc]  # Huey is untyped
         self.identity = _storage_identity(settings)
         self.last_polled: float | None = None
         """When (time.time()) a worker of this process last asked the queue for a job."""
+        self.consumer_id: str | None = None
+        """This process's consumer (its heartbeat's id) once it runs one: its workers then claim
+        the jobs they take (see `dequeue`)."""
+        self._claims: dict[int, Any] = {}
+        self._claims_lock = threading.Lock()
         super().__init__(
             name=QUEUE_NAME,
             immediate=settings.jobs_immediate,
@@ -651,15 +746,44 @@ class JobQueue(Huey):  # type: ignore[misc]  # Huey is untyped
         return "Redis" if isinstance(self.storage, RedisStorageWithHandoff) else "the job queue's database"
 
     def dequeue(self) -> Any:
+        """The next job for a worker. A consumer's worker also claims it, in the same step as it
+        takes it (the queue's own transaction on SQLite, BLMOVE on Redis), and keeps the claim until
+        the job has run (`execute`): if the consumer dies (killed, or hung past
+        `job_consumer_timeout_seconds`) anywhere between, every other consumer's heartbeat puts
+        the job back in the queue (`requeue_abandoned_jobs`), so it runs again within seconds
+        instead of being lost with the process (docs/decisions/0037, 0050)."""
         self.last_polled = time.time()
+        consumer, claim = self.consumer_id, None
         try:
-            data = self.storage.dequeue()
+            if consumer is not None and hasattr(self.storage, "dequeue_claimed"):
+                taken = self.storage.dequeue_claimed(consumer)
+                data, claim = (None, None) if taken is None else taken
+            else:
+                data = self.storage.dequeue()
         except Exception as error:  # down or locked: wait a moment, as an empty blocking read would
             job_outages.failed(self.queue_service, error)
             time.sleep(QUEUE_RETRY_SECONDS)
             return None
         job_outages.recovered(self.queue_service)
-        return None if data is None else self.deserialize_task(data)
+        if data is None:
+            return None
+        task = self.deserialize_task(data)
+        if claim is not None:
+            with self._claims_lock:
+                self._claims[id(task)] = claim
+        return task
+
+    def execute(self, task: Any, timestamp: datetime | None = None) -> Any:
+        try:
+            return super().execute(task, timestamp)
+        finally:
+            with self._claims_lock:
+                claim = self._claims.pop(id(task), None)
+            if claim is not None:
+                try:
+                    self.storage.release(claim)
+                except Exception as error:  # the claim stays: it matters only if this consumer dies
+                    job_outages.failed(self.queue_service, error)
 
     def read_schedule(self, timestamp: datetime | None = None) -> list[Any]:
         try:
@@ -752,6 +876,7 @@ class ConsumerHeartbeat:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        self._queue.consumer_id = self.id  # its workers claim the jobs they take (JobQueue.dequeue)
         self.beat()
         self._thread = threading.Thread(target=self._run, name="viewfinder-heartbeat", daemon=True)
         self._thread.start()
@@ -826,6 +951,32 @@ class ConsumerHeartbeat:
             for kind, renew in _renewals.items():
                 if held := held_items(kind):
                     renew(connection, held)
+
+
+def requeue_abandoned_jobs() -> int:
+    """Put back in the queue the jobs that consumers which stopped beating (killed, or hung past
+    `job_consumer_timeout_seconds`) had taken and not finished; how many. Every consumer's
+    heartbeat runs it (a quick sweep: one query, and the queue's claims)."""
+    storage = huey.storage
+    if not hasattr(storage, "requeue_claims"):
+        return 0  # immediate mode: no queue, no consumers
+    settings = current_settings()
+    since = utcnow() - timedelta(seconds=settings.job_consumer_timeout_seconds)
+    with database_engine(settings.resolved_database_url).connect() as connection:
+        alive = set(connection.scalars(select(JobConsumer.id).where(JobConsumer.beat_at >= since)))
+    if huey.consumer_id is not None:
+        alive.add(huey.consumer_id)  # this one is alive, whether its own beat was written or not
+    # A claim younger than the timeout may be a consumer's that has not written its first beat yet.
+    moved = int(storage.requeue_claims(alive, older_than=settings.job_consumer_timeout_seconds))
+    if moved:
+        logger.warning(
+            "Queued again %d jobs that a consumer which stopped (killed or hung) had taken and not finished",
+            moved,
+        )
+    return moved
+
+
+register_sweep(requeue_abandoned_jobs)
 
 
 @dataclass(frozen=True)

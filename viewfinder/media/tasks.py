@@ -20,14 +20,14 @@ from viewfinder.core.jobs import (
     run_with_db,
 )
 from viewfinder.media import services
-from viewfinder.mediakit.storage import storage_from_settings
+from viewfinder.mediakit.storage import installed_storage
 
 
 @huey.task(retries=4, retry_delay=10, retry_backoff=2)
 def process_media(media_id: int) -> None:
     """Make an item's renditions. A storage or database outage is retried until it is over; any
     other failure 10, 20, 40 and 80 s later."""
-    storage = storage_from_settings(current_settings())
+    storage = installed_storage()  # the process's, built by viewfinder.wiring
     with holding("media", media_id):
         run_with_db(lambda db: services.process_media_item(db, storage, media_id))
 

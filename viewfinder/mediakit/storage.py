@@ -529,5 +529,22 @@ def storage_from_settings(settings: Settings) -> MediaBackend:
     return LocalMediaStorage(settings.media_dir, settings.resolved_media_base_url)
 
 
+_installed: MediaBackend | None = None
+
+
+def use(storage: MediaBackend) -> None:
+    """Make this the media storage of the process (viewfinder.wiring, at start-up): the one the
+    media and privacy jobs write to, the same object the app injects into its requests."""
+    global _installed
+    _installed = storage
+
+
+def installed_storage() -> MediaBackend:
+    """The process's media storage, as viewfinder.wiring installed it."""
+    if _installed is None:
+        raise RuntimeError("no media storage: viewfinder.wiring's build_backends(settings).install() sets it")
+    return _installed
+
+
 StorageDep = NamedDependency[MediaStorage]
 """Parameter name: storage (the app injects the storage that `media_storage` built)."""

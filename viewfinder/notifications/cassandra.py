@@ -290,6 +290,8 @@ class CassandraInboxStore:
     """`notifications.store.InboxStore` with the lines in Cassandra and the changes carried there
     through the main database's `inbox_changes` outbox (see the module)."""
 
+    needs_drain = True  # changes wait in `inbox_changes` until a drain applies them
+
     def __init__(self, settings: Settings) -> None:
         self.inbox = CassandraInbox(settings)
 

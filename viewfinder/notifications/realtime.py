@@ -43,7 +43,7 @@ from viewfinder.core.db import make_async_engine, make_sessionmaker, utcnow
 from viewfinder.core.jobs import describe, unavailable_service
 from viewfinder.core.redis_client import Outage, async_client, key
 from viewfinder.notifications.models import RealtimeEvent
-from viewfinder.notifications.store import inbox_store
+from viewfinder.notifications.store import InboxStore, inbox_store
 from viewfinder.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -248,14 +248,15 @@ class InboxDrain(Poller):
     batch = 200
     """Changes one poll applies at most (it polls again at once while it is busy)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, inbox: InboxStore) -> None:
         super().__init__(settings.resolved_database_url, settings.realtime_poll_interval_ms / 1000)
+        self.inbox = inbox
 
     async def poll_once(self) -> int:
-        """Apply up to a batch of pending changes to the process's inbox store; how many were applied."""
+        """Apply up to a batch of pending changes to the inbox store; how many were applied."""
         assert self._engine is not None, "start() the drain first"
         async with make_sessionmaker(self._engine)() as db:
-            return await inbox_store().drain(db, self.batch)
+            return await self.inbox.drain(db, self.batch)
 
 
 # KEYS: one claim key per event; ARGV[1]: the claims' lifetime in seconds, then a channel and the
@@ -437,10 +438,14 @@ def make_channels_backend(settings: Settings, redis: Redis | None = None) -> Cha
 class RealtimeChannels(ChannelsPlugin):
     """Litestar's channels plugin with this process's outbox relay started and stopped beside it.
 
-    Subscribers listen on `user:{id}` channels (any name is allowed: one per account).
+    Subscribers listen on `user:{id}` channels (any name is allowed: one per account). `inbox`: the
+    inbox store viewfinder.wiring built (the process's installed one when not given); when its
+    changes wait outside it (`InboxStore.needs_drain`), this process also drains them in.
     """
 
-    def __init__(self, settings: Settings, redis: Redis | None = None) -> None:
+    def __init__(
+        self, settings: Settings, redis: Redis | None = None, inbox: InboxStore | None = None
+    ) -> None:
         backend = make_channels_backend(settings, redis)
         super().__init__(backend=backend, arbitrary_channels_allowed=True)
         publish: PublishBatch = (
@@ -451,7 +456,8 @@ class RealtimeChannels(ChannelsPlugin):
         )
         if isinstance(backend, RedisChannelsBackend):
             backend.on_reconnected = self.end_every_subscription
-        self.inbox_drain = InboxDrain(settings) if settings.inbox_backend == "cassandra" else None
+        store = inbox if inbox is not None else inbox_store()
+        self.inbox_drain = InboxDrain(settings, store) if store.needs_drain else None
 
     async def end_every_subscription(self) -> None:
         """End every open stream of this process (after Redis was away: what was published

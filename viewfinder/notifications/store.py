@@ -90,6 +90,10 @@ class InboxStore(Protocol):
     """Notification inboxes: written through notifications.services by the domain-event handlers
     (notifications.subscribers), read by the inbox endpoints and the unread badge."""
 
+    needs_drain: bool
+    """Whether changes wait outside the store until `drain` moves them in: every web process then
+    runs a background drain (notifications.realtime.InboxDrain)."""
+
     async def add(
         self,
         db: AsyncSession,
@@ -258,6 +262,8 @@ async def erase_sql_lines(db: AsyncSession, user_id: int) -> None:
 class SqlInboxStore:
     """Inboxes in the main database: a `notification_groups` row per line, a `notification_actors`
     row per actor in it. Reads take a fixed number of queries whatever the page size."""
+
+    needs_drain = False  # written in the caller's transaction
 
     async def add(
         self,

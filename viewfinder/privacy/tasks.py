@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 
 from viewfinder.core.jobs import current_settings, huey, run_with_db
-from viewfinder.mediakit.storage import storage_from_settings
+from viewfinder.mediakit.storage import installed_storage
 from viewfinder.privacy import erasure, services
 
 
@@ -13,7 +13,7 @@ from viewfinder.privacy import erasure, services
 def build_data_export(export_id: int) -> None:
     """Build an export's ZIP; a storage or database outage is retried 30, 60 and 120 s later."""
     settings = current_settings()
-    storage = storage_from_settings(settings)
+    storage = installed_storage()  # the process's, built by viewfinder.wiring
     run_with_db(lambda db: services.build_export(db, storage, settings, export_id))
 
 
@@ -21,8 +21,7 @@ def build_data_export(export_id: int) -> None:
 def purge_expired_data_exports() -> int:
     """Every 15 minutes: delete expired exports (file, then row), and build again the ones whose
     build never started or was cut off."""
-    settings = current_settings()
-    storage = storage_from_settings(settings)
+    storage = installed_storage()
     purged = run_with_db(lambda db: services.purge_expired_exports(db, storage))
     for export_id in run_with_db(services.abandoned_export_ids):
         build_data_export(export_id)
@@ -34,7 +33,7 @@ def erase_account(user_id: int) -> None:
     """Erase an account whose deletion is due; a failure half-way is retried (1, 2, 4... minutes
     later) and finishes what is left; the sweep below picks up an erasure whose retries ran out."""
     settings = current_settings()
-    storage = storage_from_settings(settings)
+    storage = installed_storage()
     run_with_db(lambda db: erasure.erase_account(db, storage, settings, user_id))
 
 
