@@ -109,8 +109,10 @@ async def test_at_most_two_posts_by_one_author_on_a_page(make_api, alice, bob, c
 def test_explore_pages_in_a_fixed_number_of_queries(make_api, alice, anon, count_queries):
     authors = [make_api().signup(f"author{i}") for i in range(4)]
     for author in authors:
-        make_post(author, "one")
-        make_post(author, "two")
+        for caption in ("one", "two"):
+            post = make_post(author, caption)
+            # Commented, so that every page needs its comment previews.
+            assert author.post(f"/posts/{post['id']}/comments", json={"text": "mine"}).status_code == 201
 
     cache_session(alice, count_queries)
     for viewer, expected in ((anon, 4), (alice, 4)):

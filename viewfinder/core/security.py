@@ -136,7 +136,11 @@ class CrossSiteGuard:
     def __init__(self, *, public_url: str) -> None:
         self.public_origin = origin_of(public_url)
 
-    def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    async def __call__(
+        self, connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+    ) -> None:
+        # A coroutine: Litestar runs a plain function guard on a worker thread, a thread hop (and
+        # GIL hand-over) per request for a few header look-ups.
         scope = connection.scope
         if scope["type"] != ScopeType.HTTP or scope.get("method", "GET") in SAFE_METHODS:
             return

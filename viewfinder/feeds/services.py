@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
-from viewfinder.core.db import UtcDateTime, utcnow
+from viewfinder.core.db import UtcDateTime, read_rows, utcnow
 from viewfinder.core.errors import not_found
 from viewfinder.core.idlists import in_ids
 from viewfinder.core.ids import EPOCH_MS, SEQUENCE_BITS, SHARD_BITS, first_id_at, last_id_at, unix_ms
@@ -58,7 +58,7 @@ from viewfinder.feeds.store import (
 )
 from viewfinder.graph.models import Follow
 from viewfinder.policy import not_muted_by, post_is_ready, visible_posts
-from viewfinder.posts.cards import REF_COLUMNS, PostRef, refs_of
+from viewfinder.posts.cards import VIEWER_REF_COLUMNS, PostRef, refs_of
 from viewfinder.posts.models import Post
 from viewfinder.settings import Settings
 
@@ -470,7 +470,7 @@ def _following_query(threshold: int, listed: bool, before: bool, floor: bool) ->
         .where(_bound_candidates(threshold, listed, before, floor))
         .order_by(Post.id.desc())
         .limit(bindparam("limit", type_=Integer()))
-        .with_only_columns(*REF_COLUMNS)
+        .with_only_columns(*VIEWER_REF_COLUMNS)
     )
 
 
@@ -509,7 +509,7 @@ def _ranked_query(threshold: int, listed: bool, floor: bool) -> Select[Any]:
 def _chosen_query() -> Select[Any]:
     """The refs of chosen posts ("chosen"), every privacy rule applied again."""
     viewer = cast(User, _BoundViewer())
-    return feed_posts(viewer).with_only_columns(*REF_COLUMNS).where(in_ids(Post.id, "chosen"))
+    return feed_posts(viewer).with_only_columns(*VIEWER_REF_COLUMNS).where(in_ids(Post.id, "chosen"))
 
 
 @dataclass(frozen=True)
@@ -543,7 +543,7 @@ async def following_page(
     )
     values = {"viewer_id": viewer.id, "ids": [entry.post_id for entry in entries], "limit": limit + 1}
     values.update({"before": before, "floor": floor})
-    rows = refs_of((await db.execute(query, values)).tuples())
+    rows = refs_of(await read_rows(db, query, values))
     if len(rows) > limit:
         return FeedPage(rows[:limit], rows[limit - 1].id)
     return FeedPage(rows, floor)
@@ -584,7 +584,7 @@ async def ranked_page(
     query = _ranked_query(settings.feed_fanout_threshold, bool(entries), floor is not None)
     values = {"viewer_id": viewer.id, "ids": [entry.post_id for entry in entries], "before": before}
     values.update({"floor": floor, "limit": RANKED_CANDIDATES})
-    scored = (await db.execute(query, values)).all()
+    scored = await read_rows(db, query, values)
     ranking = sorted(
         (
             (
@@ -603,8 +603,8 @@ async def ranked_page(
     chosen = [post_id for _, post_id in ranking[offset : offset + limit]]
     if not chosen:
         return FeedPage([], None)
-    page = await db.execute(_chosen_query(), {"viewer_id": viewer.id, "chosen": chosen})
-    found = {ref.id: ref for ref in refs_of(page.tuples())}
+    page = await read_rows(db, _chosen_query(), {"viewer_id": viewer.id, "chosen": chosen})
+    found = {ref.id: ref for ref in refs_of(page)}
     rows = [found[post_id] for post_id in chosen if post_id in found]
     more = offset + limit < len(ranking)
     return FeedPage(rows, Snapshot(snapshot.at, offset + limit).key() if more else None)

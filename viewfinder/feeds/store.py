@@ -12,15 +12,17 @@ Every method is idempotent, so a retried background job never doubles or loses a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, delete, or_, select
+from sqlalchemy import BigInteger, Integer, Table, bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from viewfinder.core.db import read_rows
 from viewfinder.feeds.models import TimelineRow
 
 _TABLE = cast(Table, TimelineRow.__table__)
@@ -76,6 +78,20 @@ class TimelineStore(Protocol):
         ...
 
 
+@functools.lru_cache(maxsize=2)
+def _page_query(bounded: bool) -> Any:
+    """`SqlTimelineStore.page`'s statement, built once per shape (the first of every feed page)."""
+    query = (
+        select(TimelineRow.post_id, TimelineRow.author_id)
+        .where(TimelineRow.user_id == bindparam("user_id", type_=BigInteger()))
+        .order_by(TimelineRow.post_id.desc())
+        .limit(bindparam("limit", type_=Integer()))
+    )
+    if bounded:
+        query = query.where(TimelineRow.post_id < bindparam("before", type_=BigInteger()))
+    return query
+
+
 def using_session(session: AsyncSession) -> SessionSource:
     """A session source that runs the store's statements on an already open session (the
     request's, or a job's) and leaves it open: one connection per request rather than two."""
@@ -116,16 +132,9 @@ class SqlTimelineStore:
             await session.commit()
 
     async def page(self, user_id: int, before: int | None, limit: int) -> list[TimelineEntry]:
-        query = (
-            select(TimelineRow.post_id, TimelineRow.author_id)
-            .where(TimelineRow.user_id == user_id)
-            .order_by(TimelineRow.post_id.desc())
-            .limit(limit)
-        )
-        if before is not None:
-            query = query.where(TimelineRow.post_id < before)
+        values = {"user_id": user_id, "before": before, "limit": limit}
         async with self._sessions() as session:
-            rows = (await session.execute(query)).all()
+            rows = await read_rows(session, _page_query(before is not None), values)
         return [TimelineEntry(user_id, post_id, author_id) for post_id, author_id in rows]
 
     async def remove_author(self, user_id: int, author_id: int) -> None:

@@ -46,6 +46,7 @@ from sqlalchemy.types import TypeDecorator
 from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
 from viewfinder.core.cache import Cache, make_cache
+from viewfinder.core.db import read_rows
 from viewfinder.core.idlists import in_ids
 from viewfinder.engagement.models import Comment, CommentLike, PostLike, SavedPost
 from viewfinder.engagement.schemas import CommentOut
@@ -75,6 +76,10 @@ class PostRef(NamedTuple):
     """The post's `updated_at`, as a version stamp (`Version`)."""
     author_version: str
     """The author's `users.updated_at`, likewise."""
+    liked: bool | None = None
+    """Whether the viewer liked it, when the page query read that too (`VIEWER_REF_COLUMNS`)."""
+    saved: bool | None = None
+    """Whether the viewer saved it, likewise."""
 
 
 class Version(TypeDecorator[str]):
@@ -103,6 +108,21 @@ REF_COLUMNS: tuple[Any, ...] = (
     type_coerce(User.updated_at, Version()).label("author_version"),
 )
 """The columns of a PostRef, for a select over posts joined with their authors (`User`)."""
+
+
+class _BoundViewer:
+    """Stands for the viewer in a statement built once: its id is a bound parameter."""
+
+    id = bindparam("viewer_id", type_=BigInteger())
+
+
+VIEWER_REF_COLUMNS: tuple[Any, ...] = (
+    *REF_COLUMNS,
+    exists().where(PostLike.post_id == Post.id, PostLike.user_id == _BoundViewer.id).label("liked"),
+    exists().where(SavedPost.post_id == Post.id, SavedPost.user_id == _BoundViewer.id).label("saved"),
+)
+"""REF_COLUMNS and the viewer's like and save (bound as "viewer_id"): a page query that selects
+these spares `render_posts` its viewer-state statement."""
 
 
 def refs_of(rows: Iterable[Any]) -> list[PostRef]:
@@ -237,9 +257,8 @@ async def build_cards(
     """The cards of these posts (one query), each with the versions it was built from."""
     if not post_ids:
         return {}
-    rows = await db.execute(_cards_query(), {"post_ids": post_ids})
     grouped: dict[int, list[Any]] = {}
-    for row in rows.tuples():
+    for row in await read_rows(db, _cards_query(), {"post_ids": post_ids}):
         grouped.setdefault(row[0], []).append(row)
     built: dict[int, tuple[PostCard, PostRef]] = {}
     for post_id, post_rows in grouped.items():
@@ -286,12 +305,6 @@ async def cards_for(
 # --- per viewer -----------------------------------------------------------------------------------
 
 
-class _BoundViewer:
-    """Stands for the viewer in a statement built once: its id is a bound parameter."""
-
-    id = bindparam("viewer_id", type_=BigInteger())
-
-
 @lru_cache(maxsize=1)
 def _viewer_state_query() -> Any:
     viewer_id = _BoundViewer.id
@@ -313,8 +326,8 @@ async def viewer_state(
         return set(), set()
     liked: set[int] = set()
     saved: set[int] = set()
-    found = await db.execute(_viewer_state_query(), {"viewer_id": viewer.id, "post_ids": post_ids})
-    for post_id, kind in found.all():
+    found = await read_rows(db, _viewer_state_query(), {"viewer_id": viewer.id, "post_ids": post_ids})
+    for post_id, kind in found:
         (liked if kind == "liked" else saved).add(post_id)
     return liked, saved
 
@@ -330,9 +343,9 @@ async def comment_previews(
     values = {"post_ids": post_ids, "per_post": per_post}
     if viewer is not None:
         values["viewer_id"] = viewer.id
-    rows = await db.execute(_previews_query(viewer is not None), values)
+    rows = await read_rows(db, _previews_query(viewer is not None), values)
     for (comment_id, post_id, parent_id, text, likes, replies, created_at, author_id, username,
-         display_name, avatar_key, is_private, is_liked) in rows.tuples():  # fmt: skip
+         display_name, avatar_key, is_private, is_liked) in rows:  # fmt: skip
         found[post_id].append(
             CommentOut(
                 id=str(comment_id),
@@ -484,13 +497,19 @@ async def render_posts(
     *,
     previews: int = COMMENT_PREVIEWS,
 ) -> list[PostOut]:
-    """Full posts, in the order given: 3 queries at most (2 when every card is cached)."""
+    """Full posts, in the order given: 3 queries at most, fewer when every card is cached, when the
+    refs carry the viewer's likes and saves (`VIEWER_REF_COLUMNS`) or when no post has comments."""
     if not refs:
         return []
     cards = await cards_for(db, refs, storage, settings)
     post_ids = [ref.id for ref in refs]
-    liked, saved = await viewer_state(db, viewer, post_ids)
-    comments = await comment_previews(db, viewer, post_ids, storage, previews)
+    if viewer is not None and all(ref.liked is not None for ref in refs):
+        liked = {ref.id for ref in refs if ref.liked}
+        saved = {ref.id for ref in refs if ref.saved}
+    else:
+        liked, saved = await viewer_state(db, viewer, post_ids)
+    commented = [ref.id for ref in refs if ref.comment_count > 0]
+    comments = await comment_previews(db, viewer, commented, storage, previews)
     expires = signing.expiry(settings.signed_url_ttl_seconds)
     return [
         render(
@@ -499,7 +518,7 @@ async def render_posts(
             viewer,
             liked=ref.id in liked,
             saved=ref.id in saved,
-            comments=comments[ref.id],
+            comments=comments.get(ref.id, []),
             secret=settings.secret,
             expires=expires,
         )
