@@ -10,8 +10,10 @@ and comment counts, and the versions of the post and its author). Then, whatever
   author's `users.updated_at`, both bumped by every write that changes a card: an edit, an alt
   text, an avatar, a display name, an account going private), so the very next read after such a
   change, in any web process, builds a new card;
-- one query for the viewer's likes and saves, one for comment previews (Core rows, comments by
-  accounts blocked either way left out).
+- one query for the viewer's likes and saves (none when the page query read them too, with
+  `VIEWER_REF_COLUMNS`), one for the comment previews of the posts that have comments (Core rows,
+  comments by accounts blocked either way left out). Every statement runs through
+  `core.db.read_rows` (on SQLite, straight on the thread's read-only connection).
 
 A card holds UNSIGNED media URLs. A private author's are signed when a page is rendered, with an
 expiry window shared by the page (signatures are cached per path and window, never in a card).
