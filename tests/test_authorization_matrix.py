@@ -637,6 +637,12 @@ UNSIGNED = "the photo's URL without a signature"
 PHOTO = {"file": ("photo", small_photo(), "application/octet-stream")}
 
 
+def STAFF_ONLY(owner: str, viewer: str) -> str:
+    """A staff route: no viewer here has a staff role (tests/moderation/test_staff_matrix.py calls
+    each staff route as every role)."""
+    return "401" if anonymous(owner, viewer) else "403"
+
+
 def own(path: str, expect: Expect = MEMBER, label: str = "", **sent: Any) -> Case:
     """A route about the viewer's own account (or none), sent as it is."""
     return Case(lambda w, o, v: Call(path, **sent), expect, SELF, label)
@@ -1145,6 +1151,17 @@ API_RULES: Rules = {
             OWNERS,
             "the owner's account (400: oneself)",
         ),
+    ],
+    # Staff (tests/moderation/test_staff_matrix.py has every role).
+    ("GET", "/staff/roles"): [own("/staff/roles", STAFF_ONLY)],
+    ("PUT", "/staff/roles/{username:str}"): [own("/staff/roles/pub", STAFF_ONLY, json={"role": "admin"})],
+    ("GET", "/staff/audit"): [own("/staff/audit", STAFF_ONLY)],
+    ("GET", "/staff/cases"): [own("/staff/cases", STAFF_ONLY)],
+    ("GET", "/staff/cases/{case_id:str}"): [own("/staff/cases/1", STAFF_ONLY)],
+    ("POST", "/staff/cases/{case_id:str}/claim"): [own("/staff/cases/1/claim", STAFF_ONLY)],
+    ("POST", "/staff/cases/{case_id:str}/release"): [own("/staff/cases/1/release", STAFF_ONLY)],
+    ("POST", "/staff/cases/{case_id:str}/notes"): [
+        own("/staff/cases/1/notes", STAFF_ONLY, json={"text": "x"})
     ],
     # The API's own documents.
     ("GET", "/openapi.json"): [own("/openapi.json", OPEN)],

@@ -52,6 +52,8 @@ from viewfinder.media.api import serve_media
 from viewfinder.media.uploads import MediaController
 from viewfinder.mediakit.storage import MediaStorage
 from viewfinder.moderation.api import ROUTES as MODERATION_ROUTES
+from viewfinder.moderation.cases_api import ROUTES as CASE_ROUTES
+from viewfinder.moderation.staff_api import ROUTES as STAFF_ROUTES
 from viewfinder.notifications.api import ROUTES as NOTIFICATION_ROUTES
 from viewfinder.notifications.realtime import RealtimeChannels
 from viewfinder.notifications.store import InboxStore
@@ -154,6 +156,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *DISCOVERY_ROUTES,
             *NOTIFICATION_ROUTES,
             *MODERATION_ROUTES,
+            *STAFF_ROUTES,
+            *CASE_ROUTES,
             *PRIVACY_ROUTES,
         ],
     )

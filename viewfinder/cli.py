@@ -248,19 +248,35 @@ def worker(threads: int | None) -> None:
         heartbeat.stop()
 
 
+ROLE_CHOICES = ("none", "owner", "admin", "moderator", "analyst", "community_manager")
+"""viewfinder.moderation.roles.ROLES, spelt out so `--help` needs no import (a test keeps them equal)."""
+
+
 @main.command()
 @click.argument("username")
 @click.option("--email", prompt=True, help="The account's email address.")
-@click.option("--staff", is_flag=True, help="Give the account staff rights.")
+@click.option(
+    "--role",
+    type=click.Choice(ROLE_CHOICES),
+    default=None,
+    help="Give the account a staff role (docs/decisions/0046-staff-roles.md).",
+)
+@click.option("--staff", is_flag=True, help="Deprecated: the same as --role admin.")
 @click.option(
     "--password-stdin", is_flag=True, help="Read the password from standard input instead of asking."
 )
-def createuser(username: str, email: str, staff: bool, password_stdin: bool) -> None:
-    """Create an account (add --staff for a staff member)."""
+def createuser(username: str, email: str, role: str | None, staff: bool, password_stdin: bool) -> None:
+    """Create an account (add --role ROLE for a staff member, e.g. --role owner for yourself)."""
     from viewfinder.accounts import services
     from viewfinder.core.db import make_async_engine, make_sessionmaker
     from viewfinder.core.errors import ApiError
 
+    if staff:
+        if role not in (None, "admin"):
+            raise click.BadParameter("--staff means --role admin; give only --role.")
+        click.echo("--staff is deprecated: use --role admin.", err=True)
+        role = "admin"
+    role = role or "none"
     settings = _settings()
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -273,7 +289,7 @@ def createuser(username: str, email: str, staff: bool, password_stdin: bool) -> 
         engine = make_async_engine(settings.resolved_database_url)
         try:
             async with make_sessionmaker(engine)() as db:
-                await services.signup(db, username=username, email=email, password=password, is_staff=staff)
+                await services.signup(db, username=username, email=email, password=password, role=role)
         finally:
             await engine.dispose()
 
@@ -282,7 +298,37 @@ def createuser(username: str, email: str, staff: bool, password_stdin: bool) -> 
     except ApiError as exc:
         details = "; ".join(f"{field}: {message}" for field, message in exc.fields.items())
         raise click.ClickException(f"{exc.message} {details}".strip()) from exc
-    click.echo(f"Created {'staff ' if staff else ''}account {username}.")
+    click.echo(f"Created {'' if role == 'none' else role + ' '}account {username}.")
+
+
+@main.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLE_CHOICES))
+@click.option("--reason", default="", help="Why, for the audit log.")
+def set_role(username: str, role: str, reason: str) -> None:
+    """Give an account a staff role, or take it away with `none` (the last owner stays). The
+    audit log records it, with no staff member as its actor (the operator)."""
+    from viewfinder.core.db import make_async_engine, make_sessionmaker
+    from viewfinder.core.errors import ApiError
+    from viewfinder.moderation.staff import assign_role
+
+    settings = _settings()  # with the backends: the account's cached log-ins are dropped everywhere
+
+    async def assign() -> None:
+        engine = make_async_engine(settings.resolved_database_url)
+        try:
+            async with make_sessionmaker(engine)() as db:
+                await assign_role(db, None, username, role, reason)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(assign())
+    except ApiError as exc:
+        if exc.status_code == 404:
+            raise click.ClickException(f"There is no account named {username!r}.") from exc
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{username} is now {'not staff' if role == 'none' else role}.")
 
 
 @main.command()

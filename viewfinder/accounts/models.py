@@ -44,6 +44,9 @@ class User(IdMixin, TimestampMixin, Base):
     website: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     avatar_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     is_private: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The staff role (viewfinder.moderation.roles; "none" for everyone else); `is_staff` is kept
+    # equal to `role != "none"` by the services that set either (docs/decisions/0046).
+    role: Mapped[str] = mapped_column(String(24), nullable=False, default="none", server_default="none")
     is_staff: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     followers_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -64,6 +64,7 @@ async def signup(
     email: str,
     password: str,
     is_staff: bool = False,
+    role: str = "none",
     origin: Origin = NO_ORIGIN,
 ) -> User:
     """Create an account, or refuse with every field's problem at once.
@@ -73,6 +74,11 @@ async def signup(
     another account has it is not said here, so sign-up never tells which addresses have accounts:
     an address another account verified is simply never verified for this one
     (docs/decisions/0034-email.md)."""
+    # A staff role (viewfinder.moderation.roles, checked by the caller); `is_staff` alone, from
+    # before roles, means an admin (docs/decisions/0046-staff-roles.md).
+    if is_staff and role == "none":
+        role = "admin"
+    is_staff = role != "none"
     problems: dict[str, str] = {}
     if problem := username_problem(username, staff=is_staff):
         problems["username"] = problem
@@ -99,6 +105,7 @@ async def signup(
         email_key=crypto.email_index(email),
         password_hash=await passwords.hash_password_off_loop(password),
         is_staff=is_staff,
+        role=role,
     )
     db.add(user)
     try:

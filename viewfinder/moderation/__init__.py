@@ -1,1 +1,1 @@
-"""Safety and moderation: reports now; the moderation queue, actions and staff roles later."""
+"""Safety and moderation: reports, staff roles, the queue of cases and the audit log; actions later."""

@@ -1,11 +1,13 @@
-"""Reports: one account's complaint about a post, an account or a comment, a small lifecycle on its row."""
+"""Moderation tables: reports (one account's complaint about a post, an account or a comment), the
+cases they are grouped into (one open case per target, the staff's queue), staff notes on cases,
+and the append-only audit log of staff actions."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from viewfinder.core.db import Base, IdMixin, TimestampMixin, UtcDateTime
@@ -48,3 +50,92 @@ class Report(IdMixin, TimestampMixin, Base):
     details: Mapped[str] = mapped_column(Text, nullable=False, default="")
     status: Mapped[ReportStatus] = mapped_column(String(16), nullable=False, default="open")
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    case_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("moderation_cases.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    """The case the report joined when it was filed (None for reports filed before cases existed)."""
+
+
+CaseStatus = Literal["open", "actioned", "dismissed"]
+"""open -> actioned | dismissed, like the reports in it; a new report of the target opens a new case."""
+
+
+class ModerationCase(IdMixin, TimestampMixin, Base):
+    """Everything reported (or, later, flagged) about one target while it waits for staff: one open
+    case per target, which every new report joins. `priority_key` orders the queue (see
+    moderation.cases.priority_key): it folds the age in, so the order never needs recomputing."""
+
+    __tablename__ = "moderation_cases"
+    __table_args__ = (
+        # One open case per target: a concurrent second report finds the first's case.
+        Index(
+            "uq_moderation_cases_open_target",
+            "target_kind",
+            "target_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        # The queue: open cases, highest priority first.
+        Index("ix_moderation_cases_status_priority_key", "status", "priority_key", "id"),
+        # Earlier cases of the same account.
+        Index("ix_moderation_cases_target_owner_id_id", "target_owner_id", "id"),
+    )
+
+    target_kind: Mapped[ReportTarget] = mapped_column(String(16), nullable=False)
+    target_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    target_owner_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    """The account behind the target (the account itself for an account), for its history."""
+    status: Mapped[CaseStatus] = mapped_column(String(16), nullable=False, default="open")
+    severity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    """The gravest reason reported (moderation.cases.SEVERITY)."""
+    reporters_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    """Distinct accounts that reported the target while the case was open."""
+    automated_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """0..1 from automated detection (spam, nudity, known-bad matches); None until it scores."""
+    priority_key: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    claimed_by_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    """The staff member handling the case, so two moderators do not take the same one."""
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class CaseNote(IdMixin, TimestampMixin, Base):
+    """A note between staff on a case."""
+
+    __tablename__ = "moderation_case_notes"
+    __table_args__ = (Index("ix_moderation_case_notes_case_id_id", "case_id", "id"),)
+
+    case_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("moderation_cases.id", ondelete="CASCADE"), nullable=False
+    )
+    author_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class AuditEntry(IdMixin, TimestampMixin, Base):
+    """One staff action or change of role, written in the same transaction as the action by
+    moderation.audit.record; nothing updates or deletes a row (account erasure aside: decision 0047).
+    No foreign keys: an entry outlives the accounts and content it names."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_actor_id_id", "actor_id", "id"),
+        Index("ix_audit_entries_action_id", "action", "id"),
+        Index("ix_audit_entries_target_kind_target_id_id", "target_kind", "target_id", "id"),
+    )
+
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """The staff account that acted; None for the instance's operator at the command line."""
+    action: Mapped[str] = mapped_column(String(48), nullable=False)
+    target_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    target_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")

@@ -4,13 +4,14 @@ A report is accepted only about something the reporter can see, under the same r
 (a private, blocked or unknown target is a 404, so reporting reveals nothing), and never about the
 reporter or their own content. One reporter has at most one open report per target: a partial
 unique index makes a repeat, even a concurrent one, find the first report instead of adding a row.
+A new report joins its target's open case, the staff's queue (moderation.cases).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, delete, or_, select
+from sqlalchemy import Select, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +20,15 @@ from viewfinder.core.errors import invalid, not_found
 from viewfinder.core.ids import new_id
 from viewfinder.engagement.models import Comment
 from viewfinder.engagement.services import visible_comment
-from viewfinder.moderation.models import Report, ReportReason, ReportTarget
+from viewfinder.moderation.cases import join_case
+from viewfinder.moderation.models import (
+    AuditEntry,
+    CaseNote,
+    ModerationCase,
+    Report,
+    ReportReason,
+    ReportTarget,
+)
 from viewfinder.policy import visible_accounts
 from viewfinder.posts.models import Post
 from viewfinder.posts.services import visible_post
@@ -89,6 +98,7 @@ async def file_report(
     )
     db.add(report)
     try:
+        await join_case(db, report, owner_id)
         await db.commit()
     except IntegrityError:  # a concurrent twin was filed first
         await db.rollback()
@@ -101,29 +111,59 @@ async def file_report(
 
 # --- account erasure (privacy.erasure) -------------------------------------------------------------
 
-ACCOUNT_DATA_TABLES = ("reports",)
-"""Tables whose rows of an account `delete_account_data` removes."""
+ACCOUNT_DATA_TABLES = ("reports", "moderation_cases", "moderation_case_notes", "audit_entries")
+"""Tables whose rows of an account `delete_account_data` removes (or, for the audit log, unlinks)."""
 
 
 async def delete_account_data(db: AsyncSession, user_id: int) -> None:
     """Erase the reports the account filed and the reports about it, its posts and its comments
-    (run before those go, while their ids can still be found). Nothing of a deleted account stays
-    for moderation history (docs/decisions/0032-your-data.md): the moderation audit trail to come
-    keeps its own record of actions, without the account's data."""
+    (run before those go, while their ids can still be found), the cases about it and the notes it
+    wrote as staff. Nothing of a deleted account stays for moderation history
+    (docs/decisions/0032-your-data.md). The audit log keeps its entries, unlinked from the account
+    (docs/decisions/0047-audit-log.md): entries it made lose their actor, entries about it, its
+    posts or its comments lose their target and their before/after values; nothing else ever
+    changes an entry."""
+    its_posts = select(Post.id).where(Post.author_id == user_id)
+    its_comments = select(Comment.id).where(Comment.author_id == user_id)
+    about_it = or_(
+        and_(Report.target_kind == "user", Report.target_id == user_id),
+        and_(Report.target_kind == "post", Report.target_id.in_(its_posts)),
+        and_(Report.target_kind == "comment", Report.target_id.in_(its_comments)),
+    )
+    its_cases = select(ModerationCase.id).where(ModerationCase.target_owner_id == user_id)
     await db.execute(
-        delete(Report).where(
+        update(AuditEntry)
+        .where(
             or_(
-                Report.reporter_id == user_id,
-                and_(Report.target_kind == "user", Report.target_id == user_id),
-                and_(
-                    Report.target_kind == "post",
-                    Report.target_id.in_(select(Post.id).where(Post.author_id == user_id)),
-                ),
-                and_(
-                    Report.target_kind == "comment",
-                    Report.target_id.in_(select(Comment.id).where(Comment.author_id == user_id)),
-                ),
+                and_(AuditEntry.target_kind == "user", AuditEntry.target_id == user_id),
+                and_(AuditEntry.target_kind == "post", AuditEntry.target_id.in_(its_posts)),
+                and_(AuditEntry.target_kind == "comment", AuditEntry.target_id.in_(its_comments)),
+                and_(AuditEntry.target_kind == "case", AuditEntry.target_id.in_(its_cases)),
             )
         )
+        .values(target_id=None, before=None, after=None)
+        .execution_options(synchronize_session=False)
     )
+    await db.execute(
+        update(AuditEntry)
+        .where(AuditEntry.actor_id == user_id)
+        .values(actor_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    await db.execute(
+        update(ModerationCase)
+        .where(ModerationCase.claimed_by_id == user_id)
+        .values(claimed_by_id=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    await db.execute(delete(CaseNote).where(CaseNote.author_id == user_id))
+    await db.execute(delete(Report).where(or_(Report.reporter_id == user_id, about_it)))
+    await db.execute(delete(CaseNote).where(CaseNote.case_id.in_(its_cases)))
+    await db.execute(
+        update(Report)
+        .where(Report.case_id.in_(its_cases))
+        .values(case_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    await db.execute(delete(ModerationCase).where(ModerationCase.target_owner_id == user_id))
     await db.commit()

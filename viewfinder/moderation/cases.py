@@ -1,0 +1,266 @@
+"""Every write to moderation cases goes through a function here.
+
+A case gathers everything reported about one target while it waits for staff: there is at most one
+open case per target (a partial unique index), and each new report joins it (`join_case`, in the
+report's own transaction). The queue is ordered by priority, from the gravest reason reported
+(`SEVERITY`), the number of distinct reporters, an automated score (filled in by detection later)
+and the case's age. Since the age grows alike for every case, the order is kept as one number per
+case that never needs recomputing (`priority_key`, docs/decisions/0048-moderation-cases.md).
+
+Staff claim a case so two moderators do not take the same one (409 while another holds it), and
+leave notes for each other. Claims and releases are audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from viewfinder.accounts.models import User
+from viewfinder.core.db import utcnow
+from viewfinder.core.errors import ApiError, invalid, not_found
+from viewfinder.core.ids import new_id
+from viewfinder.moderation import audit
+from viewfinder.moderation.models import CaseNote, ModerationCase, Report, ReportReason, ReportTarget
+
+SEVERITY: dict[str, int] = {
+    "violence": 5,
+    "hate": 4,
+    "nudity": 4,
+    "harassment": 3,
+    "false_information": 2,
+    "spam": 1,
+    "other": 1,
+}
+"""How grave each report reason is, 1 to 5."""
+SEVERITY_POINTS = 100
+"""Priority points per step of severity."""
+REPORTER_POINTS = 10
+"""Points per distinct reporter, up to MAX_COUNTED_REPORTERS (a pile-on is not ten times graver)."""
+MAX_COUNTED_REPORTERS = 20
+SCORE_POINTS = 300
+"""Points for an automated score of 1 (0..1): a sure detection weighs like three steps of severity."""
+SECONDS_PER_POINT = 3600
+"""Age adds one point an hour: a spam case waiting four days passes a fresh report of violence."""
+NOTE_MAX = 2000
+CASE_CLAIMED = "case.claimed"
+CASE_RELEASED = "case.released"
+
+
+def base_points(severity: int, reporters: int, score: float | None) -> int:
+    """A case's priority without its age."""
+    counted = min(reporters, MAX_COUNTED_REPORTERS)
+    return severity * SEVERITY_POINTS + counted * REPORTER_POINTS + round((score or 0.0) * SCORE_POINTS)
+
+
+def priority_key(severity: int, reporters: int, score: float | None, opened_at: datetime) -> int:
+    """The queue's sort key, highest first. A case's priority now is `base + age / SECONDS_PER_POINT`
+    = `(base * SECONDS_PER_POINT - opened) / SECONDS_PER_POINT + now / SECONDS_PER_POINT`: the last
+    term is the same for every case, so ordering by the first never goes stale."""
+    return base_points(severity, reporters, score) * SECONDS_PER_POINT - int(opened_at.timestamp())
+
+
+def priority_now(case: ModerationCase, now: datetime | None = None) -> int:
+    """The case's priority in points at this moment (what the queue shows)."""
+    age = ((now or utcnow()) - case.created_at).total_seconds()
+    return base_points(case.severity, case.reporters_count, case.automated_score) + int(
+        age // SECONDS_PER_POINT
+    )
+
+
+def _rescore(case: ModerationCase) -> None:
+    case.priority_key = priority_key(
+        case.severity, case.reporters_count, case.automated_score, case.created_at
+    )
+
+
+def _open_case(target: ReportTarget, target_id: int) -> Select[tuple[ModerationCase]]:
+    return select(ModerationCase).where(
+        ModerationCase.target_kind == target,
+        ModerationCase.target_id == target_id,
+        ModerationCase.status == "open",
+    )
+
+
+async def join_case(db: AsyncSession, report: Report, owner_id: int) -> ModerationCase:
+    """Put a new (flushed or pending) report into its target's open case, opening one if there is
+    none, and rescore the case. Does not commit: the report and its case commit together."""
+    case = await db.scalar(_open_case(report.target_kind, report.target_id).with_for_update())
+    if case is None:
+        fresh = ModerationCase(
+            id=new_id(),
+            target_kind=report.target_kind,
+            target_id=report.target_id,
+            target_owner_id=owner_id,
+            status="open",
+            severity=0,
+            reporters_count=0,
+            created_at=utcnow(),
+        )
+        try:
+            async with db.begin_nested():
+                _rescore(fresh)
+                db.add(fresh)
+        except IntegrityError:  # another report of the same target opened it first
+            case = await db.scalar(_open_case(report.target_kind, report.target_id))
+            if case is None:
+                raise
+        else:
+            case = fresh
+    report.case_id = case.id
+    await db.flush()
+    reasons = await db.scalars(select(Report.reason).where(Report.case_id == case.id).distinct())
+    case.severity = max((SEVERITY.get(reason, 1) for reason in reasons), default=0)
+    case.reporters_count = int(
+        await db.scalar(
+            select(func.count(func.distinct(Report.reporter_id))).where(Report.case_id == case.id)
+        )
+        or 0
+    )
+    _rescore(case)
+    return case
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+async def queue(db: AsyncSession, after_case_id: int | None, limit: int) -> list[ModerationCase]:
+    """Open cases, highest priority first (`limit` of them), after the case a page ended with. A
+    case whose priority changed since (new reports) is found where it now belongs."""
+    query = select(ModerationCase).where(ModerationCase.status == "open")
+    if after_case_id is not None:
+        last = (
+            await db.execute(select(ModerationCase.priority_key).where(ModerationCase.id == after_case_id))
+        ).scalar_one_or_none()
+        if last is not None:
+            query = query.where(
+                or_(
+                    ModerationCase.priority_key < last,
+                    and_(ModerationCase.priority_key == last, ModerationCase.id < after_case_id),
+                )
+            )
+    query = query.order_by(ModerationCase.priority_key.desc(), ModerationCase.id.desc()).limit(limit)
+    return list((await db.scalars(query)).all())
+
+
+async def reason_counts(db: AsyncSession, case_ids: list[int]) -> dict[int, dict[ReportReason, int]]:
+    """How many reports of each reason each case holds (one query)."""
+    counts: dict[int, dict[ReportReason, int]] = {case_id: {} for case_id in case_ids}
+    if case_ids:
+        rows = await db.execute(
+            select(Report.case_id, Report.reason, func.count())
+            .where(Report.case_id.in_(case_ids))
+            .group_by(Report.case_id, Report.reason)
+        )
+        for case_id, reason, count in rows.tuples():
+            if case_id is not None:
+                counts[case_id][reason] = int(count)
+    return counts
+
+
+async def users_by_id(db: AsyncSession, user_ids: set[int]) -> dict[int, User]:
+    if not user_ids:
+        return {}
+    return {user.id: user for user in await db.scalars(select(User).where(User.id.in_(user_ids)))}
+
+
+async def get_case(db: AsyncSession, case_id: int) -> ModerationCase:
+    case = await db.get(ModerationCase, case_id)
+    if case is None:
+        raise not_found("No such case.")
+    return case
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """What staff see of a case besides its target: its reports, notes and the account's history."""
+
+    reports: list[Report]
+    notes: list[CaseNote]
+    earlier_cases: list[ModerationCase]
+
+
+EARLIER_CASES = 20
+
+
+async def case_file(db: AsyncSession, case: ModerationCase) -> CaseFile:
+    reports = await db.scalars(select(Report).where(Report.case_id == case.id).order_by(Report.id))
+    notes = await db.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id))
+    earlier = await db.scalars(
+        select(ModerationCase)
+        .where(ModerationCase.target_owner_id == case.target_owner_id, ModerationCase.id != case.id)
+        .order_by(ModerationCase.id.desc())
+        .limit(EARLIER_CASES)
+    )
+    return CaseFile(list(reports.all()), list(notes.all()), list(earlier.all()))
+
+
+# --- claiming and notes --------------------------------------------------------------------------
+
+
+def _closed() -> ApiError:
+    return ApiError(409, "case_closed", "This case is closed.")
+
+
+async def claim(db: AsyncSession, staff: User, case_id: int) -> ModerationCase:
+    """Take the case: 409 `case_claimed` while another staff member holds it (claiming one's own
+    claim again changes nothing)."""
+    case = await get_case(db, case_id)
+    if case.status != "open":
+        raise _closed()
+    if case.claimed_by_id == staff.id:
+        return case
+    taken = await db.execute(
+        update(ModerationCase)
+        .where(
+            ModerationCase.id == case_id,
+            ModerationCase.status == "open",
+            ModerationCase.claimed_by_id.is_(None),
+        )
+        .values(claimed_by_id=staff.id, claimed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(taken, "rowcount", 0) != 1:
+        await db.rollback()
+        await db.refresh(case)
+        if case.status != "open":
+            raise _closed()
+        holder = await db.scalar(select(User.username).where(User.id == case.claimed_by_id))
+        raise ApiError(409, "case_claimed", f"{holder or 'Another staff member'} is handling this case.")
+    audit.record(db, actor_id=staff.id, action=CASE_CLAIMED, target_kind="case", target_id=case_id, reason="")
+    await db.commit()
+    await db.refresh(case)
+    return case
+
+
+async def release(db: AsyncSession, staff: User, case_id: int) -> ModerationCase:
+    """Let go of one's claim: 409 `case_claimed` when someone else holds it; nothing when nobody does."""
+    case = await get_case(db, case_id)
+    if case.claimed_by_id is None:
+        return case
+    if case.claimed_by_id != staff.id:
+        holder = await db.scalar(select(User.username).where(User.id == case.claimed_by_id))
+        raise ApiError(409, "case_claimed", f"{holder or 'Another staff member'} is handling this case.")
+    case.claimed_by_id = None
+    case.claimed_at = None
+    audit.record(db, actor_id=staff.id, action=CASE_RELEASED, target_kind="case", target_id=case_id)
+    await db.commit()
+    return case
+
+
+async def add_note(db: AsyncSession, staff: User, case_id: int, text: str) -> CaseNote:
+    """A note between staff on the case (open or closed)."""
+    await get_case(db, case_id)
+    text = text.strip()
+    if not text:
+        raise invalid("text", "Write something.")
+    if len(text) > NOTE_MAX:
+        raise invalid("text", f"At most {NOTE_MAX} characters.")
+    note = CaseNote(id=new_id(), case_id=case_id, author_id=staff.id, text=text)
+    db.add(note)
+    await db.commit()
+    return note
