@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.helpers import assert_error, make_post
+from tests.helpers import assert_error, cache_session, make_post
 
 
 def ids(page: dict[str, Any]) -> list[str]:
@@ -59,7 +59,9 @@ def test_saved_pages_in_a_fixed_number_of_queries(alice, bob, count_queries):
     posts = [make_post(alice, f"post {i}") for i in range(5)]
     for post in posts:
         bob.post(f"/posts/{post['id']}/save")
+    bob.post(f"/posts/{posts[0]['id']}/like")
 
+    cache_session(bob, count_queries)
     with count_queries() as small:
         first = bob.get("/saved?limit=2").json()
     with count_queries() as large:
@@ -69,7 +71,11 @@ def test_saved_pages_in_a_fixed_number_of_queries(alice, bob, count_queries):
     newest_first = [p["id"] for p in reversed(posts)]
     assert ids(everything) == newest_first
     assert ids(first) + ids(second) == newest_first[:4]
-    assert small.count == large.count
+    # The page of refs, which carries bob's likes and saves (no statement of their own for them),
+    # and the cards not yet cached; no post has comments, so no previews.
+    assert small.count == large.count == 2, large.statements
+    assert [p["liked_by_viewer"] for p in everything["items"]] == [False] * 4 + [True]
+    assert all(p["saved_by_viewer"] for p in everything["items"])
 
 
 def test_collections_hold_saved_posts(alice, bob):
@@ -159,7 +165,12 @@ def test_collections_page_in_a_fixed_number_of_queries(alice, bob, count_queries
     with count_queries() as large:
         everything = bob.get("/collections?limit=5").json()
     second = bob.get(f"/collections?limit=2&cursor={first['next_cursor']}").json()
-    posts_page_small = bob.get(f"/collections/{everything['items'][0]['id']}/posts?limit=1").json()
+    newest = everything["items"][0]["id"]
+    cache_session(bob, count_queries)
+    with count_queries() as posts_small:
+        posts_page_small = bob.get(f"/collections/{newest}/posts?limit=1").json()
+    with count_queries() as posts_large:
+        posts_page_large = bob.get(f"/collections/{newest}/posts?limit=5").json()
 
     assert [c["name"] for c in everything["items"]] == ["c4", "c3", "c2", "c1", "c0"]
     assert [c["post_count"] for c in everything["items"]] == [2, 1, 3, 2, 1]
@@ -167,6 +178,10 @@ def test_collections_page_in_a_fixed_number_of_queries(alice, bob, count_queries
     assert small.count == large.count
     assert len(posts_page_small["items"]) == 1
     assert posts_page_small["next_cursor"] is not None
+    assert ids(posts_page_large) == [posts[1]["id"], posts[0]["id"]]
+    assert all(p["saved_by_viewer"] for p in posts_page_large["items"])
+    # The collection, the page of refs with bob's likes and saves, the cards not yet cached.
+    assert posts_small.count == posts_large.count == 3, posts_large.statements
 
 
 def test_a_collection_leaves_out_posts_no_longer_visible(alice, bob, carol):

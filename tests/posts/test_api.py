@@ -8,7 +8,7 @@ import pyvips
 from PIL import Image
 from sqlalchemy import select
 
-from tests.helpers import assert_error
+from tests.helpers import assert_error, cache_session
 from viewfinder.accounts.models import User
 from viewfinder.media import services as media
 from viewfinder.mediakit.storage import storage_from_settings
@@ -178,10 +178,12 @@ def test_deleting_a_post_removes_its_files_and_count(alice, bob, settings):
     assert alice.get("/users/alice").json()["posts_count"] == 0
 
 
-def test_the_grid_pages_newest_first_in_a_fixed_number_of_queries(alice, anon, count_queries):
+def test_the_grid_pages_newest_first_in_a_fixed_number_of_queries(alice, bob, anon, count_queries):
     posted = [create(alice, [upload(alice, photo())]).json()["id"] for _ in range(5)]
     for post_id in posted:  # so that every page needs its comment previews
         assert alice.post(f"/posts/{post_id}/comments", json={"text": "first"}).status_code == 201
+    assert bob.post(f"/posts/{posted[0]}/like").status_code == 200
+    assert bob.post(f"/posts/{posted[1]}/save").status_code == 200
 
     with count_queries() as small:
         first = anon.get("/users/alice/posts?limit=2").json()
@@ -191,8 +193,24 @@ def test_the_grid_pages_newest_first_in_a_fixed_number_of_queries(alice, anon, c
 
     assert [p["id"] for p in everything["items"]] == posted[::-1]
     assert [p["id"] for p in first["items"] + second["items"]] == posted[::-1][:4]
-    # The account, the page of posts, their media items and comment previews: whatever the page size.
+    # The account, the page of post refs, their cards (posts, authors, media items) and comment
+    # previews: whatever the page size.
     assert small.count == large.count == 4
+
+    # A logged-in viewer's page of refs carries their likes and saves (no statement of their own
+    # for them); the cards are cached by now. Likewise on the author's own grid.
+    for viewer in (bob, alice):
+        cache_session(viewer, count_queries)
+        with count_queries() as small:
+            viewer.get("/users/alice/posts?limit=2")
+        with count_queries() as large:
+            page = viewer.get("/users/alice/posts?limit=5").json()["items"]
+        assert [p["id"] for p in page] == posted[::-1]
+        assert small.count == large.count == 3, large.statements
+        liked = [p["liked_by_viewer"] for p in page][::-1]
+        saved = [p["saved_by_viewer"] for p in page][::-1]
+        mine = viewer is bob
+        assert (liked, saved) == ([mine, False, False, False, False], [False, mine, False, False, False])
 
 
 def test_deleting_a_post_leaves_the_same_photo_in_another_post_intact(alice):

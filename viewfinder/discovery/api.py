@@ -22,7 +22,7 @@ from viewfinder.discovery import services
 from viewfinder.discovery.schemas import HashtagOut, SuggestionOut
 from viewfinder.graph.services import relationships
 from viewfinder.mediakit.storage import StorageDep
-from viewfinder.posts.cards import render_entities
+from viewfinder.posts.cards import render_posts
 from viewfinder.posts.schemas import PostOut
 
 SearchLimit = Annotated[
@@ -89,13 +89,13 @@ class HashtagController(Controller):
         scope = f"hashtag:{hashtag.id}:{order}"
         limit = paging.limit
         if order == "recent":
-            rows = await services.hashtag_recent(db_session, viewer_user, hashtag, paging.key(scope), limit)
-            items = await render_entities(db_session, viewer_user, rows[:limit], storage, settings)
-            return paging.page(scope, items, [post.id for post, _ in rows])
+            refs = await services.hashtag_recent(db_session, viewer_user, hashtag, paging.key(scope), limit)
+            items = await render_posts(db_session, viewer_user, refs[:limit], storage, settings)
+            return paging.page(scope, items, [ref.id for ref in refs])
         snapshot = paging.snapshot(scope, _now())
-        rows = await services.hashtag_top(db_session, viewer_user, hashtag, snapshot, limit)
-        items = await render_entities(db_session, viewer_user, rows[:limit], storage, settings)
-        return paging.ranked_page(scope, items, snapshot.after(limit) if len(rows) > limit else None)
+        refs = await services.hashtag_top(db_session, viewer_user, hashtag, snapshot, limit)
+        items = await render_posts(db_session, viewer_user, refs[:limit], storage, settings)
+        return paging.ranked_page(scope, items, snapshot.after(limit) if len(refs) > limit else None)
 
 
 @get("/search/accounts", tags=["discovery"])
@@ -144,8 +144,8 @@ async def explore(
     """
     scope = f"explore:{viewer_user.id if viewer_user else 0}"
     snapshot = paging.snapshot(scope, _now())
-    rows, after = await services.explore_page(db_session, viewer_user, snapshot, paging.limit)
-    items = await render_entities(db_session, viewer_user, rows, storage, settings)
+    refs, after = await services.explore_page(db_session, viewer_user, snapshot, paging.limit)
+    items = await render_posts(db_session, viewer_user, refs, storage, settings)
     return paging.ranked_page(scope, items, after)
 
 

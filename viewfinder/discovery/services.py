@@ -13,13 +13,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import Select, case, false, func, literal, or_, select
+from sqlalchemy import BigInteger, Integer, Select, bindparam, case, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
+from viewfinder.core.db import UtcDateTime, read_rows
 from viewfinder.core.errors import invalid, not_found
 from viewfinder.core.ids import first_id_at, last_id_at
 from viewfinder.core.pagination import Snapshot
@@ -34,6 +37,7 @@ from viewfinder.policy import (
     visible_accounts,
     visible_posts,
 )
+from viewfinder.posts.cards import REF_COLUMNS, VIEWER_REF_COLUMNS, PostRef, refs_of
 from viewfinder.posts.models import Hashtag, Post, PostHashtag
 
 TOP_WINDOW = timedelta(days=30)
@@ -45,6 +49,38 @@ EXPLORE_HALF_LIFE_HOURS = 48.0
 PER_AUTHOR_PER_PAGE = 2
 MAX_SEARCH_RESULTS = 50
 MAX_QUERY_LENGTH = 64
+
+# --- statements built once -----------------------------------------------------------------------
+
+
+class _BoundViewer:
+    """Stands for the viewer in a statement built once: its id is a bound parameter."""
+
+    id = bindparam("viewer_id", type_=BigInteger())
+
+
+def _viewer(with_viewer: bool) -> User | None:
+    """The viewer a statement built once is built for: a stand-in whose id is bound, or nobody."""
+    return cast(User, _BoundViewer()) if with_viewer else None
+
+
+def _ref_columns(with_viewer: bool) -> tuple[Any, ...]:
+    """What a page of posts reads: refs, with the viewer's likes and saves when there is a viewer
+    (so `render_posts` runs no statement of its own for them)."""
+    return VIEWER_REF_COLUMNS if with_viewer else REF_COLUMNS
+
+
+def _viewer_values(viewer: User | None, **values: Any) -> dict[str, Any]:
+    if viewer is not None:
+        values["viewer_id"] = viewer.id
+    return values
+
+
+_LIMIT = bindparam("limit", type_=Integer())
+_FIRST_ID = bindparam("first_id", type_=BigInteger())
+_LAST_ID = bindparam("last_id", type_=BigInteger())
+_SINCE = bindparam("since", type_=UtcDateTime())
+
 
 # --- hashtags ------------------------------------------------------------------------------------
 
@@ -99,21 +135,33 @@ async def find_hashtag(
     return HashtagView(int(row[0]), str(row[1]), int(row[2]))
 
 
-async def hashtag_recent(
-    db: AsyncSession, viewer: User | None, hashtag: HashtagView, before: int | None, limit: int
-) -> list[tuple[Post, User]]:
-    """A page (limit + 1 rows) of the tag's posts the viewer may see, newest first; muted authors
-    are left out as they are from the feeds."""
+@lru_cache(maxsize=4)
+def _hashtag_recent_query(with_viewer: bool, before: bool) -> Select[Any]:
+    """`hashtag_recent`'s statement for one shape, built once (viewer, tag, bound, limit bound)."""
+    viewer = _viewer(with_viewer)
     query = (
         visible_posts(viewer)
+        .with_only_columns(*_ref_columns(with_viewer))
         .join(PostHashtag, PostHashtag.post_id == Post.id)
-        .where(PostHashtag.hashtag_id == hashtag.id, not_muted_by(viewer))
+        .where(PostHashtag.hashtag_id == bindparam("hashtag_id", type_=BigInteger()), not_muted_by(viewer))
         .order_by(PostHashtag.post_id.desc())
-        .limit(limit + 1)
+        .limit(_LIMIT)
     )
+    if before:
+        query = query.where(PostHashtag.post_id < bindparam("before", type_=BigInteger()))
+    return query
+
+
+async def hashtag_recent(
+    db: AsyncSession, viewer: User | None, hashtag: HashtagView, before: int | None, limit: int
+) -> list[PostRef]:
+    """A page (limit + 1 rows) of the tag's posts the viewer may see, newest first, as refs for
+    `cards.render_posts`; muted authors are left out as they are from the feeds."""
+    values = _viewer_values(viewer, hashtag_id=hashtag.id, limit=limit + 1)
     if before is not None:
-        query = query.where(PostHashtag.post_id < before)
-    return list((await db.execute(query)).tuples())
+        values["before"] = before
+    query = _hashtag_recent_query(viewer is not None, before is not None)
+    return refs_of(await read_rows(db, query, values))
 
 
 def engagement() -> ColumnElement[int]:
@@ -121,26 +169,43 @@ def engagement() -> ColumnElement[int]:
     return Post.like_count + 2 * Post.comment_count
 
 
-async def hashtag_top(
-    db: AsyncSession, viewer: User | None, hashtag: HashtagView, snapshot: Snapshot, limit: int
-) -> list[tuple[Post, User]]:
-    """A page (limit + 1 rows) of the tag's most engaging posts of the TOP_WINDOW days before the
-    snapshot, the viewer may see, most engaging first (newer first on ties)."""
-    query = (
+@lru_cache(maxsize=2)
+def _hashtag_top_query(with_viewer: bool) -> Select[Any]:
+    """`hashtag_top`'s statement, built once per shape (viewer, tag, window, offset, limit bound)."""
+    viewer = _viewer(with_viewer)
+    return (
         visible_posts(viewer)
+        .with_only_columns(*_ref_columns(with_viewer))
         .join(PostHashtag, PostHashtag.post_id == Post.id)
         .where(
-            PostHashtag.hashtag_id == hashtag.id,
-            PostHashtag.post_id >= first_id_at(snapshot.at - TOP_WINDOW),
-            PostHashtag.post_id <= last_id_at(snapshot.at),
-            Post.created_at >= snapshot.at - TOP_WINDOW,
+            PostHashtag.hashtag_id == bindparam("hashtag_id", type_=BigInteger()),
+            PostHashtag.post_id >= _FIRST_ID,
+            PostHashtag.post_id <= _LAST_ID,
+            Post.created_at >= _SINCE,
             not_muted_by(viewer),
         )
         .order_by(engagement().desc(), Post.id.desc())
-        .offset(snapshot.offset)
-        .limit(limit + 1)
+        .offset(bindparam("offset", type_=Integer()))
+        .limit(_LIMIT)
     )
-    return list((await db.execute(query)).tuples())
+
+
+async def hashtag_top(
+    db: AsyncSession, viewer: User | None, hashtag: HashtagView, snapshot: Snapshot, limit: int
+) -> list[PostRef]:
+    """A page (limit + 1 rows) of the tag's most engaging posts of the TOP_WINDOW days before the
+    snapshot, the viewer may see, most engaging first (newer first on ties), as refs."""
+    since = snapshot.at - TOP_WINDOW
+    values = _viewer_values(
+        viewer,
+        hashtag_id=hashtag.id,
+        first_id=first_id_at(since),
+        last_id=last_id_at(snapshot.at),
+        since=since,
+        offset=snapshot.offset,
+        limit=limit + 1,
+    )
+    return refs_of(await read_rows(db, _hashtag_top_query(viewer is not None), values))
 
 
 # --- search --------------------------------------------------------------------------------------
@@ -218,6 +283,8 @@ class Candidate:
     post_id: int
     author_id: int
     score: float
+    ref: PostRef | None = None
+    """The post's ref as the candidates' query read it (what a page of Explore renders)."""
 
 
 def explore_score(likes: int, comments: int, age: timedelta) -> float:
@@ -253,49 +320,50 @@ async def explore_candidates(db: AsyncSession, viewer: User | None, at: datetime
     accounts the viewer does not follow, has not muted and has no block with either way, never the
     viewer's own; best score first (newer first on ties).
     """
-    query = (
-        visible_posts(viewer)
-        .with_only_columns(Post.id, Post.author_id, Post.like_count, Post.comment_count, Post.created_at)
-        .where(
-            *explore_authors(viewer),
-            Post.id >= first_id_at(at - EXPLORE_WINDOW),
-            Post.id <= last_id_at(at),
-            Post.created_at >= at - EXPLORE_WINDOW,
-        )
-        .order_by(Post.id.desc())
-        .limit(EXPLORE_CANDIDATES)
-    )
-    rows = (await db.execute(query)).tuples()
-    candidates = [
-        Candidate(post_id, author_id, explore_score(likes, comments, at - created_at))
-        for post_id, author_id, likes, comments, created_at in rows
-    ]
+    since = at - EXPLORE_WINDOW
+    values = _viewer_values(viewer, first_id=first_id_at(since), last_id=last_id_at(at), since=since)
+    candidates = []
+    for *columns, created_at in await read_rows(db, _explore_query(viewer is not None), values):
+        ref = PostRef(*columns)
+        score = explore_score(ref.like_count, ref.comment_count, at - created_at)
+        candidates.append(Candidate(ref.id, ref.author_id, score, ref))
     candidates.sort(key=lambda c: (c.score, c.post_id), reverse=True)
     return candidates
 
 
-async def posts_by_id(db: AsyncSession, post_ids: list[int]) -> list[tuple[Post, User]]:
-    """These posts with their authors, in the order given (one query)."""
-    if not post_ids:
-        return []
-    rows = await db.execute(
-        select(Post, User).join(User, User.id == Post.author_id).where(Post.id.in_(post_ids))
+@lru_cache(maxsize=2)
+def _explore_query(with_viewer: bool) -> Select[Any]:
+    """`explore_candidates`' statement, built once per shape (the viewer and the window bound).
+
+    It reads the candidates' refs (not the viewer's likes and saves: working those out for 500
+    candidates costs more than the one statement `render_posts` runs for the page's few)."""
+    viewer = _viewer(with_viewer)
+    return (
+        visible_posts(viewer)
+        .with_only_columns(*REF_COLUMNS, Post.created_at)
+        .where(
+            *explore_authors(viewer),
+            Post.id >= _FIRST_ID,
+            Post.id <= _LAST_ID,
+            Post.created_at >= _SINCE,
+        )
+        .order_by(Post.id.desc())
+        .limit(EXPLORE_CANDIDATES)
     )
-    found = {post.id: (post, author) for post, author in rows.tuples()}
-    return [found[post_id] for post_id in post_ids if post_id in found]
 
 
 async def explore_page(
     db: AsyncSession, viewer: User | None, snapshot: Snapshot, limit: int
-) -> tuple[list[tuple[Post, User]], Snapshot | None]:
-    """One page of Explore and the snapshot for the next page (None at the end): two queries."""
+) -> tuple[list[PostRef], Snapshot | None]:
+    """One page of Explore, as refs for `cards.render_posts`, and the snapshot for the next page
+    (None at the end): one query (the candidates' refs)."""
     ranked = await explore_candidates(db, viewer, snapshot.at)
     placed = spread_authors(ranked, limit, snapshot.offset + limit + 1)
     page = placed[snapshot.offset : snapshot.offset + limit]
     following = None
     if page and len(placed) > snapshot.offset + len(page):
         following = Snapshot(snapshot.at, snapshot.offset + len(page))
-    return await posts_by_id(db, [c.post_id for c in page]), following
+    return [c.ref for c in page if c.ref is not None], following
 
 
 # --- suggested accounts --------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from viewfinder.engagement.schemas import (
 from viewfinder.graph.services import relationships
 from viewfinder.mediakit import signing
 from viewfinder.mediakit.storage import MediaStorage, StorageDep
-from viewfinder.posts.cards import render_entities
+from viewfinder.posts.cards import render_posts
 from viewfinder.posts.schemas import PostOut
 from viewfinder.settings import Settings
 
@@ -206,8 +206,8 @@ async def saved(
 ) -> Page[PostOut]:
     """Your saved posts, newest save first (posts you can no longer see are left out)."""
     scope = f"saved:{viewer.user.id}"
-    rows, keys = await services.saved_posts(db_session, viewer.user, paging.key(scope), paging.limit)
-    items = await render_entities(db_session, viewer.user, rows[: paging.limit], storage, settings)
+    refs, keys = await services.saved_posts(db_session, viewer.user, paging.key(scope), paging.limit)
+    items = await render_posts(db_session, viewer.user, refs[: paging.limit], storage, settings)
     return paging.page(scope, items, keys)
 
 
@@ -326,10 +326,10 @@ class CollectionController(Controller):
         """The posts in a collection that you can still see, newest added first."""
         key = parse_id(collection_id)
         scope = f"collection:{key}"
-        rows, keys = await services.collection_posts(
+        refs, keys = await services.collection_posts(
             db_session, viewer.user, key, paging.key(scope), paging.limit
         )
-        items = await render_entities(db_session, viewer.user, rows[: paging.limit], storage, settings)
+        items = await render_posts(db_session, viewer.user, refs[: paging.limit], storage, settings)
         return paging.page(scope, items, keys)
 
     @put("/{collection_id:str}/posts/{post_id:str}")

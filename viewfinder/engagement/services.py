@@ -11,13 +11,18 @@ that may roll back take the plain values they need before they write.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
+    Integer,
     Select,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -28,9 +33,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from viewfinder.accounts.models import User
-from viewfinder.core.db import erase_counted
+from viewfinder.core.db import erase_counted, read_rows
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
@@ -62,6 +68,7 @@ from viewfinder.policy import (
     visible_comments,
     visible_posts,
 )
+from viewfinder.posts.cards import VIEWER_REF_COLUMNS, PostRef
 from viewfinder.posts.models import Post, PostMedia
 from viewfinder.posts.services import MAX_MENTIONS, mentions_in, visible_post
 
@@ -510,23 +517,47 @@ async def unsave_post(db: AsyncSession, viewer: User, post_id: int) -> None:
     await db.commit()
 
 
-async def saved_posts(
-    db: AsyncSession, viewer: User, before: int | None, limit: int
-) -> tuple[list[tuple[Post, User]], list[int]]:
-    """A page (limit + 1 rows) of the viewer's saved posts they can still see, newest save first,
-    with the save ids."""
+class _BoundViewer:
+    """Stands for the viewer in a statement built once: its id is a bound parameter."""
+
+    id = bindparam("viewer_id", type_=BigInteger())
+
+
+_LIMIT = bindparam("limit", type_=Integer())
+_BEFORE = bindparam("before", type_=BigInteger())
+
+
+def _refs_and_keys(rows: Sequence[Any]) -> tuple[list[PostRef], list[int]]:
+    """Rows of (sort key, *VIEWER_REF_COLUMNS) as refs and keys."""
+    return [PostRef(*row[1:]) for row in rows], [row[0] for row in rows]
+
+
+@lru_cache(maxsize=2)
+def _saved_query(before: bool) -> Select[Any]:
+    """`saved_posts`' statement, built once per shape (the viewer, bound and limit bound)."""
+    viewer = cast(User, _BoundViewer())
+    # An alias: the "saved" column's EXISTS over saved_posts must not correlate with this join.
+    save = aliased(SavedPost, name="save")
     query = (
         visible_posts(viewer)
-        .join(SavedPost, SavedPost.post_id == Post.id)
-        .where(SavedPost.user_id == viewer.id)
-        .add_columns(SavedPost.id)
-        .order_by(SavedPost.id.desc())
-        .limit(limit + 1)
+        .with_only_columns(save.id, *VIEWER_REF_COLUMNS)
+        .join(save, save.post_id == Post.id)
+        .where(save.user_id == viewer.id)
+        .order_by(save.id.desc())
+        .limit(_LIMIT)
     )
+    return query.where(save.id < _BEFORE) if before else query
+
+
+async def saved_posts(
+    db: AsyncSession, viewer: User, before: int | None, limit: int
+) -> tuple[list[PostRef], list[int]]:
+    """A page (limit + 1 rows) of the viewer's saved posts they can still see, newest save first,
+    as refs for `cards.render_posts` (with the viewer's likes and saves), with the save ids."""
+    values = {"viewer_id": viewer.id, "limit": limit + 1}
     if before is not None:
-        query = query.where(SavedPost.id < before)
-    rows = (await db.execute(query)).tuples().all()
-    return [(post, author) for post, author, _ in rows], [key for _, _, key in rows]
+        values["before"] = before
+    return _refs_and_keys(await read_rows(db, _saved_query(before is not None), values))
 
 
 def _collection_name(name: str) -> tuple[str, str]:
@@ -691,22 +722,31 @@ async def collection_summaries(
 
 async def collection_posts(
     db: AsyncSession, viewer: User, collection_id: int, before: int | None, limit: int
-) -> tuple[list[tuple[Post, User]], list[int]]:
+) -> tuple[list[PostRef], list[int]]:
     """A page (limit + 1 rows) of the posts in one of the viewer's collections that they can still
-    see, newest added first, with the entry ids."""
+    see, newest added first, as refs for `cards.render_posts` (with the viewer's likes and saves),
+    with the entry ids."""
     collection = await own_collection(db, viewer, collection_id)
+    values = {"viewer_id": viewer.id, "collection_id": collection.id, "limit": limit + 1}
+    if before is not None:
+        values["before"] = before
+    query = _collection_posts_query(before is not None)
+    return _refs_and_keys(await read_rows(db, query, values))
+
+
+@lru_cache(maxsize=2)
+def _collection_posts_query(before: bool) -> Select[Any]:
+    """`collection_posts`' statement, built once per shape (viewer, collection, bound, limit bound)."""
+    viewer = cast(User, _BoundViewer())
     query = (
         visible_posts(viewer)
+        .with_only_columns(CollectionPost.id, *VIEWER_REF_COLUMNS)
         .join(CollectionPost, CollectionPost.post_id == Post.id)
-        .where(CollectionPost.collection_id == collection.id)
-        .add_columns(CollectionPost.id)
+        .where(CollectionPost.collection_id == bindparam("collection_id", type_=BigInteger()))
         .order_by(CollectionPost.id.desc())
-        .limit(limit + 1)
+        .limit(_LIMIT)
     )
-    if before is not None:
-        query = query.where(CollectionPost.id < before)
-    rows = (await db.execute(query)).tuples().all()
-    return [(post, author) for post, author, _ in rows], [key for _, _, key in rows]
+    return query.where(CollectionPost.id < _BEFORE) if before else query
 
 
 # Account erasure (privacy.erasure) ---------------------------------------------------------------

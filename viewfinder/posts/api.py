@@ -17,7 +17,7 @@ from viewfinder.graph.services import find_visible_user
 from viewfinder.mediakit.storage import StorageDep
 from viewfinder.policy import may_see_profile_posts
 from viewfinder.posts import services
-from viewfinder.posts.cards import render_entities
+from viewfinder.posts.cards import render_entities, render_posts
 from viewfinder.posts.schemas import PostCreate, PostOut, PostUpdate
 
 
@@ -113,8 +113,6 @@ async def profile_grid(
     if not await may_see_profile_posts(db_session, viewer_user, author):
         raise ApiError(403, "private_account", "This account is private. Follow it to see its posts.")
     scope = f"posts:{author.id}"
-    posts = await services.profile_posts(db_session, viewer_user, author, paging.key(scope), paging.limit)
-    items = await render_entities(
-        db_session, viewer_user, [(p, author) for p in posts[: paging.limit]], storage, settings
-    )
-    return paging.page(scope, items, [p.id for p in posts])
+    refs = await services.profile_posts(db_session, viewer_user, author, paging.key(scope), paging.limit)
+    items = await render_posts(db_session, viewer_user, refs[: paging.limit], storage, settings)
+    return paging.page(scope, items, [ref.id for ref in refs])

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import BigInteger, Integer, Select, bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts.models import User
-from viewfinder.core.db import utcnow
+from viewfinder.core.db import read_rows, utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
 from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.mediakit.storage import MediaStorage, discard
 from viewfinder.policy import audience_of, find_visible_post, shown_on_profile
+from viewfinder.posts.cards import REF_COLUMNS, VIEWER_REF_COLUMNS, PostRef, refs_of
 from viewfinder.posts.events import PostCreated, PostDeleted, PostEdited
 from viewfinder.posts.models import Hashtag, Post, PostHashtag, PostMedia, PostMention
 
@@ -251,14 +253,50 @@ async def visible_post(db: AsyncSession, viewer: User | None, post_id: int) -> t
     return found
 
 
+class _BoundAccount:
+    """Stands for an account in a statement built once: its id is the bound parameter `name`."""
+
+    def __init__(self, name: str) -> None:
+        self.id = bindparam(name, type_=BigInteger())
+
+
+@lru_cache(maxsize=8)
+def _grid_query(with_viewer: bool, own: bool, before: bool) -> Select[Any]:
+    """`profile_posts`' statement for one shape, built once: the author ("author_id"), the viewer
+    ("viewer_id"), the bound ("before") and the limit are bound parameters.
+
+    The policy is asked with stand-ins whose ids are those parameters, so whatever it puts in SQL
+    stays bound; the one thing it decides in Python, whether the viewer is the author, is the
+    `own` shape (the same stand-in for both)."""
+    author = cast(User, _BoundAccount("author_id"))
+    viewer = author if own else cast(User, _BoundAccount("viewer_id")) if with_viewer else None
+    query = (
+        select(*(VIEWER_REF_COLUMNS if with_viewer else REF_COLUMNS))
+        .join(User, User.id == Post.author_id)
+        .where(Post.author_id == author.id, shown_on_profile(viewer, author))
+        .order_by(Post.id.desc())
+        .limit(bindparam("limit", type_=Integer()))
+    )
+    if before:
+        query = query.where(Post.id < bindparam("before", type_=BigInteger()))
+    return query
+
+
 async def profile_posts(
     db: AsyncSession, viewer: User | None, author: User, before: int | None, limit: int
-) -> list[Post]:
-    """A page (limit + 1 rows) of an account's posts, newest first; unfinished ones only to the author."""
-    query = select(Post).where(Post.author_id == author.id).order_by(Post.id.desc()).limit(limit + 1)
+) -> list[PostRef]:
+    """A page (limit + 1 rows) of an account's posts, newest first, as refs for `cards.render_posts`
+    (with the viewer's likes and saves when there is a viewer); unfinished ones only to the author.
+    Whether the viewer may see the account's posts at all is the caller's question
+    (`policy.may_see_profile_posts`)."""
+    own = viewer is not None and viewer.id == author.id
+    values: dict[str, Any] = {"author_id": author.id, "limit": limit + 1}
+    if viewer is not None:
+        values["viewer_id"] = viewer.id
     if before is not None:
-        query = query.where(Post.id < before)
-    return list(await db.scalars(query.where(shown_on_profile(viewer, author))))
+        values["before"] = before
+    query = _grid_query(viewer is not None, own, before is not None)
+    return refs_of(await read_rows(db, query, values))
 
 
 # --- account erasure (privacy.erasure) -------------------------------------------------------------
