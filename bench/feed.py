@@ -539,13 +539,14 @@ def main() -> None:
         if args.stack == "scale" and not (args.data_dir and has_demo(url)):
             drop_scale_data_set(env, exported)
             create_scale_database(exported)
+        # Migrations first, for a reused data set too (the code may be newer than it).
+        run_cli(env, "migrate")
+        if args.stack == "scale":
+            run_cli(env, "cassandra-migrate")
         if has_demo(url):
             print(f"reusing the data set in {data_dir}" + (f" and {SCALE_DATA_SET}" if exported else ""))
             figures["demo_seconds"] = None
         else:
-            run_cli(env, "migrate")
-            if args.stack == "scale":
-                run_cli(env, "cassandra-migrate")
             started = time.perf_counter()
             print(
                 run_cli(env, "demo", "--users", str(args.users), "--posts", str(args.posts)).strip(),

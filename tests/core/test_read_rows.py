@@ -39,8 +39,6 @@ async def test_each_hot_statement_reads_what_the_engine_reads(alice, bob, carol,
     viewer = _id(bob)
     threshold = settings.feed_fanout_threshold
     statements: list[tuple[Any, dict[str, Any]]] = [
-        (store._page_query(False), {"user_id": viewer, "limit": 10}),
-        (store._page_query(True), {"user_id": viewer, "limit": 10, "before": posts[2]}),
         (
             services._following_query(threshold, True, False, False),
             {"viewer_id": viewer, "ids": posts, "limit": 21, "before": None, "floor": None},
@@ -51,6 +49,11 @@ async def test_each_hot_statement_reads_what_the_engine_reads(alice, bob, carol,
         (cards._previews_query(True), {"viewer_id": viewer, "post_ids": posts, "per_post": 2}),
         (cards._previews_query(False), {"post_ids": posts, "per_post": 2}),
     ]
+    if settings.timeline_backend == "sql":  # else timelines are in Cassandra, and the table empty
+        statements += [
+            (store._page_query(False), {"user_id": viewer, "limit": 10}),
+            (store._page_query(True), {"user_id": viewer, "limit": 10, "before": posts[2]}),
+        ]
     for statement, values in statements:
         fast = list(await read_rows(db, statement, values))
         engine = [tuple(row) for row in (await db.execute(statement, values)).all()]
