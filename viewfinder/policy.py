@@ -32,9 +32,10 @@ The rules, in words (the truth table in tests/test_privacy_policy.py checks each
 
 from __future__ import annotations
 
-from typing import Literal
+from functools import lru_cache
+from typing import Literal, cast
 
-from sqlalchemy import Select, and_, exists, false, or_, select, true
+from sqlalchemy import BigInteger, Select, and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -48,6 +49,19 @@ from viewfinder.posts.models import Post, PostMedia
 UserColumn = QueryableAttribute[int] | ColumnElement[int] | int
 
 # --- relationships (conditions) -------------------------------------------------------------------
+
+
+class _BoundAccount:
+    def __init__(self, name: str) -> None:
+        self.id = bindparam(name, type_=BigInteger())
+
+
+@lru_cache(maxsize=8)
+def bound_account(name: str = "viewer_id") -> User:
+    """An account standing in a statement built once (and cached): its id is the bound parameter
+    `name`, so what the conditions below put in SQL stays a parameter and the statement serves every
+    viewer. Only its `id` may be read."""
+    return cast(User, _BoundAccount(name))
 
 
 def blocked_between(viewer_id: UserColumn, other_id: UserColumn) -> ColumnElement[bool]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import BigInteger, Integer, Select, bindparam, case, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,7 @@ from viewfinder.core.pagination import Snapshot
 from viewfinder.graph.models import Follow
 from viewfinder.policy import (
     blocked_between,
+    bound_account,
     explore_authors,
     follows,
     mutes,
@@ -53,15 +54,9 @@ MAX_QUERY_LENGTH = 64
 # --- statements built once -----------------------------------------------------------------------
 
 
-class _BoundViewer:
-    """Stands for the viewer in a statement built once: its id is a bound parameter."""
-
-    id = bindparam("viewer_id", type_=BigInteger())
-
-
 def _viewer(with_viewer: bool) -> User | None:
     """The viewer a statement built once is built for: a stand-in whose id is bound, or nobody."""
-    return cast(User, _BoundViewer()) if with_viewer else None
+    return bound_account() if with_viewer else None
 
 
 def _ref_columns(with_viewer: bool) -> tuple[Any, ...]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -61,6 +61,7 @@ from viewfinder.media.models import MediaItem
 from viewfinder.policy import (
     audience_of,
     blocked_between,
+    bound_account,
     comment_thread_open,
     may_comment,
     may_list_likers,
@@ -517,12 +518,6 @@ async def unsave_post(db: AsyncSession, viewer: User, post_id: int) -> None:
     await db.commit()
 
 
-class _BoundViewer:
-    """Stands for the viewer in a statement built once: its id is a bound parameter."""
-
-    id = bindparam("viewer_id", type_=BigInteger())
-
-
 _LIMIT = bindparam("limit", type_=Integer())
 _BEFORE = bindparam("before", type_=BigInteger())
 
@@ -535,7 +530,7 @@ def _refs_and_keys(rows: Sequence[Any]) -> tuple[list[PostRef], list[int]]:
 @lru_cache(maxsize=2)
 def _saved_query(before: bool) -> Select[Any]:
     """`saved_posts`' statement, built once per shape (the viewer, bound and limit bound)."""
-    viewer = cast(User, _BoundViewer())
+    viewer = bound_account()
     # An alias: the "saved" column's EXISTS over saved_posts must not correlate with this join.
     save = aliased(SavedPost, name="save")
     query = (
@@ -737,7 +732,7 @@ async def collection_posts(
 @lru_cache(maxsize=2)
 def _collection_posts_query(before: bool) -> Select[Any]:
     """`collection_posts`' statement, built once per shape (viewer, collection, bound, limit bound)."""
-    viewer = cast(User, _BoundViewer())
+    viewer = bound_account()
     query = (
         visible_posts(viewer)
         .with_only_columns(CollectionPost.id, *VIEWER_REF_COLUMNS)

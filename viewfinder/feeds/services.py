@@ -57,7 +57,7 @@ from viewfinder.feeds.store import (
     using_session,
 )
 from viewfinder.graph.models import Follow
-from viewfinder.policy import not_muted_by, post_is_ready, visible_posts
+from viewfinder.policy import bound_account, not_muted_by, post_is_ready, visible_posts
 from viewfinder.posts.cards import VIEWER_REF_COLUMNS, PostRef, refs_of
 from viewfinder.posts.models import Post
 from viewfinder.settings import Settings
@@ -454,17 +454,11 @@ def _celebrity_posts(
     return query
 
 
-class _BoundViewer:
-    """Stands for the viewer in a statement built once: its id is a bound parameter."""
-
-    id = bindparam("viewer_id", type_=BigInteger())
-
-
 @functools.lru_cache(maxsize=64)
 def _following_query(threshold: int, listed: bool, before: bool, floor: bool) -> Select[Any]:
     """`following_page`'s statement for one shape, built once (building it took longer than
     running it); the viewer, timeline ids, bounds and limit are bound parameters."""
-    viewer = cast(User, _BoundViewer())
+    viewer = bound_account()
     return (
         feed_posts(viewer)
         .where(_bound_candidates(threshold, listed, before, floor))
@@ -479,7 +473,7 @@ def _bound_candidates(threshold: int, listed: bool, before: bool, floor: bool) -
     `IN (ids) OR IN (celebrities)` PostgreSQL scanned every post (55 ms of a ranked page with
     100,000 posts) where this reads each candidate by its key. The viewer, ids, bounds and the
     celebrity limit ("limit") are bound parameters."""
-    viewer = cast(User, _BoundViewer())
+    viewer = bound_account()
     bound_before = bindparam("before", type_=BigInteger()) if before else None
     bound_floor = bindparam("floor", type_=BigInteger()) if floor else None
     limit = bindparam("limit", type_=Integer())
@@ -496,7 +490,7 @@ def _bound_candidates(threshold: int, listed: bool, before: bool, floor: bool) -
 @functools.lru_cache(maxsize=64)
 def _ranked_query(threshold: int, listed: bool, floor: bool) -> Select[Any]:
     """`ranked_page`'s scoring statement for one shape, built once."""
-    viewer = cast(User, _BoundViewer())
+    viewer = bound_account()
     return (
         feed_posts(viewer)
         .with_only_columns(Post.id, Post.like_count, Post.comment_count, Affinity.score)
@@ -508,7 +502,7 @@ def _ranked_query(threshold: int, listed: bool, floor: bool) -> Select[Any]:
 @functools.lru_cache(maxsize=1)
 def _chosen_query() -> Select[Any]:
     """The refs of chosen posts ("chosen"), every privacy rule applied again."""
-    viewer = cast(User, _BoundViewer())
+    viewer = bound_account()
     return feed_posts(viewer).with_only_columns(*VIEWER_REF_COLUMNS).where(in_ids(Post.id, "chosen"))
 
 

@@ -25,12 +25,11 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import msgspec
 import redis.asyncio
 from sqlalchemy import (
-    BigInteger,
     Integer,
     String,
     bindparam,
@@ -56,7 +55,7 @@ from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.media.schemas import MediaItemOut
 from viewfinder.mediakit import signing
 from viewfinder.mediakit.storage import MediaStorage
-from viewfinder.policy import blocked_between
+from viewfinder.policy import blocked_between, bound_account
 from viewfinder.posts.models import Post, PostMedia
 from viewfinder.posts.schemas import PostItemOut, PostOut
 from viewfinder.settings import Settings
@@ -112,16 +111,10 @@ REF_COLUMNS: tuple[Any, ...] = (
 """The columns of a PostRef, for a select over posts joined with their authors (`User`)."""
 
 
-class _BoundViewer:
-    """Stands for the viewer in a statement built once: its id is a bound parameter."""
-
-    id = bindparam("viewer_id", type_=BigInteger())
-
-
 VIEWER_REF_COLUMNS: tuple[Any, ...] = (
     *REF_COLUMNS,
-    exists().where(PostLike.post_id == Post.id, PostLike.user_id == _BoundViewer.id).label("liked"),
-    exists().where(SavedPost.post_id == Post.id, SavedPost.user_id == _BoundViewer.id).label("saved"),
+    exists().where(PostLike.post_id == Post.id, PostLike.user_id == bound_account().id).label("liked"),
+    exists().where(SavedPost.post_id == Post.id, SavedPost.user_id == bound_account().id).label("saved"),
 )
 """REF_COLUMNS and the viewer's like and save (bound as "viewer_id"): a page query that selects
 these spares `render_posts` its viewer-state statement."""
@@ -309,7 +302,7 @@ async def cards_for(
 
 @lru_cache(maxsize=1)
 def _viewer_state_query() -> Any:
-    viewer_id = _BoundViewer.id
+    viewer_id = bound_account().id
     return union_all(
         select(PostLike.post_id, literal("liked")).where(
             PostLike.user_id == viewer_id, in_ids(PostLike.post_id, "post_ids")
@@ -374,7 +367,7 @@ def _previews_query(with_viewer: bool) -> Any:
     until `per_post` shown ones are found, so a post with 10,000 comments costs what one with two
     does (a window over each post's comments read them all).
     """
-    viewer = cast(User, _BoundViewer()) if with_viewer else None
+    viewer = bound_account() if with_viewer else None
     per_post = bindparam("per_post", type_=Integer())
     page = aliased(Post, name="page")
     candidate = aliased(Comment, name="candidate")

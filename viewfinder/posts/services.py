@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, Integer, Select, bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +17,7 @@ from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
 from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.mediakit.storage import MediaStorage, discard
-from viewfinder.policy import audience_of, find_visible_post, shown_on_profile
+from viewfinder.policy import audience_of, bound_account, find_visible_post, shown_on_profile
 from viewfinder.posts.cards import REF_COLUMNS, VIEWER_REF_COLUMNS, PostRef, refs_of
 from viewfinder.posts.events import PostCreated, PostDeleted, PostEdited
 from viewfinder.posts.models import Hashtag, Post, PostHashtag, PostMedia, PostMention
@@ -253,13 +253,6 @@ async def visible_post(db: AsyncSession, viewer: User | None, post_id: int) -> t
     return found
 
 
-class _BoundAccount:
-    """Stands for an account in a statement built once: its id is the bound parameter `name`."""
-
-    def __init__(self, name: str) -> None:
-        self.id = bindparam(name, type_=BigInteger())
-
-
 @lru_cache(maxsize=8)
 def _grid_query(with_viewer: bool, own: bool, before: bool) -> Select[Any]:
     """`profile_posts`' statement for one shape, built once: the author ("author_id"), the viewer
@@ -268,8 +261,8 @@ def _grid_query(with_viewer: bool, own: bool, before: bool) -> Select[Any]:
     The policy is asked with stand-ins whose ids are those parameters, so whatever it puts in SQL
     stays bound; the one thing it decides in Python, whether the viewer is the author, is the
     `own` shape (the same stand-in for both)."""
-    author = cast(User, _BoundAccount("author_id"))
-    viewer = author if own else cast(User, _BoundAccount("viewer_id")) if with_viewer else None
+    author = bound_account("author_id")
+    viewer = author if own else bound_account() if with_viewer else None
     query = (
         select(*(VIEWER_REF_COLUMNS if with_viewer else REF_COLUMNS))
         .join(User, User.id == Post.author_id)
