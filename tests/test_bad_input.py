@@ -94,8 +94,8 @@ def _op_id(op: tuple[str, str, dict[str, Any]]) -> str:
     return f"{op[0]} {op[1]}"
 
 
-PRIVATE_PREFIXES = ("/media", "/feed", "/saved", "/collections", "/notifications", "/suggestions")
-"""Everything under these is the viewer's own: login needed for reads too."""
+PRIVATE_PREFIXES = ("/media", "/feed", "/saved", "/collections", "/notifications", "/suggestions", "/staff")
+"""Everything under these is the viewer's own (or staff's): login needed for reads too."""
 STREAMS = {("GET", "/notifications/stream")}
 """Endpoints that stream until the client goes: swept only where they answer at once."""
 
@@ -173,6 +173,7 @@ def fill_path(path: str, value: str) -> str:
         "device_id",
         "passkey_id",
         "tag",
+        "case_id",
     ):
         path = path.replace("{" + name + "}", value)
     assert "{" not in path, f"a path parameter this sweep does not know: {path}"
