@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 from tests.conftest import BASE_URL, Api
 from viewfinder.app import create_app
 from viewfinder.core import ids
+from viewfinder.core.db import read_rows
 from viewfinder.settings import Settings
 
 
@@ -88,3 +89,15 @@ def cache_session(api: Any, count_queries: Callable[[], Any]) -> None:
         if not looked_up or time.monotonic() > deadline:
             return
         time.sleep(0.05)
+
+
+async def assert_fast_reads_match_the_engine(db: Any, statement: Any, values: dict[str, Any]) -> None:
+    """`read_rows` (on SQLite, the fast path past the engine) gives the rows the engine gives, with
+    the same Python types: a boolean a bool (not 1), a date a datetime (not text)."""
+    fast = list(await read_rows(db, statement, values))
+    engine = [tuple(row) for row in (await db.execute(statement, values)).all()]
+    assert fast, statement
+    assert fast == engine, statement
+    assert [[type(value) for value in row] for row in fast] == [
+        [type(value) for value in row] for row in engine
+    ]

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.pool import QueuePool
 
-from tests.helpers import make_post
+from tests.helpers import assert_fast_reads_match_the_engine, make_post
 from viewfinder.core.db import make_async_engine, make_sessionmaker, read_rows
 from viewfinder.engagement.models import PostLike
 from viewfinder.feeds import services, store
@@ -55,14 +55,7 @@ async def test_each_hot_statement_reads_what_the_engine_reads(alice, bob, carol,
             (store._page_query(True), {"user_id": viewer, "limit": 10, "before": posts[2]}),
         ]
     for statement, values in statements:
-        fast = list(await read_rows(db, statement, values))
-        engine = [tuple(row) for row in (await db.execute(statement, values)).all()]
-        assert fast, statement
-        assert fast == engine, statement
-        # Same types too: a boolean is a bool (not 1), a date a datetime (not text).
-        assert [[type(value) for value in row] for row in fast] == [
-            [type(value) for value in row] for row in engine
-        ]
+        await assert_fast_reads_match_the_engine(db, statement, values)
 
 
 async def test_a_session_that_wrote_reads_its_own_uncommitted_writes(alice, bob, db: AsyncSession):

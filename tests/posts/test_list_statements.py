@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.helpers import make_post
-from viewfinder.core.db import read_rows
+from tests.helpers import assert_fast_reads_match_the_engine, make_post
 from viewfinder.core.ids import first_id_at, last_id_at
 from viewfinder.discovery import services as discovery
 from viewfinder.engagement import services as engagement
@@ -68,11 +67,4 @@ async def test_each_list_statement_reads_what_the_engine_reads(alice, bob, carol
         ),
     ]
     for statement, values in statements:
-        fast = list(await read_rows(db, statement, values))
-        engine = [tuple(row) for row in (await db.execute(statement, values)).all()]
-        assert fast, statement
-        assert fast == engine, statement
-        # Same types too: a boolean is a bool (not 1), a date a datetime (not text).
-        assert [[type(value) for value in row] for row in fast] == [
-            [type(value) for value in row] for row in engine
-        ]
+        await assert_fast_reads_match_the_engine(db, statement, values)
