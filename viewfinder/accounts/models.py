@@ -49,6 +49,13 @@ class User(IdMixin, TimestampMixin, Base):
     role: Mapped[str] = mapped_column(String(24), nullable=False, default="none", server_default="none")
     is_staff: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Moderation of the account (viewfinder.moderation.enforcement; decision 0052): `restricted`
+    # holds its new comments for approval, `limited` keeps it out of Explore, search and hashtag
+    # pages; a suspension (until `suspended_until`) or a ban sets `is_active` False while it stands.
+    restricted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    limited: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    suspended_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    banned: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
     followers_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     following_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     posts_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

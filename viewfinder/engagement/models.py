@@ -51,6 +51,11 @@ class Comment(IdMixin, TimestampMixin, Base):
     text: Mapped[str] = mapped_column(Text, nullable=False)
     like_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     reply_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    moderation: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="visible", server_default="visible"
+    )
+    """visible | held (its author is restricted, or a rule holds it: its author alone sees it until it
+    is approved) | removed (staff removed it). viewfinder.moderation.models.ContentState."""
 
 
 class CommentLike(Base):

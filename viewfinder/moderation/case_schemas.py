@@ -15,10 +15,10 @@ from viewfinder.moderation.cases import NOTE_MAX, priority_now
 from viewfinder.moderation.models import (
     CaseNote,
     CaseStatus,
+    CaseTarget,
     ModerationCase,
     Report,
     ReportReason,
-    ReportTarget,
 )
 from viewfinder.posts.schemas import PostOut
 
@@ -40,7 +40,7 @@ class CaseOut(msgspec.Struct):
     """A case as the queue lists it."""
 
     id: str
-    target: ReportTarget
+    target: CaseTarget
     target_id: str
     account: StaffRef
     """The account behind the target (the account itself when it is reported)."""

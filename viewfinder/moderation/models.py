@@ -7,12 +7,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from viewfinder.core.db import Base, IdMixin, TimestampMixin, UtcDateTime
 
 ReportTarget = Literal["post", "user", "comment"]
+CaseTarget = Literal["post", "user", "comment", "appeal"]
+"""What a case is about: a reported target, or an appeal against an action (target_id: the appeal)."""
+ContentState = Literal["visible", "held", "removed"]
+"""posts.moderation and comments.moderation: held is seen by its author alone until approved; removed
+by no one (staff see it in the case)."""
+ActionKind = Literal[
+    "dismiss", "remove_content", "mark_sensitive", "restrict", "limit", "suspend", "ban", "delete"
+]
+AppealStatus = Literal["open", "upheld", "reversed"]
+RuleKind = Literal["keyword", "link"]
+RuleAction = Literal["block", "hold", "flag"]
 ReportReason = Literal["spam", "nudity", "harassment", "violence", "hate", "false_information", "other"]
 ReportStatus = Literal["open", "actioned", "dismissed"]
 """open -> actioned | dismissed: staff close a report one way or the other (the moderation queue)."""
@@ -82,7 +105,7 @@ class ModerationCase(IdMixin, TimestampMixin, Base):
         Index("ix_moderation_cases_target_owner_id_id", "target_owner_id", "id"),
     )
 
-    target_kind: Mapped[ReportTarget] = mapped_column(String(16), nullable=False)
+    target_kind: Mapped[CaseTarget] = mapped_column(String(16), nullable=False)
     target_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     target_owner_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
@@ -102,6 +125,8 @@ class ModerationCase(IdMixin, TimestampMixin, Base):
     """The staff member handling the case, so two moderators do not take the same one."""
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    excluded_moderator_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """Who may not take this case: for an appeal, the moderator who took the appealed action."""
 
 
 class CaseNote(IdMixin, TimestampMixin, Base):
@@ -139,3 +164,73 @@ class AuditEntry(IdMixin, TimestampMixin, Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class ModerationAction(IdMixin, TimestampMixin, Base):
+    """What staff did about a target (viewfinder.moderation.actions): the affected account's strikes
+    are its actions with `strike` set; an appeal or staff may reverse one (`reversed_at`)."""
+
+    __tablename__ = "moderation_actions"
+    __table_args__ = (
+        # An account's strikes and actions, newest first.
+        Index("ix_moderation_actions_target_owner_id_id", "target_owner_id", "id"),
+        Index("ix_moderation_actions_target_kind_target_id_id", "target_kind", "target_id", "id"),
+        # Suspensions that run out (the sweep that lifts them).
+        Index("ix_moderation_actions_kind_until", "kind", "until"),
+    )
+
+    case_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("moderation_cases.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    kind: Mapped[ActionKind] = mapped_column(String(24), nullable=False)
+    target_kind: Mapped[ReportTarget] = mapped_column(String(16), nullable=False)
+    target_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    target_owner_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    policy: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    """The rule of the instance's policy broken (a name or a link), shown to the account."""
+    strike: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    """When a suspension ends; None for every other action."""
+    reversed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    reversed_by_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Appeal(IdMixin, TimestampMixin, Base):
+    """The affected account's one appeal against an action; it goes to the queue as a case of kind
+    "appeal" that the acting moderator may not take."""
+
+    __tablename__ = "moderation_appeals"
+
+    action_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("moderation_actions.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    status: Mapped[AppealStatus] = mapped_column(String(16), nullable=False, default="open")
+    case_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("moderation_cases.id", ondelete="SET NULL"), nullable=True
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ModerationRule(IdMixin, TimestampMixin, Base):
+    """A keyword or link rule staff manage: what new text matching it meets (block: refused; hold:
+    kept from everyone but its author until staff approve it; flag: published, and a case opened)."""
+
+    __tablename__ = "moderation_rules"
+    __table_args__ = (UniqueConstraint("kind", "pattern", name="uq_moderation_rules_kind_pattern"),)
+
+    kind: Mapped[RuleKind] = mapped_column(String(16), nullable=False)
+    pattern: Mapped[str] = mapped_column(String(200), nullable=False)
+    action: Mapped[RuleAction] = mapped_column(String(16), nullable=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_by_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

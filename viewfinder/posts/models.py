@@ -25,6 +25,13 @@ class Post(IdMixin, TimestampMixin, Base):
     hide_like_count: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     like_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     comment_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    moderation: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="visible", server_default="visible"
+    )
+    """visible | held (an automatic rule holds it for review: its author alone sees it) | removed (staff
+    removed it: no one sees it, an appeal may restore it). viewfinder.moderation.models.ContentState."""
+    sensitive: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    """Staff marked its media sensitive: shown behind a tap-to-view warning."""
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
