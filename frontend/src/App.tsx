@@ -1,5 +1,6 @@
 /** Every route of the app. Signed-in screens sit behind RequireAuth; profiles and posts are public
  * (the API decides what an anonymous or blocked viewer may see). */
+import { lazy, type ReactNode, Suspense } from "react";
 import { Route, Routes } from "react-router-dom";
 import { RequireAuth } from "./auth/auth";
 import { Layout } from "./components/Layout";
@@ -24,6 +25,25 @@ import { Search } from "./screens/Search";
 import { Settings } from "./screens/Settings";
 import { Signup } from "./screens/Signup";
 import { VerifyEmail } from "./screens/VerifyEmail";
+import { Spinner } from "./components/Spinner";
+
+// The staff screens and the account status page load on first use: most people never open them.
+const AccountStatus = lazy(() => import("./moderation/AccountStatus").then((m) => ({ default: m.AccountStatus })));
+const Audit = lazy(() => import("./staff/Audit").then((m) => ({ default: m.Audit })));
+const Case = lazy(() => import("./staff/Case").then((m) => ({ default: m.Case })));
+const Queue = lazy(() => import("./staff/Queue").then((m) => ({ default: m.Queue })));
+const Roles = lazy(() => import("./staff/Roles").then((m) => ({ default: m.Roles })));
+const Rules = lazy(() => import("./staff/Rules").then((m) => ({ default: m.Rules })));
+const StaffAccount = lazy(() => import("./staff/StaffAccount").then((m) => ({ default: m.StaffAccount })));
+
+/** A signed-in screen whose code loads on first use. */
+function Later({ children }: { children: ReactNode }) {
+  return (
+    <RequireAuth>
+      <Suspense fallback={<Spinner label="Loading" />}>{children}</Suspense>
+    </RequireAuth>
+  );
+}
 
 export function App() {
   return (
@@ -44,6 +64,13 @@ export function App() {
         <Route path="/settings" element={<RequireAuth><Settings /></RequireAuth>} />
         <Route path="/accounts/edit" element={<RequireAuth><EditProfile /></RequireAuth>} />
         <Route path="/accounts/verify-email" element={<VerifyEmail />} />
+        <Route path="/accounts/status" element={<Later><AccountStatus /></Later>} />
+        <Route path="/staff" element={<Later><Queue /></Later>} />
+        <Route path="/staff/cases/:caseId" element={<Later><Case /></Later>} />
+        <Route path="/staff/accounts/:username" element={<Later><StaffAccount /></Later>} />
+        <Route path="/staff/rules" element={<Later><Rules /></Later>} />
+        <Route path="/staff/roles" element={<Later><Roles /></Later>} />
+        <Route path="/staff/audit" element={<Later><Audit /></Later>} />
         <Route path="/accounts/password/forgot" element={<ForgotPassword />} />
         <Route path="/accounts/password/reset" element={<ResetPassword />} />
         <Route path="/accounts/email/revert" element={<RevertEmail />} />

@@ -190,6 +190,9 @@ class Me(msgspec.Struct):
     email_verified: bool
     """Whether the owner opened a link sent to the address (the web app asks until then)."""
     is_staff: bool
+    role: str
+    """The staff role ("none" for everyone else; viewfinder.moderation.roles): the web app shows the
+    staff screens this role's permissions open (the API checks them at every call)."""
 
     @classmethod
     def of(cls, user: User, storage: MediaStorage) -> Me:
@@ -198,6 +201,7 @@ class Me(msgspec.Struct):
             email=user.email,
             email_verified=user.email_verified_at is not None,
             is_staff=user.is_staff,
+            role=user.role,
         )
 
 

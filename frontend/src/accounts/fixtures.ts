@@ -5,6 +5,7 @@ export const ME: Me = {
   email: "ada@example.com",
   email_verified: true,
   is_staff: false,
+  role: "none",
   profile: {
     id: "1",
     username: "ada",

@@ -6,6 +6,7 @@ import { AccountNoticeBanner } from "../accounts/accountNotice";
 import { VerifyEmailBanner } from "../accounts/email/VerifyEmailBanner";
 import { useMe } from "../auth/auth";
 import { useUnreadCount } from "../notifications/unread";
+import { firstStaffScreen } from "../staff/permissions";
 import { Avatar } from "./Avatar";
 import { ErrorBoundary } from "./Errors";
 import { Icon } from "./Icon";
@@ -38,6 +39,7 @@ export function Layout() {
   const { me } = useMe();
   const unread = useUnreadCount(Boolean(me));
   const username = me?.profile.username;
+  const staffHome = firstStaffScreen(me);
   const { pathname } = useLocation();
   const signInScreen = !me && (pathname === "/login" || pathname === "/signup");
   return (
@@ -51,6 +53,11 @@ export function Layout() {
         </Link>
         {me && (
           <nav aria-label="Shortcuts" className="top-actions">
+            {staffHome && (
+              <NavLink to={staffHome} className="icon-button" aria-label="Staff">
+                <Icon name="shield" />
+              </NavLink>
+            )}
             <NavLink to="/search" className="icon-button" aria-label="Search">
               <Icon name="search" />
             </NavLink>
@@ -77,6 +84,7 @@ export function Layout() {
             <Item to="/saved" icon={<Icon name="saved" />} label="Saved" />
             <Item to={`/${username}`} icon={me && <Avatar user={me.profile} size={24} />} label="Profile" />
             <Item to="/settings" icon={<Icon name="settings" />} label="Settings" />
+            {staffHome && <Item to={staffHome} icon={<Icon name="shield" />} label="Staff" />}
           </ul>
         ) : (
           <ul>

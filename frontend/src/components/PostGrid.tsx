@@ -2,6 +2,7 @@
 import { Link } from "react-router-dom";
 import type { Post } from "../api/client";
 import { Picture } from "../media/Picture";
+import "../moderation/moderation.css";
 
 export function PostGrid({ posts, label }: { posts: Post[]; label: string }) {
   return (
@@ -9,10 +10,17 @@ export function PostGrid({ posts, label }: { posts: Post[]; label: string }) {
       {posts.map((post) => {
         const first = post.items[0];
         if (!first) return null;
-        const alt = first.alt_text || post.caption || `Post by ${post.author.username}`;
+        const sensitive = post.sensitive;
+        const alt = sensitive
+          ? "sensitive content"
+          : first.alt_text || post.caption || `Post by ${post.author.username}`;
         return (
           <li key={post.id}>
-            <Link to={`/p/${post.id}`} className="post-grid-cell" aria-label={`Post by ${post.author.username}: ${alt}`}>
+            <Link
+              to={`/p/${post.id}`}
+              className={sensitive ? "post-grid-cell is-sensitive" : "post-grid-cell"}
+              aria-label={`Post by ${post.author.username}: ${alt}`}
+            >
               <Picture media={first.media} alt="" sizes="(max-width: 640px) 33vw, 300px" shape="square" />
               {post.items.length > 1 && <span className="grid-badge" aria-hidden="true">▣</span>}
               {post.items.length === 1 && first.media.kind === "video" && (

@@ -46,6 +46,8 @@ export function post(id: string, author = user("alice")): Post {
     saved_by_viewer: false,
     comment_previews: [],
     created_at: "2024-01-01T00:00:00Z",
+    sensitive: false,
+    moderation: "visible",
   };
 }
 

@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { Link } from "react-router-dom";
 import type { Notification, UserSummary } from "../api/client";
 import { Avatar } from "../components/Avatar";
+import "../moderation/moderation.css";
 import { RelativeTime } from "./RelativeTime";
 
 const ACTIONS: Record<string, string> = {
@@ -87,9 +88,47 @@ function Trailing({ item }: { item: Notification }) {
   return null;
 }
 
+/** What moderation tells people: the account acted against, a reporter, an appellant. The server
+ * writes the whole sentence in `text` (what and why; the outcome; the decision) and names no one
+ * (not the moderator, not the other account); these are the words when it sends none. */
+const FALLBACKS: Record<string, string> = {
+  moderation_action: "A moderator took action on your account or content.",
+  report_resolved: "Thank you for your report: we reviewed it.",
+  appeal_decided: "Your appeal was decided.",
+};
+
+export const MODERATION_KINDS = new Set(Object.keys(FALLBACKS));
+
+/** The sentence of a moderation line (exported for tests). */
+export function moderationLine(kind: string, text: string): string {
+  return text.trim() || FALLBACKS[kind] || "";
+}
+
+function ModerationItem({ item, highlighted }: ItemProps) {
+  const status = item.kind !== "report_resolved";
+  return (
+    <li className={highlighted ? "notification notification-moderation is-unread" : "notification notification-moderation"}>
+      <span className="notification-avatars notification-system" aria-hidden="true">
+        ⚑
+      </span>
+      <p className="notification-text">
+        {moderationLine(item.kind, item.text)}{" "}
+        <RelativeTime iso={item.updated_at} className="notification-time" />
+        {highlighted && <span className="visually-hidden"> (new)</span>}
+      </p>
+      {status && (
+        <Link to="/accounts/status" className="button button-secondary notification-action">
+          Details
+        </Link>
+      )}
+    </li>
+  );
+}
+
 type ItemProps = { item: Notification; highlighted: boolean };
 
 export function NotificationItem({ item, highlighted }: ItemProps) {
+  if (MODERATION_KINDS.has(item.kind)) return <ModerationItem item={item} highlighted={highlighted} />;
   const quote: ReactNode = item.text ? <span className="notification-quote"> {item.text}</span> : null;
   return (
     <li className={highlighted ? "notification is-unread" : "notification"}>

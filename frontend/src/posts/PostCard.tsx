@@ -7,6 +7,7 @@ import type { Post } from "../api/client";
 import { useMe } from "../auth/auth";
 import { Avatar } from "../components/Avatar";
 import { ErrorBanner } from "../components/Errors";
+import { SensitiveCover } from "../moderation/SensitiveCover";
 import { Carousel } from "./Carousel";
 import { CommentForm } from "./CommentForm";
 import { CommentList } from "./CommentList";
@@ -189,7 +190,9 @@ export function PostCard({ post, layout = "feed", eager = false }: PostCardProps
     <article className={detail ? "post-card post-detail" : "post-card"} aria-label={`Post by ${post.author.username}`}>
       <PostHeader post={post} detail={detail} />
       <div className="post-media">
-        <Carousel items={post.items} eager={eager} onDoubleTap={likeByDoubleTap} />
+        <SensitiveCover sensitive={post.sensitive}>
+          <Carousel items={post.items} eager={eager} onDoubleTap={likeByDoubleTap} />
+        </SensitiveCover>
         {burst > 0 && (
           <span key={burst} className="like-burst" aria-hidden="true">
             <HeartIcon filled size={96} />

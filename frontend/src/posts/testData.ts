@@ -10,6 +10,7 @@ export function me(username = "me"): Me {
     email: `${username}@example.com`,
     email_verified: true,
     is_staff: false,
+    role: "none",
     profile: {
       ...user(username),
       bio: "",
@@ -54,6 +55,8 @@ export function post(overrides: Partial<Post> = {}): Post {
     saved_by_viewer: false,
     comment_previews: [],
     created_at: new Date(Date.now() - 3 * 3600_000).toISOString(),
+    sensitive: false,
+    moderation: "visible",
     ...overrides,
   };
 }

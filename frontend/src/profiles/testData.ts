@@ -31,6 +31,7 @@ export function me(overrides: Partial<Profile> = {}): Me {
     email: "bob@example.com",
     email_verified: true,
     is_staff: false,
+    role: "none",
   };
 }
 
@@ -79,6 +80,8 @@ export function post(id: string, author: UserSummary): Post {
     saved_by_viewer: false,
     comment_previews: [],
     created_at: "2024-01-02T00:00:00Z",
+    sensitive: false,
+    moderation: "visible",
   };
 }
 

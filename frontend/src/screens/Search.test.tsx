@@ -74,7 +74,7 @@ describe("Search", () => {
       },
     });
     const { client } = renderApp(<Search />);
-    client.setQueryData(ME_KEY, { email: "me@example.com", is_staff: false, profile: { ...user("me") } });
+    client.setQueryData(ME_KEY, { email: "me@example.com", is_staff: false, role: "none", profile: { ...user("me") } });
     expect(await screen.findByRole("heading", { name: "Suggested for you" })).toBeInTheDocument();
     expect(await screen.findByRole("link", { name: /ivy Followed by 2 people you follow/ })).toHaveAttribute("href", "/ivy");
     await waitFor(() => expect(screen.getByRole("link", { name: /jon/ })).toBeInTheDocument());

@@ -12,6 +12,7 @@ import { TokensSection } from "../accounts/settings/TokensSection";
 import { TrustedDevicesSection } from "../accounts/settings/TrustedDevicesSection";
 import { TwoFactorSection } from "../accounts/settings/TwoFactorSection";
 import { YourDataSection } from "../accounts/settings/YourDataSection";
+import { Link } from "react-router-dom";
 import "../accounts/accounts.css";
 
 const PARTS = [
@@ -41,6 +42,9 @@ export function Settings() {
                 <a href={`#${id}`}>{title}</a>
               </li>
             ))}
+            <li>
+              <Link to="/accounts/status">Account status</Link>
+            </li>
           </ul>
         </nav>
         <div className="settings-sections">

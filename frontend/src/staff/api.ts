@@ -1,0 +1,103 @@
+/** The staff API as the screens use it: query keys and typed calls. */
+import { api, type Schemas, unwrap } from "../api/client";
+import type {
+  ActionCreate,
+  ActionOut,
+  AppealDecision,
+  AppealOut,
+  CaseDetail,
+  CaseOut,
+  Page,
+  RuleAction,
+  RuleKind,
+  RuleOut,
+  StaffAccountOut,
+  StrikeOut,
+} from "./types";
+
+export type Note = Schemas["NoteOut"];
+export type StaffMember = Schemas["StaffMemberOut"];
+export type AuditEntry = Schemas["AuditEntryOut"];
+export type AuditFilter = { actor?: string; action?: string; target_kind?: string; target_id?: string };
+
+export const QUEUE_KEY = ["staff", "queue"] as const;
+export const caseKey = (id: string) => ["staff", "case", id] as const;
+export const RULES_KEY = ["staff", "rules"] as const;
+export const ROLES_KEY = ["staff", "roles"] as const;
+export const STRIKES_KEY = ["me", "strikes"] as const;
+
+const V1 = "/api/viewfinder/v1";
+
+export function fetchQueue(cursor: string | undefined): Promise<Page<CaseOut>> {
+  return unwrap(api.GET(`${V1}/staff/cases`, { params: { query: { cursor } } }));
+}
+
+export function fetchCase(id: string): Promise<CaseDetail> {
+  return unwrap(api.GET(`${V1}/staff/cases/{case_id}`, { params: { path: { case_id: id } } }));
+}
+
+export function claimCase(id: string): Promise<CaseOut> {
+  return unwrap(api.POST(`${V1}/staff/cases/{case_id}/claim`, { params: { path: { case_id: id } } }));
+}
+
+export function releaseCase(id: string): Promise<CaseOut> {
+  return unwrap(api.POST(`${V1}/staff/cases/{case_id}/release`, { params: { path: { case_id: id } } }));
+}
+
+export function addNote(id: string, text: string): Promise<Note> {
+  return unwrap(api.POST(`${V1}/staff/cases/{case_id}/notes`, { params: { path: { case_id: id } }, body: { text } }));
+}
+
+export function takeAction(id: string, body: ActionCreate): Promise<{ action: ActionOut; case: CaseOut }> {
+  return unwrap(api.POST(`${V1}/staff/cases/{case_id}/actions`, { params: { path: { case_id: id } }, body }));
+}
+
+export function decideAppeal(id: string, body: AppealDecision): Promise<{ appeal: AppealOut; case: CaseOut }> {
+  return unwrap(api.POST(`${V1}/staff/cases/{case_id}/appeal`, { params: { path: { case_id: id } }, body }));
+}
+
+export function fetchStaffAccount(username: string): Promise<StaffAccountOut> {
+  return unwrap(api.GET(`${V1}/staff/accounts/{username}`, { params: { path: { username } } }));
+}
+
+export function fetchRules(): Promise<{ items: RuleOut[] }> {
+  return unwrap(api.GET(`${V1}/staff/rules`));
+}
+
+export function createRule(body: { kind: RuleKind; pattern: string; action: RuleAction }): Promise<RuleOut> {
+  return unwrap(api.POST(`${V1}/staff/rules`, { body }));
+}
+
+export function updateRule(id: string, body: { action?: RuleAction; enabled?: boolean }): Promise<RuleOut> {
+  return unwrap(api.PATCH(`${V1}/staff/rules/{rule_id}`, { params: { path: { rule_id: id } }, body }));
+}
+
+export async function deleteRule(id: string): Promise<void> {
+  await unwrap(api.DELETE(`${V1}/staff/rules/{rule_id}`, { params: { path: { rule_id: id } } }));
+}
+
+export function fetchStaff(): Promise<StaffMember[]> {
+  return unwrap(api.GET(`${V1}/staff/roles`));
+}
+
+export function assignRole(username: string, role: string, reason: string): Promise<StaffMember> {
+  return unwrap(
+    api.PUT(`${V1}/staff/roles/{username}`, {
+      params: { path: { username } },
+      body: { role: role as Schemas["RoleAssignment"]["role"], reason },
+    }),
+  );
+}
+
+export function fetchAudit(filter: AuditFilter, cursor: string | undefined): Promise<Page<AuditEntry>> {
+  const query = Object.fromEntries(Object.entries(filter).filter(([, value]) => value));
+  return unwrap(api.GET(`${V1}/staff/audit`, { params: { query: { ...query, cursor } } }));
+}
+
+export function fetchStrikes(cursor: string | undefined): Promise<Page<StrikeOut>> {
+  return unwrap(api.GET(`${V1}/accounts/me/strikes`, { params: { query: { cursor } } }));
+}
+
+export function appealStrike(id: string, text: string): Promise<AppealOut> {
+  return unwrap(api.POST(`${V1}/accounts/me/strikes/{action_id}/appeal`, { params: { path: { action_id: id } }, body: { text } }));
+}

@@ -1,0 +1,80 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { Route, Routes } from "react-router-dom";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Layout } from "../components/Layout";
+import { answerFetch, renderApp } from "../test/render";
+import { Audit } from "./Audit";
+import { Queue } from "./Queue";
+import { Roles } from "./Roles";
+import { Rules } from "./Rules";
+import { API, staffMe } from "./testData";
+
+afterEach(() => vi.unstubAllGlobals());
+
+const EMPTY = { items: [], next_cursor: null };
+
+function renderAt(path: string, role: string) {
+  const seen = answerFetch({
+    [`GET ${API}/accounts/me`]: { body: staffMe(role) },
+    [`GET ${API}/notifications/unread-count`]: { body: { unread: 0 } },
+    [`GET ${API}/staff/cases`]: { body: EMPTY },
+    [`GET ${API}/staff/rules`]: { body: { items: [] } },
+    [`GET ${API}/staff/roles`]: { body: [] },
+    [`GET ${API}/staff/audit`]: { body: EMPTY },
+  });
+  renderApp(
+    <Routes>
+      <Route element={<Layout />}>
+        <Route path="/" element={<p>Home feed</p>} />
+        <Route path="/staff" element={<Queue />} />
+        <Route path="/staff/rules" element={<Rules />} />
+        <Route path="/staff/roles" element={<Roles />} />
+        <Route path="/staff/audit" element={<Audit />} />
+      </Route>
+    </Routes>,
+    { path },
+  );
+  return seen;
+}
+
+async function mainNav() {
+  await waitFor(() => expect(screen.getAllByRole("link", { name: /Settings/ }).length).toBeGreaterThan(0));
+  return screen.getByRole("navigation", { name: "Main" });
+}
+
+describe("what each role sees", () => {
+  it("a member without a role sees no Staff entry", async () => {
+    renderAt("/", "none");
+    expect(within(await mainNav()).queryByRole("link", { name: "Staff" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: "Staff" })).not.toBeInTheDocument();
+  });
+
+  it("an analyst sees no Staff entry and no queue", async () => {
+    const seen = renderAt("/staff", "analyst");
+    expect(within(await mainNav()).queryByRole("link", { name: "Staff" })).not.toBeInTheDocument();
+    expect(await screen.findByRole("heading", { name: "No access" })).toBeInTheDocument();
+    expect(seen.some((request) => request.url.includes("/staff/"))).toBe(false);
+  });
+
+  it("a moderator gets the queue but no Rules, Roles or Audit log", async () => {
+    renderAt("/staff", "moderator");
+    expect(within(await mainNav()).getByRole("link", { name: "Staff" })).toHaveAttribute("href", "/staff");
+    const staffNav = await screen.findByRole("navigation", { name: "Staff" });
+    expect(within(staffNav).getAllByRole("link").map((link) => link.textContent)).toEqual(["Queue"]);
+    expect(await screen.findByText("The queue is empty.")).toBeInTheDocument();
+  });
+
+  it("a moderator who opens the rules' address is told no, and no rules are fetched", async () => {
+    const seen = renderAt("/staff/rules", "moderator");
+    expect(await screen.findByRole("heading", { name: "No access" })).toBeInTheDocument();
+    expect(screen.queryByRole("form", { name: "New rule" })).not.toBeInTheDocument();
+    expect(seen.some((request) => request.url.includes("/staff/rules"))).toBe(false);
+  });
+
+  it("an admin gets every staff screen", async () => {
+    renderAt("/staff/roles", "admin");
+    const staffNav = await screen.findByRole("navigation", { name: "Staff" });
+    expect(within(staffNav).getAllByRole("link").map((link) => link.textContent)).toEqual(["Queue", "Rules", "Roles", "Audit log"]);
+    expect(await screen.findByRole("form", { name: "Assign a role" })).toBeInTheDocument();
+  });
+});
