@@ -89,6 +89,7 @@ from viewfinder.accounts.security import NO_ORIGIN
 from viewfinder.app import API_PREFIX, create_app
 from viewfinder.core import crypto, ids
 from viewfinder.core.ids import new_id
+from viewfinder.engagement.models import Comment
 from viewfinder.graph import services as graph
 from viewfinder.mediakit.storage import storage_from_settings
 from viewfinder.privacy import services as your_data
@@ -637,10 +638,36 @@ UNSIGNED = "the photo's URL without a signature"
 PHOTO = {"file": ("photo", small_photo(), "application/octet-stream")}
 
 
+def POST_AUTHOR(owner: str, viewer: str) -> str:
+    """The post's author alone: 403 for those who may see the post, 404 for the rest."""
+    if anonymous(owner, viewer):
+        return "401"
+    if viewer == "owner":
+        return "2xx"
+    return "403" if sees(owner, viewer) else "404"
+
+
+def held_comment(world: World, owner: str) -> str:
+    """A fresh comment of the follower's on the owner's post, held (as a restricted account's is)."""
+    comment_id = world.fresh_comment(owner)
+
+    async def work(db: AsyncSession) -> None:
+        await db.execute(update(Comment).where(Comment.id == int(comment_id)).values(moderation="held"))
+        await db.commit()
+
+    world.db(work)
+    return comment_id
+
+
 def STAFF_ONLY(owner: str, viewer: str) -> str:
     """A staff route: no viewer here has a staff role (tests/moderation/test_staff_matrix.py calls
     each staff route as every role)."""
     return "401" if anonymous(owner, viewer) else "403"
+
+
+def NO_SUCH_THING(owner: str, viewer: str) -> str:
+    """A route about something of the viewer's own that does not exist: 404 to every member."""
+    return "401" if anonymous(owner, viewer) else "404"
 
 
 def own(path: str, expect: Expect = MEMBER, label: str = "", **sent: Any) -> Case:
@@ -1022,6 +1049,17 @@ API_RULES: Rules = {
     ("GET", "/comments/{comment_id:str}/replies"): [
         on(lambda w, o: f"/comments/{w.comments[o]}/replies", READ)
     ],
+    # Held comments (a restricted account's): the post's author reviews them (staff too: the staff matrix).
+    ("GET", "/posts/{post_id:str}/comments/held"): [
+        on(lambda w, o: f"/posts/{w.post(o)}/comments/held", POST_AUTHOR)
+    ],
+    ("POST", "/comments/{comment_id:str}/approve"): [
+        on(
+            lambda w, o: f"/comments/{held_comment(w, o)}/approve",
+            POST_AUTHOR,
+            "a held comment of the follower's",
+        )
+    ],
     # Saved posts and collections (private to their owner).
     ("GET", "/saved"): [own("/saved")],
     ("GET", "/collections"): [own("/collections")],
@@ -1156,6 +1194,7 @@ API_RULES: Rules = {
     ("GET", "/staff/roles"): [own("/staff/roles", STAFF_ONLY)],
     ("PUT", "/staff/roles/{username:str}"): [own("/staff/roles/pub", STAFF_ONLY, json={"role": "admin"})],
     ("GET", "/staff/audit"): [own("/staff/audit", STAFF_ONLY)],
+    ("GET", "/staff/accounts/{username:str}"): [own("/staff/accounts/member", STAFF_ONLY)],
     ("GET", "/staff/cases"): [own("/staff/cases", STAFF_ONLY)],
     ("GET", "/staff/cases/{case_id:str}"): [own("/staff/cases/1", STAFF_ONLY)],
     ("POST", "/staff/cases/{case_id:str}/claim"): [own("/staff/cases/1/claim", STAFF_ONLY)],
@@ -1163,6 +1202,23 @@ API_RULES: Rules = {
     ("POST", "/staff/cases/{case_id:str}/notes"): [
         own("/staff/cases/1/notes", STAFF_ONLY, json={"text": "x"})
     ],
+    ("POST", "/staff/cases/{case_id:str}/actions"): [
+        own("/staff/cases/1/actions", STAFF_ONLY, json={"action": "dismiss"})
+    ],
+    ("POST", "/staff/cases/{case_id:str}/appeal"): [
+        own("/staff/cases/1/appeal", STAFF_ONLY, json={"decision": "uphold", "reason": "x"})
+    ],
+    # Strikes: actions staff took against the viewer (none here); an appeal of another's is a 404.
+    ("GET", "/accounts/me/strikes"): [own("/accounts/me/strikes")],
+    ("POST", "/accounts/me/strikes/{action_id:str}/appeal"): [
+        own("/accounts/me/strikes/1/appeal", NO_SUCH_THING, json={"text": "x"})
+    ],
+    ("GET", "/staff/rules"): [own("/staff/rules", STAFF_ONLY)],
+    ("POST", "/staff/rules"): [
+        own("/staff/rules", STAFF_ONLY, json={"kind": "keyword", "pattern": "x", "action": "flag"})
+    ],
+    ("PATCH", "/staff/rules/{rule_id:str}"): [own("/staff/rules/1", STAFF_ONLY, json={"enabled": False})],
+    ("DELETE", "/staff/rules/{rule_id:str}"): [own("/staff/rules/1", STAFF_ONLY)],
     # The API's own documents.
     ("GET", "/openapi.json"): [own("/openapi.json", OPEN)],
     ("GET", "/docs"): [own("/docs", OPEN)],
@@ -1270,6 +1326,8 @@ MATRIX_SETTINGS: dict[str, Any] = {
     "signup_limit_per_ip": 1000,
     "login_failure_limit": 1000,
     "token_creation_limit": 1000,
+    # Its accounts are minutes old and write many mentions and follows: not what it tests.
+    "new_account_days": 0,
 }
 
 

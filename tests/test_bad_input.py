@@ -97,6 +97,8 @@ def _op_id(op: tuple[str, str, dict[str, Any]]) -> str:
 PRIVATE_PREFIXES = ("/media", "/feed", "/saved", "/collections", "/notifications", "/suggestions", "/staff")
 """Everything under these is the viewer's own (or staff's): login needed for reads too."""
 STREAMS = {("GET", "/notifications/stream")}
+PRIVATE_READS = frozenset({"/posts/{post_id}/comments/held"})
+"""Reads under a public prefix that are the viewer's own (a post's held comments, for its author)."""
 """Endpoints that stream until the client goes: swept only where they answer at once."""
 
 
@@ -120,6 +122,8 @@ def needs_login(method: str, path: str) -> bool:
     """Everything under /accounts but signing up and logging in, the viewer's own lists, and every
     write under /users, /posts and /comments."""
     if any(path == prefix or path.startswith(prefix + "/") for prefix in PRIVATE_PREFIXES):
+        return True
+    if path in PRIVATE_READS:
         return True
     if path.startswith(("/posts", "/comments/")):
         return method != "GET"
@@ -174,6 +178,8 @@ def fill_path(path: str, value: str) -> str:
         "passkey_id",
         "tag",
         "case_id",
+        "rule_id",
+        "action_id",
     ):
         path = path.replace("{" + name + "}", value)
     assert "{" not in path, f"a path parameter this sweep does not know: {path}"

@@ -51,8 +51,13 @@ from viewfinder.graph.api import ConnectionsController, UserController
 from viewfinder.media.api import serve_media
 from viewfinder.media.uploads import MediaController
 from viewfinder.mediakit.storage import MediaStorage
+from viewfinder.moderation.actions_api import ROUTES as ACTION_ROUTES
 from viewfinder.moderation.api import ROUTES as MODERATION_ROUTES
+from viewfinder.moderation.appeals_api import ROUTES as APPEAL_ROUTES
 from viewfinder.moderation.cases_api import ROUTES as CASE_ROUTES
+from viewfinder.moderation.held_api import ROUTES as HELD_COMMENT_ROUTES
+from viewfinder.moderation.rules_api import ROUTES as RULE_ROUTES
+from viewfinder.moderation.staff_accounts_api import ROUTES as STAFF_ACCOUNT_ROUTES
 from viewfinder.moderation.staff_api import ROUTES as STAFF_ROUTES
 from viewfinder.notifications.api import ROUTES as NOTIFICATION_ROUTES
 from viewfinder.notifications.realtime import RealtimeChannels
@@ -158,6 +163,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *MODERATION_ROUTES,
             *STAFF_ROUTES,
             *CASE_ROUTES,
+            *ACTION_ROUTES,
+            *APPEAL_ROUTES,
+            *RULE_ROUTES,
+            *HELD_COMMENT_ROUTES,
+            *STAFF_ACCOUNT_ROUTES,
             *PRIVACY_ROUTES,
         ],
     )

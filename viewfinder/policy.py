@@ -24,8 +24,14 @@ The rules, in words (the truth table in tests/test_privacy_policy.py checks each
 - A post whose media are not all ready is shown to its author only.
 - A mute hides the muted account from the muter's lists (home feed, hashtag pages, Explore); it
   does not make anything private: the post page, the profile and search still show it.
-- Staff have no powers of sight here yet: a staff account sees what any account in the same
-  relationship sees (the moderation queue, when it comes, adds its rules to this module).
+- An account staff limited (decision 0052) is left out of discovery for everyone else: Explore,
+  search (accounts and hashtags), hashtag pages, suggestions. Its profile, posts and followers'
+  feeds are unchanged. Suspended and banned accounts are inactive: hidden as deactivated ones.
+- Staff have no powers of sight here: a staff account sees what any account in the same
+  relationship sees (the moderation queue reads a case's target by id, apart from these rules).
+- Content states (posts.moderation, comments.moderation; decision 0051): a removed post or comment
+  is shown to no one, its author included (an appeal may restore it); a held one to its author
+  alone, until staff approve it. A removed post's media files are served to staff only.
 - Media bytes: a private account's renditions need a signed, expiring URL; avatars are as public
   as profiles; a deactivated account's files are a 404 to everyone.
 """
@@ -38,6 +44,7 @@ from typing import Literal, cast
 from sqlalchemy import BigInteger, Select, and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, aliased
+from sqlalchemy.orm.util import AliasedClass
 from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
@@ -113,6 +120,15 @@ def visible_accounts(viewer_id: int | None) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def discoverable(viewer_id: UserColumn | None) -> ColumnElement[bool]:
+    """Condition on User: the account may be found by discovery (Explore, search of accounts and
+    hashtags, hashtag pages, suggestions): not limited by staff (decision 0052), or the viewer
+    itself. A limited account's profile, posts and followers' feeds are unchanged."""
+    if viewer_id is None:
+        return User.limited == false()
+    return or_(User.limited == false(), User.id == viewer_id)
+
+
 def block_target_visible(viewer: User) -> list[ColumnElement[bool]]:
     """Conditions on User for the viewer to block or unblock it: visible even when the viewer
     blocked it, but not when it blocked the viewer (that block must not be revealed)."""
@@ -145,6 +161,41 @@ def audience_of(author: User) -> list[ColumnElement[bool]]:
     return conditions
 
 
+# --- content states (moderation) ----------------------------------------------------------------
+
+
+def content_shown_to(
+    viewer: User | None,
+    moderation: ColumnElement[str] | QueryableAttribute[str],
+    author_id: ColumnElement[int] | QueryableAttribute[int],
+) -> ColumnElement[bool]:
+    """Condition on a post's or comment's `moderation` column (and its author's id): "visible" for
+    everyone, "held" for its author alone, "removed" for no one. One condition, so a list's
+    statement stays one statement."""
+    if viewer is None:
+        return moderation == "visible"
+    return or_(moderation == "visible", and_(moderation == "held", author_id == viewer.id))
+
+
+def post_shown_to(viewer: User | None) -> ColumnElement[bool]:
+    """Condition on Post: its moderation state lets the viewer see it."""
+    return content_shown_to(viewer, Post.moderation, Post.author_id)
+
+
+def comment_shown_to(
+    viewer: User | None, comment: type[Comment] | AliasedClass[Comment] = Comment
+) -> ColumnElement[bool]:
+    """Condition on Comment (or an alias of it): its moderation state lets the viewer see it."""
+    return content_shown_to(viewer, comment.moderation, comment.author_id)
+
+
+def may_see_content(viewer: User | None, moderation: str, author_id: int) -> bool:
+    """`content_shown_to` for one loaded post or comment."""
+    if moderation == "visible":
+        return True
+    return moderation == "held" and viewer is not None and viewer.id == author_id
+
+
 # --- posts ----------------------------------------------------------------------------------------
 
 NOT_READY = [state for state in MediaState if state is not MediaState.READY]
@@ -162,10 +213,11 @@ def post_is_ready() -> ColumnElement[bool]:
 
 
 def shown_on_profile(viewer: User | None, author: User) -> ColumnElement[bool]:
-    """Condition on Post for the author's grid: unfinished posts to their author only."""
+    """Condition on Post for the author's grid: unfinished and held posts to their author only,
+    removed ones to no one."""
     if viewer is not None and viewer.id == author.id:
-        return true()
-    return post_is_ready()
+        return Post.moderation != "removed"
+    return and_(post_is_ready(), Post.moderation == "visible")
 
 
 def author_open_to(viewer: User | None) -> ColumnElement[bool]:
@@ -182,7 +234,7 @@ def visible_posts(viewer: User | None) -> Select[tuple[Post, User]]:
     query = (
         select(Post, User)
         .join(User, User.id == Post.author_id)
-        .where(User.is_active, post_is_ready(), author_open_to(viewer))
+        .where(User.is_active, post_is_ready(), author_open_to(viewer), post_shown_to(viewer))
     )
     if viewer is not None:
         query = query.where(~blocked_between(viewer.id, User.id))
@@ -191,8 +243,8 @@ def visible_posts(viewer: User | None) -> Select[tuple[Post, User]]:
 
 def explore_authors(viewer: User | None) -> list[ColumnElement[bool]]:
     """Conditions on User (joined to visible_posts) for Explore: public accounts only, never the
-    viewer's own, nor accounts the viewer follows or muted."""
-    conditions: list[ColumnElement[bool]] = [User.is_private == false()]
+    viewer's own, nor accounts the viewer follows or muted, nor limited ones."""
+    conditions: list[ColumnElement[bool]] = [User.is_private == false(), User.limited == false()]
     if viewer is not None:
         conditions += [User.id != viewer.id, ~follows(viewer.id, User.id), not_muted_by(viewer)]
     return conditions
@@ -208,6 +260,8 @@ async def find_visible_post(db: AsyncSession, viewer: User | None, post_id: int)
     if row is None:
         return None
     post, author = row
+    if not may_see_content(viewer, post.moderation, author.id):
+        return None
     if viewer is not None and viewer.id == author.id:
         return post, author
     ready = await db.scalar(select(post_is_ready()).where(Post.id == post.id))
@@ -231,8 +285,10 @@ def may_list_likers(viewer: User | None, post: Post) -> bool:
 
 
 def visible_comments(viewer: User | None) -> list[ColumnElement[bool]]:
-    """Conditions on a comment list joined to its author (User); the post is checked apart."""
-    return visible_accounts(viewer.id if viewer else None)
+    """Conditions on a comment list joined to its author (User): the author exists for the viewer,
+    and the comment's moderation state shows it (held: to its author only); the post is checked
+    apart."""
+    return [*visible_accounts(viewer.id if viewer else None), comment_shown_to(viewer)]
 
 
 def comment_thread_open(viewer: User | None) -> ColumnElement[bool]:
@@ -241,7 +297,10 @@ def comment_thread_open(viewer: User | None) -> ColumnElement[bool]:
     parent = aliased(Comment)
     parent_author = aliased(User)
     thread_open = exists().where(
-        parent.id == Comment.parent_id, parent_author.id == parent.author_id, parent_author.is_active
+        parent.id == Comment.parent_id,
+        parent_author.id == parent.author_id,
+        parent_author.is_active,
+        parent.moderation != "removed",
     )
     if viewer is not None:
         thread_open = thread_open.where(~blocked_between(viewer.id, parent_author.id))
@@ -250,15 +309,20 @@ def comment_thread_open(viewer: User | None) -> ColumnElement[bool]:
 
 # --- media files ----------------------------------------------------------------------------------
 
-MediaAccess = Literal["open", "signed", "hidden"]
+MediaAccess = Literal["open", "signed", "staff", "hidden"]
 
 
-def media_access(*, owner_active: bool, owner_private: bool, avatar: bool) -> MediaAccess:
+def media_access(
+    *, owner_active: bool, owner_private: bool, avatar: bool, removed: bool = False
+) -> MediaAccess:
     """How a stored file may be fetched: by anyone, only through a signed URL (a private account's
-    renditions), or not at all (its account is deactivated or being deleted, decision 0032).
-    Avatars are shown to everyone, as the profile they belong to."""
+    renditions), only through a URL signed for staff (the media of a post staff removed: URLs handed
+    out before stop working at once, decision 0051), or not at all (its account is deactivated or
+    being deleted, decision 0032). Avatars are shown to everyone, as the profile they belong to."""
     if not owner_active:
         return "hidden"
+    if removed and not avatar:
+        return "staff"
     return "signed" if owner_private and not avatar else "open"
 
 
@@ -266,18 +330,26 @@ async def media_file_access(db: AsyncSession, item_id: int | None, avatar_owner:
     """`media_access` for a media item's rendition or an account's avatar, by id; a file of no
     known item or account is "open" (the storage then answers 404 if it is not there)."""
     if item_id is not None:
+        removed = exists().where(
+            PostMedia.media_id == MediaItem.id, Post.id == PostMedia.post_id, Post.moderation == "removed"
+        )
         query = (
-            select(User.is_private, User.is_active)
+            select(User.is_private, User.is_active, removed.label("removed"))
             .join(MediaItem, MediaItem.owner_id == User.id)
             .where(MediaItem.id == item_id)
         )
     elif avatar_owner is not None:
-        query = select(User.is_private, User.is_active).where(User.id == avatar_owner)
+        query = select(User.is_private, User.is_active, false().label("removed")).where(
+            User.id == avatar_owner
+        )
     else:
         return "open"
     owner = (await db.execute(query)).first()
     if owner is None:
         return "open"
     return media_access(
-        owner_active=bool(owner.is_active), owner_private=bool(owner.is_private), avatar=item_id is None
+        owner_active=bool(owner.is_active),
+        owner_private=bool(owner.is_private),
+        avatar=item_id is None,
+        removed=bool(owner.removed),
     )

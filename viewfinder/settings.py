@@ -131,6 +131,16 @@ class Settings(BaseSettings):
     signup_window_seconds: int = 3600
     token_creation_limit: int = 10
     token_creation_window_seconds: int = 3600
+    new_account_days: int = Field(default=3, ge=0)
+    """For this many days after sign-up an account is new: it may write only so many links,
+    mentions and follows an hour (the limits below; 0 turns them off). See
+    docs/decisions/0053-automatic-rules-and-new-account-limits.md."""
+    new_account_links_per_hour: int = Field(default=5, ge=0)
+    """Links (web addresses) a new account may write per hour in captions, comments and its bio."""
+    new_account_mentions_per_hour: int = Field(default=20, ge=0)
+    """@mentions a new account may write per hour in captions and comments."""
+    new_account_follows_per_hour: int = Field(default=30, ge=0)
+    """Accounts a new account may follow (or ask to follow) per hour."""
 
     smtp_host: str | None = None
     """The SMTP server that sends mail (verification, password reset, security alerts). Unset: no

@@ -86,6 +86,9 @@ STAFF_ROUTES: dict[tuple[str, str], Row] = {
         lambda w, r: Call("PUT", f"/staff/roles/{w.fresh_member()}", {"role": "analyst", "reason": "matrix"}),
     ),
     ("GET", "/staff/audit"): Row("audit.read", lambda w, r: Call("GET", "/staff/audit")),
+    ("GET", "/staff/accounts/{username:str}"): Row(
+        "reports.handle", lambda w, r: Call("GET", f"/staff/accounts/{w.author.username}")
+    ),
     ("GET", "/staff/cases"): Row("reports.handle", lambda w, r: Call("GET", "/staff/cases")),
     ("GET", "/staff/cases/{case_id:str}"): Row(
         "reports.handle", lambda w, r: Call("GET", f"/staff/cases/{w.case()}")
@@ -99,7 +102,53 @@ STAFF_ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/staff/cases/{case_id:str}/notes"): Row(
         "reports.handle", lambda w, r: Call("POST", f"/staff/cases/{w.case()}/notes", {"text": f"as {r}"})
     ),
+    ("POST", "/staff/cases/{case_id:str}/actions"): Row(
+        "reports.handle",
+        lambda w, r: Call("POST", f"/staff/cases/{w.fresh_case()}/actions", {"action": "dismiss"}),
+    ),
+    ("POST", "/staff/cases/{case_id:str}/appeal"): Row(
+        "reports.handle",
+        lambda w, r: Call(
+            "POST", f"/staff/cases/{fresh_appeal_case(w)}/appeal", {"decision": "uphold", "reason": r}
+        ),
+    ),
+    ("GET", "/staff/rules"): Row("rules.manage", lambda w, r: Call("GET", "/staff/rules")),
+    ("POST", "/staff/rules"): Row(
+        "rules.manage",
+        lambda w, r: Call(
+            "POST", "/staff/rules", {"kind": "keyword", "pattern": w.unique("word"), "action": "flag"}
+        ),
+    ),
+    ("PATCH", "/staff/rules/{rule_id:str}"): Row(
+        "rules.manage", lambda w, r: Call("PATCH", f"/staff/rules/{fresh_rule(w)}", {"action": "hold"})
+    ),
+    ("DELETE", "/staff/rules/{rule_id:str}"): Row(
+        "rules.manage", lambda w, r: Call("DELETE", f"/staff/rules/{fresh_rule(w)}")
+    ),
 }
+
+
+def fresh_rule(world: World) -> str:
+    """A new keyword rule, made by the owner."""
+    body = {"kind": "keyword", "pattern": world.unique("rule"), "action": "flag"}
+    made = world.clients["owner"].post("/staff/rules", json=body)
+    assert made.status_code == 201, made.text
+    return str(made.json()["id"])
+
+
+def fresh_appeal_case(world: World) -> str:
+    """A new open appeal case: a post of the author's removed by a moderator outside the matrix
+    (`clients["acting"]`: the acting moderator may not decide the appeal), and appealed."""
+    case = world.fresh_case()
+    acted = world.clients["acting"].post(
+        f"/staff/cases/{case}/actions", json={"action": "remove_content", "reason": "matrix"}
+    )
+    assert acted.status_code == 201, acted.text
+    action_id = acted.json()["action"]["id"]
+    appealed = world.author.post(f"/accounts/me/strikes/{action_id}/appeal", json={"text": "matrix"})
+    assert appealed.status_code == 201, appealed.text
+    cases = world.clients["owner"].get("/staff/cases", params={"limit": "100"}).json()["items"]
+    return str(next(c["id"] for c in cases if c["target_id"] == appealed.json()["id"]))
 
 
 def staff_routes(app: Litestar) -> set[tuple[str, str]]:
@@ -136,6 +185,7 @@ def expected(permission: Permission, role: str) -> str:
 @pytest.fixture
 async def world(make_api, db: AsyncSession) -> World:
     clients: dict[str, Api] = {role: await make_staff(make_api, db, NAMES[role], role) for role in ROLES}
+    clients["acting"] = await make_staff(make_api, db, "acting", "moderator")
     clients["anonymous"] = make_api()
     return World(make_api, clients, make_api().signup("author"), make_api().signup("reporter"))
 

@@ -255,7 +255,7 @@ def tables_that_must_have_held_her(settings: Settings) -> set[str]:
     expected = set(erasure.tables_holding_accounts(Base.metadata)) | {"realtime_events"}
     expected -= NOT_YET_REACHABLE
     # Only staff write these, and the world has none: tests/moderation/test_moderation_erasure.py.
-    expected -= {"audit_entries", "moderation_case_notes"}
+    expected -= {"audit_entries", "moderation_case_notes", "moderation_actions", "moderation_appeals"}
     expected -= {"inbox_changes"}  # drained into Cassandra, or unused
     expected -= {"account_closures"}  # made by the deletion itself
     if settings.inbox_backend == "cassandra":

@@ -24,6 +24,7 @@ from viewfinder.accounts.auth import (
     require_session,
 )
 from viewfinder.accounts.models import User
+from viewfinder.accounts.standing import check_standing
 from viewfinder.accounts.throttle import PasswordAttempt, PasswordThrottle
 from viewfinder.core.deps import DbSession, LimiterDep, SettingsDep
 from viewfinder.core.errors import ApiError, invalid
@@ -32,6 +33,7 @@ from viewfinder.core.pagination import Page
 from viewfinder.core.params import PagingDep, parse_id
 from viewfinder.mediakit.storage import StorageDep
 from viewfinder.privacy.services import reopen_on_login
+from viewfinder.screening import NewAccountLimits
 
 # The whole request, multipart framing included; the avatar_max_bytes setting applies to the file.
 AVATAR_REQUEST_LIMIT = 64 * 1024 * 1024
@@ -116,6 +118,7 @@ class AccountController(Controller):
         opt=errors(
             {
                 401: "invalid_credentials: wrong name or password",
+                403: "account_banned, account_suspended (fields.suspended_until): staff closed the account",
                 409: "deletion_scheduled: the account is to be deleted; send cancel_deletion to keep it",
             }
         ),
@@ -156,6 +159,8 @@ class AccountController(Controller):
                 await services.record_failed_login(db_session, user, origin)
             raise ApiError(401, "invalid_credentials", "The username or password is wrong.")
         await attempt.succeeded()
+        # Banned or suspended by staff: 403 saying so (a suspension whose end has passed is lifted).
+        await check_standing(db_session, user)
         second_step = await twofactor.begin_second_step(
             db_session,
             user,
@@ -194,15 +199,19 @@ class AccountController(Controller):
         """The logged-in account, email included."""
         return schemas.Me.of(await fresh_user(db_session, viewer), storage)
 
-    @patch("/me")
+    @patch("/me", opt=errors({422: "content_blocked: a staff rule refuses this text (the fields say which)"}))
     async def update_me(
         self,
         data: JSONBody[schemas.ProfileUpdate],
         viewer: ViewerDep,
         db_session: DbSession,
         storage: StorageDep,
+        settings: SettingsDep,
+        limiter: LimiterDep,
     ) -> schemas.Me:
-        """Change display name, bio, website or the private-account switch."""
+        """Change display name, bio, website or the private-account switch. Text a staff rule
+        blocks or holds is refused (422 content_blocked, naming the field); new accounts may add
+        only so many links an hour (429 new_account_limit)."""
         changes = services.ProfileChanges(
             **{
                 name: value
@@ -212,7 +221,12 @@ class AccountController(Controller):
         )
         # Going public turns every pending request into a follow (graph.services emits each
         # FollowRequestApproved; feeds fill the new followers' home timelines).
-        user = await services.update_profile(db_session, await fresh_user(db_session, viewer), changes)
+        user = await services.update_profile(
+            db_session,
+            await fresh_user(db_session, viewer),
+            changes,
+            limits=NewAccountLimits(limiter, settings),
+        )
         return schemas.Me.of(user, storage)
 
     @put("/me/avatar", request_max_body_size=AVATAR_REQUEST_LIMIT)

@@ -43,6 +43,7 @@ from webauthn.helpers.structs import (
 from viewfinder.accounts import security, twofactor
 from viewfinder.accounts.models import AuthChallenge, Passkey, User, UserSession
 from viewfinder.accounts.security import NO_ORIGIN, Origin, commit_and_announce, record_security_event
+from viewfinder.accounts.standing import under_sanction
 from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError, invalid
 from viewfinder.core.ids import new_id
@@ -414,7 +415,9 @@ async def log_in_with_passkey(
         await record_refusal(db, refused, "passkey_login", origin)
         raise refusal_error(refused, "credential") from refused
     user = await db.scalar(
-        select(User).where(User.id == passkey.user_id, or_(User.is_active, closed_by_owner()))
+        select(User).where(
+            User.id == passkey.user_id, or_(User.is_active, closed_by_owner(), under_sanction())
+        )
     )
     if user is None:
         raise invalid("credential", "This passkey was not accepted.", code="invalid_passkey")

@@ -26,6 +26,7 @@ from viewfinder.accounts.authcache import drop_after_commit
 from viewfinder.accounts.events import AccountPrivacyChanged, ProfileChanged
 from viewfinder.accounts.models import ApiToken, User, UserSession
 from viewfinder.accounts.security import NO_ORIGIN, Origin, commit_and_announce, record_security_event
+from viewfinder.accounts.standing import under_sanction
 from viewfinder.accounts.usernames import USERNAME_PATTERN as USERNAME_PATTERN  # re-exported
 from viewfinder.accounts.usernames import username_problem as username_problem  # for viewfinder.demo
 from viewfinder.core import crypto
@@ -36,6 +37,7 @@ from viewfinder.core.ids import new_id
 from viewfinder.mediakit.blocking import run_media_work
 from viewfinder.mediakit.images import make_avatar
 from viewfinder.mediakit.storage import MediaBackend, MediaStorage, discard, put_in_thread
+from viewfinder.screening import NewAccountLimits, count_links, refuse, screen, send_to_review
 
 API_TOKEN_PREFIX = "vf_"  # noqa: S105 (a marker, not a secret)
 # Avoid a database write on every request: refresh last_seen_at at most this often.
@@ -123,13 +125,15 @@ async def signup(
 
 async def find_login_account(db: AsyncSession, login: str) -> User | None:
     """The account a log-in names, by username or by email address: an active one, or one its owner
-    deactivated or scheduled for deletion (logging in reopens it: privacy.services.reopen_on_login).
+    deactivated or scheduled for deletion (logging in reopens it: privacy.services.reopen_on_login),
+    or one staff banned or suspended (the log-in refuses it: accounts.standing.check_standing).
 
     An address names the account that verified it, else the one account that typed it unverified;
     several accounts with the same unverified address are named by their usernames only."""
     from viewfinder.privacy.services import closed_by_owner
 
-    usable = or_(User.is_active, closed_by_owner())
+    # A banned or suspended account is found too: the right password hears why it cannot log in.
+    usable = or_(User.is_active, closed_by_owner(), under_sanction())
     if "@" not in login:
         user: User | None = await db.scalar(select(User).where(User.username_key == login.lower(), usable))
         return user
@@ -456,7 +460,14 @@ MAX_DISPLAY_NAME_LENGTH = 64
 WEBSITE_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
-async def update_profile(db: AsyncSession, user: User, changes: ProfileChanges) -> User:
+async def update_profile(
+    db: AsyncSession, user: User, changes: ProfileChanges, *, limits: NewAccountLimits | None = None
+) -> User:
+    """Change the profile fields `changes` names. The display name, bio and website meet the
+    staff's rules (viewfinder.screening): a block refuses them (422 content_blocked), and so does a
+    hold (a profile cannot wait for review: it is shown as soon as it is saved); a flag saves them
+    and opens a case about the account. A new account's added links count against its hourly
+    limits (`limits`; 429)."""
     problems: dict[str, str] = {}
     if changes.display_name is not None and len(changes.display_name.strip()) > MAX_DISPLAY_NAME_LENGTH:
         problems["display_name"] = f"Use at most {MAX_DISPLAY_NAME_LENGTH} characters."
@@ -467,6 +478,14 @@ async def update_profile(db: AsyncSession, user: User, changes: ProfileChanges) 
         problems["website"] = "Use a full http:// or https:// address of at most 200 characters."
     if problems:
         raise ApiError(400, "validation_error", "Some fields need attention.", problems)
+    texts = {"display_name": changes.display_name, "bio": changes.bio, "website": website}
+    verdict = await screen(db, {name: text for name, text in texts.items() if text})
+    if verdict.blocked or verdict.held:
+        raise refuse(verdict)
+    if limits is not None:
+        added = count_links(changes.bio or "") - count_links(user.bio) if changes.bio is not None else 0
+        await limits.spend(user, links=max(0, added) + (1 if website and website != user.website else 0))
+    await send_to_review(db, verdict, "user", user.id, user.id)
 
     if changes.display_name is not None:
         user.display_name = changes.display_name.strip()

@@ -22,6 +22,7 @@ from viewfinder.accounts.api import _logged_in
 from viewfinder.accounts.auth import ViewerDep, origin_of, require_recent_authentication, require_session
 from viewfinder.accounts.models import AuthChallenge, User
 from viewfinder.accounts.security import Origin
+from viewfinder.accounts.standing import check_standing
 from viewfinder.core.deps import DbSession, LimiterDep, SettingsDep
 from viewfinder.core.errors import ApiError, invalid
 from viewfinder.core.openapi import errors
@@ -175,6 +176,7 @@ class TwoFactorController(Controller):
         if not challenge.verified:
             await _prove_second_factor(db_session, settings, limiter, challenge, data, origin)
         cancel = challenge.cancel_deletion or data.cancel_deletion is True
+        await check_standing(db_session, user)  # banned or suspended since the first step
         reopened = await reopen_on_login(db_session, user, cancel_deletion=cancel, origin=origin)
         if not await twofactor.take_challenge(db_session, challenge.id):
             raise _login_expired()
@@ -436,6 +438,7 @@ class PasskeyController(Controller):
             db_session, settings, ceremony=data.ceremony, credential=data.credential, origin=origin
         )
         await limiter.refund(per_address.key)
+        await check_standing(db_session, user)  # 403 when staff banned or suspended it
         reopened = await reopen_on_login(
             db_session, user, cancel_deletion=data.cancel_deletion is True, origin=origin
         )

@@ -46,6 +46,7 @@ SUBSCRIBER_MODULES = (
     "viewfinder.graph.subscribers",
     "viewfinder.media.subscribers",
     "viewfinder.privacy.subscribers",
+    "viewfinder.moderation.subscribers",
     "viewfinder.notifications.subscribers",
 )
 """Every module that subscribes handlers (imported once per process by `load_subscribers`)."""

@@ -76,6 +76,7 @@ TASK_MODULES = (
     "viewfinder.privacy.tasks",
     "viewfinder.core.mail",
     "viewfinder.accounts.email_tasks",
+    "viewfinder.moderation.tasks",
 )
 QUEUE_NAME = "viewfinder"
 HANDOFF_BATCH = 500

@@ -30,6 +30,7 @@ from viewfinder.graph.models import Follow
 from viewfinder.policy import (
     blocked_between,
     bound_account,
+    discoverable,
     explore_authors,
     follows,
     mutes,
@@ -98,7 +99,11 @@ def _visible_uses(viewer: User | None) -> Select[tuple[Post, User]]:
     """The viewer's visible posts joined to their tags (PostHashtag): what a hashtag's existence
     and count are measured on (docs/decisions/0031). Mutes do not enter: a mute hides posts from
     lists, it does not make them private."""
-    return visible_posts(viewer).join(PostHashtag, PostHashtag.post_id == Post.id)
+    return (
+        visible_posts(viewer)
+        .join(PostHashtag, PostHashtag.post_id == Post.id)
+        .where(discoverable(viewer.id if viewer is not None else None))
+    )
 
 
 async def find_hashtag(
@@ -138,7 +143,11 @@ def _hashtag_recent_query(with_viewer: bool, before: bool) -> Select[Any]:
         visible_posts(viewer)
         .with_only_columns(*_ref_columns(with_viewer))
         .join(PostHashtag, PostHashtag.post_id == Post.id)
-        .where(PostHashtag.hashtag_id == bindparam("hashtag_id", type_=BigInteger()), not_muted_by(viewer))
+        .where(
+            PostHashtag.hashtag_id == bindparam("hashtag_id", type_=BigInteger()),
+            not_muted_by(viewer),
+            discoverable(viewer.id if viewer is not None else None),
+        )
         .order_by(PostHashtag.post_id.desc())
         .limit(_LIMIT)
     )
@@ -178,6 +187,7 @@ def _hashtag_top_query(with_viewer: bool) -> Select[Any]:
             PostHashtag.post_id <= _LAST_ID,
             Post.created_at >= _SINCE,
             not_muted_by(viewer),
+            discoverable(viewer.id if viewer is not None else None),
         )
         .order_by(engagement().desc(), Post.id.desc())
         .offset(bindparam("offset", type_=Integer()))
@@ -236,6 +246,7 @@ async def search_accounts(db: AsyncSession, viewer: User | None, q: str, limit: 
         select(User)
         .where(
             *visible_accounts(viewer.id if viewer is not None else None),
+            discoverable(viewer.id if viewer is not None else None),
             or_(
                 User.username_key.like(pattern, escape="\\"),
                 display_name.like(pattern, escape="\\"),
@@ -394,6 +405,7 @@ async def suggested_accounts(db: AsyncSession, viewer: User, limit: int) -> list
         .outerjoin(mutuals, mutuals.c.user_id == User.id)
         .where(
             User.is_active,
+            User.limited == false(),
             User.id != viewer.id,
             or_(mutuals.c.user_id.is_not(None), User.is_private == false()),
             ~already,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
 from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
-from viewfinder.core.deps import DbSession, SettingsDep
+from viewfinder.core.deps import DbSession, LimiterDep, SettingsDep
 from viewfinder.core.errors import ApiError
 from viewfinder.core.openapi import errors
 from viewfinder.core.pagination import Page, Paging
@@ -33,6 +33,7 @@ from viewfinder.mediakit import signing
 from viewfinder.mediakit.storage import MediaStorage, StorageDep
 from viewfinder.posts.cards import render_posts
 from viewfinder.posts.schemas import PostOut
+from viewfinder.screening import NewAccountLimits
 from viewfinder.settings import Settings
 
 NAME_TAKEN = "collection_exists: you have a collection by that name"
@@ -106,7 +107,12 @@ class PostEngagementController(Controller):
     @post(
         "/comments",
         status_code=HTTP_201_CREATED,
-        opt=errors({403: "comments_disabled: comments are turned off for this post"}),
+        opt=errors(
+            {
+                403: "comments_disabled: comments are turned off for this post",
+                422: "content_blocked: a staff rule refuses this text (the fields say which)",
+            }
+        ),
     )
     async def comment(
         self,
@@ -115,11 +121,20 @@ class PostEngagementController(Controller):
         viewer: ViewerDep,
         db_session: DbSession,
         storage: StorageDep,
+        settings: SettingsDep,
+        limiter: LimiterDep,
     ) -> CommentOut:
         """Comment (up to 2,200 characters), or reply with reply_to; a reply to a reply joins its
-        top-level comment's thread."""
+        top-level comment's thread. Text a staff rule blocks is refused (422 content_blocked); a
+        comment it holds is seen by you alone until staff approve it. New accounts may write only
+        so many links and mentions an hour (429 new_account_limit)."""
         created = await services.add_comment(
-            db_session, viewer.user, parse_id(post_id), data.text, reply_to=_reply_to(data.reply_to)
+            db_session,
+            viewer.user,
+            parse_id(post_id),
+            data.text,
+            reply_to=_reply_to(data.reply_to),
+            limits=NewAccountLimits(limiter, settings),
         )
         return CommentOut.of(created, viewer.user, storage, liked=False)
 

@@ -58,6 +58,7 @@ from viewfinder.engagement.models import (
     SavedPost,
 )
 from viewfinder.media.models import MediaItem
+from viewfinder.moderation.models import ModerationCase
 from viewfinder.policy import (
     audience_of,
     blocked_between,
@@ -72,6 +73,7 @@ from viewfinder.policy import (
 from viewfinder.posts.cards import VIEWER_REF_COLUMNS, PostRef
 from viewfinder.posts.models import Post, PostMedia
 from viewfinder.posts.services import MAX_MENTIONS, mentions_in, visible_post
+from viewfinder.screening import NewAccountLimits, count_links, refuse, screen, send_to_review
 
 MAX_COMMENT = 2200
 MAX_COLLECTION_NAME = 100
@@ -221,18 +223,29 @@ def clean_comment_text(text: str) -> str:
 
 
 async def add_comment(
-    db: AsyncSession, viewer: User, post_id: int, text: str, *, reply_to: int | None = None
+    db: AsyncSession,
+    viewer: User,
+    post_id: int,
+    text: str,
+    *,
+    reply_to: int | None = None,
+    limits: NewAccountLimits | None = None,
 ) -> Comment:
     """Comment on a post, or reply to a comment on it.
 
     Replies are one level deep: a reply to a reply joins the thread of its top-level comment.
     Mentioned accounts are linked when they exist, can see the post and are not blocked either
-    way with the commenter.
+    way with the commenter. The text meets the staff's rules (viewfinder.screening: blocked 422,
+    held until staff approve it, or flagged; either of the last two opens a case), and a new
+    account's links and mentions count against its hourly limits (`limits`; 429).
     """
     post, author = await visible_post(db, viewer, post_id)
     if not may_comment(post):
         raise ApiError(403, "comments_disabled", "Comments are turned off for this post.")
     text = clean_comment_text(text)
+    verdict = await screen(db, {"text": text})
+    if verdict.blocked:
+        raise refuse(verdict)
 
     parent_id: int | None = None
     parent_author_id: int | None = None
@@ -264,6 +277,12 @@ async def add_comment(
             )
         )
 
+    if limits is not None:
+        await limits.spend(viewer, links=count_links(text), mentions=len(names))
+    # A restricted account's comment is held: its author alone sees it, and it is counted and
+    # its notifications go out only once the post's author (or staff) approves it. So is one a
+    # hold rule matched, which staff approve (its case keeps it from the post's author's list).
+    held = viewer.restricted or verdict.held
     comment = Comment(
         id=new_id(),
         post_id=post.id,
@@ -272,38 +291,57 @@ async def add_comment(
         text=text,
         like_count=0,
         reply_count=0,
+        moderation="held" if held else "visible",
     )
     db.add(comment)
     await db.flush()
     for user_id in mentioned:
         db.add(CommentMention(comment_id=comment.id, user_id=user_id))
+    await send_to_review(db, verdict, "comment", comment.id, viewer.id)
+    if not held:
+        await _publish_comment(db, comment, author.id, parent_author_id, tuple(mentioned))
+    await db.commit()
+    return comment
+
+
+async def _publish_comment(
+    db: AsyncSession,
+    comment: Comment,
+    post_author_id: int,
+    thread_author_id: int | None,
+    mentioned: tuple[int, ...],
+) -> None:
+    """Count a comment shown to others (its post's comments, its thread's replies) and tell whom it
+    concerns: when it is written, or when a held one is approved. No commit."""
     await db.execute(
         update(Post)
-        .where(Post.id == post.id)
+        .where(Post.id == comment.post_id)
         .values(comment_count=Post.comment_count + 1)
         .execution_options(synchronize_session=False)
     )
-    if parent_id is not None:
+    if comment.parent_id is not None:
         await db.execute(
             update(Comment)
-            .where(Comment.id == parent_id)
+            .where(Comment.id == comment.parent_id)
             .values(reply_count=Comment.reply_count + 1)
             .execution_options(synchronize_session=False)
         )
-
     await emit(
         db,
         Commented(
             comment_id=comment.id,
-            post_id=post.id,
-            author_id=viewer.id,
-            post_author_id=author.id,
-            thread_author_id=parent_author_id,
-            mentioned_ids=tuple(mentioned),
+            post_id=comment.post_id,
+            author_id=comment.author_id,
+            post_author_id=post_author_id,
+            thread_author_id=thread_author_id,
+            mentioned_ids=mentioned,
         ),
     )
-    await db.commit()
-    return comment
+
+
+UNCOUNTED_STATES = ("held", "removed")
+"""Comment states not in a post's comment_count nor a thread's reply_count (held: until approved;
+removed: by staff, moderation.actions.set_comment_state moves the counts)."""
 
 
 async def delete_comment(db: AsyncSession, viewer: User, comment_id: int) -> None:
@@ -338,19 +376,24 @@ async def delete_comment(db: AsyncSession, viewer: User, comment_id: int) -> Non
         await db.scalars(select(CommentMention.user_id).where(CommentMention.comment_id == comment.id))
     )
 
-    # Replies first, then the comment: a cascade would delete them unseen by the row count.
-    removed = 0
+    # Replies first, then the comment: a cascade would delete them unseen by the row count. Only
+    # the counted ones (not held) come off the counts.
+    removed = counted = 0
     for doomed in (Comment.parent_id == comment.id, Comment.id == comment.id):
+        uncounted = await db.scalar(
+            select(func.count()).where(doomed, Comment.moderation.in_(UNCOUNTED_STATES))
+        )
         result = await db.execute(delete(Comment).where(doomed).execution_options(synchronize_session=False))
         removed += _rowcount(result)
+        counted += _rowcount(result) - int(uncounted or 0)
     if removed:
         await db.execute(
             update(Post)
             .where(Post.id == comment.post_id)
-            .values(comment_count=Post.comment_count - removed)
+            .values(comment_count=Post.comment_count - counted)
             .execution_options(synchronize_session=False)
         )
-        if comment.parent_id is not None:
+        if comment.parent_id is not None and comment.moderation not in UNCOUNTED_STATES:
             await db.execute(
                 update(Comment)
                 .where(Comment.id == comment.parent_id)
@@ -369,6 +412,114 @@ async def delete_comment(db: AsyncSession, viewer: User, comment_id: int) -> Non
             ),
         )
     await db.commit()
+
+
+async def publish_held_comment(db: AsyncSession, comment: Comment, post_author_id: int) -> None:
+    """Make a held comment visible, counted and told (as `add_comment` does for any other). No
+    commit."""
+    comment.moderation = "visible"
+    post_author = await db.get(User, post_author_id)
+    thread_author_id: int | None = None
+    if comment.parent_id is not None:
+        thread_author_id = await db.scalar(select(Comment.author_id).where(Comment.id == comment.parent_id))
+        if (
+            thread_author_id is not None
+            and post_author is not None
+            and not await _may_see_post_of(db, thread_author_id, post_author)
+        ):
+            thread_author_id = None
+    mentioned = tuple(
+        await db.scalars(select(CommentMention.user_id).where(CommentMention.comment_id == comment.id))
+    )
+    await db.flush()
+    await _publish_comment(db, comment, post_author_id, thread_author_id, mentioned)
+
+
+def _no_open_case() -> ColumnElement[bool]:
+    """Condition on Comment: no open moderation case is about it (a comment a keyword rule held is
+    staff's to decide, not the post author's)."""
+    return ~exists().where(
+        ModerationCase.target_kind == "comment",
+        ModerationCase.target_id == Comment.id,
+        ModerationCase.status == "open",
+    )
+
+
+async def _held_post(db: AsyncSession, viewer: User, post_id: int, as_staff: bool) -> Post:
+    """The post whose held comments the viewer may see and approve: its author's own, or any for
+    staff allowed to act on content (`as_staff`). 404 when the viewer cannot see the post, 403
+    when they can but it is not theirs."""
+    if as_staff:
+        post = await db.get(Post, post_id)
+        if post is None:
+            raise not_found("No such post.")
+        return post
+    post, _ = await visible_post(db, viewer, post_id)
+    if post.author_id != viewer.id:
+        raise ApiError(403, "forbidden", "Only the post's author can review its held comments.")
+    return post
+
+
+async def held_comments(
+    db: AsyncSession, viewer: User, post_id: int, *, as_staff: bool, after: int | None, limit: int
+) -> list[tuple[Comment, User]]:
+    """A page (limit + 1 rows) of the post's held comments (replies included), oldest first, with
+    their authors: for the post's author, those of restricted accounts (not the ones a rule holds for
+    staff); for staff (`as_staff`), all of them."""
+    post = await _held_post(db, viewer, post_id, as_staff)
+    query = (
+        select(Comment, User)
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.post_id == post.id, Comment.moderation == "held", User.is_active)
+        .order_by(Comment.id)
+        .limit(limit + 1)
+    )
+    if not as_staff:
+        query = query.where(_no_open_case(), ~blocked_between(viewer.id, User.id))
+    if after is not None:
+        query = query.where(Comment.id > after)
+    return list((await db.execute(query)).tuples())
+
+
+async def approve_comment(db: AsyncSession, viewer: User, comment_id: int, *, as_staff: bool) -> None:
+    """Make a held comment visible to all who may see its post: counted, and its notifications go
+    out now. The post's author may (for a comment no open case is about), and staff allowed to act
+    on content. 404 for a comment that is not held or that the viewer may not review."""
+    row = (
+        await db.execute(
+            select(Comment.post_id).where(Comment.id == comment_id, Comment.moderation == "held")
+        )
+    ).first()
+    if row is None:
+        raise not_found("No such held comment.")
+    post = await _held_post(db, viewer, int(row.post_id), as_staff)
+    query = select(Comment).where(Comment.id == comment_id, Comment.moderation == "held")
+    if not as_staff:
+        query = query.where(_no_open_case())
+    comment = await db.scalar(query.with_for_update())
+    if comment is None:
+        raise not_found("No such held comment.")
+    await publish_held_comment(db, comment, post.author_id)
+    await db.commit()
+
+
+async def release_held_comments(db: AsyncSession, author_id: int) -> int:
+    """Publish every held comment of the account that no open case is about (its restriction was
+    lifted); returns how many. No commit."""
+    rows = (
+        await db.execute(
+            select(Comment, Post.author_id)
+            .join(Post, Post.id == Comment.post_id)
+            .where(Comment.author_id == author_id, Comment.moderation == "held", _no_open_case())
+            .order_by(Comment.id)
+            .with_for_update(of=Comment)
+        )
+    ).tuples()
+    released = 0
+    for comment, post_author_id in list(rows):
+        await publish_held_comment(db, comment, post_author_id)
+        released += 1
+    return released
 
 
 def _comments_query(

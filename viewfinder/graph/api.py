@@ -11,7 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
 from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import FollowStateOut, Profile, UserSummary
-from viewfinder.core.deps import DbSession
+from viewfinder.core.deps import DbSession, LimiterDep, SettingsDep
 from viewfinder.core.errors import ApiError
 from viewfinder.core.openapi import errors
 from viewfinder.core.pagination import Page, Paging
@@ -20,6 +20,7 @@ from viewfinder.graph import services
 from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
 from viewfinder.mediakit.storage import StorageDep
 from viewfinder.policy import may_see_connections
+from viewfinder.screening import NewAccountLimits
 
 PRIVATE = "private_account: follow this private account to see this"
 CONFLICT = "conflict: the same change was made at the same time; try again"
@@ -127,11 +128,20 @@ class UserController(Controller):
 
     @post("/follow", status_code=HTTP_200_OK, opt=errors({400: "cannot_follow_self", 409: CONFLICT}))
     async def follow(
-        self, username: FromPath[str], viewer: ViewerDep, db_session: DbSession
+        self,
+        username: FromPath[str],
+        viewer: ViewerDep,
+        db_session: DbSession,
+        settings: SettingsDep,
+        limiter: LimiterDep,
     ) -> FollowStateOut:
-        """Follow, or request to follow a private account."""
+        """Follow, or request to follow a private account. New accounts may follow only so many
+        accounts an hour (429 new_account_limit)."""
         target = await services.find_visible_user(db_session, username, viewer.user)
-        return FollowStateOut(state=await services.follow(db_session, viewer.user, target))
+        state = await services.follow(
+            db_session, viewer.user, target, limits=NewAccountLimits(limiter, settings)
+        )
+        return FollowStateOut(state=state)
 
     @delete("/follow", status_code=HTTP_200_OK)
     async def unfollow(

@@ -33,6 +33,7 @@ from viewfinder.graph.events import (
 )
 from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
 from viewfinder.policy import block_target_visible, visible_accounts
+from viewfinder.screening import NewAccountLimits
 
 
 class FollowState(enum.StrEnum):
@@ -100,8 +101,11 @@ async def _commit_or_conflict(db: AsyncSession) -> None:
         raise ApiError(409, "conflict", "This changed at the same time; try again.") from exc
 
 
-async def follow(db: AsyncSession, actor: User, target: User) -> FollowState:
-    """Follow a public account, or ask to follow a private one. Repeating it changes nothing."""
+async def follow(
+    db: AsyncSession, actor: User, target: User, *, limits: NewAccountLimits | None = None
+) -> FollowState:
+    """Follow a public account, or ask to follow a private one. Repeating it changes nothing. A new
+    account's follows (and requests) count against its hourly limit (`limits`; 429)."""
     if actor.id == target.id:
         raise ApiError(400, "cannot_follow_self", "You cannot follow yourself.")
     if await is_following(db, actor.id, target.id):
@@ -113,10 +117,14 @@ async def follow(db: AsyncSession, actor: User, target: User) -> FollowState:
             )
         )
         if pending is None:
+            if limits is not None:
+                await limits.spend(actor, follows=1)
             db.add(FollowRequest(id=new_id(), requester_id=actor.id, target_id=target.id))
             await emit(db, FollowRequested(requester_id=actor.id, target_id=target.id))
             await _commit_or_conflict(db)
         return FollowState.REQUESTED
+    if limits is not None:
+        await limits.spend(actor, follows=1)
     await _add_follow(db, actor.id, target.id)
     await emit(db, Followed(follower_id=actor.id, followee_id=target.id))
     await _commit_or_conflict(db)

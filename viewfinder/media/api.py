@@ -105,9 +105,11 @@ async def serve_media(
     )
     if access == "hidden":
         raise not_found()
-    if access == "signed":
+    if access in ("signed", "staff"):
+        # A removed post's files open only to a URL signed for staff (its case), decision 0051.
+        secret = settings.secret if access == "signed" else signing.staff_secret(settings.secret)
         problem = signing.check(
-            settings.secret, request.url.path, request.query_params.get("oe"), request.query_params.get("oh")
+            secret, request.url.path, request.query_params.get("oe"), request.query_params.get("oh")
         )
         if problem is not None:
             raise ApiError(403, "invalid_signature" if problem != "expired" else "url_expired",

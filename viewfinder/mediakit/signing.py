@@ -23,6 +23,12 @@ def signature(secret: str, path: str, expires: int) -> str:
     return hmac.new(f"media:{secret}".encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
+def staff_secret(secret: str) -> str:
+    """The key of URLs signed for staff only (the media of removed posts, shown in their case):
+    no URL handed out to members opens them."""
+    return f"{secret}:staff-only"
+
+
 def expiry(ttl_seconds: int, now: float | None = None) -> int:
     moment = int(now if now is not None else time.time()) + ttl_seconds
     return -(-moment // BUCKET_SECONDS) * BUCKET_SECONDS

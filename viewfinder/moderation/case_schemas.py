@@ -13,12 +13,17 @@ from viewfinder.engagement.schemas import CommentOut
 from viewfinder.mediakit.storage import MediaStorage
 from viewfinder.moderation.cases import NOTE_MAX, priority_now
 from viewfinder.moderation.models import (
+    ActionKind,
+    Appeal,
+    AppealStatus,
     CaseNote,
     CaseStatus,
     CaseTarget,
+    ModerationAction,
     ModerationCase,
     Report,
     ReportReason,
+    ReportTarget,
 )
 from viewfinder.posts.schemas import PostOut
 
@@ -156,10 +161,76 @@ class TargetContext(msgspec.Struct):
     account: AccountContext | None
 
 
+class ActionOut(msgspec.Struct):
+    """What staff did about a target (moderation.actions): an account's strike when `strike`."""
+
+    id: str
+    kind: ActionKind
+    target: ReportTarget
+    """What was acted on: the post or comment, or the account (account actions, and deletes of it)."""
+    target_id: str
+    account: StaffRef
+    """The account acted against (the content's author)."""
+    actor: StaffRef | None
+    """The staff member who acted; null when that account no longer exists."""
+    reason: str
+    policy: str
+    strike: bool
+    until: datetime | None
+    """When a suspension ends."""
+    reversed_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, action: ModerationAction, users: dict[int, User]) -> ActionOut:
+        return cls(
+            id=str(action.id),
+            kind=action.kind,
+            target=action.target_kind,
+            target_id=str(action.target_id),
+            account=StaffRef.of(action.target_owner_id, users),
+            actor=None if action.actor_id is None else StaffRef.of(action.actor_id, users),
+            reason=action.reason,
+            policy=action.policy,
+            strike=action.strike,
+            until=action.until,
+            reversed_at=action.reversed_at,
+            created_at=action.created_at,
+        )
+
+
+class AppealOut(msgspec.Struct):
+    """An account's appeal against an action (the action, for staff)."""
+
+    id: str
+    text: str
+    status: AppealStatus
+    created_at: datetime
+    decided_at: datetime | None
+    action: ActionOut | None
+    """The action appealed against (null in the appellant's own answer)."""
+
+    @classmethod
+    def of(cls, appeal: Appeal, action: ActionOut | None = None) -> AppealOut:
+        return cls(
+            id=str(appeal.id),
+            text=appeal.text,
+            status=appeal.status,
+            created_at=appeal.created_at,
+            decided_at=appeal.decided_at,
+            action=action,
+        )
+
+
 class CaseDetailOut(msgspec.Struct):
     case: CaseOut
     target: TargetContext
+    """For an appeal: what the appealed action was taken against."""
     reports: list[CaseReportOut]
     notes: list[NoteOut]
     earlier_cases: list[CaseOut]
     """Other cases about the same account, newest first (up to 20)."""
+    actions: list[ActionOut]
+    """What staff did in this case, oldest first."""
+    appeal: AppealOut | None
+    """For a case whose target is "appeal": the appeal and the action it is against."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, tuple_, update
+from sqlalchemy import Select, func, literal, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -140,7 +140,8 @@ async def queue(db: AsyncSession, after_case_id: int | None, limit: int) -> list
             # A row comparison, which SQLite and PostgreSQL both read as one index range; the same
             # test spelt with OR scanned the queue from its top (bench/moderation.py, page 11).
             query = query.where(
-                tuple_(ModerationCase.priority_key, ModerationCase.id) < tuple_(last, after_case_id)
+                tuple_(ModerationCase.priority_key, ModerationCase.id)
+                < tuple_(literal(last), literal(after_case_id))
             )
     query = query.order_by(ModerationCase.priority_key.desc(), ModerationCase.id.desc()).limit(limit)
     return list((await db.scalars(query)).all())
@@ -211,6 +212,10 @@ async def claim(db: AsyncSession, staff: User, case_id: int) -> ModerationCase:
     case = await get_case(db, case_id)
     if case.status != "open":
         raise _closed()
+    if case.excluded_moderator_id == staff.id:  # an appeal against this moderator's own action
+        raise ApiError(
+            409, "case_excluded", "You took the action appealed against: another moderator decides."
+        )
     if case.claimed_by_id == staff.id:
         return case
     taken = await db.execute(
@@ -263,3 +268,53 @@ async def add_note(db: AsyncSession, staff: User, case_id: int, text: str) -> Ca
     db.add(note)
     await db.commit()
     return note
+
+
+# --- automated flags -----------------------------------------------------------------------------
+
+CASE_FLAGGED = "case.flagged"
+
+
+async def flag_target(
+    db: AsyncSession, target_kind: ReportTarget, target_id: int, owner_id: int, *, score: float, reason: str
+) -> ModerationCase:
+    """Put an automated flag (a keyword or link rule now; detection later) into the target's open
+    case, opening one if there is none, as `join_case` does for a report: the case's automated
+    score becomes the higher of its own and `score` (0..1), and it is rescored. Recorded in the
+    audit log as case.flagged with no actor (the instance did it), the score and the reason.
+    Does not commit: the flagged write and its case commit together."""
+    case = await db.scalar(_open_case(target_kind, target_id).with_for_update())
+    if case is None:
+        fresh = ModerationCase(
+            id=new_id(),
+            target_kind=target_kind,
+            target_id=target_id,
+            target_owner_id=owner_id,
+            status="open",
+            severity=0,
+            reporters_count=0,
+            automated_score=score,
+            created_at=utcnow(),
+        )
+        try:
+            async with db.begin_nested():
+                _rescore(fresh)
+                db.add(fresh)
+        except IntegrityError:  # a report or another flag of the same target opened it first
+            case = await db.scalar(_open_case(target_kind, target_id))
+            if case is None:
+                raise
+        else:
+            case = fresh
+    case.automated_score = max(case.automated_score or 0.0, score)
+    _rescore(case)
+    audit.record(
+        db,
+        actor_id=None,
+        action=CASE_FLAGGED,
+        target_kind="case",
+        target_id=case.id,
+        after={"target": target_kind, "target_id": str(target_id), "score": score},
+        reason=reason,
+    )
+    return case

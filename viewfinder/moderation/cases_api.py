@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import msgspec
 from litestar import get, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -18,10 +19,13 @@ from viewfinder.core.pagination import Page
 from viewfinder.core.params import PagingDep, parse_id
 from viewfinder.engagement.models import Comment
 from viewfinder.engagement.schemas import CommentOut
+from viewfinder.mediakit import signing
 from viewfinder.mediakit.storage import MediaStorage, StorageDep
-from viewfinder.moderation import cases
+from viewfinder.moderation import appeals, cases
 from viewfinder.moderation.case_schemas import (
     AccountContext,
+    ActionOut,
+    AppealOut,
     CaseDetailOut,
     CaseOut,
     CaseReportOut,
@@ -33,7 +37,7 @@ from viewfinder.moderation.guard import StaffDep, require
 from viewfinder.moderation.models import ModerationCase
 from viewfinder.posts.cards import render_entities, urls_for_author
 from viewfinder.posts.models import Post
-from viewfinder.posts.schemas import PostOut
+from viewfinder.posts.schemas import PostItemOut, PostOut
 from viewfinder.settings import Settings
 
 FORBIDDEN = "forbidden: your staff role lacks the permission"
@@ -66,21 +70,49 @@ async def case_queue(staff: StaffDep, db_session: DbSession, paging: PagingDep) 
     return paging.page(QUEUE_SCOPE, await _outs(db_session, found[: paging.limit]), [c.id for c in found])
 
 
+def _signed_for_staff(out: PostOut, settings: Settings) -> PostOut:
+    """A removed post's media URLs, signed with the staff-only key: the only URLs that open them."""
+    secret = signing.staff_secret(settings.secret)
+    expires = signing.expiry(settings.signed_url_ttl_seconds)
+    items = [
+        PostItemOut(
+            msgspec.structs.replace(
+                item.media,
+                renditions=[
+                    msgspec.structs.replace(r, url=signing.sign_url(r.url.split("?", 1)[0], secret, expires))
+                    for r in item.media.renditions
+                ],
+            ),
+            item.alt_text,
+        )
+        for item in out.items
+    ]
+    return msgspec.structs.replace(out, items=items)
+
+
 async def _rendered(
     db: AsyncSession, staff: User, post: Post, author: User, storage: MediaStorage, settings: Settings
 ) -> PostOut | None:
     shown = await render_entities(db, staff, [(post, author)], storage, settings)
-    return shown[0] if shown else None
+    if not shown:
+        return None
+    return _signed_for_staff(shown[0], settings) if post.moderation == "removed" else shown[0]
 
 
 async def _target(
     db: AsyncSession, staff: User, case: ModerationCase, storage: MediaStorage, settings: Settings
 ) -> TargetContext:
+    target_kind, target_id = case.target_kind, case.target_id
+    if target_kind == "appeal":  # what the appealed action was taken against
+        found = await appeals.appeal_of_case(db, case)
+        if found is None:
+            return TargetContext(deleted=True, post=None, comment=None, account=None)
+        target_kind, target_id = found[1].target_kind, found[1].target_id
     owner = await db.get(User, case.target_owner_id)
     if owner is None:  # gone with its account
         return TargetContext(deleted=True, post=None, comment=None, account=None)
     owner_urls = urls_for_author(storage, settings, owner)
-    if case.target_kind == "user":
+    if target_kind == "user":
         rows = (
             await db.execute(
                 select(Post, User)
@@ -95,13 +127,13 @@ async def _target(
             deleted=False, post=None, comment=None, account=AccountContext.of(owner, owner_urls, recent)
         )
     account = AccountContext.of(owner, owner_urls, [])
-    if case.target_kind == "post":
-        post = await db.get(Post, case.target_id)
+    if target_kind == "post":
+        post = await db.get(Post, target_id)
         if post is None:
             return TargetContext(deleted=True, post=None, comment=None, account=account)
         shown = await _rendered(db, staff, post, owner, storage, settings)
         return TargetContext(deleted=False, post=shown, comment=None, account=account)
-    comment = await db.get(Comment, case.target_id)
+    comment = await db.get(Comment, target_id)
     if comment is None:
         return TargetContext(deleted=True, post=None, comment=None, account=account)
     on_post = await db.get(Post, comment.post_id)
@@ -128,7 +160,11 @@ async def case_detail(
     found = await cases.case_file(db_session, case)
     target = await _target(db_session, staff.user, case, storage, settings)
     listed = await _outs(db_session, [case, *found.earlier_cases])
+    taken = await appeals.case_actions(db_session, case.id)
+    appealed = await appeals.appeal_of_case(db_session, case)
+    acts = [*taken, *([appealed[1]] if appealed else [])]
     people = {r.reporter_id for r in found.reports} | {n.author_id for n in found.notes}
+    people |= {a.target_owner_id for a in acts} | {a.actor_id for a in acts if a.actor_id is not None}
     users = await cases.users_by_id(db_session, people)
     return CaseDetailOut(
         case=listed[0],
@@ -136,6 +172,8 @@ async def case_detail(
         reports=[CaseReportOut.of(report, users) for report in found.reports],
         notes=[NoteOut.of(note, users) for note in found.notes],
         earlier_cases=listed[1:],
+        actions=[ActionOut.of(action, users) for action in taken],
+        appeal=None if appealed is None else AppealOut.of(appealed[0], ActionOut.of(appealed[1], users)),
     )
 
 

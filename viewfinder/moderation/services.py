@@ -22,8 +22,10 @@ from viewfinder.engagement.models import Comment
 from viewfinder.engagement.services import visible_comment
 from viewfinder.moderation.cases import join_case
 from viewfinder.moderation.models import (
+    Appeal,
     AuditEntry,
     CaseNote,
+    ModerationAction,
     ModerationCase,
     Report,
     ReportReason,
@@ -111,7 +113,14 @@ async def file_report(
 
 # --- account erasure (privacy.erasure) -------------------------------------------------------------
 
-ACCOUNT_DATA_TABLES = ("reports", "moderation_cases", "moderation_case_notes", "audit_entries")
+ACCOUNT_DATA_TABLES = (
+    "reports",
+    "moderation_cases",
+    "moderation_case_notes",
+    "audit_entries",
+    "moderation_actions",
+    "moderation_appeals",
+)
 """Tables whose rows of an account `delete_account_data` removes (or, for the audit log, unlinks)."""
 
 
@@ -163,6 +172,34 @@ async def delete_account_data(db: AsyncSession, user_id: int) -> None:
         update(Report)
         .where(Report.case_id.in_(its_cases))
         .values(case_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    # Actions against the account go, with their appeals (a cascade); actions it took as staff
+    # and appeals it decided lose their actor.
+    await db.execute(delete(Appeal).where(Appeal.user_id == user_id))
+    await db.execute(delete(ModerationAction).where(ModerationAction.target_owner_id == user_id))
+    await db.execute(
+        update(ModerationAction)
+        .where(ModerationAction.actor_id == user_id)
+        .values(actor_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    await db.execute(
+        update(ModerationAction)
+        .where(ModerationAction.reversed_by_id == user_id)
+        .values(reversed_by_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    await db.execute(
+        update(Appeal)
+        .where(Appeal.decided_by_id == user_id)
+        .values(decided_by_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    await db.execute(
+        update(ModerationCase)
+        .where(ModerationCase.excluded_moderator_id == user_id)
+        .values(excluded_moderator_id=None)
         .execution_options(synchronize_session=False)
     )
     await db.execute(delete(ModerationCase).where(ModerationCase.target_owner_id == user_id))

@@ -52,6 +52,9 @@ REPLAY_LIMIT = 200
 """Events replayed at most to a client that reconnects with Last-Event-ID."""
 RETRY_MS = 2000
 """How soon a browser's EventSource reconnects after losing the stream."""
+SIGNED_OUT = "signed_out"
+"""The event that ends a stream: every session of its account has ended (moderation.enforcement's
+suspension or ban); reconnecting then gets 401."""
 
 MARK_ALL = MarkRead()
 
@@ -210,7 +213,10 @@ async def _event_stream(
                     continue
                 if envelope.seq <= replayed_up_to:  # already sent from the outbox replay
                     continue
-                yield _message(envelope.seq, bytes(envelope.event))
+                message = _message(envelope.seq, bytes(envelope.event))
+                yield message
+                if message.event == SIGNED_OUT:
+                    return  # every session of the account ended (a suspension, a ban): so does the stream
     finally:
         with contextlib.suppress(Exception):
             await channels.unsubscribe(subscriber, channel)

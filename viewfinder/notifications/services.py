@@ -56,6 +56,7 @@ __all__ = [
     "notify",
     "queue_event",
     "queue_unread_event",
+    "tell",
     "unread_count",
     "unread_groups",
     "user_channel",
@@ -122,6 +123,33 @@ async def notify(
         key=group_key(kind, actor_id=actor_id, post_id=post_id, comment_id=comment_id),
         post_id=post_id,
         comment_id=comment_id,
+        text=text[:300],
+    )
+
+
+STAFF_KINDS = frozenset({Kind.MODERATION_ACTION, Kind.REPORT_RESOLVED, Kind.APPEAL_DECIDED})
+"""Lines from the instance's staff: no one acted on the recipient, so the recipient stands as the
+line's actor (no staff member is named, and no block can hide the line; decision 0051)."""
+
+
+async def tell(db: AsyncSession, *, recipient_id: int, kind: Kind, key: str, text: str) -> None:
+    """Record a line from the staff (`STAFF_KINDS`), one per `key` (an action, a case, an appeal),
+    in the caller's transaction; nothing for an account that no longer exists. Kept while the
+    account is suspended or banned, it shows once the account is active again."""
+    kind = Kind(kind)
+    if kind not in STAFF_KINDS:
+        raise ValueError(f"not a staff notification: {kind}")
+    me = (await db.execute(select(User.username, User.display_name).where(User.id == recipient_id))).first()
+    if me is None:
+        return
+    await inbox_store().add(
+        db,
+        recipient_id=recipient_id,
+        actor=Actor(recipient_id, me.username, me.display_name),
+        kind=kind,
+        key=f"{kind}:{key}",
+        post_id=None,
+        comment_id=None,
         text=text[:300],
     )
 

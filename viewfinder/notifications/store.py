@@ -41,6 +41,12 @@ class Kind(enum.StrEnum):
     FOLLOW = "follow"
     FOLLOW_REQUEST = "follow_request"
     FOLLOW_ACCEPTED = "follow_accepted"
+    MODERATION_ACTION = "moderation_action"
+    """Staff acted against the recipient's account or content (what and why)."""
+    REPORT_RESOLVED = "report_resolved"
+    """A report the recipient filed was resolved (the outcome only)."""
+    APPEAL_DECIDED = "appeal_decided"
+    """Staff decided the recipient's appeal."""
 
 
 GROUPED_KINDS = frozenset({Kind.LIKE, Kind.COMMENT_LIKE, Kind.FOLLOW})

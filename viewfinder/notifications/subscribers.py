@@ -37,7 +37,8 @@ from viewfinder.graph.events import (
     FollowRequested,
     Unfollowed,
 )
-from viewfinder.notifications.services import Kind, notify, withdraw
+from viewfinder.moderation.events import ActionTaken, AppealDecided, ReportsResolved
+from viewfinder.notifications.services import Kind, notify, tell, withdraw
 from viewfinder.posts.events import PostCreated, PostEdited
 from viewfinder.posts.models import PostMention
 
@@ -220,3 +221,61 @@ async def announce_post_mentions(db: AsyncSession, event: PostCreated) -> None:
 @on(PostEdited, after_commit=True)
 async def announce_edited_mentions(db: AsyncSession, event: PostEdited) -> None:
     await _announce_caption_mentions(db, event.post_id, event.author_id, event.mentioned_ids)
+
+
+# --- moderation: in the transaction of the action, so a line exists exactly when the action does --
+
+ACTION_SUMMARIES = {
+    ("remove_content", "post"): "Your post was removed",
+    ("remove_content", "comment"): "Your comment was removed",
+    ("mark_sensitive", "post"): "Your post was marked sensitive",
+    ("delete", "post"): "Your post was deleted",
+    ("delete", "comment"): "Your comment was deleted",
+    ("delete", "user"): "Your account is being deleted",
+    ("restrict", "user"): "Your account was restricted: your new comments wait for approval",
+    ("limit", "user"): "Your account was limited: it is left out of Explore, search and hashtag pages",
+    ("suspend", "user"): "Your account was suspended",
+    ("ban", "user"): "Your account was banned",
+}
+
+
+def action_text(kind: str, target_kind: str, reason: str, policy: str, strike: bool) -> str:
+    """What the account is told: what was done, why, and under which rule (its strikes page has
+    the rest, and the appeal form)."""
+    summary = ACTION_SUMMARIES.get((kind, target_kind), "Staff acted on your account")
+    text = f"{summary}{' (a strike)' if strike else ''}: {reason}"
+    return f"{text} [{policy}]" if policy else text
+
+
+@on(ActionTaken)
+async def tell_acted_against(db: AsyncSession, event: ActionTaken) -> None:
+    text = action_text(event.kind, event.target_kind, event.reason, event.policy, event.strike)
+    await tell(
+        db, recipient_id=event.account_id, kind=Kind.MODERATION_ACTION, key=str(event.action_id), text=text
+    )
+
+
+REPORT_OUTCOMES = {
+    "actioned": "Thank you for your report: we reviewed it and took action.",
+    "dismissed": "Thank you for your report: we reviewed it and found no violation of our rules.",
+}
+
+
+@on(ReportsResolved)
+async def tell_reporters(db: AsyncSession, event: ReportsResolved) -> None:
+    """Each reporter hears the outcome, and nothing of the other account (no post, no name)."""
+    text = REPORT_OUTCOMES.get(event.outcome, REPORT_OUTCOMES["dismissed"])
+    for reporter_id in event.reporter_ids:
+        await tell(db, recipient_id=reporter_id, kind=Kind.REPORT_RESOLVED, key=str(event.case_id), text=text)
+
+
+APPEAL_OUTCOMES = {
+    "reversed": "Your appeal was accepted: the action was reversed.",
+    "upheld": "Your appeal was reviewed: the action stands.",
+}
+
+
+@on(AppealDecided)
+async def tell_appellant(db: AsyncSession, event: AppealDecided) -> None:
+    text = APPEAL_OUTCOMES.get(event.decision, APPEAL_OUTCOMES["upheld"])
+    await tell(db, recipient_id=event.user_id, kind=Kind.APPEAL_DECIDED, key=str(event.appeal_id), text=text)

@@ -8,7 +8,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from viewfinder.accounts.auth import OptionalUserDep, ViewerDep
-from viewfinder.core.deps import DbSession, SettingsDep
+from viewfinder.core.deps import DbSession, LimiterDep, SettingsDep
 from viewfinder.core.errors import ApiError
 from viewfinder.core.openapi import errors
 from viewfinder.core.pagination import Page
@@ -19,6 +19,7 @@ from viewfinder.policy import may_see_profile_posts
 from viewfinder.posts import services
 from viewfinder.posts.cards import render_entities, render_posts
 from viewfinder.posts.schemas import PostCreate, PostOut, PostUpdate
+from viewfinder.screening import NewAccountLimits
 
 
 def _media_id(value: str) -> int:
@@ -32,7 +33,11 @@ class PostController(Controller):
     path = "/posts"
     tags = ["posts"]
 
-    @post("", status_code=HTTP_201_CREATED)
+    @post(
+        "",
+        status_code=HTTP_201_CREATED,
+        opt=errors({422: "content_blocked: a staff rule refuses this text (the fields say which)"}),
+    )
     async def create(
         self,
         data: JSONBody[PostCreate],
@@ -40,8 +45,12 @@ class PostController(Controller):
         db_session: DbSession,
         storage: StorageDep,
         settings: SettingsDep,
+        limiter: LimiterDep,
     ) -> PostOut:
-        """Post 1 to 20 of your uploaded media items, in order. Others see it once all are ready."""
+        """Post 1 to 20 of your uploaded media items, in order. Others see it once all are ready.
+        A caption a staff rule blocks is refused (422 content_blocked); one it holds is seen by you
+        alone until staff approve it. New accounts may post only so many links and mentions an
+        hour (429 new_account_limit)."""
         created = await services.create_post(
             db_session,
             viewer.user,
@@ -50,6 +59,7 @@ class PostController(Controller):
             location_name=data.location_name,
             comments_enabled=data.comments_enabled,
             hide_like_count=data.hide_like_count,
+            limits=NewAccountLimits(limiter, settings),
         )
         (out,) = await render_entities(db_session, viewer.user, [(created, viewer.user)], storage, settings)
         return out
@@ -67,7 +77,10 @@ class PostController(Controller):
         (out,) = await render_entities(db_session, viewer_user, [(found, author)], storage, settings)
         return out
 
-    @patch("/{post_id:str}")
+    @patch(
+        "/{post_id:str}",
+        opt=errors({422: "content_blocked: a staff rule refuses this text (the fields say which)"}),
+    )
     async def edit(
         self,
         post_id: FromPath[str],
@@ -76,13 +89,19 @@ class PostController(Controller):
         db_session: DbSession,
         storage: StorageDep,
         settings: SettingsDep,
+        limiter: LimiterDep,
     ) -> PostOut:
-        """Change the caption, location, alt texts or the comments and like-count switches."""
+        """Change the caption, location, alt texts or the comments and like-count switches (a new
+        caption meets the staff's rules and the new-account limits as a new post's does)."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         if "alt_texts" in changes:
             changes["alt_texts"] = {_media_id(key): text for key, text in changes["alt_texts"].items()}
         edited = await services.update_post(
-            db_session, viewer.user, parse_id(post_id), services.PostChanges(**changes)
+            db_session,
+            viewer.user,
+            parse_id(post_id),
+            services.PostChanges(**changes),
+            limits=NewAccountLimits(limiter, settings),
         )
         (out,) = await render_entities(db_session, viewer.user, [(edited, viewer.user)], storage, settings)
         return out

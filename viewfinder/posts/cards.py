@@ -55,7 +55,7 @@ from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.media.schemas import MediaItemOut
 from viewfinder.mediakit import signing
 from viewfinder.mediakit.storage import MediaStorage
-from viewfinder.policy import blocked_between, bound_account
+from viewfinder.policy import blocked_between, bound_account, comment_shown_to
 from viewfinder.posts.models import Post, PostMedia
 from viewfinder.posts.schemas import PostItemOut, PostOut
 from viewfinder.settings import Settings
@@ -152,6 +152,10 @@ class PostCard(msgspec.Struct, frozen=True):
     hide_like_count: bool
     items: list[PostItemOut]
     created_at: datetime
+    sensitive: bool = False
+    """Staff marked its media sensitive (shown behind a tap-to-view warning)."""
+    moderation: str = "visible"
+    """visible or held (a held post reaches no page but its author's); a removed one none at all."""
 
 
 def card_key(ref: PostRef) -> str:
@@ -195,6 +199,8 @@ _CARD_COLUMNS = (
     Post.hide_like_count,
     Post.created_at,
     type_coerce(Post.updated_at, Version()).label("version"),
+    Post.sensitive,
+    Post.moderation,
     User.id,
     User.username,
     User.display_name,
@@ -219,7 +225,7 @@ _CARD_COLUMNS = (
 
 def _item(row: Any, storage: MediaStorage) -> PostItemOut:
     (alt_text, media_id, kind, state, filter_name, width, height, blurhash, color, renditions,
-     failure_code, failure_message, original_format) = row[13:]  # fmt: skip
+     failure_code, failure_message, original_format) = row[15:]  # fmt: skip
     media = MediaItemOut.of_columns(
         media_id, kind, state, filter_name, width, height, blurhash, color, renditions,
         failure_code, failure_message, original_format, storage,
@@ -258,9 +264,10 @@ async def build_cards(
     built: dict[int, tuple[PostCard, PostRef]] = {}
     for post_id, post_rows in grouped.items():
         first = post_rows[0]
-        (_, caption, location, comments_enabled, hide_like_count, created_at, updated_at, author_id,
-         username, display_name, avatar_key, is_private, author_updated_at) = first[:13]  # fmt: skip
-        items = [_item(row, storage) for row in post_rows if row[14] is not None]
+        (_, caption, location, comments_enabled, hide_like_count, created_at, updated_at, sensitive,
+         moderation, author_id, username, display_name, avatar_key, is_private,
+         author_updated_at) = first[:15]  # fmt: skip
+        items = [_item(row, storage) for row in post_rows if row[16] is not None]
         card = PostCard(
             id=post_id,
             author=UserSummary.of_columns(author_id, username, display_name, avatar_key, is_private, storage),
@@ -271,6 +278,8 @@ async def build_cards(
             hide_like_count=hide_like_count,
             items=items,
             created_at=created_at,
+            sensitive=bool(sensitive),
+            moderation=moderation,
         )
         built[post_id] = (card, PostRef(post_id, author_id, 0, 0, updated_at, author_updated_at))
     return built
@@ -381,6 +390,7 @@ def _previews_query(with_viewer: bool) -> Any:
             candidate.post_id == page.id,
             func.coalesce(candidate.parent_id, 0) == 0,
             commenter.is_active,
+            comment_shown_to(viewer, candidate),
         )
         .order_by(candidate.id.desc())
         .limit(per_post)
@@ -480,6 +490,8 @@ def render(
         saved_by_viewer=saved,
         comment_previews=comments,
         created_at=card.created_at,
+        sensitive=card.sensitive,
+        moderation=card.moderation,
     )
 
 

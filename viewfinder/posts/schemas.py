@@ -62,3 +62,8 @@ class PostOut(msgspec.Struct):
     comment_previews: list[CommentOut]
     """The newest top-level comments (up to two), oldest first."""
     created_at: datetime
+    sensitive: bool
+    """Staff marked its media sensitive: show it behind a tap-to-view warning."""
+    moderation: str
+    """"visible", or "held" (only ever shown to its author: waiting for staff to approve it);
+    "removed" only in a staff member's case."""

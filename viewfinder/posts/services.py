@@ -21,6 +21,7 @@ from viewfinder.policy import audience_of, bound_account, find_visible_post, sho
 from viewfinder.posts.cards import REF_COLUMNS, VIEWER_REF_COLUMNS, PostRef, refs_of
 from viewfinder.posts.events import PostCreated, PostDeleted, PostEdited
 from viewfinder.posts.models import Hashtag, Post, PostHashtag, PostMedia, PostMention
+from viewfinder.screening import NewAccountLimits, count_links, refuse, screen, send_to_review
 
 if TYPE_CHECKING:
     from viewfinder.feeds.store import TimelineStore
@@ -115,8 +116,14 @@ async def create_post(
     location_name: str = "",
     comments_enabled: bool = True,
     hide_like_count: bool = False,
+    limits: NewAccountLimits | None = None,
 ) -> Post:
-    """A post of 1 to 20 of the author's own uploaded items, in order. It shows once all are ready."""
+    """A post of 1 to 20 of the author's own uploaded items, in order. It shows once all are ready.
+
+    The caption, location and alt texts meet the staff's rules (viewfinder.screening): blocked,
+    nothing is written (422); held, the post is seen by its author alone and goes to the moderation
+    queue, and its mentions are not told; flagged, it is published and goes to the queue. A new
+    account's links and mentions count against its hourly limits (`limits`; 429)."""
     if not 1 <= len(items) <= MAX_ITEMS:
         raise invalid("items", f"A post has 1 to {MAX_ITEMS} media items.")
     media_ids = [item.media_id for item in items]
@@ -145,6 +152,13 @@ async def create_post(
             "Some media items are not yours, failed processing, or are already in a post.",
             {"items": ", ".join(missing)},
         )
+    texts = {"caption": caption, "location_name": location_name}
+    texts.update({f"items.{index}.alt_text": item.alt_text for index, item in enumerate(items)})
+    verdict = await screen(db, texts)
+    if verdict.blocked:
+        raise refuse(verdict)
+    if limits is not None:
+        await limits.spend(author, links=count_links(caption), mentions=len(mentions_in(caption)))
 
     post = Post(
         id=new_id(),
@@ -153,6 +167,7 @@ async def create_post(
         location_name=location_name.strip(),
         comments_enabled=comments_enabled,
         hide_like_count=hide_like_count,
+        moderation="held" if verdict.held else "visible",
     )
     db.add(post)
     await db.flush()
@@ -160,6 +175,9 @@ async def create_post(
         db.add(PostMedia(post_id=post.id, media_id=item.media_id, position=position, alt_text=item.alt_text))
     mentioned = await _index_caption(db, post, author)
     await db.execute(update(User).where(User.id == author.id).values(posts_count=User.posts_count + 1))
+    await send_to_review(db, verdict, "post", post.id, author.id)
+    if verdict.held:
+        mentioned = []  # nobody is told of a post they cannot see
     # notifications.subscribers tells the mentioned accounts once this commits.
     await emit(db, PostCreated(post_id=post.id, author_id=author.id, mentioned_ids=tuple(mentioned)))
     await db.commit()
@@ -185,7 +203,17 @@ async def own_post(db: AsyncSession, author: User, post_id: int) -> Post:
     return post
 
 
-async def update_post(db: AsyncSession, author: User, post_id: int, changes: PostChanges) -> Post:
+async def update_post(
+    db: AsyncSession,
+    author: User,
+    post_id: int,
+    changes: PostChanges,
+    *,
+    limits: NewAccountLimits | None = None,
+) -> Post:
+    """Change what `changes` names. New text meets the staff's rules as on `create_post` (a
+    hold keeps the post from everyone but its author until staff approve it); a new account's
+    links and mentions added by it count against its hourly limits."""
     post = await own_post(db, author, post_id)
     if changes.caption is not None:
         _check_caption(changes.caption)
@@ -199,10 +227,26 @@ async def update_post(db: AsyncSession, author: User, post_id: int, changes: Pos
         if media_id not in links:
             raise invalid("alt_texts", f"Media item {media_id} is not in this post.")
         _check_alt_text(alt_text, "alt_texts")
+    texts = {"caption": changes.caption or "", "location_name": changes.location_name or ""}
+    texts.update({f"alt_texts.{media_id}": text for media_id, text in (changes.alt_texts or {}).items()})
+    verdict = await screen(db, texts)
+    if verdict.blocked:
+        raise refuse(verdict)
+    if limits is not None and changes.caption is not None:
+        await limits.spend(
+            author,
+            links=max(0, count_links(changes.caption) - count_links(post.caption)),
+            mentions=max(0, len(mentions_in(changes.caption)) - len(mentions_in(post.caption))),
+        )
     mentioned: list[int] = []
     if changes.caption is not None:
         post.caption = changes.caption
         mentioned = await _index_caption(db, post, author)
+    if verdict.held:
+        mentioned = []  # nobody is told of a post they cannot see
+        if post.moderation == "visible":
+            post.moderation = "held"
+    await send_to_review(db, verdict, "post", post.id, author.id)
     if changes.location_name is not None:
         post.location_name = changes.location_name.strip()
     if changes.comments_enabled is not None:

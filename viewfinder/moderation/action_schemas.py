@@ -1,0 +1,104 @@
+"""Request and response bodies of staff actions, strikes and appeals (moderation.actions, .appeals).
+
+`ActionOut` and `AppealOut` live with the case shapes (a case's detail lists them) and are named here
+too, the module other domains import them from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from viewfinder.moderation.case_schemas import ActionOut, AppealOut, CaseOut
+from viewfinder.moderation.models import ActionKind, Appeal, AppealStatus, ModerationAction, ReportTarget
+
+__all__ = [
+    "ActionCreate",
+    "ActionOut",
+    "ActionResult",
+    "AppealCreate",
+    "AppealDecided",
+    "AppealDecision",
+    "AppealOut",
+    "AppealRef",
+    "StrikeOut",
+]
+
+REASON_MAX = 2000
+POLICY_MAX = 100
+MAX_SUSPENSION_HOURS = 8760
+
+
+class ActionCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """What a moderator does about a case. `reason` is required for every action but dismiss;
+    `duration_hours` for suspend only; `strike` not with dismiss (422 `bad_action` otherwise)."""
+
+    action: ActionKind
+    reason: Annotated[str, msgspec.Meta(max_length=REASON_MAX)] = ""
+    policy: Annotated[str, msgspec.Meta(max_length=POLICY_MAX)] = ""
+    """The rule of the instance's policy broken: shown to the account."""
+    strike: bool = False
+    duration_hours: Annotated[int, msgspec.Meta(ge=1, le=MAX_SUSPENSION_HOURS)] | None = None
+
+
+class ActionResult(msgspec.Struct):
+    action: ActionOut
+    case: CaseOut
+
+
+class AppealRef(msgspec.Struct):
+    id: str
+    status: AppealStatus
+    created_at: datetime
+
+
+class StrikeOut(msgspec.Struct):
+    """An action staff took against the viewer's account or content, as the viewer sees it."""
+
+    id: str
+    kind: ActionKind
+    target: ReportTarget
+    target_id: str
+    reason: str
+    policy: str
+    strike: bool
+    until: datetime | None
+    reversed_at: datetime | None
+    created_at: datetime
+    appeal: AppealRef | None
+    appealable: bool
+    """Whether it can still be appealed (once per action; not once reversed; not a deletion)."""
+
+    @classmethod
+    def of(cls, action: ModerationAction, appeal: Appeal | None, appealable: bool) -> StrikeOut:
+        return cls(
+            id=str(action.id),
+            kind=action.kind,
+            target=action.target_kind,
+            target_id=str(action.target_id),
+            reason=action.reason,
+            policy=action.policy,
+            strike=action.strike,
+            until=action.until,
+            reversed_at=action.reversed_at,
+            created_at=action.created_at,
+            appeal=None
+            if appeal is None
+            else AppealRef(id=str(appeal.id), status=appeal.status, created_at=appeal.created_at),
+            appealable=appealable,
+        )
+
+
+class AppealCreate(msgspec.Struct, forbid_unknown_fields=True):
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=REASON_MAX)]
+
+
+class AppealDecision(msgspec.Struct, forbid_unknown_fields=True):
+    decision: Literal["uphold", "reverse"]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=REASON_MAX)]
+
+
+class AppealDecided(msgspec.Struct):
+    appeal: AppealOut
+    case: CaseOut
