@@ -3,6 +3,8 @@ audited, and the 409s and 422s of cases that cannot take it."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,6 +91,22 @@ async def test_an_account_action_on_a_post_case_applies_to_its_author(make_api, 
     entry = adam.get("/staff/audit", params={"action": "action.suspend"}).json()
     assert entry["items"]
     assert entry["items"][0]["after"]["is_active"] is False
+
+
+async def test_a_whole_number_of_hours_may_be_written_as_a_float(make_api, db: AsyncSession, alice, bob):
+    """24.0 is an integer to JSON Schema, so the API takes it like 24 (the API fuzzing sent 8309.0);
+    a fraction of an hour is refused in the error shape and nothing happens."""
+    mia = await make_staff(make_api, db, "mia", "moderator")
+    case = reported_case(bob, mia, "post", make_post(alice, "x")["id"])
+    refused = mia.post(
+        f"/staff/cases/{case}/actions", json={"action": "suspend", "reason": "r", "duration_hours": 1.5}
+    )
+    assert_error(refused, 400, "validation_error", ["duration_hours"])
+    assert mia.get(f"/staff/cases/{case}").json()["actions"] == []
+    action = act(mia, case, "suspend", duration_hours=24.0)["action"]
+    until = datetime.fromisoformat(action["until"])
+    created = datetime.fromisoformat(action["created_at"])
+    assert abs((until - created) - timedelta(hours=24)) < timedelta(minutes=1)
 
 
 async def test_delete_removes_the_post_for_good(make_api, db: AsyncSession, alice, bob):

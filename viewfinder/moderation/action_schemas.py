@@ -39,7 +39,9 @@ class ActionCreate(msgspec.Struct, forbid_unknown_fields=True):
     policy: Annotated[str, msgspec.Meta(max_length=POLICY_MAX)] = ""
     """The rule of the instance's policy broken: shown to the account."""
     strike: bool = False
-    duration_hours: Annotated[int, msgspec.Meta(ge=1, le=MAX_SUSPENSION_HOURS)] | None = None
+    duration_hours: Annotated[float, msgspec.Meta(ge=1, le=MAX_SUSPENSION_HOURS, multiple_of=1)] | None = None
+    """Whole hours. A number that is a multiple of 1, not an integer, so that `24.0` (an integer to JSON
+    Schema) is accepted like `24` (found by the API fuzzing: msgspec refuses a float for an int)."""
 
 
 class ActionResult(msgspec.Struct):

@@ -61,7 +61,7 @@ async def act_on_case(
         reason=data.reason,
         policy=data.policy,
         strike=data.strike,
-        duration_hours=data.duration_hours,
+        duration_hours=None if data.duration_hours is None else int(data.duration_hours),
     )
     action, case = await actions.take_action(db_session, staff, _case_id(case_id), request, storage)
     users = await cases.users_by_id(
