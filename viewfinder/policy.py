@@ -244,7 +244,7 @@ def visible_posts(viewer: User | None) -> Select[tuple[Post, User]]:
 def explore_authors(viewer: User | None) -> list[ColumnElement[bool]]:
     """Conditions on User (joined to visible_posts) for Explore: public accounts only, never the
     viewer's own, nor accounts the viewer follows or muted, nor limited ones."""
-    conditions: list[ColumnElement[bool]] = [User.is_private == false(), User.limited == false()]
+    conditions: list[ColumnElement[bool]] = [User.is_private == false(), discoverable(None)]
     if viewer is not None:
         conditions += [User.id != viewer.id, ~follows(viewer.id, User.id), not_muted_by(viewer)]
     return conditions

@@ -24,8 +24,13 @@ from viewfinder.accounts.models import User
 from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.ids import new_id
+from viewfinder.mediakit.storage import MediaStorage
 from viewfinder.moderation import audit
 from viewfinder.moderation.models import CaseNote, ModerationCase, Report, ReportReason, ReportTarget
+from viewfinder.posts.cards import render_entities
+from viewfinder.posts.models import Post
+from viewfinder.posts.schemas import PostOut
+from viewfinder.settings import Settings
 
 SEVERITY: dict[str, int] = {
     "violence": 5,
@@ -47,6 +52,8 @@ SCORE_POINTS = 300
 SECONDS_PER_POINT = 3600
 """Age adds one point an hour: a spam case waiting four days passes a fresh report of violence."""
 NOTE_MAX = 2000
+RECENT_POSTS = 6
+"""How many of an account's newest posts staff see beside a case about it, or on its account view."""
 CASE_CLAIMED = "case.claimed"
 CASE_RELEASED = "case.released"
 
@@ -318,3 +325,19 @@ async def flag_target(
         reason=reason,
     )
     return case
+
+
+async def recent_posts(
+    db: AsyncSession, staff: User, owner: User, storage: MediaStorage, settings: Settings
+) -> list[PostOut]:
+    """The account's newest posts as staff see them (a case about an account, the account view)."""
+    rows = (
+        await db.execute(
+            select(Post, User)
+            .join(User, User.id == Post.author_id)
+            .where(Post.author_id == owner.id)
+            .order_by(Post.id.desc())
+            .limit(RECENT_POSTS)
+        )
+    ).tuples()
+    return await render_entities(db, staff, list(rows), storage, settings)

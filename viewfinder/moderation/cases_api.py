@@ -8,7 +8,6 @@ from litestar import get, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts.models import User
@@ -42,7 +41,6 @@ from viewfinder.settings import Settings
 
 FORBIDDEN = "forbidden: your staff role lacks the permission"
 GUARD = require("reports.handle")
-RECENT_POSTS = 6
 QUEUE_SCOPE = "staff-cases"
 
 
@@ -113,16 +111,7 @@ async def _target(
         return TargetContext(deleted=True, post=None, comment=None, account=None)
     owner_urls = urls_for_author(storage, settings, owner)
     if target_kind == "user":
-        rows = (
-            await db.execute(
-                select(Post, User)
-                .join(User, User.id == Post.author_id)
-                .where(Post.author_id == owner.id)
-                .order_by(Post.id.desc())
-                .limit(RECENT_POSTS)
-            )
-        ).tuples()
-        recent = await render_entities(db, staff, list(rows), storage, settings)
+        recent = await cases.recent_posts(db, staff, owner, storage, settings)
         return TargetContext(
             deleted=False, post=None, comment=None, account=AccountContext.of(owner, owner_urls, recent)
         )

@@ -22,11 +22,9 @@ from viewfinder.moderation import cases
 from viewfinder.moderation.case_schemas import AccountContext, ActionOut, CaseOut
 from viewfinder.moderation.guard import StaffDep, require
 from viewfinder.moderation.models import ModerationAction, ModerationCase
-from viewfinder.posts.cards import render_entities, urls_for_author
-from viewfinder.posts.models import Post
+from viewfinder.posts.cards import urls_for_author
 
 FORBIDDEN = "forbidden: your staff role lacks the permission"
-RECENT_POSTS = 6
 LISTED = 50
 """Actions and cases shown at most (the newest)."""
 
@@ -67,16 +65,7 @@ async def staff_account(
     owner = await db_session.scalar(select(User).where(User.username_key == username_key(username)))
     if owner is None:
         raise not_found("No such account.")
-    rows = (
-        await db_session.execute(
-            select(Post, User)
-            .join(User, User.id == Post.author_id)
-            .where(Post.author_id == owner.id)
-            .order_by(Post.id.desc())
-            .limit(RECENT_POSTS)
-        )
-    ).tuples()
-    recent = await render_entities(db_session, staff.user, list(rows), storage, settings)
+    recent = await cases.recent_posts(db_session, staff.user, owner, storage, settings)
     actions = list(
         await db_session.scalars(
             select(ModerationAction)
