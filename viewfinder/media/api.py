@@ -10,6 +10,7 @@ read in a worker thread, and streamed rather than held in memory when large (vid
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from typing import Any
@@ -114,8 +115,10 @@ async def serve_media(
         if problem is not None:
             raise ApiError(403, "invalid_signature" if problem != "expired" else "url_expired",
                            "This media needs a valid, unexpired signed link.")  # fmt: skip
-        # Cacheable by the browser and by a CDN keyed on the full URL, never past the expiry.
-        remaining = max(0, int(request.query_params["oe"], 16) - int(time.time()))
+        # Cacheable by the browser and by a CDN keyed on the full URL, never past the expiry. A cache
+        # that keeps whole seconds (nginx) serves an entry through the whole second its max-age ends
+        # in, so the count starts at the next whole second and leaves that last second out.
+        remaining = max(0, int(request.query_params["oe"], 16) - math.ceil(time.time()) - 1)
         cache_control = f"public, max-age={remaining}"
     etag = '"' + key.rsplit("/", 1)[-1].split(".", 1)[0] + '"'
     headers = {
