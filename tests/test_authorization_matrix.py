@@ -1213,6 +1213,22 @@ API_RULES: Rules = {
     ("POST", "/accounts/me/strikes/{action_id:str}/appeal"): [
         own("/accounts/me/strikes/1/appeal", NO_SUCH_THING, json={"text": "x"})
     ],
+    # A sanctioned account's standing routes take a standing token, never a session or an API token
+    # (tests/moderation/test_standing.py); the world's accounts are in good standing (409).
+    ("POST", "/accounts/standing/token"): [
+        own(
+            "/accounts/standing/token",
+            lambda o, v: "409",
+            "an account in good standing",
+            json={"username": "member", "password": SHARED_PASSWORD},
+        )
+    ],
+    ("GET", "/accounts/standing"): [own("/accounts/standing", lambda o, v: "401", "no standing token")],
+    ("POST", "/accounts/standing/strikes/{action_id:str}/appeal"): [
+        own(
+            "/accounts/standing/strikes/1/appeal", lambda o, v: "401", "no standing token", json={"text": "x"}
+        )
+    ],
     ("GET", "/staff/rules"): [own("/staff/rules", STAFF_ONLY)],
     ("POST", "/staff/rules"): [
         own("/staff/rules", STAFF_ONLY, json={"kind": "keyword", "pattern": "x", "action": "flag"})

@@ -113,9 +113,13 @@ PUBLIC_ACCOUNT_PATHS = frozenset(
         "/accounts/email/revert",
         "/accounts/password/reset",
         "/accounts/password/reset/confirm",
+        "/accounts/standing/token",  # a banned or suspended account's credentials
     }
 )
 """Account operations for visitors who are not logged in (yet)."""
+STANDING_PATHS = frozenset({"/accounts/standing", "/accounts/standing/strikes/{action_id}/appeal"})
+"""Routes of a banned or suspended account: they take its standing token only, never a log-in
+(tests/moderation/test_standing.py), and refuse everything else with 401 `invalid_standing_token`."""
 
 
 def needs_login(method: str, path: str) -> bool:
@@ -128,7 +132,7 @@ def needs_login(method: str, path: str) -> bool:
     if path.startswith(("/posts", "/comments/")):
         return method != "GET"
     if path.startswith("/accounts/"):
-        return path not in PUBLIC_ACCOUNT_PATHS
+        return path not in PUBLIC_ACCOUNT_PATHS | STANDING_PATHS
     return path.startswith("/users/") and method in ("POST", "DELETE")
 
 
@@ -400,7 +404,8 @@ def test_an_invalid_api_token_is_refused_everywhere(settings, alice, anon):
         headers = {**arguments.get("headers", {}), "authorization": "Bearer vf_not-a-real-token"}
         response = send(anon, method, target, {**arguments, "headers": headers})
         assert response.status_code == 401, f"{method} {path}: {response.text}"
-        assert response.json()["error"]["code"] == "invalid_token", f"{method} {path}"
+        code = "invalid_standing_token" if path in STANDING_PATHS else "invalid_token"
+        assert response.json()["error"]["code"] == code, f"{method} {path}"
 
     assert database_state(settings) == before
 
@@ -419,8 +424,27 @@ def test_cookie_writes_without_the_csrf_header_are_refused(settings, alice):
     assert alice.get("/accounts/me").status_code == 200
 
 
+def test_the_standing_routes_take_nothing_but_a_standing_token(settings, alice, anon):
+    standing = [op for op in OPERATIONS if op[1] in STANDING_PATHS]
+    before = database_state(settings)
+
+    for method, path, operation in standing:
+        target, arguments = well_formed(method, path, operation)
+        for who, api in (("anonymous", anon), ("alice's session", alice)):
+            response = send(api, method, target, arguments)
+            assert response.status_code == 401, f"{who}: {method} {path}: {response.text}"
+            assert response.json()["error"]["code"] == "invalid_standing_token", f"{who}: {method} {path}"
+
+    assert len(standing) == len(STANDING_PATHS)
+    assert database_state(settings) == before
+
+
 def test_public_reads_need_no_login(alice, anon):
-    public = [op for op in OPERATIONS if not needs_login(op[0], op[1]) and op[0] == "GET"]
+    public = [
+        op
+        for op in OPERATIONS
+        if not needs_login(op[0], op[1]) and op[0] == "GET" and op[1] not in STANDING_PATHS
+    ]
 
     assert {path for _, path, _ in public} == {
         "/users/{username}",

@@ -59,6 +59,7 @@ from viewfinder.moderation.held_api import ROUTES as HELD_COMMENT_ROUTES
 from viewfinder.moderation.rules_api import ROUTES as RULE_ROUTES
 from viewfinder.moderation.staff_accounts_api import ROUTES as STAFF_ACCOUNT_ROUTES
 from viewfinder.moderation.staff_api import ROUTES as STAFF_ROUTES
+from viewfinder.moderation.standing_api import ROUTES as STANDING_ROUTES
 from viewfinder.notifications.api import ROUTES as NOTIFICATION_ROUTES
 from viewfinder.notifications.realtime import RealtimeChannels
 from viewfinder.notifications.store import InboxStore
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *CASE_ROUTES,
             *ACTION_ROUTES,
             *APPEAL_ROUTES,
+            *STANDING_ROUTES,
             *RULE_ROUTES,
             *HELD_COMMENT_ROUTES,
             *STAFF_ACCOUNT_ROUTES,

@@ -42,6 +42,8 @@ async def test_a_restricted_accounts_comment_is_seen_by_itself_alone_until_the_p
     written = carol.post(f"/posts/{post['id']}/comments", json={"text": "Nice boat @alice"})
 
     assert written.status_code == 201, written.text
+    assert written.json()["held"] is True
+    assert [c["held"] for c in carol.get(f"/posts/{post['id']}/comments").json()["items"]] == [True]
     assert comment_texts(carol, post["id"]) == ["Nice boat @alice"]
     for other in (bob, alice, anon):
         assert comment_texts(other, post["id"]) == []
@@ -53,6 +55,7 @@ async def test_a_restricted_accounts_comment_is_seen_by_itself_alone_until_the_p
     approved = bob.post(f"/comments/{written.json()['id']}/approve")
 
     assert approved.status_code == 204, approved.text
+    assert [c["held"] for c in carol.get(f"/posts/{post['id']}/comments").json()["items"]] == [False]
     for other in (bob, alice, anon, carol):
         assert comment_texts(other, post["id"]) == ["Nice boat @alice"]
         assert comment_count(other, post["id"]) == 1
@@ -138,3 +141,40 @@ async def test_a_comment_a_rule_holds_is_for_staff_to_approve_not_the_post_autho
     assert held_texts(owner, post["id"]) == ["big spoiler"]
     assert owner.post(f"/comments/{held}/approve").status_code == 204
     assert comment_texts(bob, post["id"]) == ["big spoiler"]
+
+
+async def test_a_held_comment_is_not_published_once_its_author_and_the_posts_author_block_each_other(
+    make_api, alice, bob, carol, anon, db
+):
+    """Approving is publishing now, and a comment could not be written now across a block: it stays
+    held (404 for the post's author, whose held list leaves it out; 409 `authors_blocked` for staff),
+    lifting the restriction leaves it held, and an unblock lets the post's author approve it."""
+    mia = await make_staff(make_api, db, "mia", "moderator")
+    post, other = make_post(bob, "My boat"), make_post(bob, "My car", colour="blue")
+    await act(db, "carol", "restrict")
+    written = carol.post(f"/posts/{post['id']}/comments", json={"text": "Nice boat @alice"})
+    assert written.status_code == 201, written.text
+    assert carol.post(f"/posts/{other['id']}/comments", json={"text": "Nice car"}).status_code == 201
+    comment_id = written.json()["id"]
+
+    for blocker, blocked in ((bob, "carol"), (carol, "bob")):
+        assert blocker.post(f"/users/{blocked}/block").status_code == 204
+        assert held_texts(bob, post["id"]) == []
+        assert_error(bob.post(f"/comments/{comment_id}/approve"), 404, "not_found")
+        assert_error(mia.post(f"/comments/{comment_id}/approve"), 409, "authors_blocked")
+        for viewer in (bob, alice, anon):
+            assert comment_texts(viewer, post["id"]) == []
+            assert comment_count(viewer, post["id"]) == 0
+        assert lines_from(alice, "carol") == []
+        assert blocker.delete(f"/users/{blocked}/block").status_code == 204
+
+    assert bob.post("/users/carol/block").status_code == 204
+    await undo(db, "carol", "restrict")  # releases her held comments, but not across the block
+    assert comment_texts(alice, post["id"]) == []
+    assert comment_texts(alice, other["id"]) == []
+    assert bob.delete("/users/carol/block").status_code == 204
+    assert held_texts(bob, post["id"]) == ["Nice boat @alice"]
+    assert bob.post(f"/comments/{comment_id}/approve").status_code == 204
+    assert comment_texts(alice, post["id"]) == ["Nice boat @alice"]
+    assert comment_count(alice, post["id"]) == 1
+    assert [line["kind"] for line in lines_from(alice, "carol")] == ["mention"]

@@ -276,6 +276,33 @@ async def test_a_flagged_post_is_public_and_in_the_queue(make_api, db: AsyncSess
     assert open_cases(admin)[("user", str(bob.me["profile"]["id"]))]["automated_score"] == pytest.approx(0.5)
 
 
+async def test_a_cases_detail_says_why_rules_flagged_it(make_api, db: AsyncSession, alice, bob):
+    admin = await make_staff(make_api, db, "ada", "admin")
+    add_rule(admin, "link", "promo.example", "flag")
+    add_rule(admin, "keyword", "cheap pills", "hold")
+    post = make_post(alice, "new shop: www.promo.example/spring")
+    assert (
+        alice.patch(f"/posts/{post['id']}", json={"caption": "cheap pills at promo.example"}).status_code
+        == 200
+    )
+    case = open_cases(admin)[("post", post["id"])]
+
+    flags = admin.get(f"/staff/cases/{case['id']}").json()["flags"]
+    assert [flag["score"] for flag in flags] == [pytest.approx(0.5), pytest.approx(0.8)]
+    assert "promo.example" in flags[0]["reason"]
+    assert "cheap pills" in flags[1]["reason"]
+    assert flags[0]["created_at"] <= flags[1]["created_at"]
+    reported = make_post(alice, "plain", colour="blue")
+    assert (
+        bob.post(
+            "/reports", json={"target": "post", "target_id": reported["id"], "reason": "spam"}
+        ).status_code
+        == 201
+    )
+    plain = open_cases(admin)[("post", reported["id"])]
+    assert admin.get(f"/staff/cases/{plain['id']}").json()["flags"] == []
+
+
 async def test_a_rule_written_elsewhere_applies_to_the_next_write(make_api, db: AsyncSession, alice):
     """Rules are cached per process and checked against their version in the database on each
     write: a rule created by another process (here: another session, outside the app) applies at

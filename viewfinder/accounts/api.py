@@ -148,17 +148,8 @@ class AccountController(Controller):
         the password is checked; logging in with `cancel_deletion` cancels the deletion and
         reactivates it (docs/decisions/0032)."""
         origin = origin_of(request)
-        user = await services.find_login_account(db_session, data.login)
-        # Count per account whichever name (username or email) it was tried by.
-        account = str(user.id) if user else data.login.lower()
         throttle = PasswordThrottle(limiter, settings)
-        attempt = await throttle.reserve(db_session, account, user, origin.ip_address)
-        password_ok = await services.check_password(db_session, user, data.password)
-        if user is None or not password_ok:
-            if user is not None:
-                await services.record_failed_login(db_session, user, origin)
-            raise ApiError(401, "invalid_credentials", "The username or password is wrong.")
-        await attempt.succeeded()
+        user = await services.prove_password(db_session, throttle, data.login, data.password, origin)
         # Banned or suspended by staff: 403 saying so (a suspension whose end has passed is lifted).
         await check_standing(db_session, user)
         second_step = await twofactor.begin_second_step(

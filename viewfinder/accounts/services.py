@@ -27,6 +27,7 @@ from viewfinder.accounts.events import AccountPrivacyChanged, ProfileChanged
 from viewfinder.accounts.models import ApiToken, User, UserSession
 from viewfinder.accounts.security import NO_ORIGIN, Origin, commit_and_announce, record_security_event
 from viewfinder.accounts.standing import under_sanction
+from viewfinder.accounts.throttle import PasswordThrottle
 from viewfinder.accounts.usernames import USERNAME_PATTERN as USERNAME_PATTERN  # re-exported
 from viewfinder.accounts.usernames import username_problem as username_problem  # for viewfinder.demo
 from viewfinder.core import crypto
@@ -166,6 +167,26 @@ async def record_failed_login(db: AsyncSession, user: User, origin: Origin = NO_
     """Log a wrong password given for this (existing) account."""
     record_security_event(db, user.id, security.LOGIN_FAILED, origin)
     await commit_and_announce(db)
+
+
+async def prove_password(
+    db: AsyncSession, throttle: PasswordThrottle, login: str, password: str, origin: Origin = NO_ORIGIN
+) -> User:
+    """The account a username (or e-mail address) and password prove, as every password log-in
+    checks them: counted by the password throttle before hashing (429), a wrong password logged on
+    the account, and one 401 `invalid_credentials` for a wrong password and an unknown name alike.
+    Says nothing of the account's standing (accounts.standing.check_standing)."""
+    user = await find_login_account(db, login)
+    # Count per account whichever name (username or email) it was tried by.
+    account = str(user.id) if user else login.lower()
+    attempt = await throttle.reserve(db, account, user, origin.ip_address)
+    password_ok = await check_password(db, user, password)
+    if user is None or not password_ok:
+        if user is not None:
+            await record_failed_login(db, user, origin)
+        raise ApiError(401, "invalid_credentials", "The username or password is wrong.")
+    await attempt.succeeded()
+    return user
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,22 @@ periodic sweep (moderation.enforcement.lift_expired_suspensions) got to it first
 
 The staff actions that set these states are viewfinder.moderation.enforcement's; this module is the
 part the accounts domain needs without importing moderation (docs/decisions/0052).
+
+A sanctioned account cannot log in, but may see its strikes and appeal them with a *standing
+token* (docs/decisions/0055): a short-lived credential signed with the instance's secret key, bound
+to the account, its password and the sanction in force, and accepted only by the standing
+endpoints (viewfinder.moderation.standing_api). It dies when the sanction ends or changes, when the
+password changes, and after STANDING_TOKEN_MINUTES; nothing is stored.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,3 +84,65 @@ async def check_standing(db: AsyncSession, user: User, now: datetime | None = No
         raise suspended_error(user.suspended_until)
     if await lift_suspension(db, user, now):
         await db.commit()
+
+
+# --- the standing token ------------------------------------------------------------------------------
+
+STANDING_TOKEN_PREFIX = "vfs_"  # noqa: S105 (a marker, not a secret)
+STANDING_TOKEN_MINUTES = 30
+_TOKEN = re.compile(r"vfs_(\d{1,20})_(\d{1,12})_([A-Za-z0-9_-]{43})")
+
+
+def sanction_in_force(user: User, now: datetime | None = None) -> str | None:
+    """What keeps the account from logging in now: "banned", "suspended", or None."""
+    if user.banned:
+        return "banned"
+    if suspended_now(user, now):
+        return "suspended"
+    return None
+
+
+def _signature(secret: str, user: User, expires: int) -> str:
+    """Binds the token to the account, its expiry, the sanction in force (the ban, or the
+    suspension's end: a new or lifted sanction voids it) and the password (the hash has a fresh
+    salt each time), under a key of its own derived from the instance's secret key."""
+    key = hmac.new(secret.encode(), b"viewfinder standing token", hashlib.sha256).digest()
+    sanction = "banned" if user.banned else (user.suspended_until.isoformat() if user.suspended_until else "")
+    payload = f"{user.id}|{expires}|{sanction}|{user.password_hash}".encode()
+    digest = hmac.new(key, payload, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class StandingToken:
+    token: str
+    expires_at: datetime
+
+
+def issue_standing_token(secret: str, user: User, now: datetime | None = None) -> StandingToken:
+    """A standing token for a sanctioned account whose credentials were proven (the caller checks
+    both)."""
+    expires_at = (now or utcnow()).replace(microsecond=0) + timedelta(minutes=STANDING_TOKEN_MINUTES)
+    expires = int(expires_at.timestamp())
+    token = f"{STANDING_TOKEN_PREFIX}{user.id}_{expires}_{_signature(secret, user, expires)}"
+    return StandingToken(token, expires_at)
+
+
+async def standing_account(
+    db: AsyncSession, secret: str, token: str, now: datetime | None = None
+) -> User | None:
+    """The sanctioned account a standing token names, or None: a malformed, forged or expired
+    token, or one whose sanction has since ended or changed (one primary-key query)."""
+    found = _TOKEN.fullmatch(token)
+    if found is None:
+        return None
+    user_id, expires, signature = int(found[1]), int(found[2]), found[3]
+    now = now or utcnow()
+    if user_id >= 2**63 or datetime.fromtimestamp(expires, UTC) <= now:  # past a BIGINT: no account
+        return None
+    user = await db.get(User, user_id)
+    if user is None or sanction_in_force(user, now) is None:
+        return None
+    if not hmac.compare_digest(signature, _signature(secret, user, expires)):
+        return None
+    return user

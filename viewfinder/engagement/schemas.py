@@ -24,6 +24,9 @@ class CommentOut(msgspec.Struct):
     reply_count: int
     liked_by_viewer: bool
     created_at: datetime
+    held: bool = False
+    """Waiting for approval (a restricted account's comment, or one a rule held): only its author,
+    the post's author and staff see it, and it is not counted until it is approved."""
 
     @classmethod
     def of(cls, comment: Comment, author: User, storage: MediaStorage, *, liked: bool) -> CommentOut:
@@ -37,6 +40,7 @@ class CommentOut(msgspec.Struct):
             reply_count=comment.reply_count,
             liked_by_viewer=liked,
             created_at=comment.created_at,
+            held=comment.moderation == "held",
         )
 
 

@@ -414,9 +414,13 @@ async def delete_comment(db: AsyncSession, viewer: User, comment_id: int) -> Non
     await db.commit()
 
 
-async def publish_held_comment(db: AsyncSession, comment: Comment, post_author_id: int) -> None:
-    """Make a held comment visible, counted and told (as `add_comment` does for any other). No
-    commit."""
+async def publish_held_comment(db: AsyncSession, comment: Comment, post_author_id: int) -> bool:
+    """Make a held comment visible, counted and told (as `add_comment` does for any other); False,
+    and it stays held, when its author and the post's author have blocked each other since (a
+    comment that could not be written now is not published now). No commit."""
+    blocked = await db.scalar(select(blocked_between(comment.author_id, post_author_id)))
+    if blocked:
+        return False
     comment.moderation = "visible"
     post_author = await db.get(User, post_author_id)
     thread_author_id: int | None = None
@@ -433,6 +437,7 @@ async def publish_held_comment(db: AsyncSession, comment: Comment, post_author_i
     )
     await db.flush()
     await _publish_comment(db, comment, post_author_id, thread_author_id, mentioned)
+    return True
 
 
 def _no_open_case() -> ColumnElement[bool]:
@@ -484,7 +489,9 @@ async def held_comments(
 async def approve_comment(db: AsyncSession, viewer: User, comment_id: int, *, as_staff: bool) -> None:
     """Make a held comment visible to all who may see its post: counted, and its notifications go
     out now. The post's author may (for a comment no open case is about), and staff allowed to act
-    on content. 404 for a comment that is not held or that the viewer may not review."""
+    on content. 404 for a comment that is not held or that the viewer may not review; when the
+    comment's author and the post's author have blocked each other since, it stays held: 404 for
+    the post's author (whose held list leaves it out), 409 `authors_blocked` for staff."""
     row = (
         await db.execute(
             select(Comment.post_id).where(Comment.id == comment_id, Comment.moderation == "held")
@@ -499,26 +506,39 @@ async def approve_comment(db: AsyncSession, viewer: User, comment_id: int, *, as
     comment = await db.scalar(query.with_for_update())
     if comment is None:
         raise not_found("No such held comment.")
-    await publish_held_comment(db, comment, post.author_id)
+    if not await publish_held_comment(db, comment, post.author_id):
+        await db.rollback()
+        if not as_staff:
+            raise not_found("No such held comment.")
+        raise ApiError(
+            409,
+            "authors_blocked",
+            "The comment's author and the post's author have blocked each other: it stays held.",
+        )
     await db.commit()
 
 
 async def release_held_comments(db: AsyncSession, author_id: int) -> int:
     """Publish every held comment of the account that no open case is about (its restriction was
-    lifted); returns how many. No commit."""
+    lifted), but those on posts of accounts it blocked or was blocked by (they stay held); returns
+    how many. No commit."""
     rows = (
         await db.execute(
             select(Comment, Post.author_id)
             .join(Post, Post.id == Comment.post_id)
-            .where(Comment.author_id == author_id, Comment.moderation == "held", _no_open_case())
+            .where(
+                Comment.author_id == author_id,
+                Comment.moderation == "held",
+                _no_open_case(),
+                ~blocked_between(Comment.author_id, Post.author_id),
+            )
             .order_by(Comment.id)
             .with_for_update(of=Comment)
         )
     ).tuples()
     released = 0
     for comment, post_author_id in list(rows):
-        await publish_held_comment(db, comment, post_author_id)
-        released += 1
+        released += await publish_held_comment(db, comment, post_author_id)
     return released
 
 

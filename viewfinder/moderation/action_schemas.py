@@ -22,6 +22,9 @@ __all__ = [
     "AppealDecision",
     "AppealOut",
     "AppealRef",
+    "StandingOut",
+    "StandingTokenCreate",
+    "StandingTokenOut",
     "StrikeOut",
 ]
 
@@ -104,3 +107,30 @@ class AppealDecision(msgspec.Struct, forbid_unknown_fields=True):
 class AppealDecided(msgspec.Struct):
     appeal: AppealOut
     case: CaseOut
+
+
+class StandingTokenCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """The credentials of a banned or suspended account, as log-in takes them."""
+
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+    """A username or an e-mail address."""
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    """For an account with two-factor on: a code of its authenticator app, or a recovery code."""
+
+
+class StandingTokenOut(msgspec.Struct):
+    token: str
+    """Send as `Authorization: Bearer <token>` to GET /accounts/standing and its appeal route only."""
+    expires_at: datetime
+
+
+class StandingOut(msgspec.Struct):
+    """Why a sanctioned account cannot log in, and what staff did against it."""
+
+    username: str
+    state: Literal["banned", "suspended"]
+    suspended_until: datetime | None
+    """When the suspension ends (null when banned)."""
+    strikes: list[StrikeOut]
+    """The newest actions (up to 100), as GET /accounts/me/strikes lists them."""

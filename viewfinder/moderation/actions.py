@@ -51,6 +51,7 @@ from viewfinder.moderation.models import (
 )
 from viewfinder.moderation.roles import Permission
 from viewfinder.posts.models import Post
+from viewfinder.posts.services import announce_released_post, move_posts_count
 
 ACCOUNT_KINDS: frozenset[str] = frozenset({"restrict", "limit", "suspend", "ban"})
 CONTENT_KINDS: frozenset[str] = frozenset({"remove_content", "mark_sensitive"})
@@ -171,6 +172,7 @@ async def close_case(
         .values(status=outcome, resolved_at=now)
         .execution_options(synchronize_session=False)
     )
+    await cases.rescore_reported_by(db, reporters)  # their trust changed
     return reporters
 
 
@@ -207,10 +209,14 @@ async def set_comment_state(db: AsyncSession, comment: Comment, state: str) -> N
             )
 
 
-def set_post_state(post: Post, *, moderation: str | None = None, sensitive: bool | None = None) -> None:
-    """Change a post's moderation state or sensitive flag; its `updated_at` moves with it, so every
+async def set_post_state(
+    db: AsyncSession, post: Post, *, moderation: str | None = None, sensitive: bool | None = None
+) -> None:
+    """Change a post's moderation state or sensitive flag, keeping its author's posts_count to the
+    posts others see (posts.services.move_posts_count); its `updated_at` moves with it, so every
     cached card of it is left behind (posts.cards keys cards by that version). No commit."""
     if moderation is not None:
+        await move_posts_count(db, post.author_id, post.moderation, moderation)
         post.moderation = moderation
     if sensitive is not None:
         post.sensitive = sensitive
@@ -271,12 +277,12 @@ async def take_action(
         after = _content_state(target)
     elif kind == "remove_content":
         if target.post is not None:
-            set_post_state(target.post, moderation="removed")
+            await set_post_state(db, target.post, moderation="removed")
         elif target.comment is not None:
             await set_comment_state(db, target.comment, "removed")
         after = _content_state(target)
     elif kind == "mark_sensitive" and target.post is not None:
-        set_post_state(target.post, sensitive=True)
+        await set_post_state(db, target.post, sensitive=True)
         after = _content_state(target)
     elif kind in ACCOUNT_KINDS:
         assert target.owner is not None
@@ -332,11 +338,13 @@ async def take_action(
 
 async def _approve(db: AsyncSession, target: Target) -> None:
     """Show a held post or comment to everyone who may see it (no commit): a held comment is
-    counted and its notifications go out then, as when its post's author approves it."""
+    counted and its notifications go out then, as when its post's author approves it (one whose
+    author and the post's author have blocked each other since stays held)."""
     from viewfinder.engagement.services import publish_held_comment
 
     if target.post is not None:
-        set_post_state(target.post, moderation="visible")
+        await set_post_state(db, target.post, moderation="visible")
+        await announce_released_post(db, target.post)  # its mentions were not told while it was held
     elif target.comment is not None:
         post_author_id = await db.scalar(select(Post.author_id).where(Post.id == target.comment.post_id))
         if post_author_id is None:

@@ -8,8 +8,8 @@ the action needed; "reverse" undoes the action (removed content shown again, the
 cleared, an account action lifted through moderation.enforcement) and stamps it `reversed_at`.
 Both outcomes are audited (`appeal.upheld`, `appeal.reversed`) and the appellant is told.
 
-A suspended or banned account cannot log in, so it cannot appeal from the app yet (its appeal would
-come by e-mail to the instance's staff).
+A suspended or banned account cannot log in; it sees its strikes and appeals them with a standing
+token instead (moderation.standing, docs/decisions/0055), through the same `file_appeal`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
+from viewfinder.core.params import parse_id
 from viewfinder.moderation import audit, cases
 from viewfinder.moderation.actions import (
     ACCOUNT_KINDS,
@@ -43,8 +44,21 @@ from viewfinder.moderation.events import AppealDecided
 from viewfinder.moderation.guard import Staff, forbidden
 from viewfinder.moderation.models import Appeal, ModerationAction, ModerationCase
 
+APPEAL_ERRORS = {
+    404: "not_found: no such action against your account",
+    409: "appeal_exists: appealed already (once per action); action_reversed; not_appealable",
+}
+"""What filing an appeal may answer, for the routes' documents."""
 APPEAL_SEVERITY = 3
 """An appeal waits in the queue like a report of harassment, then gains a point an hour."""
+
+
+def action_key(action_id: str) -> int:
+    """The id of an action as a path names it; a malformed one is a 404 like an unknown one."""
+    try:
+        return parse_id(action_id)
+    except ApiError:
+        raise not_found("No such action.") from None
 
 
 def appealable(action: ModerationAction, appeal: Appeal | None) -> bool:
@@ -134,14 +148,14 @@ async def _undo(db: AsyncSession, action: ModerationAction) -> tuple[dict[str, A
     if action.kind == "remove_content":
         if target.post is not None:
             before = {"moderation": target.post.moderation}
-            set_post_state(target.post, moderation="visible")
+            await set_post_state(db, target.post, moderation="visible")
             return before, {"moderation": "visible"}
         if target.comment is not None:
             before = {"moderation": target.comment.moderation}
             await set_comment_state(db, target.comment, "visible")
             return before, {"moderation": "visible"}
     if action.kind == "mark_sensitive" and target.post is not None:
-        set_post_state(target.post, sensitive=False)
+        await set_post_state(db, target.post, sensitive=False)
         return {"sensitive": True}, {"sensitive": False}
     return {}, {}
 

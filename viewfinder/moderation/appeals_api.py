@@ -10,10 +10,9 @@ from litestar.types import ControllerRouterHandler
 
 from viewfinder.accounts.auth import ViewerDep
 from viewfinder.core.deps import DbSession
-from viewfinder.core.errors import ApiError, not_found
 from viewfinder.core.openapi import errors
 from viewfinder.core.pagination import Page
-from viewfinder.core.params import PagingDep, parse_id
+from viewfinder.core.params import PagingDep
 from viewfinder.moderation import appeals
 from viewfinder.moderation.action_schemas import AppealCreate, StrikeOut
 from viewfinder.moderation.case_schemas import AppealOut
@@ -34,22 +33,13 @@ async def my_strikes(viewer: ViewerDep, db_session: DbSession, paging: PagingDep
     "/accounts/me/strikes/{action_id:str}/appeal",
     status_code=HTTP_201_CREATED,
     tags=["accounts"],
-    opt=errors(
-        {
-            404: "not_found: no such action against your account",
-            409: "appeal_exists: appealed already (once per action); action_reversed; not_appealable",
-        }
-    ),
+    opt=errors(appeals.APPEAL_ERRORS),
 )
 async def appeal_strike(
     action_id: FromPath[str], data: JSONBody[AppealCreate], viewer: ViewerDep, db_session: DbSession
 ) -> AppealOut:
     """Appeal an action taken against you, once: a moderator other than the one who acted decides."""
-    try:
-        key = parse_id(action_id)
-    except ApiError:
-        raise not_found("No such action.") from None
-    appeal = await appeals.file_appeal(db_session, viewer.user, key, data.text)
+    appeal = await appeals.file_appeal(db_session, viewer.user, appeals.action_key(action_id), data.text)
     return AppealOut.of(appeal)
 
 

@@ -16,6 +16,7 @@ from viewfinder.moderation.models import (
     ActionKind,
     Appeal,
     AppealStatus,
+    AuditEntry,
     CaseNote,
     CaseStatus,
     CaseTarget,
@@ -222,6 +223,24 @@ class AppealOut(msgspec.Struct):
         )
 
 
+class FlagOut(msgspec.Struct):
+    """An automated flag put into the case (a keyword or link rule now; detection later)."""
+
+    reason: str
+    """Why, as the rule gave it (e.g. `keyword rule “cheap pills” (hold)`)."""
+    score: float
+    """That flag's score, 0..1 (the case's automated_score is the highest)."""
+    created_at: datetime
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> FlagOut:
+        return cls(
+            reason=entry.reason,
+            score=float((entry.after or {}).get("score", 0.0)),
+            created_at=entry.created_at,
+        )
+
+
 class CaseDetailOut(msgspec.Struct):
     case: CaseOut
     target: TargetContext
@@ -234,3 +253,5 @@ class CaseDetailOut(msgspec.Struct):
     """What staff did in this case, oldest first."""
     appeal: AppealOut | None
     """For a case whose target is "appeal": the appeal and the action it is against."""
+    flags: list[FlagOut]
+    """Why rules flagged the case, oldest first ([] for a case with no automated flag)."""

@@ -3,9 +3,16 @@
 A case gathers everything reported about one target while it waits for staff: there is at most one
 open case per target (a partial unique index), and each new report joins it (`join_case`, in the
 report's own transaction). The queue is ordered by priority, from the gravest reason reported
-(`SEVERITY`), the number of distinct reporters, an automated score (filled in by detection later)
-and the case's age. Since the age grows alike for every case, the order is kept as one number per
-case that never needs recomputing (`priority_key`, docs/decisions/0048-moderation-cases.md).
+(`SEVERITY`), the distinct reporters weighed by their trust, an automated score (filled in by
+detection later) and the case's age. Since the age grows alike for every case, the order is kept as
+one number per case that never needs recomputing (`priority_key`,
+docs/decisions/0048-moderation-cases.md).
+
+A reporter's trust comes from their resolved reports (docs/decisions/0055): upheld ones (the case was
+actioned) raise it, dismissed ones lower it, with a prior that makes a new reporter neutral
+(`reporter_weight`). It is folded into the stored key when a report joins a case, and when a case is
+resolved the other open cases its reporters reported are rescored (`rescore_reported_by`), so the
+queue's read stays one index range.
 
 Staff claim a case so two moderators do not take the same one (409 while another holds it), and
 leave notes for each other. Claims and releases are audited.
@@ -13,6 +20,7 @@ leave notes for each other. Claims and releases are audited.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,7 +34,14 @@ from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.ids import new_id
 from viewfinder.mediakit.storage import MediaStorage
 from viewfinder.moderation import audit
-from viewfinder.moderation.models import CaseNote, ModerationCase, Report, ReportReason, ReportTarget
+from viewfinder.moderation.models import (
+    AuditEntry,
+    CaseNote,
+    ModerationCase,
+    Report,
+    ReportReason,
+    ReportTarget,
+)
 from viewfinder.posts.cards import render_entities
 from viewfinder.posts.models import Post
 from viewfinder.posts.schemas import PostOut
@@ -45,8 +60,12 @@ SEVERITY: dict[str, int] = {
 SEVERITY_POINTS = 100
 """Priority points per step of severity."""
 REPORTER_POINTS = 10
-"""Points per distinct reporter, up to MAX_COUNTED_REPORTERS (a pile-on is not ten times graver)."""
+"""Points per distinct reporter of neutral trust, up to MAX_COUNTED_REPORTERS such reporters (a
+pile-on is not ten times graver)."""
 MAX_COUNTED_REPORTERS = 20
+TRUST_PRIOR = 3
+"""A reporter's record counts as if it began with this many upheld and this many dismissed reports:
+a new reporter weighs 1, and a few reports move the weight only a little."""
 SCORE_POINTS = 300
 """Points for an automated score of 1 (0..1): a sure detection weighs like three steps of severity."""
 SECONDS_PER_POINT = 3600
@@ -58,13 +77,22 @@ CASE_CLAIMED = "case.claimed"
 CASE_RELEASED = "case.released"
 
 
-def base_points(severity: int, reporters: int, score: float | None) -> int:
-    """A case's priority without its age."""
+def reporter_weight(upheld: int, dismissed: int) -> float:
+    """What one reporter counts for in a case's priority, from 0 to 2: 1 for a new reporter (or one
+    as often upheld as dismissed), towards 2 for one whose reports are upheld, towards 0 for one
+    whose reports are dismissed."""
+    return 2 * (upheld + TRUST_PRIOR) / (upheld + dismissed + 2 * TRUST_PRIOR)
+
+
+def base_points(severity: int, reporters: float, score: float | None) -> int:
+    """A case's priority without its age; `reporters` is the sum of its reporters' weights."""
     counted = min(reporters, MAX_COUNTED_REPORTERS)
-    return severity * SEVERITY_POINTS + counted * REPORTER_POINTS + round((score or 0.0) * SCORE_POINTS)
+    return (
+        severity * SEVERITY_POINTS + round(counted * REPORTER_POINTS) + round((score or 0.0) * SCORE_POINTS)
+    )
 
 
-def priority_key(severity: int, reporters: int, score: float | None, opened_at: datetime) -> int:
+def priority_key(severity: int, reporters: float, score: float | None, opened_at: datetime) -> int:
     """The queue's sort key, highest first. A case's priority now is `base + age / SECONDS_PER_POINT`
     = `(base * SECONDS_PER_POINT - opened) / SECONDS_PER_POINT + now / SECONDS_PER_POINT`: the last
     term is the same for every case, so ordering by the first never goes stale."""
@@ -72,17 +100,70 @@ def priority_key(severity: int, reporters: int, score: float | None, opened_at: 
 
 
 def priority_now(case: ModerationCase, now: datetime | None = None) -> int:
-    """The case's priority in points at this moment (what the queue shows)."""
-    age = ((now or utcnow()) - case.created_at).total_seconds()
-    return base_points(case.severity, case.reporters_count, case.automated_score) + int(
-        age // SECONDS_PER_POINT
-    )
+    """The case's priority in points at this moment (what the queue shows): its stored key with
+    the moment added back (see priority_key)."""
+    return (case.priority_key + int((now or utcnow()).timestamp())) // SECONDS_PER_POINT
 
 
-def _rescore(case: ModerationCase) -> None:
-    case.priority_key = priority_key(
-        case.severity, case.reporters_count, case.automated_score, case.created_at
+async def reporter_weights(db: AsyncSession, reporter_ids: Collection[int]) -> dict[int, float]:
+    """Each reporter's weight from their resolved reports (one query, on ix_reports_reporter_id_status)."""
+    records: dict[int, dict[str, int]] = {reporter: {} for reporter in reporter_ids}
+    if records:
+        rows = await db.execute(
+            select(Report.reporter_id, Report.status, func.count())
+            .where(Report.reporter_id.in_(list(records)), Report.status.in_(("actioned", "dismissed")))
+            .group_by(Report.reporter_id, Report.status)
+        )
+        for reporter, status, count in rows.tuples():
+            records[reporter][status] = int(count)
+    return {
+        reporter: reporter_weight(record.get("actioned", 0), record.get("dismissed", 0))
+        for reporter, record in records.items()
+    }
+
+
+async def _case_reporters(db: AsyncSession, case_ids: Collection[int]) -> dict[int, list[int]]:
+    """The distinct reporters of each case (one query)."""
+    reporters: dict[int, list[int]] = {case_id: [] for case_id in case_ids}
+    if reporters:
+        rows = await db.execute(
+            select(Report.case_id, Report.reporter_id).where(Report.case_id.in_(list(reporters))).distinct()
+        )
+        for case_id, reporter in rows.tuples():
+            if case_id is not None:
+                reporters[case_id].append(reporter)
+    return reporters
+
+
+async def _rescore(db: AsyncSession, cases: Collection[ModerationCase]) -> None:
+    """Count the cases' distinct reporters and store their priority keys, each reporter weighed by
+    their trust now (two queries for all the cases)."""
+    reporters = await _case_reporters(db, [case.id for case in cases])
+    weights = await reporter_weights(db, {r for found in reporters.values() for r in found})
+    for case in cases:
+        found = reporters.get(case.id, [])
+        case.reporters_count = len(found)
+        weight = sum(weights[reporter] for reporter in found)
+        case.priority_key = priority_key(case.severity, weight, case.automated_score, case.created_at)
+
+
+async def rescore_reported_by(db: AsyncSession, reporter_ids: Collection[int]) -> None:
+    """After these reporters' trust changed (a case of theirs was resolved): rescore the open cases
+    they reported (three queries, and one update per case). No commit."""
+    if not reporter_ids:
+        return
+    reported = select(Report.case_id).where(Report.reporter_id.in_(reporter_ids), Report.status == "open")
+    # Locked (in id order, so two closings cannot deadlock) as join_case locks the case it rescores.
+    affected = list(
+        await db.scalars(
+            select(ModerationCase)
+            .where(ModerationCase.id.in_(reported), ModerationCase.status == "open")
+            .order_by(ModerationCase.id)
+            .with_for_update()
+        )
     )
+    if affected:
+        await _rescore(db, affected)
 
 
 def _open_case(target: ReportTarget, target_id: int) -> Select[tuple[ModerationCase]]:
@@ -110,7 +191,7 @@ async def join_case(db: AsyncSession, report: Report, owner_id: int) -> Moderati
         )
         try:
             async with db.begin_nested():
-                _rescore(fresh)
+                fresh.priority_key = priority_key(0, 0, fresh.automated_score, fresh.created_at)
                 db.add(fresh)
         except IntegrityError:  # another report of the same target opened it first
             case = await db.scalar(_open_case(report.target_kind, report.target_id))
@@ -122,13 +203,7 @@ async def join_case(db: AsyncSession, report: Report, owner_id: int) -> Moderati
     await db.flush()
     reasons = await db.scalars(select(Report.reason).where(Report.case_id == case.id).distinct())
     case.severity = max((SEVERITY.get(reason, 1) for reason in reasons), default=0)
-    case.reporters_count = int(
-        await db.scalar(
-            select(func.count(func.distinct(Report.reporter_id))).where(Report.case_id == case.id)
-        )
-        or 0
-    )
-    _rescore(case)
+    await _rescore(db, [case])
     return case
 
 
@@ -189,6 +264,8 @@ class CaseFile:
     reports: list[Report]
     notes: list[CaseNote]
     earlier_cases: list[ModerationCase]
+    flags: list[AuditEntry]
+    """The automated flags put into the case (`flag_target`'s case.flagged entries), oldest first."""
 
 
 EARLIER_CASES = 20
@@ -203,7 +280,16 @@ async def case_file(db: AsyncSession, case: ModerationCase) -> CaseFile:
         .order_by(ModerationCase.id.desc())
         .limit(EARLIER_CASES)
     )
-    return CaseFile(list(reports.all()), list(notes.all()), list(earlier.all()))
+    flags = await db.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.target_kind == "case",
+            AuditEntry.target_id == case.id,
+            AuditEntry.action == CASE_FLAGGED,
+        )
+        .order_by(AuditEntry.id)
+    )
+    return CaseFile(list(reports.all()), list(notes.all()), list(earlier.all()), list(flags.all()))
 
 
 # --- claiming and notes --------------------------------------------------------------------------
@@ -305,7 +391,7 @@ async def flag_target(
         )
         try:
             async with db.begin_nested():
-                _rescore(fresh)
+                fresh.priority_key = priority_key(0, 0, fresh.automated_score, fresh.created_at)
                 db.add(fresh)
         except IntegrityError:  # a report or another flag of the same target opened it first
             case = await db.scalar(_open_case(target_kind, target_id))
@@ -314,7 +400,7 @@ async def flag_target(
         else:
             case = fresh
     case.automated_score = max(case.automated_score or 0.0, score)
-    _rescore(case)
+    await _rescore(db, [case])
     audit.record(
         db,
         actor_id=None,

@@ -28,6 +28,7 @@ from viewfinder.moderation.case_schemas import (
     CaseDetailOut,
     CaseOut,
     CaseReportOut,
+    FlagOut,
     NoteCreate,
     NoteOut,
     TargetContext,
@@ -163,6 +164,7 @@ async def case_detail(
         earlier_cases=listed[1:],
         actions=[ActionOut.of(action, users) for action in taken],
         appeal=None if appealed is None else AppealOut.of(appealed[0], ActionOut.of(appealed[1], users)),
+        flags=[FlagOut.of(entry) for entry in found.flags],
     )
 
 

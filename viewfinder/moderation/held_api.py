@@ -60,11 +60,19 @@ async def held_comments(
     "/comments/{comment_id:str}/approve",
     status_code=HTTP_204_NO_CONTENT,
     tags=["engagement"],
-    opt=errors({403: NOT_YOURS, 404: "not_found: no such held comment you may review"}),
+    opt=errors(
+        {
+            403: NOT_YOURS,
+            404: "not_found: no such held comment you may review",
+            409: "authors_blocked: its author and the post's author blocked each other (staff)",
+        }
+    ),
 )
 async def approve_comment(comment_id: FromPath[str], viewer: ViewerDep, db_session: DbSession) -> None:
     """Show a held comment to everyone who may see its post: it is counted, and the post's author,
-    the thread's author and the accounts it mentions are told now."""
+    the thread's author and the accounts it mentions are told now. A comment whose author and the
+    post's author have blocked each other since it was held stays held (as a new comment could
+    not be written): 404 for the post's author, 409 `authors_blocked` for staff."""
     key = _id(comment_id, "No such held comment.")
     await engagement.approve_comment(db_session, viewer.user, key, as_staff=_as_staff(viewer.user))
 

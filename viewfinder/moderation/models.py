@@ -60,6 +60,8 @@ class Report(IdMixin, TimestampMixin, Base):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
+        # A reporter's record (upheld and dismissed reports), which weighs their new reports.
+        Index("ix_reports_reporter_id_status", "reporter_id", "status"),
     )
 
     reporter_id: Mapped[int] = mapped_column(

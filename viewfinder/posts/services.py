@@ -174,7 +174,7 @@ async def create_post(
     for position, item in enumerate(items):
         db.add(PostMedia(post_id=post.id, media_id=item.media_id, position=position, alt_text=item.alt_text))
     mentioned = await _index_caption(db, post, author)
-    await db.execute(update(User).where(User.id == author.id).values(posts_count=User.posts_count + 1))
+    await move_posts_count(db, author.id, None, post.moderation)
     await send_to_review(db, verdict, "post", post.id, author.id)
     if verdict.held:
         mentioned = []  # nobody is told of a post they cannot see
@@ -242,10 +242,11 @@ async def update_post(
     if changes.caption is not None:
         post.caption = changes.caption
         mentioned = await _index_caption(db, post, author)
-    if verdict.held:
-        mentioned = []  # nobody is told of a post they cannot see
-        if post.moderation == "visible":
-            post.moderation = "held"
+    if verdict.held and post.moderation == "visible":
+        post.moderation = "held"
+        await move_posts_count(db, author.id, "visible", "held")
+    if post.moderation != "visible":
+        mentioned = []  # nobody is told of a post they cannot see (a held one's, on its release)
     await send_to_review(db, verdict, "post", post.id, author.id)
     if changes.location_name is not None:
         post.location_name = changes.location_name.strip()
@@ -262,6 +263,27 @@ async def update_post(
     await emit(db, PostEdited(post_id=post.id, author_id=author.id, mentioned_ids=tuple(mentioned)))
     await db.commit()
     return post
+
+
+COUNTED_POST = "visible"
+"""The moderation state of the posts an account's `posts_count` counts: the ones others see (a post
+held for review or removed by staff is not counted)."""
+
+
+async def move_posts_count(db: AsyncSession, author_id: int, before: str | None, after: str | None) -> None:
+    """Keep the author's posts_count to the posts others see as a post moves between moderation
+    states (None: not there, before it is made or after it is deleted). No commit."""
+    step = int(after == COUNTED_POST) - int(before == COUNTED_POST)
+    if step:
+        await db.execute(update(User).where(User.id == author_id).values(posts_count=User.posts_count + step))
+
+
+async def announce_released_post(db: AsyncSession, post: Post) -> None:
+    """A held post was released (staff found nothing wrong): the accounts its caption links are
+    told now, as they would have been had it been published when it was written. No commit."""
+    mentioned = tuple(await db.scalars(select(PostMention.user_id).where(PostMention.post_id == post.id)))
+    if mentioned:
+        await emit(db, PostEdited(post_id=post.id, author_id=post.author_id, mentioned_ids=mentioned))
 
 
 async def delete_post(db: AsyncSession, storage: MediaStorage, author: User, post_id: int) -> None:
@@ -281,7 +303,7 @@ async def delete_post(db: AsyncSession, storage: MediaStorage, author: User, pos
     await _index_caption(db, post, author)  # releases hashtag counts
     await db.execute(delete(MediaItem).where(MediaItem.id.in_([item.id for item in items])))
     await db.delete(post)
-    await db.execute(update(User).where(User.id == author.id).values(posts_count=User.posts_count - 1))
+    await move_posts_count(db, author.id, post.moderation, None)
     await emit(db, PostDeleted(post_id=post_id, author_id=author.id))
     await db.commit()
     await discard(storage, keys)
