@@ -2,55 +2,34 @@
  * screens and the reporter hears the outcome; the author appeals, a different staff member (an admin)
  * reverses the removal, and the post is back. Staff accounts are made as an operator makes them, with
  * `viewfinder createuser --role` against the run's data folder. */
-import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { type BrowserContext, type Page, expect, test } from "@playwright/test";
 import {
-  PASSWORD,
   apiWrite,
   contextOptions,
   createPost,
+  createStaff,
+  findCase,
+  logIn,
+  reverseAppealInUi,
   seriousViolations,
   signUp,
   uniqueName,
   watchPolicyViolations,
 } from "./support";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const shots = path.resolve(import.meta.dirname, "../screenshots");
 const API = "/api/viewfinder/v1";
 
-/** A staff account made at the command line, as an operator does. */
-function createStaff(username: string, role: "moderator" | "admin"): void {
-  execFileSync(
-    path.join(ROOT, ".venv/bin/viewfinder"),
-    ["createuser", username, "--email", `${username}@example.com`, "--role", role, "--password-stdin"],
-    {
-      cwd: ROOT,
-      input: `${PASSWORD}\n`,
-      env: { ...process.env, VIEWFINDER_ENV: "development", VIEWFINDER_DATA_DIR: "frontend/test-results/e2e-data" },
-    },
-  );
+/** The open case about a post (another scenario may run beside this one). */
+function caseOf(context: BrowserContext, postId: string): Promise<string> {
+  return findCase(context, (item) => item.target === "post" && item.target_id === postId);
 }
 
-async function logIn(context: BrowserContext, username: string): Promise<void> {
-  const response = await context.request.post(`${API}/accounts/login`, { data: { login: username, password: PASSWORD } });
-  expect(response.status(), await response.text()).toBe(200);
-}
-
-/** The open case about a post, as the queue lists it (another scenario may run beside this one). */
-async function caseOf(context: BrowserContext, postId: string, target = "post"): Promise<string> {
-  let found = "";
-  await expect
-    .poll(async () => {
-      const page = (await (await context.request.get(`${API}/staff/cases?limit=100`)).json()) as {
-        items: Array<{ id: string; target: string; target_id: string }>;
-      };
-      found = page.items.find((item) => item.target === target && (target === "appeal" || item.target_id === postId))?.id ?? "";
-      return found;
-    })
-    .not.toBe("");
-  return found;
+/** The open appeal of an account: only this scenario's account (other scenarios appeal too, at once). */
+async function appealOf(context: BrowserContext, appellant: BrowserContext): Promise<string> {
+  const me = (await (await appellant.request.get(`${API}/accounts/me`)).json()) as { profile: { id: string } };
+  return findCase(context, (item) => item.target === "appeal" && item.account.id === me.profile.id);
 }
 
 /** Reports a post through its menu, as a member does. */
@@ -169,26 +148,20 @@ test("the author appeals, an admin reverses the removal, and the post is back", 
   await expect(author.getByText("Your appeal is waiting for a moderator.")).toBeVisible();
 
   // The moderator who acted may not decide it; the admin takes it from the Appeals chip and reverses.
-  const appealCase = await caseOf(adminContext, postId, "appeal");
+  const appealCase = await appealOf(adminContext, authorContext);
   const excluded = await moderatorContext.request.post(`${API}/staff/cases/${appealCase}/claim`, {
     headers: { "X-CSRF-Token": (await moderatorContext.cookies()).find((c) => c.name === "vf_csrf")?.value ?? "" },
   });
   expect(excluded.status()).toBe(409);
 
   const admin = await adminContext.newPage();
-  await admin.goto("/staff");
-  await admin.getByRole("button", { name: "Appeals" }).click();
-  const row = admin.locator(`a[data-case-id="${appealCase}"]`);
-  await expect(row).toContainText(`Appeal by @${authorName}`);
-  await row.click();
-  const panel = admin.getByRole("region", { name: "Appeal" });
-  await expect(panel).toContainText("It is an inside joke");
-  await expect(panel).toContainText("Looks like harassment");
-  await panel.getByLabel("Reverse: undo the action").check();
-  await panel.getByLabel("Reason").fill("Context shows a joke between friends");
-  await panel.getByRole("button", { name: "Decide appeal" }).click();
-  await expect(panel.getByRole("button", { name: "Decide appeal" })).toHaveCount(0);
-  await expect(panel).toContainText("reversed");
+  await reverseAppealInUi(
+    admin,
+    appealCase,
+    authorName,
+    ["It is an inside joke", "Looks like harassment"],
+    "Context shows a joke between friends",
+  );
 
   // The post is visible again, to the reporter too, and the author hears the decision.
   const reporter = await reporterContext.newPage();
@@ -200,6 +173,29 @@ test("the author appeals, an admin reverses the removal, and the post is back", 
   await expect(author.getByText("Your appeal was accepted: the action was reversed.")).toBeVisible();
 
   await Promise.all([authorContext.close(), reporterContext.close(), moderatorContext.close(), adminContext.close()]);
+});
+
+test("a case a keyword rule opened says which rule flagged it, and its score", async ({ browser }, info) => {
+  const options = contextOptions(info);
+  const [memberContext, moderatorContext] = await Promise.all([browser.newContext(options), browser.newContext(options)]);
+  const memberName = uniqueName("flg", info);
+  const adminName = uniqueName("adm", info);
+  await signUp(memberContext, memberName);
+  createStaff(adminName, "admin");
+  await logIn(moderatorContext, adminName);
+  const pattern = `miracle pills ${memberName}`;
+  await apiWrite(moderatorContext, "post", "/staff/rules", { kind: "keyword", pattern, action: "flag" });
+  const postId = await createPost(memberContext, ["square"], `Try the ${pattern} today`);
+
+  const caseId = await caseOf(moderatorContext, postId);
+  const moderator = await moderatorContext.newPage();
+  await moderator.goto(`/staff/cases/${caseId}`);
+  const flags = moderator.getByRole("region", { name: "Flagged automatically" });
+  await expect(flags).toContainText(`keyword rule “${pattern}” (flag)`);
+  await expect(flags).toContainText("score 0.50");
+  expect(await seriousViolations(moderator), "the flagged case's accessibility").toEqual([]);
+
+  await Promise.all([memberContext.close(), moderatorContext.close()]);
 });
 
 for (const scheme of ["light", "dark"] as const) {

@@ -1,10 +1,12 @@
 /** Shared steps of the end-to-end scenarios: accounts, posts made through the API, axe checks. */
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { type APIRequestContext, type BrowserContext, type Page, type TestInfo, expect } from "@playwright/test";
 
 export const fixturesDir = path.resolve(import.meta.dirname, "../test-results/fixtures");
+const ROOT = path.resolve(import.meta.dirname, "../..");
 export const PASSWORD = "correct horse battery staple 42";
 const API = "/api/viewfinder/v1";
 
@@ -128,4 +130,63 @@ export async function watchPolicyViolations(context: BrowserContext): Promise<st
     }
   });
   return found;
+}
+
+/** A staff account made at the command line, as an operator does (`viewfinder createuser --role`). */
+export function createStaff(username: string, role: "moderator" | "admin"): void {
+  execFileSync(
+    path.join(ROOT, ".venv/bin/viewfinder"),
+    ["createuser", username, "--email", `${username}@example.com`, "--role", role, "--password-stdin"],
+    {
+      cwd: ROOT,
+      input: `${PASSWORD}\n`,
+      env: { ...process.env, VIEWFINDER_ENV: "development", VIEWFINDER_DATA_DIR: "frontend/test-results/e2e-data" },
+    },
+  );
+}
+
+/** Logs the context in through the API (the browser context shares the session cookie). */
+export async function logIn(context: BrowserContext, username: string): Promise<void> {
+  const response = await context.request.post(`${API}/accounts/login`, { data: { login: username, password: PASSWORD } });
+  expect(response.status(), await response.text()).toBe(200);
+}
+
+/** A case as the staff queue lists it. */
+export type QueueCase = { id: string; target: string; target_id: string; account: { id: string } };
+
+/** The id of the first open case `match` accepts, waiting for it to reach the queue (other scenarios
+ * may run beside this one: match on what only this one made). */
+export async function findCase(context: BrowserContext, match: (item: QueueCase) => boolean): Promise<string> {
+  let found = "";
+  await expect
+    .poll(async () => {
+      const page = (await (await context.request.get(`${API}/staff/cases?limit=100`)).json()) as { items: QueueCase[] };
+      found = page.items.find(match)?.id ?? "";
+      return found;
+    })
+    .not.toBe("");
+  return found;
+}
+
+/** A staff member reverses an appeal from the staff screens: the queue's Appeals chip, the appeal's
+ * case (whose panel must show each of `shows`: the appeal's text, the action's reason), "Reverse". */
+export async function reverseAppealInUi(
+  staff: Page,
+  appealCase: string,
+  appellant: string,
+  shows: string[],
+  reason: string,
+): Promise<void> {
+  await staff.goto("/staff");
+  await staff.getByRole("button", { name: "Appeals" }).click();
+  const row = staff.locator(`a[data-case-id="${appealCase}"]`);
+  await expect(row).toContainText(`Appeal by @${appellant}`);
+  await row.click();
+  const panel = staff.getByRole("region", { name: "Appeal" });
+  for (const text of shows) await expect(panel).toContainText(text);
+  await panel.getByLabel("Reverse: undo the action").check();
+  await panel.getByLabel("Reason").fill(reason);
+  await panel.getByRole("button", { name: "Decide appeal" }).click();
+  await expect(panel.getByRole("button", { name: "Decide appeal" })).toHaveCount(0);
+  await expect(panel).toContainText("reversed");
 }

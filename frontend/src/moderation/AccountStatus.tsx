@@ -19,14 +19,16 @@ const APPEAL_STATUS: Record<string, string> = {
   reversed: "Your appeal was accepted: the action was reversed.",
 };
 
-function AppealForm({ strike }: { strike: StrikeOut }) {
-  const client = useQueryClient();
+/** Sends an appeal against one action; `sent` runs once the API accepted it. */
+export type AppealSender = { send: (strikeId: string, text: string) => Promise<unknown>; sent: () => unknown };
+
+function AppealForm({ strike, appeal: sender }: { strike: StrikeOut; appeal: AppealSender }) {
   const id = useId();
   const [open, setOpen] = useState(false);
   const [text, setText] = useState("");
   const appeal = useMutation({
-    mutationFn: () => appealStrike(strike.id, text.trim()),
-    onSuccess: () => client.invalidateQueries({ queryKey: STRIKES_KEY }),
+    mutationFn: () => sender.send(strike.id, text.trim()),
+    onSuccess: () => sender.sent(),
   });
   if (!open) {
     return (
@@ -55,7 +57,9 @@ function AppealForm({ strike }: { strike: StrikeOut }) {
   );
 }
 
-function StrikeItem({ strike }: { strike: StrikeOut }) {
+/** One action against the account: what, why, which policy, until when, the appeal's state, and the
+ * appeal form while it can still be appealed (once per action). */
+export function StrikeItem({ strike, appeal }: { strike: StrikeOut; appeal: AppealSender }) {
   const what = TARGET_LABELS[strike.target]?.toLowerCase() ?? strike.target;
   return (
     <li className="card strike">
@@ -69,13 +73,15 @@ function StrikeItem({ strike }: { strike: StrikeOut }) {
       {strike.policy && <p className="hint">Policy: {strike.policy}</p>}
       {strike.until && <p className="hint">Until {dateTime(strike.until)}</p>}
       {strike.appeal && <p className="hint">{APPEAL_STATUS[strike.appeal.status] ?? `Appeal: ${strike.appeal.status}`}</p>}
-      {strike.appealable && !strike.appeal && !strike.reversed_at && <AppealForm strike={strike} />}
+      {strike.appealable && !strike.appeal && !strike.reversed_at && <AppealForm strike={strike} appeal={appeal} />}
     </li>
   );
 }
 
 export function AccountStatus() {
+  const client = useQueryClient();
   const query = useCursorPages<StrikeOut>(STRIKES_KEY, fetchStrikes);
+  const appeal: AppealSender = { send: appealStrike, sent: () => client.invalidateQueries({ queryKey: STRIKES_KEY }) };
   return (
     <div className="account-status">
       <h1>Account status</h1>
@@ -90,7 +96,7 @@ export function AccountStatus() {
       )}
       <ul className="list-plain strikes">
         {query.items.map((strike) => (
-          <StrikeItem key={strike.id} strike={strike} />
+          <StrikeItem key={strike.id} strike={strike} appeal={appeal} />
         ))}
       </ul>
       {query.items.length > 0 && <LoadMore {...query} error={query.isFetchNextPageError ? query.error : null} />}

@@ -41,13 +41,15 @@ function CommentItem({ comment, post, onReply, openThreads, onToggleThread }: Th
   const open = openThreads.has(comment.id);
   const liked = comment.liked_by_viewer;
   const thread = comment.parent_id ?? comment.id;
+  // Held (its author is restricted, or a rule holds it): only its author sees it until it is approved.
+  const held = comment.held;
   const item = useRef<HTMLLIElement>(null);
   useEffect(() => {
     if (pending) item.current?.scrollIntoView?.({ block: "nearest" });
   }, [pending]);
 
   return (
-    <li ref={item} className={pending ? "comment is-pending" : "comment"}>
+    <li ref={item} className={pending ? "comment is-pending" : held ? "comment is-held" : "comment"}>
       <Link to={`/${comment.author.username}`} tabIndex={-1} aria-hidden="true" className="comment-avatar">
         <Avatar user={comment.author} size={comment.parent_id ? 24 : 32} />
       </Link>
@@ -58,6 +60,7 @@ function CommentItem({ comment, post, onReply, openThreads, onToggleThread }: Th
           </Link>{" "}
           <RichText text={comment.text} />
         </p>
+        {held && <p className="held-note">Held for review: only you can see this comment until it is approved.</p>}
         <div className="comment-meta">
           {pending ? (
             <span>Posting…</span>

@@ -11,6 +11,7 @@ import { SensitiveCover } from "../moderation/SensitiveCover";
 import { Carousel } from "./Carousel";
 import { CommentForm } from "./CommentForm";
 import { CommentList } from "./CommentList";
+import { HeldComments } from "./HeldComments";
 import type { ReplyTarget } from "./commentMutations";
 import { BookmarkIcon, CommentIcon, HeartIcon } from "./icons";
 import { LikesDialog } from "./LikesDialog";
@@ -203,6 +204,7 @@ export function PostCard({ post, layout = "feed", eager = false }: PostCardProps
         {detail && (
           <div className="post-thread">
             <Caption post={post} clamp={false} />
+            <HeldComments post={post} />
             <CommentList post={post} onReply={setReplyTo} openThreads={openThreads} onToggleThread={toggleThread} />
           </div>
         )}

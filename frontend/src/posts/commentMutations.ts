@@ -38,6 +38,7 @@ function draft(me: Me, postId: string, { text, replyTo }: NewComment): Comment {
     reply_count: 0,
     liked_by_viewer: false,
     created_at: new Date().toISOString(),
+    held: false,
   };
 }
 
@@ -78,8 +79,14 @@ export function useAddComment(postId: string) {
     onError: (_error, _comment, context) => {
       if (context) restore(client, context.snapshot);
     },
-    onSuccess: (saved, _comment, context) => {
+    onSuccess: (saved, comment, context) => {
       if (context?.pending) updateComment(client, context.pending.id, () => saved);
+      // A held comment (its author is restricted, or a rule holds it) is not counted until approved.
+      if (saved.held) {
+        const thread = comment.replyTo?.threadId;
+        if (thread) updateComment(client, thread, (parent) => ({ ...parent, reply_count: Math.max(0, parent.reply_count - 1) }));
+        updatePost(client, postId, (post) => ({ ...post, comment_count: Math.max(0, post.comment_count - 1) }));
+      }
     },
   });
 }

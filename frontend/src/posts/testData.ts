@@ -72,6 +72,7 @@ export function comment(overrides: Partial<Comment> = {}): Comment {
     reply_count: 0,
     liked_by_viewer: false,
     created_at: new Date(Date.now() - 60_000).toISOString(),
+    held: false,
     ...overrides,
   };
 }

@@ -1,7 +1,9 @@
 /** Log-in with a username or email and a password; a wrong pair shows the API's message above the form.
  * Logging in reopens an account its owner deactivated; one scheduled for deletion asks first whether
- * to cancel the deletion (the API answers 409 `deletion_scheduled` to the right password). */
-import { useRef, useState } from "react";
+ * to cancel the deletion (the API answers 409 `deletion_scheduled` to the right password). An account
+ * that staff banned or suspended (403 `account_banned` / `account_suspended`) is shown why, its
+ * strikes and its appeals instead (moderation/Standing.tsx). */
+import { lazy, Suspense, useRef, useState } from "react";
 import { Link, Navigate } from "react-router-dom";
 import { ApiError, api, unwrap } from "../api/client";
 import { AccountNoticeBanner, rememberAccountNotice } from "../accounts/accountNotice";
@@ -16,6 +18,13 @@ import { type LoginResponse, needsSecondStep, type SecondStep } from "../account
 import { TwoFactorStep } from "../accounts/TwoFactorStep";
 import { useMe } from "../auth/auth";
 import { ErrorBanner } from "../components/Errors";
+import { Spinner } from "../components/Spinner";
+
+// Why a banned or suspended account cannot log in, and its appeals: loaded when a log-in is refused so.
+const AccountStanding = lazy(() => import("../moderation/Standing").then((m) => ({ default: m.AccountStanding })));
+
+/** The log-in refusals of an account that staff banned or suspended. */
+const CLOSED = new Set(["account_banned", "account_suspended"]);
 
 const REQUIRED = {
   login: "Enter your username or email.",
@@ -50,6 +59,20 @@ export function Login() {
   const scheduled = banner instanceof ApiError && banner.code === "deletion_scheduled" ? banner : null;
 
   if (me) return <Navigate to={next} replace />;
+
+  // Banned or suspended: why, and the appeals, with the credentials just typed (kept in memory only).
+  const closed = banner instanceof ApiError && CLOSED.has(banner.code) ? banner : null;
+  if (closed && request.variables) {
+    return (
+      <Suspense fallback={<Spinner label="Loading" />}>
+        <AccountStanding
+          refusal={closed}
+          credentials={{ username: request.variables.login.trim(), password: request.variables.password }}
+          onBack={() => request.reset()}
+        />
+      </Suspense>
+    );
+  }
 
   const footer = (
     <>

@@ -193,3 +193,49 @@ describe("a case", () => {
     expect(await posts(seen)[0]?.json()).toEqual({ decision: "reverse", reason: "Context shows a joke" });
   });
 });
+
+describe("a case a rule flagged", () => {
+  const FLAGGED = caseOut("5", { reasons: {}, reporters_count: 0, automated_score: 0.8 });
+
+  it("names each rule that flagged it and its score", async () => {
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: staffMe("moderator") },
+      [`GET ${API}/staff/cases/5`]: {
+        body: caseDetail(FLAGGED, {
+          reports: [],
+          flags: [
+            { reason: "keyword rule “cheap pills” (hold)", score: 0.8, created_at: FLAGGED.created_at },
+            { reason: "link rule “spam.example” (flag)", score: 0.5, created_at: FLAGGED.created_at },
+          ],
+        }),
+      },
+    });
+    renderCase("5");
+    const flags = await screen.findByRole("region", { name: "Flagged automatically" });
+    const items = within(flags).getAllByRole("listitem");
+    expect(items).toHaveLength(2);
+    expect(items[0]).toHaveTextContent("keyword rule “cheap pills” (hold) · score 0.80");
+    expect(items[1]).toHaveTextContent("link rule “spam.example” (flag) · score 0.50");
+    expect(screen.queryByText("Reports")).not.toBeInTheDocument();
+  });
+
+  it("shows the case's score alone when no flag is recorded", async () => {
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: staffMe("moderator") },
+      [`GET ${API}/staff/cases/5`]: { body: caseDetail(FLAGGED, { reports: [] }) },
+    });
+    renderCase("5");
+    const flags = await screen.findByRole("region", { name: "Flagged automatically" });
+    expect(flags).toHaveTextContent("By a rule · score 0.80");
+  });
+
+  it("says nothing of rules for a case only people reported", async () => {
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: staffMe("moderator") },
+      [`GET ${API}/staff/cases/1`]: { body: caseDetail(OPEN) },
+    });
+    renderCase();
+    await screen.findByRole("region", { name: "Reported content" });
+    expect(screen.queryByRole("region", { name: "Flagged automatically" })).not.toBeInTheDocument();
+  });
+});

@@ -15,7 +15,7 @@ import { Carousel } from "../posts/Carousel";
 import { TimeAgo } from "../posts/time";
 import { addNote, caseKey, claimCase, decideAppeal, fetchCase, releaseCase } from "./api";
 import { ActionDialog, DESTRUCTIVE } from "./ActionDialog";
-import type { ActionKind, ActionOut, CaseDetail, CaseOut } from "./types";
+import type { ActionKind, ActionOut, CaseDetail, CaseFlag, CaseOut } from "./types";
 import { ACTION_DONE, ACTION_LABELS, dateTime, REASON_LABELS, reasonsLine, TARGET_LABELS } from "./format";
 import { useHotkeys } from "./hotkeys";
 import { can, type Permission } from "./permissions";
@@ -106,6 +106,38 @@ function Target({ detail }: { detail: CaseDetail }) {
             <PostGrid posts={target.account.recent_posts} label="Recent posts" />
           )}
         </div>
+      )}
+    </section>
+  );
+}
+
+/** "0.80" for an automated score (0..1). */
+function score(value: number): string {
+  return value.toFixed(2);
+}
+
+/** Why the instance's own rules sent the case here: each automated flag's rule and score, or, for a
+ * case scored with no flag recorded, its score alone. */
+export function AutomatedFlags({ detail }: { detail: CaseDetail }) {
+  const flags: CaseFlag[] = detail.flags;
+  const best = detail.case.automated_score;
+  if (flags.length === 0 && best === null) return null;
+  return (
+    <section className="staff-section staff-flags" aria-label="Flagged automatically">
+      <h2 className="staff-section-title">Flagged automatically</h2>
+      {flags.length === 0 ? (
+        <p>
+          By a rule · score <strong>{score(best ?? 0)}</strong>
+        </p>
+      ) : (
+        <ul className="list-plain staff-list">
+          {flags.map((flag, index) => (
+            <li key={`${flag.created_at}-${index}`}>
+              <span>{flag.reason || "A rule"}</span> · score{" "}
+              <strong>{score(flag.score)}</strong> · <TimeAgo iso={flag.created_at} />
+            </li>
+          ))}
+        </ul>
       )}
     </section>
   );
@@ -356,6 +388,7 @@ function CaseBody({ detail }: { detail: CaseDetail }) {
           {item.target === "appeal" ? <AppealPanel detail={detail} /> : <Target detail={detail} />}
         </div>
         <div>
+          <AutomatedFlags detail={detail} />
           {detail.reports.length > 0 && (
             <section className="staff-section">
               <h2 className="staff-section-title">Reports</h2>

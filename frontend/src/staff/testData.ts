@@ -45,6 +45,7 @@ export function caseDetail(item: CaseOut, extra: Partial<CaseDetail> = {}): Case
     earlier_cases: [],
     actions: [],
     appeal: null,
+    flags: [],
     ...extra,
   };
 }

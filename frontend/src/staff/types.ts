@@ -5,6 +5,9 @@ import type { Schemas } from "../api/client";
 export type StaffRef = Schemas["StaffRef"];
 export type CaseOut = Schemas["CaseOut"];
 export type CaseDetail = Schemas["CaseDetailOut"];
+/** One automated flag of a case: the rule that matched (e.g. `keyword rule “cheap pills” (hold)`) and
+ * its score, 0..1. */
+export type CaseFlag = Schemas["FlagOut"];
 export type ActionOut = Schemas["ActionOut"];
 export type ActionCreate = Schemas["ActionCreate"];
 export type ActionKind = ActionCreate["action"];
