@@ -12,8 +12,8 @@ It first measures GET /healthz unloaded for a few seconds (the baseline), then f
   notifications, an account search;
 - 20 writers, each about one write a second (~20 writes/s): liking and unliking, commenting,
   following and unfollowing, and, every 3 s across them all, a photo upload and its post;
-- a /healthz probe every 0.5 s, and the resident memory (RSS, from /proc) of `serve` and every
-  process under it every 2 s;
+- a /healthz probe every 0.5 s (from a process of its own), and the resident memory (RSS, from
+  /proc) of `serve` and every process under it every 2 s;
 - once, midway, SIGKILL to the job worker (`viewfinder worker`, started by serve): how long until a new
   one runs, and until every upload not yet ready at the kill (and one made just after it) is ready.
 
@@ -46,7 +46,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,9 +159,20 @@ class Tally:
 
     def record(self, kind: str, seconds: float, status: int, what: str) -> None:
         self.latencies.setdefault(kind, []).append(seconds)
+        self.latencies.setdefault(f"{kind} {endpoint(what)}", []).append(seconds)
         self.statuses[status] += 1
         if status >= 500:
             self.server_errors.append(f"{status} {what}")
+
+
+def endpoint(what: str) -> str:
+    """ "POST /api/viewfinder/v1/posts/123/like" -> "POST /posts/{id}/like": one name per route."""
+    method, path = what.split(" ", 1)
+    parts = path.split("?", 1)[0].removeprefix(API).strip("/").split("/")
+    named = [part if part.isalpha() else "{id}" for part in parts]
+    if named[:1] == ["users"] and len(named) > 1:
+        named[1] = "{name}"
+    return f"{method} /{'/'.join(named)}"
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -188,6 +199,32 @@ def photo(seed: int) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()
+
+
+Samples = list[tuple[float, float]]
+
+
+def probe_healthz(
+    base: str, seconds: float, every: float
+) -> tuple[list[tuple[float, float]], int, list[str]]:
+    """(seconds since the start, latency) of GET /healthz every `every` seconds, transport errors,
+    and the 5xx answers: run in a process of its own (Soak.probe)."""
+    samples: Samples = []
+    errors, failures = 0, []
+    started = time.perf_counter()
+    with httpx.Client(base_url=base, timeout=60) as client:
+        while time.perf_counter() - started < seconds:
+            began = time.perf_counter()
+            try:
+                response = client.get("/healthz")
+            except httpx.TransportError:
+                errors += 1
+            else:
+                samples.append((began - started, time.perf_counter() - began))
+                if response.status_code >= 500:
+                    failures.append(f"{response.status_code} GET /healthz")
+            time.sleep(max(0.0, every - (time.perf_counter() - began)))
+    return samples, errors, failures
 
 
 class Soak:
@@ -284,18 +321,16 @@ class Soak:
                     )
 
     async def probe(self, until: float, into: list[tuple[float, float]], every: float) -> None:
-        async with httpx.AsyncClient(base_url=self.base, timeout=60) as client:
-            while time.perf_counter() < until:
-                began = time.perf_counter()
-                try:
-                    response = await client.get("/healthz")
-                except httpx.TransportError:
-                    self.tally.transport_errors += 1
-                else:
-                    into.append((began - self.started, time.perf_counter() - began))
-                    if response.status_code >= 500:
-                        self.tally.server_errors.append(f"{response.status_code} GET /healthz")
-                await asyncio.sleep(max(0.0, every - (time.perf_counter() - began)))
+        """GET /healthz every `every` seconds until `until`, from a process of its own: a probe on this
+        process's loop would time the load generator's own queue along with the server."""
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            offset = time.perf_counter() - self.started
+            samples, errors, failures = await asyncio.get_running_loop().run_in_executor(
+                pool, probe_healthz, self.base, until - time.perf_counter(), every
+            )
+        into.extend((offset + at, latency) for at, latency in samples)
+        self.tally.server_errors.extend(failures)
+        self.tally.transport_errors += errors
 
 
 async def sample_rss(
@@ -432,6 +467,13 @@ def main() -> None:
         default="embedded",
         help="embedded (SQLite, the default) or scale (PostgreSQL + Cassandra + Redis, started on loopback)",
     )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the server, as VIEWFINDER_NAME (e.g. web_read_concurrency=0); repeatable",
+    )
     args = parser.parse_args()
 
     port = common.free_port()
@@ -445,6 +487,9 @@ def main() -> None:
         started_services, exported = common.start_services()
     try:
         env = environment(data_dir, secret, port, common.scale_settings(exported) if exported else {})
+        for setting in args.setting:
+            name, _, value = setting.partition("=")
+            env[f"VIEWFINDER_{name.upper()}"] = value
     except BaseException:
         common.stop_services(started_services)
         raise
@@ -455,6 +500,7 @@ def main() -> None:
         "readers": READERS,
         "writers": WRITERS,
         "cpus": os.cpu_count(),
+        "settings": args.setting,
     }
     server: subprocess.Popen[bytes] | None = None
     try:
@@ -550,6 +596,16 @@ def main() -> None:
                 "first_5xx": soak.tally.server_errors[:5],
             }
         )
+        figures["by_endpoint"] = {
+            name[len(kind) + 1 :]: {
+                "count": len(values),
+                "p50_ms": ms(percentile(values, 0.5)),
+                "p99_ms": ms(percentile(values, 0.99)),
+            }
+            for name, values in sorted(soak.tally.latencies.items())
+            for kind in ("read", "write")
+            if name.startswith(f"{kind} ")
+        }
         figures.update(rss_figures(rss["samples"], rss["roles"], args.seconds))
         if server is not None:
             common.stop(server)
@@ -585,6 +641,8 @@ def main() -> None:
         f"writes:  {figures['writes_per_second']:7.1f}/s  p50 {figures['write_p50_ms']} ms  "
         f"p99 {figures['write_p99_ms']} ms (goal <= 200)  max {figures['write_max_ms']} ms"
     )
+    for name, row in figures["by_endpoint"].items():
+        print(f"  {name:32} {row['count']:6}  p50 {row['p50_ms']:8} ms  p99 {row['p99_ms']:8} ms")
     print(
         f"/healthz unloaded p99 {figures['healthz_unloaded_p99_ms']} ms; "
         f"loaded p50 {figures['healthz_p50_ms']} ms "

@@ -25,6 +25,7 @@ from viewfinder.accounts.email_api import EmailController
 from viewfinder.accounts.twofactor_api import PasskeyController, TwoFactorController
 from viewfinder.core import crypto, events, ids, jobs
 from viewfinder.core.access_log import AccessLog
+from viewfinder.core.admission import AdmissionMiddleware
 from viewfinder.core.db import (
     DATABASE_EXCEPTION_HANDLERS,
     close_db_session,
@@ -180,6 +181,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware.append(UntrustedForwardedWarning())
     if "*" not in settings.allowed_hosts:
         middleware.append(AllowedHostsMiddleware(settings.allowed_hosts))
+    if settings.resolved_web_read_concurrency:
+        middleware.append(AdmissionMiddleware(settings.resolved_web_read_concurrency, API_PREFIX))
 
     app = DescribedLitestar(
         route_handlers=[api, healthz, readyz, serve_media, openapi_document, web_app],

@@ -196,6 +196,11 @@ class Settings(BaseSettings):
     """Web processes `serve` starts; unset: one per core. With more than one, `serve` keeps the rate
     limits in a store they share (Redis when redis_url is set, else files under data_dir) even if
     store_backend says "memory"."""
+    web_read_concurrency: int | None = Field(default=None, ge=0)
+    """API reads (GET, HEAD) one web process works on at once; the others wait their turn, while
+    writes, health checks, media and streams pass at once (docs/decisions/0057). Unset: 1 on SQLite
+    (its reads run in the event loop, so one at a time keeps the core busy), 8 on PostgreSQL (its
+    reads wait on the network). 0: no limit."""
     job_workers: int = Field(default=2, ge=1)
     job_retry_max_delay_seconds: int = Field(default=300, ge=1)
     """A job whose service (the database, Cassandra, Redis, the media storage) is unavailable is
@@ -253,6 +258,12 @@ class Settings(BaseSettings):
     def resolved_web_workers(self) -> int:
         """The web processes `serve` starts: web_workers, or one per core."""
         return self.web_workers or os.cpu_count() or 1
+
+    @property
+    def resolved_web_read_concurrency(self) -> int:
+        if self.web_read_concurrency is not None:
+            return self.web_read_concurrency
+        return 1 if self.resolved_database_url.startswith("sqlite") else 8
 
     @property
     def resolved_jobs_database_path(self) -> Path:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -119,17 +122,25 @@ async def test_a_replaced_database_file_is_read_afresh(tmp_path: Path) -> None:
         await engine.dispose()
 
 
-async def test_reads_outside_a_transaction_do_not_go_to_the_connection_thread(tmp_path: Path) -> None:
-    """The point of it all: a plain read costs no trip to the connection's thread."""
+async def test_reads_outside_a_transaction_do_not_go_to_the_connection_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The point of it all: a plain read costs no trip to the connection's thread; nor, when no
+    other connection holds the write lock, does a write transaction (decision 0057)."""
     engine = await _engine(tmp_path / "db.sqlite")
     trips: list[str] = []
-    original = core_db._run_on_connection_thread
+    original = aiosqlite.Connection._execute
 
-    def counted(connection: object, statement: str, *args: object, **kwargs: object) -> object:
-        trips.append(statement)
-        return original(connection, statement, *args, **kwargs)  # type: ignore[arg-type]
+    async def counted(self: aiosqlite.Connection, function: Any, *args: Any, **kwargs: Any) -> Any:
+        if function is core_db._run_statement:  # a statement's trip (closing the connection is not)
+            trips.append(args[1])
+        elif function is core_db._end_on_connection_thread:
+            trips.append("COMMIT" if args[1] else "ROLLBACK")
+        return await original(self, function, *args, **kwargs)  # type: ignore[no-untyped-call]
 
-    core_db._run_on_connection_thread = counted  # type: ignore[assignment]
+    async with make_sessionmaker(engine)() as session:
+        await session.execute(text("SELECT 1"))  # the pool's first connection is opened
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
     try:
         async with make_sessionmaker(engine)() as session:
             for _ in range(5):
@@ -137,8 +148,35 @@ async def test_reads_outside_a_transaction_do_not_go_to_the_connection_thread(tm
             await session.execute(text("INSERT INTO notes (body) VALUES ('x')"))
             await session.execute(text("SELECT count(*) FROM notes"))
             await session.commit()
+        async with make_sessionmaker(engine)() as session:
+            assert (await session.execute(text("SELECT count(*) FROM notes"))).scalar() == 1
     finally:
-        core_db._run_on_connection_thread = original
         await engine.dispose()
-    reads = [statement for statement in trips if statement.startswith("SELECT")]
-    assert reads == ["SELECT count(*) FROM notes"], trips  # only the one inside the transaction
+    assert trips == [], trips
+
+
+async def test_a_write_transaction_waits_on_the_connection_thread_while_another_holds_the_lock(
+    tmp_path: Path,
+) -> None:
+    """Another process's write lock is waited for on the connection's thread (never in the event
+    loop), and the transaction goes on once it is free."""
+    engine = await _engine(tmp_path / "db.sqlite")
+    other = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        async with make_sessionmaker(engine)() as session:
+            write = asyncio.create_task(session.execute(text("INSERT INTO notes (body) VALUES ('later')")))
+            ticks = 0
+            while not write.done() and ticks < 20:  # the loop keeps running meanwhile
+                await asyncio.sleep(0.01)
+                ticks += 1
+            assert ticks == 20
+            assert not write.done()
+            other.execute("COMMIT")
+            await asyncio.wait_for(write, 5)
+            await session.commit()
+        async with make_sessionmaker(engine)() as session:
+            assert (await session.execute(text("SELECT body FROM notes"))).scalars().all()[-1] == "later"
+    finally:
+        other.close()
+        await engine.dispose()

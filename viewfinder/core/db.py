@@ -199,17 +199,15 @@ class _Ran(NamedTuple):
     error: Exception | None = None
 
 
-def _run_on_connection_thread(
-    connection: Any, statement: str, parameters: Any, *, many: bool, begin: bool
-) -> _Ran:
-    """Run one statement to completion on the connection's own thread, its cursor closed before
-    returning, whatever happens; an error is returned rather than raised, with whether a
-    transaction is open after it."""
-    raw = connection._conn  # the sqlite3 connection, touched on its own thread only
+def _run_statement(connection: Any, statement: str, parameters: Any, *, many: bool, begin: bool) -> _Ran:
+    """Run one statement to completion (on the connection's own thread, or in the event loop's
+    inside a write transaction this process holds), its cursor closed before returning, whatever
+    happens; an error is returned rather than raised, with whether a transaction is open after it."""
+    raw = connection._conn  # the sqlite3 connection, used by one thread at a time
     cursor = raw.cursor()
     try:
         if begin:
-            cursor.execute("BEGIN IMMEDIATE")
+            _begin_immediate(cursor, SQLITE_BUSY_TIMEOUT_MS / 1000)
         if many:
             cursor.executemany(statement, parameters)
         else:
@@ -219,6 +217,45 @@ def _run_on_connection_thread(
         return _Ran(description, rows, cursor.rowcount, cursor.lastrowid, raw.in_transaction)
     except Exception as error:  # carried back, and raised on the caller's side
         return _Ran(None, [], -1, None, raw.in_transaction, error)
+    finally:
+        cursor.close()
+
+
+def _begin_immediate(cursor: sqlite3.Cursor, patience: float) -> bool:
+    """BEGIN IMMEDIATE, trying again every millisecond for up to `patience` seconds while another
+    connection holds the write lock; False (nothing begun) when it was still held then, if patience
+    is 0, else "database is locked" raised.
+
+    SQLite's own busy handler sleeps ever longer between its tries (up to 100 ms each), so a waiter
+    in one process kept losing the lock to another process that took it the moment it was free
+    (decision 0057): the job worker's transactions starved behind the web processes' short ones.
+    Trying every millisecond, every waiter has the same chance."""
+    cursor.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return True
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # an extended code's base
+                    raise
+                if time.monotonic() >= deadline:
+                    if patience == 0:
+                        return False
+                    raise
+            time.sleep(0.001)
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+def _begin_at_once(connection: Any) -> bool:
+    """BEGIN IMMEDIATE in the calling thread if no other connection holds the write lock, without
+    waiting; False, with nothing begun, when one does: the caller then begins on the connection's
+    thread, where waiting for the lock belongs."""
+    cursor = connection._conn.cursor()
+    try:
+        return _begin_immediate(cursor, 0)
     finally:
         cursor.close()
 
@@ -275,6 +312,13 @@ class _SqliteConnection(AsyncAdapt_aiosqlite_connection):
         return cursor
 
     def run(self, statement: str, parameters: Any, *, many: bool) -> _Ran:
+        if self._in_transaction and self._gate is not None:
+            # Inside the write transaction this process holds: the statement runs here, without a
+            # trip through the event loop, so the transaction holds the lock for as short a time as
+            # its work takes, however busy the loop is (docs/decisions/0057). It cannot wait: the
+            # lock is ours. The connection's thread is idle meanwhile (its statements are awaited).
+            here = _run_statement(self._connection, statement, parameters, many=many, begin=False)
+            return self._ran_here(here)
         if not many and not self._in_transaction and _reads_in_loop(statement):
             read = _in_loop_readers.run(self._database, statement, parameters)
             if read is not None:
@@ -284,6 +328,10 @@ class _SqliteConnection(AsyncAdapt_aiosqlite_connection):
         begin = not self._in_transaction and _opens_write_transaction(statement)
         if begin:
             self._enter_gate()
+            if _begin_at_once(self._connection):
+                # No other process held the lock: the transaction is ours, and runs here.
+                self._in_transaction = True
+                return self.run(statement, parameters, many=many)
         if begin or not _reads_only_statement(statement):
             # Until the thread says otherwise: an await cut short (a cancelled request) must still
             # roll back whatever the statement began.
@@ -291,11 +339,19 @@ class _SqliteConnection(AsyncAdapt_aiosqlite_connection):
         try:
             ran: _Ran = self.await_(
                 self._connection._execute(
-                    _run_on_connection_thread, self._connection, statement, parameters, many=many, begin=begin
+                    _run_statement, self._connection, statement, parameters, many=many, begin=begin
                 )
             )
         except Exception as error:
             self._handle_exception(error)
+        self._settle(ran.in_transaction)
+        if ran.error is not None:
+            self._handle_exception(ran.error)
+        return ran
+
+    def _ran_here(self, ran: _Ran) -> _Ran:
+        """What a statement run in this thread left: settled as one run on the connection's."""
+        self.await_(_nothing())  # SQLAlchemy's AsyncConnection insists that a statement awaited
         self._settle(ran.in_transaction)
         if ran.error is not None:
             self._handle_exception(ran.error)
@@ -310,6 +366,11 @@ class _SqliteConnection(AsyncAdapt_aiosqlite_connection):
     def _end(self, *, commit: bool) -> None:
         if not self._in_transaction:
             return  # autocommit reads left nothing to end: no trip to the thread
+        if self._gate is not None:
+            # The write transaction this process holds ends here too: in WAL mode a commit waits
+            # for no one (it may checkpoint the log, every ~4 MB written).
+            self._ran_here(_end_on_connection_thread(self._connection, commit))
+            return
         try:
             ran: _Ran = self.await_(
                 self._connection._execute(_end_on_connection_thread, self._connection, commit)
@@ -516,6 +577,9 @@ class _SqliteDriver(AsyncAdapt_aiosqlite_dbapi):
         kwargs.pop("async_fallback", None)
         kwargs.pop("async_creator_fn", None)
         kwargs["isolation_level"] = None  # autocommit: this adapter, not the sqlite3 module, BEGINs
+        # A write transaction's statements after its BEGIN run in the event loop's thread (run()),
+        # one at a time, while the connection's own thread waits for work.
+        kwargs["check_same_thread"] = False
         database = str(args[0] if args else kwargs.get("database", ""))
         connection = self.aiosqlite.connect(*args, **kwargs)
         connection._thread.daemon = True

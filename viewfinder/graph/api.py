@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, Response, delete, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,7 +69,8 @@ class UserController(Controller):
         viewer_user: OptionalUserDep,
         db_session: DbSession,
         storage: StorageDep,
-    ) -> Profile:
+        state: State,
+    ) -> Response[Profile]:
         """A public profile, with the viewer's relationship to it. A logged-in viewer's visit counts
         toward their affinity with the account (the ranked home feed weighs it)."""
         user = await services.find_visible_user(db_session, username, viewer_user)
@@ -79,9 +82,13 @@ class UserController(Controller):
             # above found in the session) may count others' follows a few seconds late (decision 0042).
             await db_session.refresh(user)
         profile = Profile.of(user, storage, relationship)
-        if viewer_user is not None:
-            await services.record_profile_visit(db_session, viewer_user, user)
-        return profile
+        if viewer_user is None or viewer_user.id == user.id:
+            return Response(profile)
+        # The visit is a write, made once the profile has been sent (decision 0057).
+        visit = BackgroundTask(
+            services.record_profile_visit_after_response, state.sessionmaker, viewer_user.id, user.id
+        )
+        return Response(profile, background=visit)
 
     @get("/followers", opt=errors({403: PRIVATE}))
     async def followers(

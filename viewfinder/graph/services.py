@@ -6,11 +6,12 @@ inbox lines in the same transaction, feeds.subscribers fixes home timelines afte
 from __future__ import annotations
 
 import enum
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, insert, literal, or_, select, union_all, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import QueryableAttribute
 
 from viewfinder.accounts.models import User
@@ -34,6 +35,8 @@ from viewfinder.graph.events import (
 from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
 from viewfinder.policy import block_target_visible, visible_accounts
 from viewfinder.screening import NewAccountLimits
+
+log = logging.getLogger(__name__)
 
 
 class FollowState(enum.StrEnum):
@@ -261,15 +264,28 @@ class Relationship:
     muting: bool = False
 
 
-async def record_profile_visit(db: AsyncSession, viewer: User, owner: User) -> None:
+async def record_profile_visit(db: AsyncSession, viewer_id: int, owner_id: int) -> None:
     """A logged-in viewer opened someone else's profile (the ranked feed counts such visits)."""
-    if viewer.id == owner.id:
+    if viewer_id == owner_id:
         return
-    await emit(db, ProfileVisited(viewer_id=viewer.id, owner_id=owner.id))
+    await emit(db, ProfileVisited(viewer_id=viewer_id, owner_id=owner_id))
     try:
         await db.commit()
     except IntegrityError:  # the first visit counted twice at once: one is enough
         await db.rollback()
+
+
+async def record_profile_visit_after_response(
+    sessions: async_sessionmaker[AsyncSession], viewer_id: int, owner_id: int
+) -> None:
+    """record_profile_visit in a session of its own, run once the profile has been sent: reading a
+    profile never waits for the write queue (docs/decisions/0057). A visit that cannot be written
+    (the database busy or gone) is a lost signal, logged, not the reader's error."""
+    async with sessions() as db:
+        try:
+            await record_profile_visit(db, viewer_id, owner_id)
+        except SQLAlchemyError:
+            log.warning("a profile visit was not recorded", exc_info=True)
 
 
 async def relationships(
