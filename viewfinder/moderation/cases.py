@@ -174,31 +174,40 @@ def _open_case(target: ReportTarget, target_id: int) -> Select[tuple[ModerationC
     )
 
 
+async def _open_case_for(
+    db: AsyncSession, target_kind: ReportTarget, target_id: int, owner_id: int
+) -> ModerationCase:
+    """The target's open case, locked, or a new one (severity, reporters and score 0: the caller
+    fills them in and rescores it). Two writers opening one at once: the second finds the first's."""
+    case: ModerationCase | None = await db.scalar(_open_case(target_kind, target_id).with_for_update())
+    if case is not None:
+        return case
+    fresh = ModerationCase(
+        id=new_id(),
+        target_kind=target_kind,
+        target_id=target_id,
+        target_owner_id=owner_id,
+        status="open",
+        severity=0,
+        reporters_count=0,
+        created_at=utcnow(),
+    )
+    try:
+        async with db.begin_nested():
+            fresh.priority_key = priority_key(0, 0, None, fresh.created_at)
+            db.add(fresh)
+    except IntegrityError:  # a report or a flag of the same target opened it first
+        case = await db.scalar(_open_case(target_kind, target_id))
+        if case is None:
+            raise
+        return case
+    return fresh
+
+
 async def join_case(db: AsyncSession, report: Report, owner_id: int) -> ModerationCase:
     """Put a new (flushed or pending) report into its target's open case, opening one if there is
     none, and rescore the case. Does not commit: the report and its case commit together."""
-    case = await db.scalar(_open_case(report.target_kind, report.target_id).with_for_update())
-    if case is None:
-        fresh = ModerationCase(
-            id=new_id(),
-            target_kind=report.target_kind,
-            target_id=report.target_id,
-            target_owner_id=owner_id,
-            status="open",
-            severity=0,
-            reporters_count=0,
-            created_at=utcnow(),
-        )
-        try:
-            async with db.begin_nested():
-                fresh.priority_key = priority_key(0, 0, fresh.automated_score, fresh.created_at)
-                db.add(fresh)
-        except IntegrityError:  # another report of the same target opened it first
-            case = await db.scalar(_open_case(report.target_kind, report.target_id))
-            if case is None:
-                raise
-        else:
-            case = fresh
+    case = await _open_case_for(db, report.target_kind, report.target_id, owner_id)
     report.case_id = case.id
     await db.flush()
     reasons = await db.scalars(select(Report.reason).where(Report.case_id == case.id).distinct())
@@ -376,29 +385,7 @@ async def flag_target(
     score becomes the higher of its own and `score` (0..1), and it is rescored. Recorded in the
     audit log as case.flagged with no actor (the instance did it), the score and the reason.
     Does not commit: the flagged write and its case commit together."""
-    case = await db.scalar(_open_case(target_kind, target_id).with_for_update())
-    if case is None:
-        fresh = ModerationCase(
-            id=new_id(),
-            target_kind=target_kind,
-            target_id=target_id,
-            target_owner_id=owner_id,
-            status="open",
-            severity=0,
-            reporters_count=0,
-            automated_score=score,
-            created_at=utcnow(),
-        )
-        try:
-            async with db.begin_nested():
-                fresh.priority_key = priority_key(0, 0, fresh.automated_score, fresh.created_at)
-                db.add(fresh)
-        except IntegrityError:  # a report or another flag of the same target opened it first
-            case = await db.scalar(_open_case(target_kind, target_id))
-            if case is None:
-                raise
-        else:
-            case = fresh
+    case = await _open_case_for(db, target_kind, target_id, owner_id)
     case.automated_score = max(case.automated_score or 0.0, score)
     await _rescore(db, [case])
     audit.record(
