@@ -23,8 +23,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple, cast
 
-from sqlalchemy import Select, func, literal, select, tuple_, update
+from sqlalchemy import Select, Table, bindparam, func, literal, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -135,35 +136,67 @@ async def _case_reporters(db: AsyncSession, case_ids: Collection[int]) -> dict[i
     return reporters
 
 
-async def _rescore(db: AsyncSession, cases: Collection[ModerationCase]) -> None:
-    """Count the cases' distinct reporters and store their priority keys, each reporter weighed by
-    their trust now (two queries for all the cases)."""
-    reporters = await _case_reporters(db, [case.id for case in cases])
+class _Scored(NamedTuple):
+    reporters_count: int
+    priority_key: int
+
+
+async def _scores(
+    db: AsyncSession, cases: Collection[tuple[int, int, float | None, datetime]]
+) -> dict[int, _Scored]:
+    """Each case's (id, severity, automated score, opened) → its distinct reporters and its priority
+    key, each reporter weighed by their trust now (two queries for all the cases)."""
+    reporters = await _case_reporters(db, [case_id for case_id, *_ in cases])
     weights = await reporter_weights(db, {r for found in reporters.values() for r in found})
-    for case in cases:
-        found = reporters.get(case.id, [])
-        case.reporters_count = len(found)
+    scored = {}
+    for case_id, severity, score, opened in cases:
+        found = reporters.get(case_id, [])
         weight = sum(weights[reporter] for reporter in found)
-        case.priority_key = priority_key(case.severity, weight, case.automated_score, case.created_at)
+        scored[case_id] = _Scored(len(found), priority_key(severity, weight, score, opened))
+    return scored
+
+
+async def _rescore(db: AsyncSession, case: ModerationCase) -> None:
+    """Count the case's distinct reporters and store its priority key."""
+    scored = await _scores(db, [(case.id, case.severity, case.automated_score, case.created_at)])
+    case.reporters_count, case.priority_key = scored[case.id]
 
 
 async def rescore_reported_by(db: AsyncSession, reporter_ids: Collection[int]) -> None:
     """After these reporters' trust changed (a case of theirs was resolved): rescore the open cases
-    they reported (three queries, and one update per case). No commit."""
+    they reported, however many (a prolific reporter has thousands): four statements, the last one
+    UPDATE run for all of them at once. No commit."""
     if not reporter_ids:
         return
     reported = select(Report.case_id).where(Report.reporter_id.in_(reporter_ids), Report.status == "open")
     # Locked (in id order, so two closings cannot deadlock) as join_case locks the case it rescores.
-    affected = list(
-        await db.scalars(
-            select(ModerationCase)
-            .where(ModerationCase.id.in_(reported), ModerationCase.status == "open")
-            .order_by(ModerationCase.id)
-            .with_for_update()
+    affected = (
+        (
+            await db.execute(
+                select(
+                    ModerationCase.id,
+                    ModerationCase.severity,
+                    ModerationCase.automated_score,
+                    ModerationCase.created_at,
+                )
+                .where(ModerationCase.id.in_(reported), ModerationCase.status == "open")
+                .order_by(ModerationCase.id)
+                .with_for_update()
+            )
         )
+        .tuples()
+        .all()
     )
-    if affected:
-        await _rescore(db, affected)
+    if not affected:
+        return
+    scored = await _scores(db, affected)
+    table = cast(Table, ModerationCase.__table__)  # Core: one executemany, no ORM objects
+    await db.execute(
+        update(table)
+        .where(table.c.id == bindparam("case_id"))
+        .values(reporters_count=bindparam("count"), priority_key=bindparam("key")),
+        [{"case_id": case_id, "count": count, "key": key} for case_id, (count, key) in scored.items()],
+    )
 
 
 def _open_case(target: ReportTarget, target_id: int) -> Select[tuple[ModerationCase]]:
@@ -212,7 +245,7 @@ async def join_case(db: AsyncSession, report: Report, owner_id: int) -> Moderati
     await db.flush()
     reasons = await db.scalars(select(Report.reason).where(Report.case_id == case.id).distinct())
     case.severity = max((SEVERITY.get(reason, 1) for reason in reasons), default=0)
-    await _rescore(db, [case])
+    await _rescore(db, case)
     return case
 
 
@@ -387,7 +420,7 @@ async def flag_target(
     Does not commit: the flagged write and its case commit together."""
     case = await _open_case_for(db, target_kind, target_id, owner_id)
     case.automated_score = max(case.automated_score or 0.0, score)
-    await _rescore(db, [case])
+    await _rescore(db, case)
     audit.record(
         db,
         actor_id=None,
