@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     """The address people reach this instance at; absolute links are built from it."""
     media_base_url: str | None = None
     """Where media is served from: a CDN host in production; defaults to public_url + /media."""
+    edge_purge_url: str | None = None
+    """The edge cache's purge listener (deploy/nginx.conf's second server, e.g. http://127.0.0.1:58081):
+    media that stop being public (a post removed or deleted, an account banned, suspended, closed or
+    gone private) are refreshed there so the edge stops serving them. Unset: no edge to purge."""
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1", "localhost"])
     """Host headers this instance answers; comma-separated in the environment; '*' for any."""
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -31,7 +31,9 @@ from viewfinder.core.ratelimit import FileCounterStore, RateLimiter, RedisCounte
 from viewfinder.core.redis_client import async_client, key
 from viewfinder.feeds import store as feeds_store
 from viewfinder.feeds.store import SessionSource, SqlTimelineStore, TimelineStore, TimelineStoreFactory
+from viewfinder.mediakit import edge as edge_slot
 from viewfinder.mediakit import storage as storage_slot
+from viewfinder.mediakit.edge import EdgeCache, edge_from_purge_url
 from viewfinder.mediakit.storage import MediaBackend, storage_from_settings
 from viewfinder.notifications import store as inbox_slot
 from viewfinder.notifications.store import InboxStore, SqlInboxStore
@@ -48,6 +50,8 @@ class Backends:
     """The timeline store on a session source (the SQL store runs on the caller's session)."""
     inbox: InboxStore
     storage: MediaBackend
+    edge: EdgeCache
+    """The cache in front of the media, told when media stop being public (decision 0060)."""
     rate_limits: Store
     limiter: RateLimiter
     auth_cache: AuthCache
@@ -62,6 +66,7 @@ class Backends:
         feeds_store.use(self.timelines)
         inbox_slot.use(self.inbox)
         storage_slot.use(self.storage)  # the media and privacy jobs' storage
+        edge_slot.use(self.edge)  # the media domain's purge jobs
         authcache.use_epochs(self.auth_cache.epochs)  # where this process's writes drop look-ups
         if self.redis is not None:
             cards.use_redis_client(self.settings, self.redis)  # post cards at scale (decision 0039)
@@ -107,6 +112,7 @@ def build_backends(settings: Settings, redis: Redis | None = None) -> Backends:
         timelines=timeline_store_factory(settings),
         inbox=inbox_store(settings),
         storage=storage_from_settings(settings),
+        edge=edge_from_purge_url(settings.edge_purge_url),
         rate_limits=rate_limits,
         limiter=RateLimiter(rate_limits, fail_open=settings.rate_limit_fail_open),
         # `install` points this process's epoch bumps at its epochs, so a worker's writes drop

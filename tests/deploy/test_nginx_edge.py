@@ -164,7 +164,7 @@ def layout(
     settings: Settings, tmp_path: Path
 ) -> Iterator[tuple[Edge, Settings, dict[str, subprocess.Popen[bytes]], Path]]:
     """nginx on a free loopback port, two web processes and a worker behind it; all stopped after."""
-    edge_port, web_ports = free_port(), [free_port(), free_port()]
+    edge_port, purge_port, web_ports = free_port(), free_port(), [free_port(), free_port()]
     base = f"http://127.0.0.1:{edge_port}"
     production = settings.model_copy(
         update={
@@ -174,6 +174,7 @@ def layout(
             "jobs_immediate": False,
             "public_url": base,
             "media_base_url": f"{base}/media",
+            "edge_purge_url": f"http://127.0.0.1:{purge_port}",
             "allowed_hosts": ["127.0.0.1"],
             # Several processes share rate limits: a file store embedded, Redis on the scale stack.
             "store_backend": "file" if settings.store_backend == "memory" else settings.store_backend,
@@ -186,6 +187,7 @@ def layout(
         **env,
         "VIEWFINDER_SERVICES_DIR": str(tmp_path / "services"),
         "VIEWFINDER_NGINX_PORT": str(edge_port),
+        "VIEWFINDER_NGINX_PURGE_PORT": str(purge_port),
         "VIEWFINDER_NGINX_UPSTREAMS": " ".join(f"127.0.0.1:{port}" for port in web_ports),
     }
     logs = tmp_path / "logs"
@@ -307,10 +309,43 @@ def check_signed_urls_are_cached_only_until_they_expire(edge: Edge, secret: str)
         assert expired.headers["x-cache-status"] != "HIT"
 
 
+def check_media_that_stop_being_public_leave_the_cache(edge: Edge) -> None:
+    """Decision 0060: the worker refreshes the URLs at the purge listener, so the edge stops serving
+    a cached file once its post is deleted or its account goes private, and serves it again when the
+    account goes public again."""
+    dana = edge.person("dana")
+    urls = []
+    for colour in ("olive", "navy"):
+        item = dana.upload_ready(colour)
+        made = dana.post("/posts", json={"items": [{"media_id": item["id"]}]})
+        assert made.status_code == 201, made.text
+        urls.append((made.json()["id"], made.json()["items"][0]["media"]["renditions"][0]["url"]))
+    for _, url in urls:
+        edge.fetch(url)
+        cached = edge.fetch(url)
+        assert (cached.status_code, cached.headers["x-cache-status"]) == (200, "HIT")
+
+    (deleted, deleted_url), (_, kept_url) = urls
+    assert dana.client.delete(f"{API}/posts/{deleted}", headers=dana.headers).status_code == 204
+    gone = eventually(lambda: edge.fetch(deleted_url), lambda r: r.status_code == 404)
+    assert_error(gone, 404, "not_found")
+    assert edge.fetch(kept_url).headers["x-cache-status"] == "HIT"  # only what was deleted
+
+    assert dana.patch("/accounts/me", json={"is_private": True}).status_code == 200
+    refused = eventually(lambda: edge.fetch(kept_url), lambda r: r.status_code == 403)
+    assert_error(refused, 403, "invalid_signature")
+
+    # The refusal the purge left lives a second: going public again serves the file again.
+    assert dana.patch("/accounts/me", json={"is_private": False}).status_code == 200
+    back = eventually(lambda: edge.fetch(kept_url), lambda r: r.status_code == 200, seconds=10)
+    assert back.content
+
+
 def test_sign_up_post_and_feed_through_nginx_in_front_of_two_web_processes_and_a_worker(layout):
     edge, settings, processes, nginx_dir = layout
     rendition = check_public_post_reaches_the_feed_and_its_rendition_is_cached(edge)
     check_signed_urls_are_cached_only_until_they_expire(edge, settings.secret)
+    check_media_that_stop_being_public_leave_the_cache(edge)
 
     # The API is compressed and never cached.
     document = edge.client.get(f"{API}/openapi.json", headers={"Accept-Encoding": "gzip"})

@@ -3,7 +3,8 @@
 Only renditions (photos/<item id>/..., videos/<item id>/...) and avatars (avatars/<user id>/...) are
 ever served: the storage also holds raw uploads (uploads/<owner>/<item>, with their EXIF and GPS),
 which no URL reaches, whoever asks. Media of a private account is served only through a signed,
-expiring URL (see media/signing.py). HEAD answers with GET's headers and no body.
+expiring URL (see media/signing.py). HEAD answers with GET's headers and no body. A refusal asked for
+by the edge's purge listener may be cached for a second, to replace the file the edge held.
 The bytes come from the configured storage, a directory or an S3 bucket alike (docs/decisions/0023):
 read in a worker thread, and streamed rather than held in memory when large (videos).
 """
@@ -27,6 +28,7 @@ from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import ApiError, error_body, not_found
 from viewfinder.core.params import MAX_ID
 from viewfinder.mediakit import signing
+from viewfinder.mediakit.edge import EDGE_REFRESH_HEADER
 from viewfinder.mediakit.storage import IMMUTABLE_CACHE_CONTROL, InvalidKey, MediaBackend, check_key
 from viewfinder.policy import media_file_access
 
@@ -82,8 +84,28 @@ def _byte_range(header: str, size: int) -> tuple[int, int]:
     return start, end
 
 
+REFUSAL_LIFETIME = "public, max-age=1"
+"""A refusal's Cache-Control when the edge's purge listener asks (EDGE_REFRESH_HEADER): it replaces the
+file the edge held and expires a second later (docs/decisions/0060). Otherwise refusals are not cached."""
+
+
 @route("/media/{key:path}", http_method=[HttpMethod.GET, HttpMethod.HEAD], include_in_schema=False)
 async def serve_media(
+    request: Request[Any, Any, Any],
+    key: FromPath[str],
+    storage: NamedDependency[MediaBackend],
+    db_session: DbSession,
+    settings: SettingsDep,
+) -> Response[Any]:
+    try:
+        return await _serve(request, key, storage, db_session, settings)
+    except ApiError as refusal:
+        if EDGE_REFRESH_HEADER in request.headers:
+            refusal.headers["Cache-Control"] = REFUSAL_LIFETIME
+        raise
+
+
+async def _serve(
     request: Request[Any, Any, Any],
     key: FromPath[str],
     storage: NamedDependency[MediaBackend],

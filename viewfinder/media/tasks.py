@@ -8,6 +8,8 @@ died) and queues them again, so such an item is finished within seconds of the
 
 from __future__ import annotations
 
+import asyncio
+
 from huey import crontab
 
 from viewfinder.core.jobs import (
@@ -20,6 +22,7 @@ from viewfinder.core.jobs import (
     run_with_db,
 )
 from viewfinder.media import services
+from viewfinder.mediakit.edge import installed_edge
 from viewfinder.mediakit.storage import installed_storage
 
 
@@ -46,3 +49,10 @@ def recover_abandoned_media() -> None:
 
 register_lease("media", services.renew_processing_leases)
 register_sweep(recover_abandoned_media.call_local)
+
+
+@huey.task(retries=8, retry_delay=5, retry_backoff=2)
+def purge_from_edge(urls: list[str]) -> None:
+    """Ask the edge cache to forget these media URLs (media.withdrawal); an edge or app that cannot
+    be reached is tried again 5, 10, 20 … s later (refreshing an entry twice is harmless)."""
+    asyncio.run(installed_edge().purge(urls))

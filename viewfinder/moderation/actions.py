@@ -172,7 +172,8 @@ async def close_case(
         .values(status=outcome, resolved_at=now)
         .execution_options(synchronize_session=False)
     )
-    await cases.rescore_reported_by(db, reporters)  # their trust changed
+    # Their trust changed: their other open cases are rescored once this commits (ReportsResolved,
+    # moderation.subscribers), not on the moderator's request.
     return reporters
 
 

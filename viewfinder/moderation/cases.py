@@ -11,8 +11,9 @@ docs/decisions/0048-moderation-cases.md).
 A reporter's trust comes from their resolved reports (docs/decisions/0055): upheld ones (the case was
 actioned) raise it, dismissed ones lower it, with a prior that makes a new reporter neutral
 (`reporter_weight`). It is folded into the stored key when a report joins a case, and when a case is
-resolved the other open cases its reporters reported are rescored (`rescore_reported_by`), so the
-queue's read stays one index range.
+resolved the other open cases its reporters reported are rescored (`rescore_reported_by`, after the
+commit, by the ReportsResolved subscriber: thousands of cases for a prolific reporter, not on the
+moderator's request), so the queue's read stays one index range.
 
 Staff claim a case so two moderators do not take the same one (409 while another holds it), and
 leave notes for each other. Claims and releases are audited.

@@ -1,4 +1,5 @@
-"""What moderation does when other domains write (core.events, in the same transaction)."""
+"""What moderation does when other domains write (core.events, in the same transaction), and when a
+case closes (after commit)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.core.events import on
-from viewfinder.moderation.cases import flag_target
+from viewfinder.moderation.cases import flag_target, rescore_reported_by
+from viewfinder.moderation.events import ReportsResolved
 from viewfinder.moderation.models import ReportTarget
 from viewfinder.screening import ContentFlagged
 
@@ -23,3 +25,11 @@ async def open_case_for_flagged_content(db: AsyncSession, event: ContentFlagged)
         score=event.score,
         reason=event.reason,
     )
+
+
+@on(ReportsResolved, after_commit=True)
+async def rescore_reporters_open_cases(db: AsyncSession, event: ReportsResolved) -> None:
+    """The closed case's reporters have a new trust: their other open cases move in the queue.
+    Idempotent (the scores are computed from what is stored)."""
+    await rescore_reported_by(db, event.reporter_ids)
+    await db.commit()

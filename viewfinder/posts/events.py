@@ -28,3 +28,5 @@ class PostDeleted(Event, frozen=True):
 
     post_id: int
     author_id: int
+    media_keys: tuple[str, ...] = ()
+    """Its media's served files (deleted from storage after the commit): the edge forgets them."""

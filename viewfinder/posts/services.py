@@ -304,7 +304,8 @@ async def delete_post(db: AsyncSession, storage: MediaStorage, author: User, pos
     await db.execute(delete(MediaItem).where(MediaItem.id.in_([item.id for item in items])))
     await db.delete(post)
     await move_posts_count(db, author.id, post.moderation, None)
-    await emit(db, PostDeleted(post_id=post_id, author_id=author.id))
+    served = tuple(r["key"] for item in items for r in item.renditions)
+    await emit(db, PostDeleted(post_id=post_id, author_id=author.id, media_keys=served))
     await db.commit()
     await discard(storage, keys)
 

@@ -28,6 +28,7 @@ from viewfinder.feeds import services as feeds
 from viewfinder.feeds.store import TimelineStore, timelines, using_session
 from viewfinder.graph import services as graph
 from viewfinder.media import services as media
+from viewfinder.media import withdrawal as media_withdrawal
 from viewfinder.mediakit.storage import MediaBackend
 from viewfinder.moderation import services as moderation
 from viewfinder.notifications import services as notifications
@@ -58,6 +59,9 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
+    # First, while every file is still named: the edge cache forgets the account's media (closing it
+    # queued that too, but an erasure with no grace period may delete the rows before that ran).
+    Step("edge", (), lambda e: media_withdrawal.withdraw_account(e.db, e.user_id)),
     Step(
         "exports",
         privacy.ACCOUNT_DATA_TABLES,

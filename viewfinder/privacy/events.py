@@ -12,6 +12,12 @@ class ExportRequested(Event, frozen=True):
     user_id: int
 
 
+class AccountClosed(Event, frozen=True):
+    """The account was deactivated or its deletion scheduled: it is hidden everywhere at once."""
+
+    user_id: int
+
+
 class ErasureScheduled(Event, frozen=True):
     """An account's deletion was scheduled; `erase_now` when it has no grace period."""
 

@@ -37,7 +37,7 @@ from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
 from viewfinder.media.services import delete_files
 from viewfinder.mediakit.storage import MediaBackend, MediaStorage
-from viewfinder.privacy.events import ErasureScheduled, ExportRequested
+from viewfinder.privacy.events import AccountClosed, ErasureScheduled, ExportRequested
 from viewfinder.privacy.exports import ExportWriter
 from viewfinder.privacy.models import AccountClosure, ClosureState, DataExport, ExportState
 from viewfinder.settings import Settings
@@ -275,6 +275,7 @@ async def _close(db: AsyncSession, user: User, closure: AccountClosure) -> int:
     user.is_active = False
     ended = await db.execute(delete(UserSession).where(UserSession.user_id == user.id))
     drop_after_commit(db, user.id)  # its cached log-ins, in every process
+    await emit(db, AccountClosed(user_id=user.id))
     return int(ended.rowcount or 0)  # type: ignore[attr-defined]
 
 
