@@ -111,7 +111,7 @@ def not_muted_by(viewer: User | None) -> ColumnElement[bool]:
 # --- accounts -------------------------------------------------------------------------------------
 
 
-def visible_accounts(viewer_id: int | None) -> list[ColumnElement[bool]]:
+def visible_accounts(viewer_id: UserColumn | None) -> list[ColumnElement[bool]]:
     """Conditions on User for that account to exist for the viewer: active, and no block either
     way. Profiles, search, follower lists, likers, comment authors and notification actors."""
     conditions: list[ColumnElement[bool]] = [User.is_active == true()]

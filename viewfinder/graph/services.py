@@ -8,16 +8,18 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import and_, delete, insert, literal, or_, select, union_all, update
+from sqlalchemy import CompoundSelect, and_, delete, insert, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import QueryableAttribute
 
 from viewfinder.accounts.models import User
-from viewfinder.core.db import erase_counted
+from viewfinder.core.db import erase_counted, read_rows
 from viewfinder.core.errors import ApiError, not_found
 from viewfinder.core.events import emit
+from viewfinder.core.idlists import in_ids
 from viewfinder.core.ids import new_id
 from viewfinder.graph.events import (
     Blocked,
@@ -33,7 +35,7 @@ from viewfinder.graph.events import (
     Unmuted,
 )
 from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
-from viewfinder.policy import block_target_visible, visible_accounts
+from viewfinder.policy import block_target_visible, bound_account, visible_accounts
 from viewfinder.screening import NewAccountLimits
 
 log = logging.getLogger(__name__)
@@ -295,26 +297,34 @@ async def relationships(
     found = {user_id: Relationship() for user_id in user_ids}
     if viewer is None or not user_ids:
         return found
-    rows = union_all(
-        select(Follow.followee_id, literal("following")).where(
-            Follow.follower_id == viewer.id, Follow.followee_id.in_(user_ids)
-        ),
-        select(Follow.follower_id, literal("followed_by")).where(
-            Follow.followee_id == viewer.id, Follow.follower_id.in_(user_ids)
-        ),
-        select(FollowRequest.target_id, literal("requested")).where(
-            FollowRequest.requester_id == viewer.id, FollowRequest.target_id.in_(user_ids)
-        ),
-        select(Block.blocked_id, literal("blocking")).where(
-            Block.blocker_id == viewer.id, Block.blocked_id.in_(user_ids)
-        ),
-        select(Mute.muted_id, literal("muting")).where(
-            Mute.muter_id == viewer.id, Mute.muted_id.in_(user_ids)
-        ),
-    )
-    for user_id, kind in (await db.execute(rows)).all():
+    for user_id, kind in await read_rows(
+        db, _relationships_query(), {"viewer_id": viewer.id, "user_ids": user_ids}
+    ):
         setattr(found[user_id], kind, True)
     return found
+
+
+@lru_cache(maxsize=1)
+def _relationships_query() -> CompoundSelect[tuple[int, str]]:
+    """`relationships`' statement, built once (the viewer and the accounts bound)."""
+    viewer_id = bound_account().id
+    return union_all(
+        select(Follow.followee_id, literal("following")).where(
+            Follow.follower_id == viewer_id, in_ids(Follow.followee_id, "user_ids")
+        ),
+        select(Follow.follower_id, literal("followed_by")).where(
+            Follow.followee_id == viewer_id, in_ids(Follow.follower_id, "user_ids")
+        ),
+        select(FollowRequest.target_id, literal("requested")).where(
+            FollowRequest.requester_id == viewer_id, in_ids(FollowRequest.target_id, "user_ids")
+        ),
+        select(Block.blocked_id, literal("blocking")).where(
+            Block.blocker_id == viewer_id, in_ids(Block.blocked_id, "user_ids")
+        ),
+        select(Mute.muted_id, literal("muting")).where(
+            Mute.muter_id == viewer_id, in_ids(Mute.muted_id, "user_ids")
+        ),
+    )
 
 
 async def list_edges(

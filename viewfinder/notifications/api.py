@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator
+from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
@@ -20,26 +21,28 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 from litestar.status_codes import HTTP_200_OK
 from litestar.types import ControllerRouterHandler
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from viewfinder.accounts.auth import ViewerDep
 from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
+from viewfinder.core.db import read_rows
 from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import ApiError
+from viewfinder.core.idlists import in_ids
 from viewfinder.core.pagination import Page, Paging
 from viewfinder.core.params import PagingDep
 from viewfinder.graph.services import relationships
 from viewfinder.media.models import MediaItem
+from viewfinder.mediakit import signing
 from viewfinder.mediakit.storage import MediaStorage, StorageDep
 from viewfinder.notifications import services
 from viewfinder.notifications.models import NotificationGroup, RealtimeEvent
 from viewfinder.notifications.realtime import RealtimeChannels
 from viewfinder.notifications.schemas import MarkRead, NotificationOut, PostRef, UnreadCount
-from viewfinder.policy import visible_posts
-from viewfinder.posts.cards import urls_for_author
+from viewfinder.policy import bound_account, visible_posts
 from viewfinder.posts.models import Post, PostMedia
 from viewfinder.settings import Settings
 
@@ -87,31 +90,36 @@ def _thumbnail(renditions: list[dict[str, Any]], storage: MediaStorage) -> str |
     return storage.url(chosen["key"])
 
 
+@lru_cache(maxsize=1)
+def _post_refs_query() -> Select[tuple[int, bool, list[dict[str, Any]]]]:
+    """`_post_refs`' statement, built once (the viewer and the posts bound): each visible post's
+    items' renditions, first item first, with whether its author is private."""
+    # Aliases: visible_posts already checks every PostMedia / MediaItem of a post in a subquery,
+    # which would otherwise correlate to these joins.
+    link, item = aliased(PostMedia), aliased(MediaItem)
+    return (
+        visible_posts(bound_account())
+        .with_only_columns(Post.id, User.is_private, item.renditions)
+        .where(in_ids(Post.id, "post_ids"))
+        .join(link, link.post_id == Post.id)
+        .join(item, item.id == link.media_id)
+        .order_by(link.post_id, link.position)
+    )
+
+
 async def _post_refs(
     db: AsyncSession, viewer: User, post_ids: list[int], storage: MediaStorage, settings: Settings
 ) -> dict[int, PostRef]:
     """The posts among these the viewer may still see, each with its first item's thumbnail."""
     if not post_ids:
         return {}
-    # Aliases: visible_posts already checks every PostMedia / MediaItem of a post in a subquery,
-    # which would otherwise correlate to these joins.
-    link, item = aliased(PostMedia), aliased(MediaItem)
-    rows = await db.execute(
-        visible_posts(viewer)
-        .where(Post.id.in_(post_ids))
-        .join(link, link.post_id == Post.id)
-        .join(item, item.id == link.media_id)
-        .add_columns(item.renditions)
-        .order_by(link.post_id, link.position)
-    )
+    rows = await read_rows(db, _post_refs_query(), {"viewer_id": viewer.id, "post_ids": post_ids})
     found: dict[int, PostRef] = {}
-    for found_post, author, renditions in rows.tuples():
-        if found_post.id in found:  # only the first item shows
+    for post_id, private, renditions in rows:
+        if post_id in found:  # only the first item shows
             continue
-        found[found_post.id] = PostRef(
-            id=str(found_post.id),
-            thumbnail_url=_thumbnail(renditions, urls_for_author(storage, settings, author)),
-        )
+        urls = signing.urls_for(storage, settings.secret, settings.signed_url_ttl_seconds, private=private)
+        found[post_id] = PostRef(id=str(post_id), thumbnail_url=_thumbnail(renditions, urls))
     return found
 
 

@@ -18,18 +18,32 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 import msgspec
-from sqlalchemy import and_, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
 from viewfinder.core.db import erase_counted
+from viewfinder.core.idlists import in_ids
 from viewfinder.core.ids import created_at_of, new_id
 from viewfinder.notifications.models import NotificationActor, NotificationGroup, RealtimeEvent
-from viewfinder.policy import visible_accounts
+from viewfinder.policy import bound_account, visible_accounts
 
 
 class Kind(enum.StrEnum):
@@ -213,9 +227,53 @@ def notification_event(
     }
 
 
-def visible_actor(recipient_id: int) -> ColumnElement[bool]:
+def visible_actor(recipient_id: int | ColumnElement[int]) -> ColumnElement[bool]:
     """An actor row the recipient should see: an active account, not blocked either way."""
     return exists().where(User.id == NotificationActor.actor_id, *visible_accounts(recipient_id))
+
+
+@lru_cache(maxsize=2)
+def _page_query(before: bool) -> Select[tuple[NotificationGroup]]:
+    """`SqlInboxStore.page`'s statement, built once per shape (recipient, bound and limit bound)."""
+    recipient_id = bound_account("recipient_id").id
+    query = (
+        select(NotificationGroup)
+        .where(
+            NotificationGroup.recipient_id == recipient_id,
+            exists().where(NotificationActor.group_id == NotificationGroup.id, visible_actor(recipient_id)),
+        )
+        .order_by(NotificationGroup.sort_id.desc())
+        .limit(bindparam("limit", type_=Integer()))
+    )
+    if before:
+        query = query.where(NotificationGroup.sort_id < bindparam("before", type_=BigInteger()))
+    return query
+
+
+@lru_cache(maxsize=1)
+def _newest_actors_query() -> Select[tuple[int, int, User]]:
+    """`SqlInboxStore.newest_actors`' statement, built once (recipient, lines and count bound): the
+    newest visible actors of each line, with how many visible ones it has."""
+    rank = func.row_number().over(
+        partition_by=NotificationActor.group_id, order_by=NotificationActor.id.desc()
+    )
+    total = func.count().over(partition_by=NotificationActor.group_id)
+    ranked = (
+        select(
+            NotificationActor.group_id, NotificationActor.actor_id, rank.label("rank"), total.label("total")
+        )
+        .where(
+            in_ids(NotificationActor.group_id, "group_ids"),
+            visible_actor(bound_account("recipient_id").id),
+        )
+        .subquery()
+    )
+    return (
+        select(ranked.c.group_id, ranked.c.total, User)
+        .join(User, User.id == ranked.c.actor_id)
+        .where(ranked.c.rank <= bindparam("per_group", type_=Integer()))
+        .order_by(ranked.c.group_id, ranked.c.rank)
+    )
 
 
 def unread_groups(recipient_id: int) -> ColumnElement[bool]:
@@ -383,20 +441,10 @@ class SqlInboxStore:
     async def page(
         self, db: AsyncSession, recipient_id: int, before_sort_id: int | None, limit: int
     ) -> list[Line]:
-        query = (
-            select(NotificationGroup)
-            .where(
-                NotificationGroup.recipient_id == recipient_id,
-                exists().where(
-                    NotificationActor.group_id == NotificationGroup.id, visible_actor(recipient_id)
-                ),
-            )
-            .order_by(NotificationGroup.sort_id.desc())
-            .limit(limit)
-        )
+        values: dict[str, Any] = {"recipient_id": recipient_id, "limit": limit}
         if before_sort_id is not None:
-            query = query.where(NotificationGroup.sort_id < before_sort_id)
-        return list(await db.scalars(query))
+            values["before"] = before_sort_id
+        return list(await db.scalars(_page_query(before_sort_id is not None), values))
 
     async def newest_actors(
         self, db: AsyncSession, recipient_id: int, lines: Sequence[Line], per_group: int
@@ -405,25 +453,9 @@ class SqlInboxStore:
         found: dict[int, tuple[list[User], int]] = {group_id: ([], 0) for group_id in group_ids}
         if not group_ids:
             return found
-        rank = func.row_number().over(
-            partition_by=NotificationActor.group_id, order_by=NotificationActor.id.desc()
-        )
-        total = func.count().over(partition_by=NotificationActor.group_id)
-        ranked = (
-            select(
-                NotificationActor.group_id,
-                NotificationActor.actor_id,
-                rank.label("rank"),
-                total.label("total"),
-            )
-            .where(NotificationActor.group_id.in_(group_ids), visible_actor(recipient_id))
-            .subquery()
-        )
         rows = await db.execute(
-            select(ranked.c.group_id, ranked.c.total, User)
-            .join(User, User.id == ranked.c.actor_id)
-            .where(ranked.c.rank <= per_group)
-            .order_by(ranked.c.group_id, ranked.c.rank)
+            _newest_actors_query(),
+            {"recipient_id": recipient_id, "group_ids": group_ids, "per_group": per_group},
         )
         for group_id, count, user in rows.tuples():
             found[group_id][0].append(user)
