@@ -87,7 +87,9 @@ from viewfinder.accounts.models import Passkey, User
 from viewfinder.accounts.passwords import hash_password
 from viewfinder.accounts.security import NO_ORIGIN
 from viewfinder.app import API_PREFIX, create_app
+from viewfinder.community.models import FeaturedAccount
 from viewfinder.core import crypto, ids
+from viewfinder.core.db import utcnow
 from viewfinder.core.ids import new_id
 from viewfinder.engagement.models import Comment
 from viewfinder.graph import services as graph
@@ -657,6 +659,30 @@ def held_comment(world: World, owner: str) -> str:
 
     world.db(work)
     return comment_id
+
+
+def FEATURED(owner: str, viewer: str) -> str:
+    """Featured accounts are listed to anyone for whom their profile exists (private ones too)."""
+    return "shown" if sees_profile(owner, viewer) else "hidden"
+
+
+def featured_owner(world: World, owner: str) -> str:
+    """The owner, featured by staff (written straight to the table: a deactivated owner cannot be
+    featured through the API, but one featured before it was deactivated stays in the table)."""
+
+    async def work(db: AsyncSession) -> None:
+        db.add(FeaturedAccount(user_id=world.owner_id(owner), note="matrix", featured_at=utcnow()))
+        await db.commit()
+
+    world.once(("featured", owner), lambda: world.db(work))
+    return world.owner_name(owner)
+
+
+def featured_call(world: World, owner: str, viewer: str) -> Call:
+    name = featured_owner(world, owner)
+    return Call(
+        "/discover/featured", finds=lambda body: any(i["account"]["username"] == name for i in body["items"])
+    )
 
 
 def STAFF_ONLY(owner: str, viewer: str) -> str:
@@ -1235,6 +1261,19 @@ API_RULES: Rules = {
     ],
     ("PATCH", "/staff/rules/{rule_id:str}"): [own("/staff/rules/1", STAFF_ONLY, json={"enabled": False})],
     ("DELETE", "/staff/rules/{rule_id:str}"): [own("/staff/rules/1", STAFF_ONLY)],
+    # Announcements and featured accounts (decision 0058): staff write them, members read them.
+    ("GET", "/staff/announcements"): [own("/staff/announcements", STAFF_ONLY)],
+    ("POST", "/staff/announcements"): [own("/staff/announcements", STAFF_ONLY, json={"text": "x"})],
+    ("PATCH", "/staff/announcements/{announcement_id:str}"): [
+        own("/staff/announcements/1", STAFF_ONLY, json={"published": True})
+    ],
+    ("DELETE", "/staff/announcements/{announcement_id:str}"): [own("/staff/announcements/1", STAFF_ONLY)],
+    ("GET", "/staff/featured"): [own("/staff/featured", STAFF_ONLY)],
+    ("PUT", "/staff/featured/{username:str}"): [own("/staff/featured/pub", STAFF_ONLY, json={})],
+    ("DELETE", "/staff/featured/{username:str}"): [own("/staff/featured/pub", STAFF_ONLY)],
+    ("GET", "/announcements"): [own("/announcements")],
+    ("POST", "/announcements/{announcement_id:str}/read"): [own("/announcements/1/read", NO_SUCH_THING)],
+    ("GET", "/discover/featured"): [Case(featured_call, FEATURED)],
     # The API's own documents.
     ("GET", "/openapi.json"): [own("/openapi.json", OPEN)],
     ("GET", "/docs"): [own("/docs", OPEN)],

@@ -94,7 +94,16 @@ def _op_id(op: tuple[str, str, dict[str, Any]]) -> str:
     return f"{op[0]} {op[1]}"
 
 
-PRIVATE_PREFIXES = ("/media", "/feed", "/saved", "/collections", "/notifications", "/suggestions", "/staff")
+PRIVATE_PREFIXES = (
+    "/media",
+    "/feed",
+    "/saved",
+    "/collections",
+    "/notifications",
+    "/suggestions",
+    "/staff",
+    "/announcements",
+)
 """Everything under these is the viewer's own (or staff's): login needed for reads too."""
 STREAMS = {("GET", "/notifications/stream")}
 PRIVATE_READS = frozenset({"/posts/{post_id}/comments/held"})
@@ -184,6 +193,7 @@ def fill_path(path: str, value: str) -> str:
         "case_id",
         "rule_id",
         "action_id",
+        "announcement_id",
     ):
         path = path.replace("{" + name + "}", value)
     assert "{" not in path, f"a path parameter this sweep does not know: {path}"
@@ -460,6 +470,7 @@ def test_public_reads_need_no_login(alice, anon):
         "/search/accounts",
         "/search/hashtags",
         "/explore",
+        "/discover/featured",
     }
     for method, path, operation in public:
         target, arguments = well_formed(method, path, operation)

@@ -23,6 +23,7 @@ from viewfinder.accounts.auth import (
 )
 from viewfinder.accounts.email_api import EmailController
 from viewfinder.accounts.twofactor_api import PasskeyController, TwoFactorController
+from viewfinder.community.api import ROUTES as COMMUNITY_ROUTES
 from viewfinder.core import crypto, events, ids, jobs
 from viewfinder.core.access_log import AccessLog
 from viewfinder.core.admission import AdmissionMiddleware
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *RULE_ROUTES,
             *HELD_COMMENT_ROUTES,
             *STAFF_ACCOUNT_ROUTES,
+            *COMMUNITY_ROUTES,
             *PRIVACY_ROUTES,
         ],
     )

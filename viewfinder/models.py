@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "viewfinder.notifications.models",
     "viewfinder.moderation.models",
     "viewfinder.privacy.models",
+    "viewfinder.community.models",
     "viewfinder.core.models",
     "viewfinder.core.crypto",
 )

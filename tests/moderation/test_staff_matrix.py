@@ -125,6 +125,27 @@ STAFF_ROUTES: dict[tuple[str, str], Row] = {
     ("DELETE", "/staff/rules/{rule_id:str}"): Row(
         "rules.manage", lambda w, r: Call("DELETE", f"/staff/rules/{fresh_rule(w)}")
     ),
+    ("GET", "/staff/announcements"): Row(
+        "announcements.manage", lambda w, r: Call("GET", "/staff/announcements")
+    ),
+    ("POST", "/staff/announcements"): Row(
+        "announcements.manage", lambda w, r: Call("POST", "/staff/announcements", {"text": f"from {r}"})
+    ),
+    ("PATCH", "/staff/announcements/{announcement_id:str}"): Row(
+        "announcements.manage",
+        lambda w, r: Call("PATCH", f"/staff/announcements/{fresh_announcement(w)}", {"published": True}),
+    ),
+    ("DELETE", "/staff/announcements/{announcement_id:str}"): Row(
+        "announcements.manage", lambda w, r: Call("DELETE", f"/staff/announcements/{fresh_announcement(w)}")
+    ),
+    ("GET", "/staff/featured"): Row("announcements.manage", lambda w, r: Call("GET", "/staff/featured")),
+    ("PUT", "/staff/featured/{username:str}"): Row(
+        "announcements.manage",
+        lambda w, r: Call("PUT", f"/staff/featured/{w.fresh_member()}", {"note": f"by {r}"}),
+    ),
+    ("DELETE", "/staff/featured/{username:str}"): Row(
+        "announcements.manage", lambda w, r: Call("DELETE", f"/staff/featured/{fresh_featured(w)}")
+    ),
 }
 
 
@@ -134,6 +155,21 @@ def fresh_rule(world: World) -> str:
     made = world.clients["owner"].post("/staff/rules", json=body)
     assert made.status_code == 201, made.text
     return str(made.json()["id"])
+
+
+def fresh_announcement(world: World) -> str:
+    """A new draft announcement, made by the owner."""
+    made = world.clients["owner"].post("/staff/announcements", json={"text": world.unique("news ")})
+    assert made.status_code == 201, made.text
+    return str(made.json()["id"])
+
+
+def fresh_featured(world: World) -> str:
+    """A new member, featured by the owner: its username."""
+    name = world.fresh_member()
+    featured = world.clients["owner"].put(f"/staff/featured/{name}", json={})
+    assert featured.status_code == 200, featured.text
+    return name
 
 
 def fresh_appeal_case(world: World) -> str:

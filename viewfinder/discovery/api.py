@@ -153,9 +153,9 @@ async def explore(
 async def suggested_accounts(
     viewer: ViewerDep, db_session: DbSession, storage: StorageDep, limit: SearchLimit = 10
 ) -> list[SuggestionOut]:
-    """Accounts to follow: followed by the accounts you follow, the most such first; topped up
-    with the most-followed public accounts (mutual_count 0), which is the whole list while you
-    follow nobody."""
+    """Accounts to follow: those the instance's staff feature first (/discover/featured), then those
+    followed by the accounts you follow, the most such first; topped up with the most-followed
+    public accounts (mutual_count 0), which is the whole list while you follow nobody."""
     found = await services.suggested_accounts(db_session, viewer.user, limit)
     summaries = await _summaries(db_session, viewer.user, [user for user, _ in found], storage)
     return [

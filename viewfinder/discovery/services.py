@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from viewfinder.accounts.models import User
+from viewfinder.community.models import FeaturedAccount
 from viewfinder.core.db import UtcDateTime, read_rows
 from viewfinder.core.errors import invalid, not_found
 from viewfinder.core.ids import first_id_at, last_id_at
@@ -378,10 +379,11 @@ async def explore_page(
 async def suggested_accounts(db: AsyncSession, viewer: User, limit: int) -> list[tuple[User, int]]:
     """Accounts to follow with their mutual counts, in one query.
 
-    Friends of friends first (accounts followed by the accounts the viewer follows), by how many
-    of them follow the account; the rest of the list is filled with the most-followed public
-    accounts (mutual count 0), which is also the whole list for someone who follows nobody. Never
-    the viewer, accounts already followed or requested, blocked either way, or muted.
+    Accounts staff feature come first (private ones too: decision 0058), then friends of friends
+    (accounts followed by the accounts the viewer follows), by how many of them follow the account;
+    the rest of the list is filled with the most-followed public accounts (mutual count 0), which is
+    also the whole list for someone who follows nobody. Never the viewer, accounts already followed
+    or requested, blocked either way, muted, limited or inactive.
     """
     mine = aliased(Follow)
     theirs = aliased(Follow)
@@ -400,17 +402,24 @@ async def suggested_accounts(db: AsyncSession, viewer: User, limit: int) -> list
         mutes(viewer.id, User.id),
         blocked_between(viewer.id, User.id),
     )
+    featured = FeaturedAccount.user_id.is_not(None)
     query = (
         select(User, mutual_count)
         .outerjoin(mutuals, mutuals.c.user_id == User.id)
+        .outerjoin(FeaturedAccount, FeaturedAccount.user_id == User.id)
         .where(
             User.is_active,
-            User.limited == false(),
+            discoverable(None),
             User.id != viewer.id,
-            or_(mutuals.c.user_id.is_not(None), User.is_private == false()),
+            or_(mutuals.c.user_id.is_not(None), User.is_private == false(), featured),
             ~already,
         )
-        .order_by(mutual_count.desc(), User.followers_count.desc(), User.username_key)
+        .order_by(
+            case((featured, 1), else_=0).desc(),
+            mutual_count.desc(),
+            User.followers_count.desc(),
+            User.username_key,
+        )
         .limit(limit)
     )
     return [(user, int(count)) for user, count in (await db.execute(query)).tuples()]
