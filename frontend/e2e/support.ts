@@ -133,7 +133,7 @@ export async function watchPolicyViolations(context: BrowserContext): Promise<st
 }
 
 /** A staff account made at the command line, as an operator does (`viewfinder createuser --role`). */
-export function createStaff(username: string, role: "moderator" | "admin"): void {
+export function createStaff(username: string, role: "moderator" | "admin" | "community_manager"): void {
   execFileSync(
     path.join(ROOT, ".venv/bin/viewfinder"),
     ["createuser", username, "--email", `${username}@example.com`, "--role", role, "--password-stdin"],

@@ -29,8 +29,10 @@ import { Spinner } from "./components/Spinner";
 
 // The staff screens and the account status page load on first use: most people never open them.
 const AccountStatus = lazy(() => import("./moderation/AccountStatus").then((m) => ({ default: m.AccountStatus })));
+const Announcements = lazy(() => import("./staff/Announcements").then((m) => ({ default: m.Announcements })));
 const Audit = lazy(() => import("./staff/Audit").then((m) => ({ default: m.Audit })));
 const Case = lazy(() => import("./staff/Case").then((m) => ({ default: m.Case })));
+const Featured = lazy(() => import("./staff/Featured").then((m) => ({ default: m.Featured })));
 const Queue = lazy(() => import("./staff/Queue").then((m) => ({ default: m.Queue })));
 const Roles = lazy(() => import("./staff/Roles").then((m) => ({ default: m.Roles })));
 const Rules = lazy(() => import("./staff/Rules").then((m) => ({ default: m.Rules })));
@@ -71,6 +73,8 @@ export function App() {
         <Route path="/staff/rules" element={<Later><Rules /></Later>} />
         <Route path="/staff/roles" element={<Later><Roles /></Later>} />
         <Route path="/staff/audit" element={<Later><Audit /></Later>} />
+        <Route path="/staff/announcements" element={<Later><Announcements /></Later>} />
+        <Route path="/staff/featured" element={<Later><Featured /></Later>} />
         <Route path="/accounts/password/forgot" element={<ForgotPassword />} />
         <Route path="/accounts/password/reset" element={<ResetPassword />} />
         <Route path="/accounts/email/revert" element={<RevertEmail />} />

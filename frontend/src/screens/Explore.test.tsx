@@ -2,6 +2,7 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useLocation } from "react-router-dom";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { featured } from "../community/testData";
 import { post } from "../discovery/fixtures";
 import { answerFetch, renderApp } from "../test/render";
 import { Explore } from "./Explore";
@@ -14,6 +15,18 @@ function Where() {
 }
 
 describe("Explore", () => {
+  it("shows the featured accounts above the grid", async () => {
+    answerFetch({
+      "GET /api/viewfinder/v1/explore": { body: { items: [post("p1")], next_cursor: null } },
+      "GET /api/viewfinder/v1/discover/featured": { body: { items: [featured("kim")] } },
+    });
+    renderApp(<Explore />, { path: "/explore" });
+    const row = await screen.findByRole("region", { name: "Featured" });
+    expect(within(row).getByText("Great photos by kim")).toBeInTheDocument();
+    const grid = await screen.findByRole("list", { name: "Explore posts" });
+    expect(row.compareDocumentPosition(grid) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+  });
+
   it("shows a grid of posts and loads the next page", async () => {
     answerFetch({
       "GET /api/viewfinder/v1/explore": (request) => {

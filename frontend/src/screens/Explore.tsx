@@ -1,9 +1,11 @@
-/** Explore: a grid of popular recent posts from accounts you don't follow, loaded as you scroll.
+/** Explore: the accounts the community team features, then a grid of popular recent posts from
+ * accounts you don't follow, loaded as you scroll.
  * Public: signed-out visitors browse it too. A search field sits on top (on phones, and for
  * visitors, who have no search in the navigation). */
 import { useNavigate } from "react-router-dom";
 import { api, type Post, unwrap } from "../api/client";
 import { useMe } from "../auth/auth";
+import { FeaturedRow } from "../community/FeaturedRow";
 import { useCursorPages } from "../components/InfiniteList";
 import { EmptyState } from "../discovery/EmptyState";
 import { PostGridPages } from "../discovery/PostGridPages";
@@ -41,6 +43,7 @@ export function Explore() {
     <div className="explore wide">
       <h1 className="visually-hidden">Explore</h1>
       <SearchField always={!me} />
+      <FeaturedRow />
       <PostGridPages
         query={query}
         label="Explore posts"

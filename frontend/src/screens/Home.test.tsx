@@ -1,6 +1,7 @@
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { announcement } from "../community/testData";
 import { EMPTY_PAGE, comment, me, post, user } from "../posts/testData";
 import { answerFetch, renderApp } from "../test/render";
 import { Home } from "./Home";
@@ -89,5 +90,21 @@ describe("Home", () => {
     expect(await screen.findByText("Down for a moment.")).toBeInTheDocument();
     await userEvent.click(screen.getByRole("button", { name: "Try again" }));
     await waitFor(() => expect(screen.getByRole("img", { name: "A red door" })).toBeInTheDocument());
+  });
+
+  it("shows the active announcements above the feeds; dismissing the last one moves the focus to the feed's tab", async () => {
+    const seen = answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: { body: { items: [post()], next_cursor: null } },
+      [`GET ${API}/announcements`]: { body: { items: [announcement("7", { text: "Photo walk on Saturday" })] } },
+      [`POST ${API}/announcements/7/read`]: { status: 204 },
+    });
+    renderApp(<Home />);
+    const strip = await screen.findByRole("region", { name: "Announcements" });
+    expect(strip.compareDocumentPosition(screen.getByRole("tablist", { name: "Feeds" })) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    await userEvent.click(screen.getByRole("button", { name: "Dismiss announcement: Photo walk on Saturday" }));
+    expect(screen.queryByRole("region", { name: "Announcements" })).not.toBeInTheDocument();
+    await waitFor(() => expect(screen.getByRole("tab", { name: "Following" })).toHaveFocus());
+    expect(seen.some((request) => request.method === "POST" && request.url.endsWith("/announcements/7/read"))).toBe(true);
   });
 });

@@ -1,8 +1,9 @@
-/** Home: the "Following" and "For you" feeds with infinite scroll; a welcome with suggested accounts
- * while the feed is empty. */
+/** Home: the community's active announcements on top, then the "Following" and "For you" feeds with
+ * infinite scroll; a welcome with suggested accounts while the feed is empty. */
 import { type KeyboardEvent, useEffect, useRef } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api, type Post, unwrap } from "../api/client";
+import { AnnouncementStrip } from "../community/AnnouncementStrip";
 import { ErrorBanner } from "../components/Errors";
 import { LoadMore, useCursorPages } from "../components/InfiniteList";
 import { FeedSkeleton } from "../posts/FeedSkeleton";
@@ -80,6 +81,7 @@ export function Home() {
   return (
     <div className="home">
       <h1 className="visually-hidden">Home</h1>
+      <AnnouncementStrip onLastDismissed={() => tabs.current?.querySelector<HTMLElement>('[aria-selected="true"]')?.focus()} />
       <div className="tabs home-tabs" role="tablist" aria-label="Feeds" ref={tabs} onKeyDown={onKeyDown}>
         {TABS.map((tab) => (
           <button

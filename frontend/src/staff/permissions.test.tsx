@@ -1,9 +1,11 @@
-import { screen, waitFor, within } from "@testing-library/react";
+import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import { Route, Routes } from "react-router-dom";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Layout } from "../components/Layout";
 import { answerFetch, renderApp } from "../test/render";
+import { Announcements } from "./Announcements";
 import { Audit } from "./Audit";
+import { Featured } from "./Featured";
 import { Queue } from "./Queue";
 import { Roles } from "./Roles";
 import { Rules } from "./Rules";
@@ -21,6 +23,8 @@ function renderAt(path: string, role: string) {
     [`GET ${API}/staff/rules`]: { body: { items: [] } },
     [`GET ${API}/staff/roles`]: { body: [] },
     [`GET ${API}/staff/audit`]: { body: EMPTY },
+    [`GET ${API}/staff/announcements`]: { body: EMPTY },
+    [`GET ${API}/staff/featured`]: { body: { items: [] } },
   });
   renderApp(
     <Routes>
@@ -30,6 +34,8 @@ function renderAt(path: string, role: string) {
         <Route path="/staff/rules" element={<Rules />} />
         <Route path="/staff/roles" element={<Roles />} />
         <Route path="/staff/audit" element={<Audit />} />
+        <Route path="/staff/announcements" element={<Announcements />} />
+        <Route path="/staff/featured" element={<Featured />} />
       </Route>
     </Routes>,
     { path },
@@ -64,6 +70,34 @@ describe("what each role sees", () => {
     expect(await screen.findByText("The queue is empty.")).toBeInTheDocument();
   });
 
+  it("a moderator is not offered Announcements or Featured, and is told no at their address", async () => {
+    const seen = renderAt("/staff/announcements", "moderator");
+    const staffNav = await screen.findByRole("navigation", { name: "Staff" });
+    expect(within(staffNav).queryByRole("link", { name: "Announcements" })).not.toBeInTheDocument();
+    expect(within(staffNav).queryByRole("link", { name: "Featured" })).not.toBeInTheDocument();
+    expect(await screen.findByRole("heading", { name: "No access" })).toBeInTheDocument();
+    expect(screen.queryByRole("form", { name: "New announcement" })).not.toBeInTheDocument();
+    expect(seen.some((request) => request.url.includes("/staff/announcements"))).toBe(false);
+  });
+
+  it("a community manager's Staff entry opens Announcements; Featured is beside it and nothing else", async () => {
+    renderAt("/", "community_manager");
+    expect(within(await mainNav()).getByRole("link", { name: "Staff" })).toHaveAttribute("href", "/staff/announcements");
+    cleanup();
+    const seen = renderAt("/staff/featured", "community_manager");
+    const staffNav = await screen.findByRole("navigation", { name: "Staff" });
+    expect(within(staffNav).getAllByRole("link").map((link) => link.textContent)).toEqual(["Announcements", "Featured"]);
+    expect(await screen.findByRole("form", { name: "Feature an account" })).toBeInTheDocument();
+    expect(seen.some((request) => request.url.includes("/staff/featured"))).toBe(true);
+    expect(seen.some((request) => request.url.includes("/staff/cases"))).toBe(false);
+  });
+
+  it("a community manager who opens the queue's address is told no, and no cases are fetched", async () => {
+    const seen = renderAt("/staff", "community_manager");
+    expect(await screen.findByRole("heading", { name: "No access" })).toBeInTheDocument();
+    expect(seen.some((request) => request.url.includes("/staff/cases"))).toBe(false);
+  });
+
   it("a moderator who opens the rules' address is told no, and no rules are fetched", async () => {
     const seen = renderAt("/staff/rules", "moderator");
     expect(await screen.findByRole("heading", { name: "No access" })).toBeInTheDocument();
@@ -74,7 +108,7 @@ describe("what each role sees", () => {
   it("an admin gets every staff screen", async () => {
     renderAt("/staff/roles", "admin");
     const staffNav = await screen.findByRole("navigation", { name: "Staff" });
-    expect(within(staffNav).getAllByRole("link").map((link) => link.textContent)).toEqual(["Queue", "Rules", "Roles", "Audit log"]);
+    expect(within(staffNav).getAllByRole("link").map((link) => link.textContent)).toEqual(["Queue", "Rules", "Roles", "Audit log", "Announcements", "Featured"]);
     expect(await screen.findByRole("form", { name: "Assign a role" })).toBeInTheDocument();
   });
 });

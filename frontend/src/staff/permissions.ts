@@ -43,10 +43,12 @@ export const STAFF_SCREENS = [
   { to: "/staff/rules", label: "Rules", permission: "rules.manage" },
   { to: "/staff/roles", label: "Roles", permission: "roles.assign" },
   { to: "/staff/audit", label: "Audit log", permission: "audit.read" },
+  { to: "/staff/announcements", label: "Announcements", permission: "announcements.manage" },
+  { to: "/staff/featured", label: "Featured", permission: "announcements.manage" },
 ] as const satisfies ReadonlyArray<{ to: string; label: string; permission: Permission }>;
 
 /** The first staff screen this account may open, or null when none (not staff, or a role with
- * no screen here yet, e.g. an analyst). */
+ * no screen here yet: an analyst). */
 export function firstStaffScreen(me: Pick<Me, "role"> | null | undefined): string | null {
   return STAFF_SCREENS.find((screen) => can(me, screen.permission))?.to ?? null;
 }
