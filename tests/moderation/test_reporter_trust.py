@@ -78,3 +78,28 @@ async def test_resolving_a_case_rescores_the_open_cases_of_its_reporters(
     act(mia, case_of(mia, "post", other["id"]), "remove_content")
     weight = reporter_weight(0, 1) + reporter_weight(1, 0)
     assert case_in(queue(mia), waiting)["priority"] == 100 + round(10 * weight)
+
+
+async def test_a_report_whose_action_is_reversed_on_appeal_no_longer_counts_as_upheld(
+    make_api, db: AsyncSession, alice, bob
+):
+    mia = await make_staff(make_api, db, "mia", "moderator")
+    max_ = await make_staff(make_api, db, "max", "moderator")
+    judged, waiting = make_post(alice, "j", colour="red"), make_post(alice, "w", colour="blue")
+    report(bob, "post", judged["id"])
+    report(bob, "post", waiting["id"])
+    act(mia, case_of(mia, "post", judged["id"]), "remove_content")
+    assert case_in(queue(mia), waiting)["priority"] == 100 + round(10 * reporter_weight(1, 0))
+
+    (strike,) = alice.get("/accounts/me/strikes").json()["items"]
+    assert (
+        alice.post(f"/accounts/me/strikes/{strike['id']}/appeal", json={"text": "Look again."}).status_code
+        == 201
+    )
+    appeal = next(c["id"] for c in queue(max_) if c["target"] == "appeal")
+    reversed_ = max_.post(
+        f"/staff/cases/{appeal}/appeal", json={"decision": "reverse", "reason": "It was fine."}
+    )
+    assert reversed_.status_code == 200, reversed_.text
+    # bob's report was wrong after all: it weighs as a dismissed one, and his open case moves down.
+    assert case_in(queue(mia), waiting)["priority"] == 100 + round(10 * reporter_weight(0, 1))

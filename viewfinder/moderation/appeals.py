@@ -42,7 +42,7 @@ from viewfinder.moderation.actions import (
 from viewfinder.moderation.enforcement import reverse_account_action
 from viewfinder.moderation.events import AppealDecided
 from viewfinder.moderation.guard import Staff, forbidden
-from viewfinder.moderation.models import Appeal, ModerationAction, ModerationCase
+from viewfinder.moderation.models import Appeal, ModerationAction, ModerationCase, Report
 
 APPEAL_ERRORS = {
     404: "not_found: no such action against your account",
@@ -204,7 +204,17 @@ async def decide_appeal(
         after=after,
         reason=reason,
     )
-    await emit(db, AppealDecided(appeal_id=appeal.id, user_id=appeal.user_id, decision=appeal.status))
+    reporters: tuple[int, ...] = ()
+    if decision == "reverse" and action.case_id is not None:
+        reporters = tuple(
+            await db.scalars(select(Report.reporter_id).where(Report.case_id == action.case_id).distinct())
+        )
+    await emit(
+        db,
+        AppealDecided(
+            appeal_id=appeal.id, user_id=appeal.user_id, decision=appeal.status, reporter_ids=reporters
+        ),
+    )
     await db.commit()
     await db.refresh(case)
     return appeal, action, case

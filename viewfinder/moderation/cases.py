@@ -9,11 +9,12 @@ one number per case that never needs recomputing (`priority_key`,
 docs/decisions/0048-moderation-cases.md).
 
 A reporter's trust comes from their resolved reports (docs/decisions/0055): upheld ones (the case was
-actioned) raise it, dismissed ones lower it, with a prior that makes a new reporter neutral
-(`reporter_weight`). It is folded into the stored key when a report joins a case, and when a case is
-resolved the other open cases its reporters reported are rescored (`rescore_reported_by`, after the
-commit, by the ReportsResolved subscriber: thousands of cases for a prolific reporter, not on the
-moderator's request), so the queue's read stays one index range.
+actioned, and the action not reversed on appeal) raise it, dismissed ones lower it, with a prior that
+makes a new reporter neutral (`reporter_weight`). It is folded into the stored key when a report joins
+a case, and when a case is resolved (or its action reversed) the other open cases its reporters
+reported are rescored (`rescore_reported_by`, after the commit, by the ReportsResolved and
+AppealDecided subscribers: thousands of cases for a prolific reporter, not on the moderator's
+request), so the queue's read stays one index range.
 
 Staff claim a case so two moderators do not take the same one (409 while another holds it), and
 leave notes for each other. Claims and releases are audited.
@@ -26,7 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, cast
 
-from sqlalchemy import Select, Table, bindparam, func, literal, select, tuple_, update
+from sqlalchemy import Select, Table, and_, bindparam, exists, func, literal, select, tuple_, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +41,7 @@ from viewfinder.moderation import audit
 from viewfinder.moderation.models import (
     AuditEntry,
     CaseNote,
+    ModerationAction,
     ModerationCase,
     Report,
     ReportReason,
@@ -108,13 +111,20 @@ def priority_now(case: ModerationCase, now: datetime | None = None) -> int:
 
 
 async def reporter_weights(db: AsyncSession, reporter_ids: Collection[int]) -> dict[int, float]:
-    """Each reporter's weight from their resolved reports (one query, on ix_reports_reporter_id_status)."""
+    """Each reporter's weight from their resolved reports (one query, on ix_reports_reporter_id_status).
+    A report whose case was actioned counts as dismissed once that action is reversed on appeal."""
     records: dict[int, dict[str, int]] = {reporter: {} for reporter in reporter_ids}
     if records:
+        overturned = exists().where(
+            ModerationAction.case_id == Report.case_id, ModerationAction.reversed_at.is_not(None)
+        )
+        outcome = sql_case(
+            (and_(Report.status == "actioned", overturned), literal("dismissed")), else_=Report.status
+        )
         rows = await db.execute(
-            select(Report.reporter_id, Report.status, func.count())
+            select(Report.reporter_id, outcome, func.count())
             .where(Report.reporter_id.in_(list(records)), Report.status.in_(("actioned", "dismissed")))
-            .group_by(Report.reporter_id, Report.status)
+            .group_by(Report.reporter_id, outcome)
         )
         for reporter, status, count in rows.tuples():
             records[reporter][status] = int(count)

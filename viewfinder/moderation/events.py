@@ -35,3 +35,6 @@ class AppealDecided(Event, frozen=True):
     user_id: int
     decision: str
     """upheld (the action stands) or reversed (it was undone)."""
+    reporter_ids: tuple[int, ...] = ()
+    """When reversed, the reporters of the action's case: their report no longer counts as upheld,
+    so their open cases are rescored (moderation.subscribers); they are not told."""
