@@ -20,6 +20,7 @@ from tests.conftest import Api
 from tests.helpers import assert_error, make_post
 from tests.moderation.acting import act, reported_case
 from tests.moderation.staff import make_staff
+from viewfinder.mediakit import edge as edge_slot
 from viewfinder.mediakit import signing
 from viewfinder.mediakit.edge import EDGE_REFRESH_HEADER, EdgePurgeFailed, NginxEdge, cached_urls
 from viewfinder.settings import Settings
@@ -179,9 +180,10 @@ def test_deactivating_refreshes_every_file_of_the_account(alice: Api, listener: 
 
 def test_no_edge_configured_purges_nothing(alice: Api, settings: Settings, listener: PurgeListener):
     build_backends(settings.model_copy(update={"edge_purge_url": None})).install()
+    # An edge that would record a purge stays installed: only the unset setting keeps it quiet.
+    edge_slot.use(NginxEdge(listener.url))
     post = make_post(alice, "x")
     assert alice.delete(f"/posts/{post['id']}").status_code == 204
-    # The app (built before) kept its edge; the job's process settings name none, so nothing was asked.
     assert listener.seen == []
 
 

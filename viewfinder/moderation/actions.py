@@ -165,7 +165,7 @@ async def close_case(
         check_case_open_to(case, staff)
         raise _closed()
     case.status, case.resolved_at = outcome, now
-    reporters = list(await db.scalars(select(Report.reporter_id).where(Report.case_id == case.id).distinct()))
+    reporters = await cases.case_reporters(db, case.id)
     await db.execute(
         update(Report)
         .where(Report.case_id == case.id, Report.status == "open")

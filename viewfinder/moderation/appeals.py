@@ -42,7 +42,7 @@ from viewfinder.moderation.actions import (
 from viewfinder.moderation.enforcement import reverse_account_action
 from viewfinder.moderation.events import AppealDecided
 from viewfinder.moderation.guard import Staff, forbidden
-from viewfinder.moderation.models import Appeal, ModerationAction, ModerationCase, Report
+from viewfinder.moderation.models import Appeal, ModerationAction, ModerationCase
 
 APPEAL_ERRORS = {
     404: "not_found: no such action against your account",
@@ -206,9 +206,7 @@ async def decide_appeal(
     )
     reporters: tuple[int, ...] = ()
     if decision == "reverse" and action.case_id is not None:
-        reporters = tuple(
-            await db.scalars(select(Report.reporter_id).where(Report.case_id == action.case_id).distinct())
-        )
+        reporters = tuple(await cases.case_reporters(db, action.case_id))
     await emit(
         db,
         AppealDecided(

@@ -147,6 +147,11 @@ async def _case_reporters(db: AsyncSession, case_ids: Collection[int]) -> dict[i
     return reporters
 
 
+async def case_reporters(db: AsyncSession, case_id: int) -> list[int]:
+    """The distinct reporters of one case."""
+    return (await _case_reporters(db, [case_id]))[case_id]
+
+
 class _Scored(NamedTuple):
     reporters_count: int
     priority_key: int
