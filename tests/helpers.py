@@ -8,12 +8,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import redis
 from litestar.testing import TestClient
 
 from tests.conftest import BASE_URL, Api
 from viewfinder.app import create_app
-from viewfinder.core import ids
+from viewfinder.core import ids, redis_client
 from viewfinder.core.db import read_rows
+from viewfinder.posts import cards
 from viewfinder.settings import Settings
 
 
@@ -101,3 +103,15 @@ async def assert_fast_reads_match_the_engine(db: Any, statement: Any, values: di
     assert [[type(value) for value in row] for row in fast] == [
         [type(value) for value in row] for row in engine
     ]
+
+
+def forget_cards(settings: Settings) -> None:
+    """Empty the post-card cache (this process's, or Redis's at scale), so the next page builds the
+    cards it shows: for query counts of a cold cache. Creating or editing a post caches its card,
+    and likes and comments leave it cached."""
+    cards._caches.clear()
+    if settings.store_backend == "redis" and settings.redis_url:
+        with redis.Redis.from_url(settings.redis_url) as client:
+            keys = list(client.scan_iter(redis_client.key(settings, "cache", "cards") + ":*"))
+            if keys:
+                client.delete(*keys)

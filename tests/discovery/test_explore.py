@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from tests.discovery import follow, ids, make_private, set_engagement
-from tests.helpers import assert_error, cache_session, make_post
+from tests.helpers import assert_error, cache_session, forget_cards, make_post
 from viewfinder.core.pagination import Snapshot, encode_cursor
 from viewfinder.discovery.services import Candidate, explore_score, spread_authors
 from viewfinder.posts.models import Post
@@ -106,7 +106,7 @@ async def test_at_most_two_posts_by_one_author_on_a_page(make_api, alice, bob, c
     assert pages[1][0] == prolific[2]["id"]
 
 
-def test_explore_pages_in_a_fixed_number_of_queries(make_api, alice, anon, count_queries):
+def test_explore_pages_in_a_fixed_number_of_queries(make_api, alice, anon, count_queries, settings):
     authors = [make_api().signup(f"author{i}") for i in range(4)]
     for author in authors:
         for caption in ("one", "two"):
@@ -115,6 +115,7 @@ def test_explore_pages_in_a_fixed_number_of_queries(make_api, alice, anon, count
             assert author.post(f"/posts/{post['id']}/comments", json={"text": "mine"}).status_code == 201
 
     cache_session(alice, count_queries)
+    forget_cards(settings)
     for viewer, expected in ((anon, 3), (alice, 3)):
         with count_queries() as small:
             first = viewer.get("/explore", params={"limit": 2}).json()

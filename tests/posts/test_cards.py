@@ -142,13 +142,32 @@ def test_a_block_hides_posts_and_comments_at_once(alice, bob, carol):
 
 def test_a_card_is_built_once_and_then_read_from_the_cache(alice, bob, count_queries):
     post_id = _following(alice, bob)
-    # A like moves the post's version and renders no card, so the next read builds one.
-    assert bob.post(f"/posts/{post_id}/like").status_code in (200, 201)
+    # A new display name moves the author's version and renders no card, so the next read builds one.
+    assert alice.patch("/accounts/me", json={"display_name": "Alice Again"}).status_code == 200
     with count_queries() as cold:
         assert bob.get(f"/posts/{post_id}").status_code == 200
     with count_queries() as warm:
-        assert bob.get(f"/posts/{post_id}").json()["caption"] == "before"
+        assert bob.get(f"/posts/{post_id}").json()["author"]["display_name"] == "Alice Again"
     assert cold.count == warm.count + 1  # the card's one query
+
+
+def test_likes_comments_and_follows_keep_the_cached_card(alice, bob, carol, count_queries):
+    """Counts are read with the page, so a like, a comment or a follow must not make a new card
+    version: a popular post's card would be built again on nearly every read, and the cache would
+    fill with dead versions."""
+    post_id = _following(alice, bob)
+    assert carol.post(f"/posts/{post_id}/comments", json={"text": "first"}).status_code == 201
+    bob.get(f"/posts/{post_id}")
+    with count_queries() as before:
+        assert bob.get(f"/posts/{post_id}").status_code == 200
+    assert carol.post(f"/posts/{post_id}/like").status_code in (200, 201)
+    assert carol.post(f"/posts/{post_id}/comments", json={"text": "second"}).status_code == 201
+    assert carol.post("/users/alice/follow").status_code in (200, 201)
+    assert alice.post("/users/carol/follow").status_code in (200, 201)
+    with count_queries() as after:
+        seen = bob.get(f"/posts/{post_id}").json()
+    assert (seen["like_count"], seen["comment_count"]) == (1, 2)
+    assert after.count == before.count  # no card was built again
 
 
 async def test_entities_and_page_queries_name_a_card_alike(alice, bob, db):

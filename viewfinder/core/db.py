@@ -91,6 +91,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def move_counters(model: Any, **steps: Any) -> Any:
+    """An UPDATE of `model` rows moving counter columns by `steps` (ints or SQL expressions), to be
+    given its WHERE. It leaves `updated_at` where it is: that column versions what a row shows
+    (post cards are keyed by it, posts/cards.py), and a like, a comment or a follow changes only a
+    count, which pages read live. Without this, `onupdate` would make every like a new card version."""
+    values: dict[str, Any] = {name: getattr(model, name) + step for name, step in steps.items()}
+    if hasattr(model, "updated_at"):
+        values["updated_at"] = model.updated_at
+    return update(model).values(values)
+
+
 class Base(DeclarativeBase):
     """Base of every model; IDs are the time-sortable 64-bit kind from core.ids."""
 
@@ -672,9 +683,8 @@ async def erase_counted(
         )
         if gone:
             await db.execute(
-                update(counted)
+                move_counters(counted, **{counter.key: -1})
                 .where(counted.id.in_(gone))
-                .values({counter: counter - 1})
                 .execution_options(synchronize_session=False)
             )
             if then is not None:

@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from viewfinder.accounts.models import User
-from viewfinder.core.db import erase_counted, read_rows
+from viewfinder.core.db import erase_counted, move_counters, read_rows
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
@@ -108,9 +108,8 @@ async def _post_like_count(db: AsyncSession, post_id: int) -> int | None:
 async def _move_post_likes(db: AsyncSession, post_id: int, step: int) -> int | None:
     return _int_or_none(
         await db.scalar(
-            update(Post)
+            move_counters(Post, like_count=step)
             .where(Post.id == post_id)
-            .values(like_count=Post.like_count + step)
             .returning(Post.like_count)
             .execution_options(synchronize_session=False)
         )
@@ -314,9 +313,8 @@ async def _publish_comment(
     """Count a comment shown to others (its post's comments, its thread's replies) and tell whom it
     concerns: when it is written, or when a held one is approved. No commit."""
     await db.execute(
-        update(Post)
+        move_counters(Post, comment_count=1)
         .where(Post.id == comment.post_id)
-        .values(comment_count=Post.comment_count + 1)
         .execution_options(synchronize_session=False)
     )
     if comment.parent_id is not None:
@@ -388,9 +386,8 @@ async def delete_comment(db: AsyncSession, viewer: User, comment_id: int) -> Non
         counted += _rowcount(result) - int(uncounted or 0)
     if removed:
         await db.execute(
-            update(Post)
+            move_counters(Post, comment_count=-counted)
             .where(Post.id == comment.post_id)
-            .values(comment_count=Post.comment_count - counted)
             .execution_options(synchronize_session=False)
         )
         if comment.parent_id is not None and comment.moderation not in UNCOUNTED_STATES:
@@ -644,9 +641,8 @@ async def unlike_comment(db: AsyncSession, viewer: User, comment_id: int) -> Com
 async def _move_comment_likes(db: AsyncSession, comment_id: int, step: int) -> int | None:
     return _int_or_none(
         await db.scalar(
-            update(Comment)
+            move_counters(Comment, like_count=step)
             .where(Comment.id == comment_id)
-            .values(like_count=Comment.like_count + step)
             .returning(Comment.like_count)
             .execution_options(synchronize_session=False)
         )
@@ -968,9 +964,8 @@ async def delete_account_data(db: AsyncSession, user_id: int) -> None:
             )
             if replies + itself:
                 await db.execute(
-                    update(Post)
+                    move_counters(Post, comment_count=-(replies + itself))
                     .where(Post.id == post_id)
-                    .values(comment_count=Post.comment_count - (replies + itself))
                     .execution_options(synchronize_session=False)
                 )
             if itself and parent_id is not None:

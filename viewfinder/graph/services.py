@@ -10,13 +10,13 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import CompoundSelect, and_, delete, insert, literal, or_, select, union_all, update
+from sqlalchemy import CompoundSelect, and_, delete, insert, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import QueryableAttribute
 
 from viewfinder.accounts.models import User
-from viewfinder.core.db import erase_counted, read_rows
+from viewfinder.core.db import erase_counted, move_counters, read_rows
 from viewfinder.core.errors import ApiError, not_found
 from viewfinder.core.events import emit
 from viewfinder.core.idlists import in_ids
@@ -90,12 +90,8 @@ async def _remove_follow(db: AsyncSession, follower_id: int, followee_id: int) -
 
 
 async def _move_counts(db: AsyncSession, follower_id: int, followee_id: int, step: int) -> None:
-    await db.execute(
-        update(User).where(User.id == follower_id).values(following_count=User.following_count + step)
-    )
-    await db.execute(
-        update(User).where(User.id == followee_id).values(followers_count=User.followers_count + step)
-    )
+    await db.execute(move_counters(User, following_count=step).where(User.id == follower_id))
+    await db.execute(move_counters(User, followers_count=step).where(User.id == followee_id))
 
 
 async def _commit_or_conflict(db: AsyncSession) -> None:

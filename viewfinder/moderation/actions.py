@@ -32,7 +32,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts.models import User
-from viewfinder.core.db import utcnow
+from viewfinder.core.db import move_counters, utcnow
 from viewfinder.core.errors import ApiError
 from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
@@ -196,9 +196,8 @@ async def set_comment_state(db: AsyncSession, comment: Comment, state: str) -> N
     comment.moderation = state
     if step:
         await db.execute(
-            update(Post)
+            move_counters(Post, comment_count=step)
             .where(Post.id == comment.post_id)
-            .values(comment_count=Post.comment_count + step)
             .execution_options(synchronize_session=False)
         )
         if comment.parent_id is not None:

@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, Integer, Select, bindparam, delete, exists, s
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts.models import User
-from viewfinder.core.db import read_rows, utcnow
+from viewfinder.core.db import move_counters, read_rows, utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
@@ -275,7 +275,7 @@ async def move_posts_count(db: AsyncSession, author_id: int, before: str | None,
     states (None: not there, before it is made or after it is deleted). No commit."""
     step = int(after == COUNTED_POST) - int(before == COUNTED_POST)
     if step:
-        await db.execute(update(User).where(User.id == author_id).values(posts_count=User.posts_count + step))
+        await db.execute(move_counters(User, posts_count=step).where(User.id == author_id))
 
 
 async def announce_released_post(db: AsyncSession, post: Post) -> None:
