@@ -1,5 +1,5 @@
 """The `viewfinder` command: serve, worker, migrate, cassandra-migrate, createuser, demo, rebuild-timelines,
-disable-2fa, mail-server, flush-jobs, dead-letters, openapi, check."""
+disable-2fa, mail-server, flush-jobs, dead-letters, openapi, check, ml (detection models)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from viewfinder.detection.cli import ml
 from viewfinder.settings import ConfigurationError, Settings, get_settings
 
 if TYPE_CHECKING:
@@ -71,6 +72,9 @@ def main(context: click.Context) -> None:
 
         # Before anything opens the database or the job queue: every file made is the owner's alone.
         create_privately()
+
+
+main.add_command(ml)
 
 
 @main.command()
