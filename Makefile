@@ -28,21 +28,27 @@ frontend/node_modules/.installed: frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 	touch $@
 
+# The detection models' training data (npm packages, read at train time only; decision 0062).
+ml/node_modules/.installed: ml/package-lock.json
+	cd ml && npm ci --no-audit --no-fund
+	touch $@
+
 web: install frontend/node_modules/.installed ## Build the web app (frontend/dist), its API types generated from OpenAPI
 	.venv/bin/viewfinder openapi --output frontend/openapi.json
 	cd frontend && npm run build
 
-run: install web ## Install, build, migrate, load demo content and serve on http://127.0.0.1:8000
+run: install web ml/node_modules/.installed ## Install, build, migrate, train the spam model, load demo content and serve on http://127.0.0.1:8000
 	$(RUN_ENV) .venv/bin/viewfinder migrate
+	$(RUN_ENV) .venv/bin/viewfinder ml train-spam --if-missing
 	$(RUN_ENV) .venv/bin/viewfinder demo --if-empty
 	$(RUN_ENV) .venv/bin/viewfinder serve --host $(HOST) --port $(PORT)
 
 test: install lint test-python test-scale test-api-fuzz test-web test-e2e ## Install test dependencies and run every lint and test (both stacks)
 
-test-python: install ## Run the Python test suite (in parallel)
+test-python: install ml/node_modules/.installed ## Run the Python test suite (in parallel)
 	.venv/bin/pytest -n auto $(T)
 
-test-scale: install ## Run the Python suite on PostgreSQL + Cassandra + Redis + S3 (started on loopback)
+test-scale: install ml/node_modules/.installed ## Run the Python suite on PostgreSQL + Cassandra + Redis + S3 (started on loopback)
 	scripts/test-scale.sh $(T)
 
 test-api-fuzz: install ## Fuzz the API (schemathesis, every check) against a real server, a few minutes
@@ -67,5 +73,6 @@ format: install ## Reformat and autofix the code
 
 clean: ## Remove installed and generated files (keeps var/, the data)
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf ml/node_modules ml/cache
 	rm -rf frontend/node_modules frontend/dist frontend/openapi.json frontend/src/api/schema.d.ts \
 		frontend/test-results frontend/screenshots

@@ -1261,6 +1261,15 @@ API_RULES: Rules = {
     ],
     ("PATCH", "/staff/rules/{rule_id:str}"): [own("/staff/rules/1", STAFF_ONLY, json={"enabled": False})],
     ("DELETE", "/staff/rules/{rule_id:str}"): [own("/staff/rules/1", STAFF_ONLY)],
+    # The known-bad media list (decision 0063).
+    ("GET", "/staff/known-bad-hashes"): [own("/staff/known-bad-hashes", STAFF_ONLY)],
+    ("POST", "/staff/known-bad-hashes/import"): [
+        own("/staff/known-bad-hashes/import", STAFF_ONLY, json={"source": "x", "csv": "a" * 64 + ",90\n"})
+    ],
+    ("DELETE", "/staff/known-bad-hashes/{hash_id:str}"): [own("/staff/known-bad-hashes/1", STAFF_ONLY)],
+    ("POST", "/staff/posts/{post_id:str}/known-bad-hashes"): [
+        own("/staff/posts/1/known-bad-hashes", STAFF_ONLY)
+    ],
     # Announcements and featured accounts (decision 0058): staff write them, members read them.
     ("GET", "/staff/announcements"): [own("/staff/announcements", STAFF_ONLY)],
     ("POST", "/staff/announcements"): [own("/staff/announcements", STAFF_ONLY, json={"text": "x"})],

@@ -194,6 +194,7 @@ def fill_path(path: str, value: str) -> str:
         "rule_id",
         "action_id",
         "announcement_id",
+        "hash_id",
     ):
         path = path.replace("{" + name + "}", value)
     assert "{" not in path, f"a path parameter this sweep does not know: {path}"

@@ -45,6 +45,8 @@ from viewfinder.core.ratelimit import RateLimiter
 from viewfinder.core.redis_client import async_client
 from viewfinder.core.requests import ApiRequest
 from viewfinder.core.security import CrossSiteGuard, SecurityHeaders
+from viewfinder.detection import spam
+from viewfinder.detection.hashes_api import ROUTES as KNOWN_BAD_HASH_ROUTES
 from viewfinder.discovery.api import ROUTES as DISCOVERY_ROUTES
 from viewfinder.engagement.api import ROUTES as ENGAGEMENT_ROUTES
 from viewfinder.feeds.api import ROUTES as FEED_ROUTES
@@ -170,6 +172,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *APPEAL_ROUTES,
             *STANDING_ROUTES,
             *RULE_ROUTES,
+            *KNOWN_BAD_HASH_ROUTES,
             *HELD_COMMENT_ROUTES,
             *STAFF_ACCOUNT_ROUTES,
             *COMMUNITY_ROUTES,
@@ -190,7 +193,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[api, healthz, readyz, serve_media, openapi_document, web_app],
         lifespan=[database, redis_connections],
         # Tests build hundreds of apps in one process; freezing each would keep them all.
-        on_startup=[] if settings.env == "test" else [freeze_startup_objects],
+        on_startup=[] if settings.env == "test" else [spam.warm, freeze_startup_objects],
         # Real-time delivery: channels per account, fed by this process's outbox relay, which
         # polls on its own engine (see viewfinder.notifications.realtime).
         plugins=[RealtimeChannels(settings, redis, backends.inbox)],

@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "viewfinder.moderation.models",
     "viewfinder.privacy.models",
     "viewfinder.community.models",
+    "viewfinder.detection.models",
     "viewfinder.core.models",
     "viewfinder.core.crypto",
 )

@@ -3,7 +3,8 @@ new accounts (docs/decisions/0053-automatic-rules-and-new-account-limits.md).
 
 One module, like `viewfinder.policy`, that every domain writing people's text calls: posts (captions,
 new and edited), engagement (comments) and accounts (display name, bio and website). It imports only
-core, settings and models, so calling it closes no cycle between packages; staff manage the rules in
+core, settings, models and the spam model (`viewfinder.detection.spam`, which imports no more), so
+calling it closes no cycle between packages; staff manage the rules in
 `viewfinder.moderation.rules`, and a flag reaches the moderation queue through the `ContentFlagged`
 event (`viewfinder.moderation.subscribers` opens or joins the target's case in the same transaction).
 
@@ -22,6 +23,11 @@ rules match, the gravest action wins (block > hold > flag).
   without a scheme (spammers drop it); not after an `@` (an @mention or an e-mail address), except
   as the host of a URL with user information ("https://trusted.org@evil.example/"). Unicode names
   are compared in their IDNA (punycode) form.
+
+**Spam.** The spam model (decision 0062) judges captions, comments, display names and bios too: a
+score and reasons that its thresholds (`spam_*_threshold` in settings) turn into allow, flag, hold or
+refuse (`block` here). Its verdict joins the rules' (the gravest wins) and its score and reasons
+reach the case. Without a model file, the rules alone decide.
 
 **Cache.** Rules are read on every caption, comment and profile write, so each process keeps them
 compiled and re-reads them only when their version changes. The version is one cheap query: the
@@ -53,6 +59,8 @@ from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError
 from viewfinder.core.events import Event, emit
 from viewfinder.core.ratelimit import Limit, RateLimiter
+from viewfinder.detection import spam
+from viewfinder.detection.spam import SpamVerdict
 from viewfinder.moderation.models import AuditEntry, ModerationRule, RuleAction, RuleKind
 from viewfinder.settings import Settings
 
@@ -179,11 +187,13 @@ class Match:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What the rules say about a write: the outcome, the fields that decided it and every match."""
+    """What the rules and the spam model say about a write: the outcome, the fields that decided
+    it, every rule that matched and the spam model's verdict (where it had one)."""
 
     outcome: Outcome = "allow"
     fields: tuple[str, ...] = ()
     matches: tuple[Match, ...] = ()
+    spam: SpamVerdict | None = None
 
     @property
     def blocked(self) -> bool:
@@ -198,8 +208,34 @@ class Verdict:
         """Staff must look at it: held or flagged."""
         return self.outcome in ("hold", "flag")
 
+    @property
+    def held_for_spam(self) -> bool:
+        """Held by the spam model rather than by a rule (what its author is told)."""
+        return self.held and self.spam is not None and self.spam.outcome == "hold"
+
+    def score(self) -> float:
+        """The automated score its case gets: the gravest rule's, or the spam score if higher."""
+        rules = max((RULE_SCORES.get(match.action, 1.0) for match in self.matches), default=0.0)
+        spam = self.spam.score if self.spam is not None and self.spam.outcome != "allow" else 0.0
+        return max(rules, spam)
+
     def reason(self) -> str:
-        return "; ".join(match.describe() for match in self.matches)
+        reasons = [match.describe() for match in self.matches]
+        if self.spam is not None and self.spam.outcome != "allow":
+            reasons.append(self.spam.describe())
+        return "; ".join(reasons)
+
+    def with_spam(self, spam: SpamVerdict | None) -> Verdict:
+        """This verdict and the spam model's together: the gravest outcome wins (the fields of
+        both where they tie)."""
+        if spam is None or spam.outcome == "allow":
+            return self
+        if GRAVITY[spam.outcome] > GRAVITY[self.outcome]:
+            return Verdict(spam.outcome, (spam.field,), self.matches, spam)
+        fields = self.fields
+        if spam.outcome == self.outcome and spam.field not in fields:
+            fields = (*fields, spam.field)
+        return Verdict(self.outcome, fields, self.matches, spam)
 
 
 ALLOW: Final = Verdict()
@@ -306,11 +342,17 @@ async def current_rules(db: AsyncSession) -> RuleSet:
     return rules
 
 
-async def screen(db: AsyncSession, texts: Mapping[str, str]) -> Verdict:
-    """Judge a write of people's text (field name -> text) by the enabled rules."""
+async def screen(db: AsyncSession, texts: Mapping[str, str], *, author: User | None = None) -> Verdict:
+    """Judge a write of people's text (field name -> text) by the enabled rules and the spam model
+    (viewfinder.detection.spam: captions, comments, display names and bios; `author`, the
+    writing account, for its behaviour). The gravest outcome of the two wins."""
     if not any(texts.values()):
         return ALLOW
-    return (await current_rules(db)).judge(texts)
+    verdict = (await current_rules(db)).judge(texts)
+    spam_filter = spam.installed()
+    if spam_filter is not None:
+        verdict = verdict.with_spam(await spam_filter.judge(db, dict(texts), author))
+    return verdict
 
 
 def refuse(verdict: Verdict) -> ApiError:
@@ -343,7 +385,7 @@ async def send_to_review(
                 target_kind=target_kind,
                 target_id=target_id,
                 owner_id=owner_id,
-                score=RULE_SCORES[verdict.outcome],
+                score=verdict.score(),
                 reason=verdict.reason(),
             ),
         )

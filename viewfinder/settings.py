@@ -145,6 +145,30 @@ class Settings(BaseSettings):
     """@mentions a new account may write per hour in captions and comments."""
     new_account_follows_per_hour: int = Field(default=30, ge=0)
     """Accounts a new account may follow (or ask to follow) per hour."""
+    pdq_max_distance: int = Field(default=31, ge=0, le=31)
+    """Known-bad media: an upload whose PDQ hash is within this Hamming distance (of 256 bits) of a
+    listed hash is refused with 451 (docs/decisions/0063-known-bad-media-pdq.md)."""
+    pdq_min_quality: int = Field(default=50, ge=0, le=100)
+    """Known-bad media: listed hashes, and upload hashes, of a lower PDQ quality are never matched."""
+    spam_enabled: bool = True
+    """Judge captions, comments, display names and bios with the spam model (viewfinder.detection.spam,
+    docs/decisions/0062); without a model file the staff's rules alone apply."""
+    spam_model_path: Path | None = None
+    """The spam model file; unset: the newest data_dir/models/spam-*.joblib (`viewfinder ml train-spam`)."""
+    spam_flag_threshold: float = Field(default=0.5, ge=0.0, le=1.01)
+    """A spam score from here publishes the text and opens a moderation case."""
+    spam_hold_threshold: float = Field(default=0.8, ge=0.0, le=1.01)
+    """A spam score from here holds the text for review (its author alone sees it, with the reason)."""
+    spam_refuse_threshold: float = Field(default=1.01, ge=0.0, le=1.01)
+    """A spam score from here refuses the write (422); above 1 (the default), nothing is refused."""
+    nsfw_scan: bool = True
+    """Score every photo and video keyframe with open_nsfw in the media job (viewfinder.detection.nsfw)."""
+    nsfw_sensitive_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
+    """A post with a media item scoring at least this is marked sensitive (shown behind a tap-to-view
+    warning; its author cannot unmark it, staff can reverse it). docs/decisions/0064."""
+    nsfw_hold_threshold: float = Field(default=0.95, ge=0.0, le=1.0)
+    """A post with a media item scoring at least this is held for review (its author alone sees it)
+    and a moderation case is opened with the score; it is marked sensitive too."""
 
     smtp_host: str | None = None
     """The SMTP server that sends mail (verification, password reset, security alerts). Unset: no

@@ -29,6 +29,7 @@ from viewfinder.accounts.authcache import AuthCache, auth_cache_from_settings
 from viewfinder.core import jobs
 from viewfinder.core.ratelimit import FileCounterStore, RateLimiter, RedisCounterStore
 from viewfinder.core.redis_client import async_client, key
+from viewfinder.detection import spam
 from viewfinder.feeds import store as feeds_store
 from viewfinder.feeds.store import SessionSource, SqlTimelineStore, TimelineStore, TimelineStoreFactory
 from viewfinder.mediakit import edge as edge_slot
@@ -67,6 +68,7 @@ class Backends:
         inbox_slot.use(self.inbox)
         storage_slot.use(self.storage)  # the media and privacy jobs' storage
         edge_slot.use(self.edge)  # the media domain's purge jobs
+        spam.configure(self.settings)  # the spam model and thresholds (loaded on first use)
         authcache.use_epochs(self.auth_cache.epochs)  # where this process's writes drop look-ups
         if self.redis is not None:
             cards.use_redis_client(self.settings, self.redis)  # post cards at scale (decision 0039)

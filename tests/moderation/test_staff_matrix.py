@@ -125,6 +125,19 @@ STAFF_ROUTES: dict[tuple[str, str], Row] = {
     ("DELETE", "/staff/rules/{rule_id:str}"): Row(
         "rules.manage", lambda w, r: Call("DELETE", f"/staff/rules/{fresh_rule(w)}")
     ),
+    ("GET", "/staff/known-bad-hashes"): Row(
+        "rules.manage", lambda w, r: Call("GET", "/staff/known-bad-hashes")
+    ),
+    ("POST", "/staff/known-bad-hashes/import"): Row(
+        "rules.manage",
+        lambda w, r: Call("POST", "/staff/known-bad-hashes/import", {"source": r, "csv": fresh_hash_line(w)}),
+    ),
+    ("DELETE", "/staff/known-bad-hashes/{hash_id:str}"): Row(
+        "rules.manage", lambda w, r: Call("DELETE", f"/staff/known-bad-hashes/{fresh_hash(w)}")
+    ),
+    ("POST", "/staff/posts/{post_id:str}/known-bad-hashes"): Row(
+        "content.act", lambda w, r: Call("POST", f"/staff/posts/{fresh_removed_post(w)}/known-bad-hashes")
+    ),
     ("GET", "/staff/announcements"): Row(
         "announcements.manage", lambda w, r: Call("GET", "/staff/announcements")
     ),
@@ -155,6 +168,31 @@ def fresh_rule(world: World) -> str:
     made = world.clients["owner"].post("/staff/rules", json=body)
     assert made.status_code == 201, made.text
     return str(made.json()["id"])
+
+
+def fresh_hash_line(world: World) -> str:
+    """A CSV line of a new hash (hash,quality,label)."""
+    return f"{int(world.unique('')):064x},90,matrix\n"
+
+
+def fresh_hash(world: World) -> str:
+    """A new listed hash, imported by the owner: its id."""
+    made = world.clients["owner"].post(
+        "/staff/known-bad-hashes/import", json={"source": "matrix", "csv": fresh_hash_line(world)}
+    )
+    assert made.status_code == 201, made.text
+    listed = world.clients["owner"].get("/staff/known-bad-hashes").json()["items"]
+    return str(listed[0]["id"])
+
+
+def fresh_removed_post(world: World) -> str:
+    """A new post of the author's, removed by a moderator outside the matrix."""
+    case = world.fresh_case()
+    acted = world.clients["acting"].post(
+        f"/staff/cases/{case}/actions", json={"action": "remove_content", "reason": "matrix"}
+    )
+    assert acted.status_code == 201, acted.text
+    return str(acted.json()["case"]["target_id"])
 
 
 def fresh_announcement(world: World) -> str:

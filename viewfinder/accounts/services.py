@@ -500,7 +500,7 @@ async def update_profile(
     if problems:
         raise ApiError(400, "validation_error", "Some fields need attention.", problems)
     texts = {"display_name": changes.display_name, "bio": changes.bio, "website": website}
-    verdict = await screen(db, {name: text for name, text in texts.items() if text})
+    verdict = await screen(db, {name: text for name, text in texts.items() if text}, author=user)
     if verdict.blocked or verdict.held:
         raise refuse(verdict)
     if limits is not None:

@@ -56,6 +56,9 @@ class Comment(IdMixin, TimestampMixin, Base):
     )
     """visible | held (its author is restricted, or a rule holds it: its author alone sees it until it
     is approved) | removed (staff removed it). viewfinder.moderation.models.ContentState."""
+    held_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """Why it was held, as its author is told: restricted (the account is) | rules (a staff rule) |
+    spam (the spam model, decision 0062); null for a comment never held."""
 
 
 class CommentLike(Base):

@@ -27,6 +27,10 @@ class CommentOut(msgspec.Struct):
     held: bool = False
     """Waiting for approval (a restricted account's comment, or one a rule held): only its author,
     the post's author and staff see it, and it is not counted until it is approved."""
+    held_reason: str | None = None
+    """Why it is held, for those who see it held: "restricted" (its author's account is),
+    "rules" (a staff rule matched) or "spam" (the spam filter judged it likely spam); null when it is
+    not held."""
 
     @classmethod
     def of(cls, comment: Comment, author: User, storage: MediaStorage, *, liked: bool) -> CommentOut:
@@ -41,6 +45,7 @@ class CommentOut(msgspec.Struct):
             liked_by_viewer=liked,
             created_at=comment.created_at,
             held=comment.moderation == "held",
+            held_reason=comment.held_reason if comment.moderation == "held" else None,
         )
 
 

@@ -242,7 +242,7 @@ async def add_comment(
     if not may_comment(post):
         raise ApiError(403, "comments_disabled", "Comments are turned off for this post.")
     text = clean_comment_text(text)
-    verdict = await screen(db, {"text": text})
+    verdict = await screen(db, {"text": text}, author=viewer)
     if verdict.blocked:
         raise refuse(verdict)
 
@@ -282,6 +282,11 @@ async def add_comment(
     # its notifications go out only once the post's author (or staff) approves it. So is one a
     # hold rule matched, which staff approve (its case keeps it from the post's author's list).
     held = viewer.restricted or verdict.held
+    held_reason = None
+    if verdict.held:
+        held_reason = "spam" if verdict.held_for_spam else "rules"
+    elif held:
+        held_reason = "restricted"
     comment = Comment(
         id=new_id(),
         post_id=post.id,
@@ -291,6 +296,7 @@ async def add_comment(
         like_count=0,
         reply_count=0,
         moderation="held" if held else "visible",
+        held_reason=held_reason,
     )
     db.add(comment)
     await db.flush()

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from viewfinder.core.db import Base, IdMixin, TimestampMixin, UtcDateTime, utcnow
@@ -39,6 +39,9 @@ class MediaItem(IdMixin, TimestampMixin, Base):
     blurhash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     dominant_color: Mapped[str | None] = mapped_column(String(7), nullable=True)
     renditions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    nsfw_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """open_nsfw's P(nsfw), 0..1 (a video's: its highest keyframe's), set by processing before the
+    item is ready; None when not scored (viewfinder.detection.nsfw)."""
     failure_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     failure_message: Mapped[str | None] = mapped_column(String(300), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

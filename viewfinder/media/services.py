@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +21,9 @@ from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
+from viewfinder.core.jobs import current_settings
+from viewfinder.detection import nsfw, pdq
+from viewfinder.media import nsfw_posts
 from viewfinder.media.events import MediaUploaded
 from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.mediakit.blocking import run_media_work
@@ -26,6 +31,9 @@ from viewfinder.mediakit.photos import FILTERS, CropBox, ProcessedPhoto, process
 from viewfinder.mediakit.storage import MediaBackend, MediaStorage, discard, put_in_thread
 from viewfinder.mediakit.videos import probe_video, transcode_video
 from viewfinder.posts.models import PostMedia
+from viewfinder.screening import ContentFlagged
+
+logger = logging.getLogger("viewfinder.media")
 
 Upload = bytes | Path
 """An upload's bytes, or (from the API) the path of the local file it was streamed into."""
@@ -117,13 +125,16 @@ async def upload_media(
     video_max_bytes: int | None = None,
     video_max_seconds: float = 600,
     process: bool = True,
+    known_bad: pdq.Limits | None = pdq.Limits(),
 ) -> MediaItem:
     """Check an upload by its content, keep the raw file and record an item to process.
 
     A photo is taken first; what is not a photo is probed as a video (MP4, MOV or WebM), which
     has its own size limit (video_max_bytes, defaulting to max_bytes) and takes no filter or crop.
     The checks decode in a worker thread (see media/blocking.py), and a file upload is stored from
-    disk in chunks. Nothing is stored for a refused upload. It emits MediaUploaded, so processing
+    disk in chunks. Nothing is stored for a refused upload: a photo matching the known-bad hash list
+    (`known_bad`'s limits; None skips the check) is refused with 451 and a case is opened on its
+    uploader (videos are checked in the media job). It emits MediaUploaded, so processing
     is queued once this commits (media.subscribers). The raw file is never served (media/api.py
     serves renditions and avatars only).
     """
@@ -140,6 +151,14 @@ async def upload_media(
             video_max_seconds=video_max_seconds,
         )
     )
+    if checked.kind == "photo" and known_bad is not None:
+        match = await pdq.find_known_bad(
+            db, lambda: [pdq.photo_hash(upload, max_pixels=max_pixels)], known_bad
+        )
+        if match is not None:
+            await _open_known_bad_case(db, owner.id, match)
+            await db.commit()
+            raise pdq.refusal()
     item = MediaItem(
         id=new_id(),
         owner_id=owner.id,
@@ -173,6 +192,16 @@ async def record_upload(
     """`upload_media` without queueing its processing: for tools and tests that run
     `process_media` themselves (an item whose job has not run yet)."""
     return await upload_media(db, storage, owner, upload, process=False, **options)
+
+
+async def _open_known_bad_case(db: AsyncSession, owner_id: int, match: pdq.KnownBadMatch) -> None:
+    """Open (or join) a case on the account that uploaded known-bad media (no commit)."""
+    await emit(
+        db,
+        ContentFlagged(
+            target_kind="user", target_id=owner_id, owner_id=owner_id, score=1.0, reason=match.reason()
+        ),
+    )
 
 
 def _too_large(what: str, limit: int) -> ApiError:
@@ -224,6 +253,8 @@ async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: 
     post): the job then ends quietly with None, and removes whatever files it had made for it.
     The upload is copied from storage into a temporary folder and decoded from there, and video
     renditions are written there before they are stored, so memory does not grow with the file.
+    Before the item is ready, open_nsfw scores the photo (a video: its keyframes), and in the same
+    commit a high score marks or holds the post that carries it (viewfinder.media.nsfw_posts).
     """
     item = await db.get(MediaItem, media_id)
     if item is None or item.state in (MediaState.READY, MediaState.FAILED):
@@ -240,6 +271,12 @@ async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: 
         if not (item.original_key and storage.get_file(item.original_key, raw)):
             return await _fail(db, item, "original_missing", "The uploaded file is gone; upload it again.")
         if item.kind == "video":
+            limits = pdq.Limits.of(current_settings())
+            match = await pdq.find_known_bad(db, lambda: pdq.video_hashes(raw), limits)
+            if match is not None:
+                await _open_known_bad_case(db, item.owner_id, match)
+                refused = pdq.refusal()
+                return await _fail(db, item, refused.code, refused.message, storage)
             return await _process_video(db, storage, item, raw, work)
         crop = CropBox(*item.crop) if item.crop else None
         try:
@@ -247,6 +284,8 @@ async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: 
         except ApiError as exc:
             return await _fail(db, item, exc.code, exc.message, storage)
     item.width, item.height = photo.width, photo.height
+    scored = nsfw.pick_rendition(photo.renditions)
+    item.nsfw_score = _nsfw_score(item, lambda: nsfw.score_photo(scored) if scored else None)
     renditions: list[dict[str, Any]] = []
     try:
         _store_photo_renditions(storage, item, photo, renditions)
@@ -254,6 +293,19 @@ async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: 
         await _drop_if_gone(db, storage, item, renditions)
         raise
     return await _ready(db, storage, item, renditions, photo)
+
+
+def _nsfw_score(item: MediaItem, score: Callable[[], float | None]) -> float | None:
+    """The item's open_nsfw score (viewfinder.detection.nsfw; `_ready` applies it to its post), or
+    None when scanning is off. A failure of the model is logged and leaves it unscored: an item is
+    never failed for its score."""
+    if not current_settings().nsfw_scan:
+        return None
+    try:
+        return score()
+    except Exception:
+        logger.exception("open_nsfw could not score media item %s", item.id)
+        return None
 
 
 async def _commit_unless_gone(db: AsyncSession) -> bool:
@@ -328,6 +380,8 @@ async def _process_video(
         poster = process_photo(video.poster, max_pixels=10**12, keep_aspect=True)
     except ApiError as exc:
         return await _fail(db, item, exc.code, exc.message, storage)
+    smallest = min(video.renditions, key=lambda r: min(r.width, r.height))  # upright, H.264
+    item.nsfw_score = _nsfw_score(item, lambda: nsfw.score_video(smallest.path))
     renditions: list[dict[str, Any]] = []
     try:
         for rendition in video.renditions:
@@ -365,6 +419,8 @@ async def _ready(
     item.renditions = renditions
     item.blurhash, item.dominant_color = photo.blurhash, photo.dominant_color
     item.original_key = None
+    with db.no_autoflush:  # a deleted item shows as StaleDataError at the commit below
+        await nsfw_posts.apply_to_post_of(db, item, current_settings())
     if not await _commit_unless_gone(db):
         await discard(storage, [rendition["key"] for rendition in renditions])
         return None

@@ -14,6 +14,7 @@ from viewfinder.accounts.auth import Viewer, ViewerDep
 from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.openapi import errors
 from viewfinder.core.params import parse_id
+from viewfinder.detection import pdq
 from viewfinder.media import services
 from viewfinder.media.schemas import MediaItemOut
 from viewfinder.mediakit import signing
@@ -71,6 +72,7 @@ class MediaController(Controller):
         status_code=HTTP_202_ACCEPTED,
         request_max_body_size=UPLOAD_REQUEST_LIMIT,
         operation_class=UploadOperation,
+        opt=errors({451: "known_bad_media: the photo matches the instance's list of known-bad media"}),
     )
     async def upload(
         self,
@@ -87,7 +89,9 @@ class MediaController(Controller):
         poster renditions ("poster-1080" ... "poster-thumb"); filter and crop apply to photos only.
         Answers at once with the item in state "uploaded"; poll it until "ready" or "failed".
         A file that does not start like a photo or video is refused (415) before the rest of it is
-        read, and one over the size limit (413) as soon as it passes it.
+        read, and one over the size limit (413) as soon as it passes it. A photo matching the
+        instance's list of known-bad media (PDQ hashes) is refused with 451 (a video fails in
+        processing with failure_code "known_bad_media").
         """
         async with receive_upload(
             request,
@@ -107,6 +111,7 @@ class MediaController(Controller):
                 max_pixels=settings.max_image_pixels,
                 video_max_bytes=settings.video_max_bytes,
                 video_max_seconds=settings.video_max_seconds,
+                known_bad=pdq.Limits.of(settings),
             )
         # Its processing was queued when it committed; in immediate mode (tests) it already ran:
         # show the state as it is now.

@@ -59,7 +59,9 @@ class PostController(Controller):
             location_name=data.location_name,
             comments_enabled=data.comments_enabled,
             hide_like_count=data.hide_like_count,
+            sensitive=data.sensitive,
             limits=NewAccountLimits(limiter, settings),
+            settings=settings,
         )
         (out,) = await render_entities(db_session, viewer.user, [(created, viewer.user)], storage, settings)
         return out

@@ -36,6 +36,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    or_,
     select,
     type_coerce,
     union_all,
@@ -153,7 +154,7 @@ class PostCard(msgspec.Struct, frozen=True):
     items: list[PostItemOut]
     created_at: datetime
     sensitive: bool = False
-    """Staff marked its media sensitive (shown behind a tap-to-view warning)."""
+    """Staff, the detector or its author marked its media sensitive (shown behind a tap-to-view warning)."""
     moderation: str = "visible"
     """visible or held (a held post reaches no page but its author's); a removed one none at all."""
 
@@ -199,7 +200,7 @@ _CARD_COLUMNS = (
     Post.hide_like_count,
     Post.created_at,
     type_coerce(Post.updated_at, Version()).label("version"),
-    Post.sensitive,
+    or_(Post.sensitive, Post.author_sensitive).label("sensitive"),  # staff's, the detector's or the author's
     Post.moderation,
     User.id,
     User.username,

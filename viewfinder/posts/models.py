@@ -31,7 +31,10 @@ class Post(IdMixin, TimestampMixin, Base):
     """visible | held (an automatic rule holds it for review: its author alone sees it) | removed (staff
     removed it: no one sees it, an appeal may restore it). viewfinder.moderation.models.ContentState."""
     sensitive: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
-    """Staff marked its media sensitive: shown behind a tap-to-view warning."""
+    """Staff or the nudity detector marked its media sensitive: shown behind a tap-to-view warning
+    (only staff undo it)."""
+    author_sensitive: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    """Its author marked its media sensitive (and may unmark it); shown behind the same warning."""
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 

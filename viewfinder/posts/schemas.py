@@ -27,6 +27,9 @@ class PostCreate(msgspec.Struct, forbid_unknown_fields=True):
     location_name: Location = ""
     comments_enabled: bool = True
     hide_like_count: bool = False
+    sensitive: bool = False
+    """Show its media behind a tap-to-view warning (nudity, violence, anything others may not want
+    to see unasked)."""
 
 
 class PostUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -36,6 +39,9 @@ class PostUpdate(msgspec.Struct, forbid_unknown_fields=True):
     hide_like_count: bool | msgspec.UnsetType = msgspec.UNSET
     alt_texts: Annotated[dict[str, AltText], msgspec.Meta(max_length=20)] | msgspec.UnsetType = msgspec.UNSET
     """Alt text by media item id."""
+    sensitive: bool | msgspec.UnsetType = msgspec.UNSET
+    """Your own sensitive mark. Unmarking cannot take off a mark set by staff or by the automatic
+    nudity check: the post then stays sensitive."""
 
 
 class PostItemOut(msgspec.Struct):
@@ -63,7 +69,8 @@ class PostOut(msgspec.Struct):
     """The newest top-level comments (up to two), oldest first."""
     created_at: datetime
     sensitive: bool
-    """Staff marked its media sensitive: show it behind a tap-to-view warning."""
+    """Its author, staff or the automatic nudity check marked its media sensitive: show it behind a
+    tap-to-view warning."""
     moderation: str
     """"visible", or "held" (only ever shown to its author: waiting for staff to approve it);
     "removed" only in a staff member's case."""

@@ -15,6 +15,8 @@ from viewfinder.core.db import move_counters, read_rows, utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
+from viewfinder.core.jobs import current_settings
+from viewfinder.media import nsfw_posts
 from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.mediakit.storage import MediaStorage, discard
 from viewfinder.policy import audience_of, bound_account, find_visible_post, shown_on_profile
@@ -22,6 +24,7 @@ from viewfinder.posts.cards import REF_COLUMNS, VIEWER_REF_COLUMNS, PostRef, ref
 from viewfinder.posts.events import PostCreated, PostDeleted, PostEdited
 from viewfinder.posts.models import Hashtag, Post, PostHashtag, PostMedia, PostMention
 from viewfinder.screening import NewAccountLimits, count_links, refuse, screen, send_to_review
+from viewfinder.settings import Settings
 
 if TYPE_CHECKING:
     from viewfinder.feeds.store import TimelineStore
@@ -116,14 +119,21 @@ async def create_post(
     location_name: str = "",
     comments_enabled: bool = True,
     hide_like_count: bool = False,
+    sensitive: bool = False,
     limits: NewAccountLimits | None = None,
+    settings: Settings | None = None,
 ) -> Post:
     """A post of 1 to 20 of the author's own uploaded items, in order. It shows once all are ready.
 
     The caption, location and alt texts meet the staff's rules (viewfinder.screening): blocked,
     nothing is written (422); held, the post is seen by its author alone and goes to the moderation
     queue, and its mentions are not told; flagged, it is published and goes to the queue. A new
-    account's links and mentions count against its hourly limits (`limits`; 429)."""
+    account's links and mentions count against its hourly limits (`limits`; 429).
+
+    `sensitive` is the author's own mark (`posts.author_sensitive`). Items already scored by the
+    nudity detector may mark the post sensitive or hold it for review (`settings`' thresholds; the
+    process's settings when not given; viewfinder.media.nsfw_posts); items scored later move it
+    from the media job."""
     if not 1 <= len(items) <= MAX_ITEMS:
         raise invalid("items", f"A post has 1 to {MAX_ITEMS} media items.")
     media_ids = [item.media_id for item in items]
@@ -154,11 +164,14 @@ async def create_post(
         )
     texts = {"caption": caption, "location_name": location_name}
     texts.update({f"items.{index}.alt_text": item.alt_text for index, item in enumerate(items)})
-    verdict = await screen(db, texts)
+    verdict = await screen(db, texts, author=author)
     if verdict.blocked:
         raise refuse(verdict)
     if limits is not None:
         await limits.spend(author, links=count_links(caption), mentions=len(mentions_in(caption)))
+
+    settings = settings or current_settings()
+    nsfw = await nsfw_posts.judge_new_post(db, media_ids, settings)
 
     post = Post(
         id=new_id(),
@@ -167,7 +180,9 @@ async def create_post(
         location_name=location_name.strip(),
         comments_enabled=comments_enabled,
         hide_like_count=hide_like_count,
-        moderation="held" if verdict.held else "visible",
+        moderation="held" if verdict.held or nsfw.hold else "visible",
+        sensitive=nsfw.sensitive,
+        author_sensitive=sensitive,
     )
     db.add(post)
     await db.flush()
@@ -176,7 +191,8 @@ async def create_post(
     mentioned = await _index_caption(db, post, author)
     await move_posts_count(db, author.id, None, post.moderation)
     await send_to_review(db, verdict, "post", post.id, author.id)
-    if verdict.held:
+    await nsfw_posts.send_to_review(db, nsfw, post, settings)
+    if post.moderation == "held":
         mentioned = []  # nobody is told of a post they cannot see
     # notifications.subscribers tells the mentioned accounts once this commits.
     await emit(db, PostCreated(post_id=post.id, author_id=author.id, mentioned_ids=tuple(mentioned)))
@@ -194,6 +210,8 @@ class PostChanges:
     hide_like_count: bool | None = None
     alt_texts: dict[int, str] | None = None
     """Alt text by media item id."""
+    sensitive: bool | None = None
+    """The author's own sensitive mark; unmarking leaves a mark by staff or the detector in place."""
 
 
 async def own_post(db: AsyncSession, author: User, post_id: int) -> Post:
@@ -229,7 +247,7 @@ async def update_post(
         _check_alt_text(alt_text, "alt_texts")
     texts = {"caption": changes.caption or "", "location_name": changes.location_name or ""}
     texts.update({f"alt_texts.{media_id}": text for media_id, text in (changes.alt_texts or {}).items()})
-    verdict = await screen(db, texts)
+    verdict = await screen(db, texts, author=author)
     if verdict.blocked:
         raise refuse(verdict)
     if limits is not None and changes.caption is not None:
@@ -254,6 +272,8 @@ async def update_post(
         post.comments_enabled = changes.comments_enabled
     if changes.hide_like_count is not None:
         post.hide_like_count = changes.hide_like_count
+    if changes.sensitive is not None:
+        post.author_sensitive = changes.sensitive
     for media_id, alt_text in (changes.alt_texts or {}).items():
         links[media_id].alt_text = alt_text
     if changes.alt_texts:

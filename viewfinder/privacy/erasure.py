@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viewfinder.accounts import services as accounts
 from viewfinder.accounts.models import User
 from viewfinder.community import services as community
+from viewfinder.detection import pdq as detection
 from viewfinder.engagement import services as engagement
 from viewfinder.feeds import services as feeds
 from viewfinder.feeds.store import TimelineStore, timelines, using_session
@@ -79,6 +80,9 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         "community", community.ACCOUNT_DATA_TABLES, lambda e: community.delete_account_data(e.db, e.user_id)
+    ),
+    Step(
+        "detection", detection.ACCOUNT_DATA_TABLES, lambda e: detection.delete_account_data(e.db, e.user_id)
     ),
     Step(
         "engagement",
