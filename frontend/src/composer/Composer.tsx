@@ -238,6 +238,13 @@ function Advanced({ composer }: { composer: ComposerModel }) {
     <details className="composer-section composer-advanced">
       <summary>Advanced settings</summary>
       <Switch
+        id="composer-sensitive"
+        label="Mark as sensitive"
+        hint="Others see your photos and videos blurred behind a warning until they choose to look."
+        checked={settings.sensitive}
+        onChange={(sensitive) => setSettings((current) => ({ ...current, sensitive }))}
+      />
+      <Switch
         id="composer-hide-likes"
         label="Hide like count"
         hint="Only you will see how many people liked this post."

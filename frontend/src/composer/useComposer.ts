@@ -22,7 +22,14 @@ import {
 export const CAPTION_LIMIT = 2200;
 const MAX_PARALLEL_UPLOADS = 3;
 
-export type PostSettings = { caption: string; location: string; hideLikeCount: boolean; commentsOff: boolean };
+export type PostSettings = {
+  caption: string;
+  location: string;
+  hideLikeCount: boolean;
+  commentsOff: boolean;
+  /** The author's own mark: others see the media behind a tap-to-view warning. */
+  sensitive: boolean;
+};
 
 /** Characters as the API counts them (code points, not UTF-16 units). */
 export function characterCount(text: string): number {
@@ -59,6 +66,7 @@ export function useComposer() {
     location: "",
     hideLikeCount: false,
     commentsOff: false,
+    sensitive: false,
   });
   const [shareRequested, setShareRequested] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
@@ -84,6 +92,7 @@ export function useComposer() {
             location_name: body.settings.location.trim(),
             comments_enabled: !body.settings.commentsOff,
             hide_like_count: body.settings.hideLikeCount,
+            sensitive: body.settings.sensitive,
           },
         }),
       ),

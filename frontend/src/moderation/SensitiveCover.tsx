@@ -1,5 +1,5 @@
-/** Media marked sensitive by a moderator stays behind a blur and a warning until the person chooses
- * to see it (a tap, or Enter/Space on the button). */
+/** Media marked sensitive (by its author, a moderator or the automatic nudity check) stays behind a
+ * blur and a warning until the person chooses to see it (a tap, or Enter/Space on the button). */
 import { type ReactNode, useState } from "react";
 import "./moderation.css";
 

@@ -148,23 +148,31 @@ function DeleteDialog({ post, detail, onClose }: DialogProps) {
 function EditCaptionDialog({ post, onClose }: DialogProps) {
   const client = useQueryClient();
   const [caption, setCaption] = useState(post.caption);
+  const [sensitive, setSensitive] = useState(post.sensitive);
+  // Unmarking cannot take off a mark set by staff or the automatic check: the post stays covered.
+  const [markedByOthers, setMarkedByOthers] = useState(false);
   const edit = useMutation({
-    mutationFn: (text: string) =>
+    mutationFn: (changes: { caption: string; sensitive?: boolean }) =>
       unwrap(
         api.PATCH("/api/viewfinder/v1/posts/{post_id}", {
           params: { path: { post_id: post.id } },
-          body: { caption: text },
+          body: changes,
         }),
       ),
-    onSuccess: (saved) => {
-      updatePost(client, post.id, (old) => ({ ...old, caption: saved.caption }));
+    onSuccess: (saved, changes) => {
+      updatePost(client, post.id, (old) => ({ ...old, caption: saved.caption, sensitive: saved.sensitive }));
       client.invalidateQueries({ queryKey: ["hashtag"], refetchType: "none" });
-      onClose();
+      if (changes.sensitive === false && saved.sensitive) {
+        setSensitive(true);
+        setMarkedByOthers(true);
+      } else {
+        onClose();
+      }
     },
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    edit.mutate(caption);
+    edit.mutate(sensitive === post.sensitive ? { caption } : { caption, sensitive });
   };
   const fieldFailed = edit.error instanceof ApiError && Boolean(edit.error.field("caption"));
   return (
@@ -183,6 +191,25 @@ function EditCaptionDialog({ post, onClose }: DialogProps) {
           />
           <FieldError error={edit.error} name="caption" id="edit-caption-error" />
           <p className="hint">{caption.length.toLocaleString()} / 2,200</p>
+        </div>
+        <div className="field">
+          <label>
+            <input
+              type="checkbox"
+              checked={sensitive}
+              onChange={(event) => setSensitive(event.currentTarget.checked)}
+              aria-describedby="edit-sensitive-hint"
+            />{" "}
+            Mark as sensitive
+          </label>
+          <p id="edit-sensitive-hint" className="hint">
+            Others see its photos and videos blurred behind a warning until they choose to look.
+          </p>
+          {markedByOthers && (
+            <p role="status">
+              Moderators or the automatic check marked this post sensitive, so it stays behind the warning.
+            </p>
+          )}
         </div>
         {!fieldFailed && <ErrorBanner error={edit.error} />}
         <div className="confirm-actions">
