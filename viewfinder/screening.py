@@ -58,6 +58,7 @@ from viewfinder.accounts.models import User
 from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError
 from viewfinder.core.events import Event, emit
+from viewfinder.core.links import ascii_host, links_in
 from viewfinder.core.ratelimit import Limit, RateLimiter
 from viewfinder.detection import spam
 from viewfinder.detection.spam import SpamVerdict
@@ -72,7 +73,6 @@ RULE_SCORES: Final[dict[str, float]] = {"flag": 0.5, "hold": 0.8}
 RULE_CHANGES: Final = ("rule.created", "rule.changed", "rule.deleted")
 """The audit actions of rule changes: their count is the rules' version."""
 MAX_PATTERN: Final = 200
-MAX_DOMAIN: Final = 253
 
 
 # --- text ------------------------------------------------------------------------------------------
@@ -102,24 +102,6 @@ def keyword_pattern(raw: str) -> str:
     return pattern
 
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-
-
-def ascii_host(host: str) -> str | None:
-    """A host name in lower-case ASCII (IDNA, punycode for Unicode labels), or None if it is not one."""
-    host = host.strip().lower().rstrip(".")
-    try:
-        encoded = host.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        return None
-    labels = encoded.split(".")
-    if len(encoded) > MAX_DOMAIN or len(labels) < 2 or labels[-1].isdigit():
-        return None
-    if not all(_LABEL.match(label) for label in labels):
-        return None
-    return encoded
-
-
 def domain_pattern(raw: str) -> str:
     """A link rule's domain as stored ("example.com", lower-case, punycode); 422 for anything that
     is not a domain name (an address with a scheme or a path, a single label, an IP address)."""
@@ -130,44 +112,6 @@ def domain_pattern(raw: str) -> str:
     if host is None:
         raise invalid_pattern("Give a domain name, like example.com (no https:// and no path).")
     return host
-
-
-_HOST_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
-_LINK = re.compile(
-    # A scheme (and any user information after it), or a start that is not inside a word, an
-    # address, a mention or a path; then labels, and a top-level label of letters (or punycode).
-    r"(?:(?P<scheme>\b[a-z][a-z0-9+.-]{0,20}://)(?:[^\s/?#@]{0,200}@)?|(?<![\w@./-]))"
-    rf"(?P<host>(?:{_HOST_LABEL}\.)+(?:[^\W\d_]{{2,63}}|xn--[a-z0-9-]{{1,59}}))"
-    r"(?![\w-])(?P<path>/)?",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class Link:
-    """A host name found in text, and whether it was written as an address (a scheme, "www." or
-    a path after it) rather than as a bare name that may be a word ("node.js", "home.Then")."""
-
-    host: str
-    explicit: bool
-
-
-def links_in(text: str) -> list[Link]:
-    """The host names in the text, in order, in lower-case ASCII (punycode)."""
-    found: list[Link] = []
-    for match in _LINK.finditer(unicodedata.normalize("NFKC", text)):
-        host = ascii_host(match.group("host"))
-        if host is not None:
-            explicit = bool(match.group("scheme") or match.group("path")) or host.startswith("www.")
-            found.append(Link(host, explicit))
-    return found
-
-
-def count_links(text: str) -> int:
-    """How many links the text has, for the new-account limit: each address written as one (with a
-    scheme, "www." or a path), once per place it appears. Bare names are not counted: "node.js"
-    is as likely a word as a link (link rules still match them)."""
-    return sum(1 for link in links_in(text) if link.explicit)
 
 
 # --- the rules, compiled and cached ----------------------------------------------------------------

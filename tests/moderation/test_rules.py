@@ -14,9 +14,10 @@ from tests.conftest import Api
 from tests.database import connect
 from tests.helpers import assert_error, make_post, small_photo
 from tests.moderation.staff import make_staff
+from viewfinder.core.links import count_links, links_in
 from viewfinder.moderation import rules as rules_service
 from viewfinder.moderation.models import ModerationCase
-from viewfinder.screening import RuleSet, count_links, links_in
+from viewfinder.screening import RuleSet
 
 
 def add_rule(staff: Api, kind: str, pattern: str, action: str) -> dict[str, Any]:

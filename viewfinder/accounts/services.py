@@ -35,10 +35,11 @@ from viewfinder.core.db import Base, utcnow
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
+from viewfinder.core.links import count_links
 from viewfinder.mediakit.blocking import run_media_work
 from viewfinder.mediakit.images import make_avatar
 from viewfinder.mediakit.storage import MediaBackend, MediaStorage, discard, put_in_thread
-from viewfinder.screening import NewAccountLimits, count_links, refuse, screen, send_to_review
+from viewfinder.screening import NewAccountLimits, refuse, screen, send_to_review
 
 API_TOKEN_PREFIX = "vf_"  # noqa: S105 (a marker, not a secret)
 # Avoid a database write on every request: refresh last_seen_at at most this often.

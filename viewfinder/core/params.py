@@ -32,13 +32,14 @@ MAX_ID = 2**63 - 1
 """The largest ID a row can have: IDs are signed 64-bit integers in every database."""
 
 
-def parse_id(value: str) -> int:
+def parse_id(value: str, missing: str | None = None) -> int:
     """An ID sent as text (in a path, or a body's `*_id` field): a decimal string of a number a row
-    can have. Anything else names nothing, so 404 (callers that read bodies turn it into their 400).
-    Past 2^63 - 1 the database could not even compare it (SQLite raises OverflowError)."""
+    can have. Anything else names nothing, so 404, with the `missing` message when given ("No such
+    case."; callers that read bodies turn it into their 400). Past 2^63 - 1 the database could not
+    even compare it (SQLite raises OverflowError)."""
     if not value.isascii() or not value.isdigit() or len(value) > 19:
-        raise not_found()
+        raise not_found(missing or "Not found.")
     number = int(value)
     if number > MAX_ID:
-        raise not_found()
+        raise not_found(missing or "Not found.")
     return number

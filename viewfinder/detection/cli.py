@@ -94,12 +94,11 @@ def evaluate_pdq(photos: int, distinct: int, hashes: int) -> None:
 def import_hashes(file: TextIO, source: str | None) -> None:
     """Import a known-bad hash list in ThreatExchange's CSV layout (hash, quality, label), all or
     nothing; hashes already listed are skipped. Audited as hashes.imported by the operator."""
-    import asyncio
     from pathlib import Path
 
     from viewfinder.core import ids
-    from viewfinder.core.db import make_async_engine, make_sessionmaker
     from viewfinder.core.errors import ApiError
+    from viewfinder.core.jobs import run_with_db
     from viewfinder.detection import pdq
     from viewfinder.models import load_models
     from viewfinder.settings import ConfigurationError, get_settings
@@ -114,18 +113,12 @@ def import_hashes(file: TextIO, source: str | None) -> None:
     text = file.read()
     name = source or Path(file.name).name
 
-    async def run() -> pdq.ImportResult:
-        engine = make_async_engine(settings.resolved_database_url)
-        try:
-            async with make_sessionmaker(engine)() as db:
-                return await pdq.import_hashes(
-                    db, text, source=name, actor_id=None, min_quality=settings.pdq_min_quality
-                )
-        finally:
-            await engine.dispose()
-
     try:
-        result = asyncio.run(run())
+        result = run_with_db(
+            lambda db: pdq.import_hashes(
+                db, text, source=name, actor_id=None, min_quality=settings.pdq_min_quality
+            )
+        )
     except ApiError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(

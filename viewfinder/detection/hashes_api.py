@@ -123,11 +123,7 @@ async def import_hashes(
 )
 async def delete_hash(hash_id: FromPath[str], staff: StaffDep, db_session: DbSession) -> None:
     """Take a hash off the list. Audited as hashes.deleted."""
-    try:
-        found = parse_id(hash_id)
-    except ApiError:
-        raise not_found("No such hash.") from None
-    if not await pdq.delete_hash(db_session, found, staff.user.id):
+    if not await pdq.delete_hash(db_session, parse_id(hash_id, "No such hash."), staff.user.id):
         raise not_found("No such hash.")
 
 
@@ -148,11 +144,7 @@ async def add_post_hashes(
     """One click after removing a post: add the PDQ hashes of its media (each photo, each video's
     keyframes) to the known-bad list, so copies of them are refused at upload (permission
     content.act). Only a removed post's media may be listed. Audited as hashes.added."""
-    try:
-        post_key = parse_id(post_id)
-    except ApiError:
-        raise not_found("No such post.") from None
-    found = await db_session.get(Post, post_key)
+    found = await db_session.get(Post, parse_id(post_id, "No such post."))
     if found is None:
         raise not_found("No such post.")
     if found.moderation != "removed":

@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts.models import User
 from viewfinder.core.db import utcnow
+from viewfinder.core.links import count_links
 from viewfinder.engagement.models import Comment
 from viewfinder.posts.models import Post
 from viewfinder.settings import Settings
@@ -70,7 +71,6 @@ LEAN: Final = 0.3
 BUMPS: Final[dict[str, float]] = {"duplicate": 0.25, "burst": 0.15, "links": 0.10, "new_account": 0.10}
 
 _URL = re.compile(r"(?:https?://|www\.)([^\s/?#]+)[^\s]*", re.IGNORECASE)
-_LINKISH = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|io|me|ly|shop|xyz|ru|link)\b")
 
 
 def normalise(text: str) -> str:
@@ -160,10 +160,6 @@ class SpamVerdict:
         return {"score": round(self.score, 4), "verdict": verdict, "reasons": list(self.reasons)}
 
 
-def link_count(text: str) -> int:
-    return len(_LINKISH.findall(text))
-
-
 def combine(probability: float, text: str, signals: Signals, thresholds: Thresholds) -> SpamVerdict:
     """The score (the model's probability plus the behavioural bumps, at most 1), its reasons and
     the outcome the thresholds give it."""
@@ -176,7 +172,7 @@ def combine(probability: float, text: str, signals: Signals, thresholds: Thresho
         score += BUMPS["burst"]
         reasons.append(f"{signals.recent_comments} comments in {BURST_MINUTES} minutes")
     if probability >= LEAN:
-        links = link_count(text)
+        links = count_links(text)
         if links >= 2 or (links and len(text.split()) <= 6):
             score += BUMPS["links"]
             reasons.append(f"{links} link{'s' if links > 1 else ''} in few words")
@@ -190,28 +186,33 @@ def combine(probability: float, text: str, signals: Signals, thresholds: Thresho
 async def signals_of(
     db: AsyncSession, author: User, text: str, settings: Settings, *, queries: bool = True
 ) -> Signals:
-    """The account's behaviour around this write: copies of the text in the last day, comments in
-    the last minutes (three small indexed queries, left out without `queries`), and whether the
-    account is new."""
+    """The account's behaviour around this write: copies of the text in the last day and comments in
+    the last minutes (one statement of three small indexed counts, left out without `queries`), and
+    whether the account is new."""
     now = utcnow()
     days = settings.new_account_days
     new_account = days > 0 and author.created_at > now - timedelta(days=days)
     if not queries:
         return Signals(new_account=new_account)
     day = now - timedelta(days=1)
-    copies = await db.scalar(
-        select(func.count()).where(
-            Comment.author_id == author.id, Comment.created_at > day, Comment.text == text
+    copies, captions, burst = (
+        await db.execute(
+            select(
+                select(func.count())
+                .where(Comment.author_id == author.id, Comment.created_at > day, Comment.text == text)
+                .scalar_subquery(),
+                select(func.count())
+                .where(Post.author_id == author.id, Post.created_at > day, Post.caption == text)
+                .scalar_subquery(),
+                select(func.count())
+                .where(
+                    Comment.author_id == author.id,
+                    Comment.created_at > now - timedelta(minutes=BURST_MINUTES),
+                )
+                .scalar_subquery(),
+            )
         )
-    )
-    captions = await db.scalar(
-        select(func.count()).where(Post.author_id == author.id, Post.created_at > day, Post.caption == text)
-    )
-    burst = await db.scalar(
-        select(func.count()).where(
-            Comment.author_id == author.id, Comment.created_at > now - timedelta(minutes=BURST_MINUTES)
-        )
-    )
+    ).one()
     return Signals(
         duplicates=int(copies or 0) + int(captions or 0),
         recent_comments=int(burst or 0),

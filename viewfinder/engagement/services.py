@@ -40,6 +40,7 @@ from viewfinder.core.db import erase_counted, move_counters, read_rows
 from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
+from viewfinder.core.links import count_links
 from viewfinder.engagement.events import (
     CommentDeleted,
     Commented,
@@ -73,7 +74,7 @@ from viewfinder.policy import (
 from viewfinder.posts.cards import VIEWER_REF_COLUMNS, PostRef
 from viewfinder.posts.models import Post, PostMedia
 from viewfinder.posts.services import MAX_MENTIONS, mentions_in, visible_post
-from viewfinder.screening import NewAccountLimits, count_links, refuse, screen, send_to_review
+from viewfinder.screening import NewAccountLimits, refuse, screen, send_to_review
 
 MAX_COMMENT = 2200
 MAX_COLLECTION_NAME = 100

@@ -16,6 +16,7 @@ from viewfinder.core.errors import ApiError, invalid, not_found
 from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
 from viewfinder.core.jobs import current_settings
+from viewfinder.core.links import count_links
 from viewfinder.media import nsfw_posts
 from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.mediakit.storage import MediaStorage, discard
@@ -23,7 +24,7 @@ from viewfinder.policy import audience_of, bound_account, find_visible_post, sho
 from viewfinder.posts.cards import REF_COLUMNS, VIEWER_REF_COLUMNS, PostRef, refs_of
 from viewfinder.posts.events import PostCreated, PostDeleted, PostEdited
 from viewfinder.posts.models import Hashtag, Post, PostHashtag, PostMedia, PostMention
-from viewfinder.screening import NewAccountLimits, count_links, refuse, screen, send_to_review
+from viewfinder.screening import NewAccountLimits, refuse, screen, send_to_review
 from viewfinder.settings import Settings
 
 if TYPE_CHECKING:
