@@ -47,6 +47,7 @@ from viewfinder.core.requests import ApiRequest
 from viewfinder.core.security import CrossSiteGuard, SecurityHeaders
 from viewfinder.detection import spam
 from viewfinder.detection.hashes_api import ROUTES as KNOWN_BAD_HASH_ROUTES
+from viewfinder.detection.thresholds_api import ROUTES as THRESHOLD_ROUTES
 from viewfinder.discovery.api import ROUTES as DISCOVERY_ROUTES
 from viewfinder.engagement.api import ROUTES as ENGAGEMENT_ROUTES
 from viewfinder.feeds.api import ROUTES as FEED_ROUTES
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *STANDING_ROUTES,
             *RULE_ROUTES,
             *KNOWN_BAD_HASH_ROUTES,
+            *THRESHOLD_ROUTES,
             *HELD_COMMENT_ROUTES,
             *STAFF_ACCOUNT_ROUTES,
             *COMMUNITY_ROUTES,

@@ -51,10 +51,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Final, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts.models import User
+from viewfinder.core.cache import ReadOnChange
 from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError
 from viewfinder.core.events import Event, emit
@@ -259,31 +260,21 @@ class RuleSet:
         return Verdict(worst, tuple(fields), tuple(matches))
 
 
-_VERSION = select(func.count(AuditEntry.id), func.max(AuditEntry.id)).where(
-    AuditEntry.action.in_(RULE_CHANGES)
-)
 _ENABLED = select(ModerationRule.kind, ModerationRule.pattern, ModerationRule.action).where(
     ModerationRule.enabled.is_(True)
 )
-MAX_CACHED_DATABASES: Final = 8
-_cache: dict[str, tuple[tuple[int, int | None], RuleSet]] = {}
-"""Per database: the rules' version when they were read, and the rules compiled."""
+_rules: ReadOnChange[RuleSet] = ReadOnChange(AuditEntry.version_of(RULE_CHANGES))
+"""Per database: the rules compiled, read again when a rule changes."""
 
 
 async def current_rules(db: AsyncSession) -> RuleSet:
     """The enabled rules, compiled once per version (one small query when nothing changed)."""
-    count, newest = (await db.execute(_VERSION)).one()
-    version = (int(count or 0), None if newest is None else int(newest))
-    database = db.get_bind().engine.url.render_as_string(hide_password=True)
-    cached = _cache.get(database)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    rows = (await db.execute(_ENABLED)).tuples().all()
-    rules = RuleSet.of([(kind, pattern, action) for kind, pattern, action in rows])
-    if len(_cache) >= MAX_CACHED_DATABASES:  # tests make a database each; a server has one
-        _cache.clear()
-    _cache[database] = (version, rules)
-    return rules
+
+    async def build() -> RuleSet:
+        rows = (await db.execute(_ENABLED)).tuples().all()
+        return RuleSet.of([(kind, pattern, action) for kind, pattern, action in rows])
+
+    return await _rules.get(db, build)
 
 
 async def screen(db: AsyncSession, texts: Mapping[str, str], *, author: User | None = None) -> Verdict:

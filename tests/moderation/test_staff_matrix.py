@@ -135,6 +135,13 @@ STAFF_ROUTES: dict[tuple[str, str], Row] = {
     ("DELETE", "/staff/known-bad-hashes/{hash_id:str}"): Row(
         "rules.manage", lambda w, r: Call("DELETE", f"/staff/known-bad-hashes/{fresh_hash(w)}")
     ),
+    ("GET", "/staff/detection/thresholds"): Row(
+        "rules.manage", lambda w, r: Call("GET", "/staff/detection/thresholds")
+    ),
+    ("PATCH", "/staff/detection/thresholds"): Row(
+        "rules.manage",
+        lambda w, r: Call("PATCH", "/staff/detection/thresholds", {"spam_flag_threshold": 0.5}),
+    ),
     ("POST", "/staff/posts/{post_id:str}/known-bad-hashes"): Row(
         "content.act", lambda w, r: Call("POST", f"/staff/posts/{fresh_removed_post(w)}/known-bad-hashes")
     ),

@@ -8,17 +8,23 @@ so nothing is ever invalidated in place: a change makes a new key, and old entri
 - `RedisCache`: shared by every web process (the scale stack), values msgspec-encoded (MessagePack).
   An outage never fails a read: `get_many` then finds nothing and `set_many` stores nothing, so the
   caller builds the values itself, and `redis_client.Outage` skips Redis for a moment.
+
+`ReadOnChange` is the other kind: one value per database (staff rules, the known-bad hash list,
+detection thresholds) read again only when a cheap version query answers something new, so a
+change made by any process applies to the next request in every other.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 import msgspec
 import redis.asyncio
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.core import redis_client
 from viewfinder.settings import Settings
@@ -133,3 +139,33 @@ def make_cache(
     if settings.store_backend == "redis":
         return RedisCache(settings, name, kind, client or redis_client.async_client(settings))
     return LruCache(size)
+
+
+MAX_DATABASES: Final = 8
+"""How many databases a `ReadOnChange` remembers: a server has one, tests make one each."""
+
+
+class ReadOnChange(Generic[T]):
+    """A value built from the database, built again only when `version` (a query of one row, e.g.
+    the count and newest id of the audit entries of the changes that affect it, each change in its
+    own transaction) answers something new. `key` tells apart values of one database (e.g. a
+    minimum quality)."""
+
+    def __init__(self, version: Select[Any]) -> None:
+        self.version = version
+        self._values: dict[tuple[str, Hashable], tuple[tuple[Any, ...], T]] = {}
+
+    async def get(self, db: AsyncSession, build: Callable[[], Awaitable[T]], key: Hashable = None) -> T:
+        version = tuple((await db.execute(self.version)).one())
+        where = (db.get_bind().engine.url.render_as_string(hide_password=True), key)
+        known = self._values.get(where)
+        if known is not None and known[0] == version:
+            return known[1]
+        value = await build()
+        if len(self._values) >= MAX_DATABASES:
+            self._values.clear()
+        self._values[where] = (version, value)
+        return value
+
+    def clear(self) -> None:
+        self._values.clear()

@@ -3,9 +3,12 @@ prints its figures next to a simple baseline measured in the same run."""
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,8 +56,8 @@ def evaluate_spam(threshold: float | None) -> None:
 @ml.command("spam-score")
 def spam_score() -> None:
     """Read texts one per line on standard input; print one JSON object per line: the spam score,
-    the verdict the thresholds give it (allow, flag, hold, refuse) and its reasons. The model
-    alone: no account behaviour, no staff rules."""
+    the verdict the settings' thresholds give it (allow, flag, hold, refuse) and its reasons. The
+    model alone: no account behaviour, no staff rules, no thresholds changed on the staff pages."""
     import json
     import sys
 
@@ -100,6 +103,7 @@ def import_hashes(file: TextIO, source: str | None) -> None:
     from viewfinder.core.errors import ApiError
     from viewfinder.core.jobs import run_with_db
     from viewfinder.detection import pdq
+    from viewfinder.detection.thresholds import in_force
     from viewfinder.models import load_models
     from viewfinder.settings import ConfigurationError, get_settings
 
@@ -113,17 +117,19 @@ def import_hashes(file: TextIO, source: str | None) -> None:
     text = file.read()
     name = source or Path(file.name).name
 
-    try:
-        result = run_with_db(
-            lambda db: pdq.import_hashes(
-                db, text, source=name, actor_id=None, min_quality=settings.pdq_min_quality
-            )
+    async def work(db: AsyncSession) -> tuple[int, pdq.ImportResult]:
+        min_quality = (await in_force(db, settings)).pdq_min_quality
+        return min_quality, await pdq.import_hashes(
+            db, text, source=name, actor_id=None, min_quality=min_quality
         )
+
+    try:
+        min_quality, result = run_with_db(work)
     except ApiError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(
         f"Imported {result.added} hashes from {name} ({result.already_listed} already listed, "
-        f"{result.below_quality} below quality {settings.pdq_min_quality}: kept, never matched)."
+        f"{result.below_quality} below quality {min_quality}: kept, never matched)."
     )
 
 

@@ -21,6 +21,7 @@ from viewfinder.core.openapi import errors
 from viewfinder.core.params import parse_id
 from viewfinder.detection import pdq
 from viewfinder.detection.models import KnownBadHash
+from viewfinder.detection.thresholds import in_force
 from viewfinder.mediakit.storage import StorageDep
 from viewfinder.moderation.guard import StaffDep, require
 from viewfinder.posts.models import Post
@@ -85,8 +86,9 @@ async def list_hashes(staff: StaffDep, db_session: DbSession, settings: Settings
     """The known-bad media list: how many hashes, how many are matched, the newest 100
     (permission rules.manage)."""
     total = await db_session.scalar(select(func.count(KnownBadHash.id)))
+    min_quality = (await in_force(db_session, settings)).pdq_min_quality
     matchable = await db_session.scalar(
-        select(func.count(KnownBadHash.id)).where(KnownBadHash.quality >= settings.pdq_min_quality)
+        select(func.count(KnownBadHash.id)).where(KnownBadHash.quality >= min_quality)
     )
     newest = await db_session.scalars(
         select(KnownBadHash).order_by(KnownBadHash.id.desc()).limit(LISTED_SHOWN)
@@ -108,8 +110,9 @@ async def import_hashes(
     listed are skipped. Uploads matching it are refused from the next upload on, in every process.
     A request body may hold up to 2 MB (about 25,000 hashes): import larger lists with
     `viewfinder ml import-hashes FILE`. Audited as hashes.imported."""
+    min_quality = (await in_force(db_session, settings)).pdq_min_quality
     result = await pdq.import_hashes(
-        db_session, data.csv, source=data.source, actor_id=staff.user.id, min_quality=settings.pdq_min_quality
+        db_session, data.csv, source=data.source, actor_id=staff.user.id, min_quality=min_quality
     )
     return ImportOut.of(result)
 
@@ -157,7 +160,7 @@ async def add_post_hashes(
         label=f"removed post {found.id}",
         actor_id=staff.user.id,
         target_id=found.id,
-        min_quality=settings.pdq_min_quality,
+        min_quality=(await in_force(db_session, settings)).pdq_min_quality,
     )
     return PostHashesOut(result.added, result.already_listed, result.below_quality, [h.hex for h in hashes])
 

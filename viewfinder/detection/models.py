@@ -1,11 +1,14 @@
-"""Detection's tables: the list of known-bad media hashes (PDQ, docs/decisions/0063)."""
+"""Detection's tables: the list of known-bad media hashes (PDQ, docs/decisions/0063) and the thresholds
+admins changed (docs/decisions/0065)."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from viewfinder.core.db import Base, IdMixin, TimestampMixin
+from viewfinder.core.db import Base, IdMixin, TimestampMixin, UtcDateTime, utcnow
 
 
 class KnownBadHash(IdMixin, TimestampMixin, Base):
@@ -26,3 +29,15 @@ class KnownBadHash(IdMixin, TimestampMixin, Base):
         BigInteger, ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     """The staff member who imported or added it; None from the command line."""
+
+
+class DetectionThreshold(Base):
+    """A detection threshold an admin changed while the instance runs (viewfinder.detection.thresholds):
+    it replaces the setting of the same name until reset; a setting without a row applies as set."""
+
+    __tablename__ = "detection_thresholds"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    """The setting's name, e.g. "spam_hold_threshold"."""
+    value: Mapped[float] = mapped_column(Float, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, nullable=False)

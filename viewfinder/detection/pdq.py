@@ -47,13 +47,15 @@ import numpy as np
 import numpy.typing as npt
 import pdqhash
 import pyvips
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from viewfinder.core.cache import ReadOnChange
 from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError
 from viewfinder.core.ids import new_id
 from viewfinder.detection.models import KnownBadHash
+from viewfinder.detection.thresholds import InForce
 from viewfinder.media.models import MediaItem
 from viewfinder.mediakit.blocking import run_media_work
 from viewfinder.mediakit.photos import PhotoSource, load_upright, sniff, to_srgb
@@ -61,6 +63,7 @@ from viewfinder.mediakit.storage import MediaStorage
 from viewfinder.mediakit.videos import VideoSource, container_of
 from viewfinder.moderation.models import AuditEntry
 from viewfinder.posts.models import PostMedia
+from viewfinder.settings import Settings
 
 MAX_SIDE: Final = 512
 """PDQ works on at most 512 x 512 pixels; larger pictures are shrunk first."""
@@ -299,8 +302,9 @@ class Limits:
     min_quality: int = MIN_QUALITY
 
     @classmethod
-    def of(cls, settings: Any) -> Limits:
-        return cls(settings.pdq_max_distance, settings.pdq_min_quality)
+    def of(cls, source: Settings | InForce) -> Limits:
+        """From the settings, or from the thresholds in force (admins change them while it runs)."""
+        return cls(source.pdq_max_distance, source.pdq_min_quality)
 
 
 @dataclass(frozen=True)
@@ -311,37 +315,28 @@ class ListedIndex:
     ids: npt.NDArray[np.int64]
 
 
-_VERSION = select(func.count(AuditEntry.id), func.max(AuditEntry.id)).where(
-    AuditEntry.action.in_(HASH_CHANGES)
-)
-MAX_CACHED: Final = 8
-_cache: dict[tuple[str, int], tuple[tuple[int, int | None], ListedIndex]] = {}
-"""Per database and minimum quality: the list's version when it was read, and its index."""
+_lists: ReadOnChange[ListedIndex] = ReadOnChange(AuditEntry.version_of(HASH_CHANGES))
+"""Per database and minimum quality: the list's index, built again when the list changes."""
 
 
 async def current_index(db: AsyncSession, min_quality: int = MIN_QUALITY) -> ListedIndex:
     """The listed hashes of quality >= min_quality, indexed once per version of the list."""
-    count, newest = (await db.execute(_VERSION)).one()
-    version = (int(count or 0), None if newest is None else int(newest))
-    key = (db.get_bind().engine.url.render_as_string(hide_password=True), min_quality)
-    cached = _cache.get(key)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    rows = (
-        await db.execute(
-            select(KnownBadHash.id, KnownBadHash.hash).where(KnownBadHash.quality >= min_quality)
+
+    async def build() -> ListedIndex:
+        rows = (
+            await db.execute(
+                select(KnownBadHash.id, KnownBadHash.hash).where(KnownBadHash.quality >= min_quality)
+            )
+        ).all()
+        # Off the event loop: a million hashes take seconds to index.
+        return await run_media_work(
+            lambda: ListedIndex(
+                HashIndex(words_of([row[1] for row in rows])),
+                np.array([row[0] for row in rows], dtype=np.int64),
+            )
         )
-    ).all()
-    # Off the event loop: a million hashes take seconds to index.
-    listed = await run_media_work(
-        lambda: ListedIndex(
-            HashIndex(words_of([row[1] for row in rows])), np.array([row[0] for row in rows], dtype=np.int64)
-        )
-    )
-    if len(_cache) >= MAX_CACHED:  # tests make a database each; a server has one
-        _cache.clear()
-    _cache[key] = (version, listed)
-    return listed
+
+    return await _lists.get(db, build, min_quality)
 
 
 @dataclass(frozen=True)

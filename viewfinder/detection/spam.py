@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viewfinder.accounts.models import User
 from viewfinder.core.db import utcnow
 from viewfinder.core.links import count_links
+from viewfinder.detection.thresholds import InForce, in_force
 from viewfinder.engagement.models import Comment
 from viewfinder.posts.models import Post
 from viewfinder.settings import Settings
@@ -116,8 +117,9 @@ class Thresholds:
     refuse: float
 
     @classmethod
-    def of(cls, settings: Settings) -> Thresholds:
-        return cls(settings.spam_flag_threshold, settings.spam_hold_threshold, settings.spam_refuse_threshold)
+    def of(cls, source: Settings | InForce) -> Thresholds:
+        """From the settings, or from the thresholds in force (admins change them while it runs)."""
+        return cls(source.spam_flag_threshold, source.spam_hold_threshold, source.spam_refuse_threshold)
 
     def outcome(self, score: float) -> Outcome:
         if score >= self.refuse:
@@ -248,7 +250,8 @@ def load_model(path: Path | None) -> SpamModel | None:
 
 
 class SpamFilter:
-    """The model (loaded on first use) and the thresholds of one process."""
+    """The model of one process (loaded on first use); `judge` applies the thresholds in force
+    (viewfinder.detection.thresholds), `score_text` the settings'."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -273,7 +276,7 @@ class SpamFilter:
         return load_model(self._path)
 
     def score_text(self, text: str, signals: Signals = NO_SIGNALS) -> SpamVerdict | None:
-        """The verdict on one text, or None without a model."""
+        """The verdict on one text at the settings' thresholds, or None without a model."""
         model = self.model
         if model is None:
             return None
@@ -285,6 +288,7 @@ class SpamFilter:
         fields = [(name, text) for name, text in texts.items() if name in SPAM_FIELDS and text.strip()]
         if model is None or not fields:
             return None
+        cuts = Thresholds.of(await in_force(db, self.settings))
         worst: SpamVerdict | None = None
         for (name, text), probability in zip(
             fields, model.probabilities([text for _, text in fields]), strict=True
@@ -292,7 +296,7 @@ class SpamFilter:
             signals = NO_SIGNALS
             if author is not None:
                 signals = await signals_of(db, author, text, self.settings, queries=name in REPEATED_FIELDS)
-            verdict = combine(probability, text, signals, self.thresholds)
+            verdict = combine(probability, text, signals, cuts)
             if worst is None or verdict.score > worst.score:
                 worst = SpamVerdict(verdict.score, verdict.outcome, verdict.reasons, name)
         return worst

@@ -1,6 +1,7 @@
 """What an open_nsfw score does to the post that carries the media item (docs/decisions/0064).
 
-By the instance's settings: a score of at least `nsfw_sensitive_threshold` marks the post sensitive
+By the thresholds in force (the instance's settings, or what an admin changed them to:
+`viewfinder.detection.thresholds`): a score of at least `nsfw_sensitive_threshold` marks the post sensitive
 (`posts.sensitive`, the mark staff set too: its author cannot take it off, staff can reverse it); at
 least `nsfw_hold_threshold` also holds it for review (its author alone sees it) and opens or joins
 its moderation case with the score and the reason (`ContentFlagged`, the event the staff's text
@@ -17,9 +18,9 @@ never undoes a removal; an item of a post that staff released from hold while an
 still processing holds it again if that item scores high (staff have not seen that score yet).
 
 It lives in the media domain, which posts already build on, and imports only models, core,
-settings and `viewfinder.screening` (for the event), so media processing and post creation both
-call it without a cycle (`viewfinder.detection` stays below screening); it loads no model (that is
-`viewfinder.detection.nsfw`).
+settings, `viewfinder.detection.thresholds` and `viewfinder.screening` (for the event), so media
+processing and post creation both call it without a cycle (`viewfinder.detection` stays below
+screening); it loads no model (that is `viewfinder.detection.nsfw`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viewfinder.accounts.models import User
 from viewfinder.core.db import move_counters
 from viewfinder.core.events import emit
+from viewfinder.detection.thresholds import InForce, in_force
 from viewfinder.media.models import MediaItem
 from viewfinder.posts.models import Post, PostMedia
 from viewfinder.screening import ContentFlagged
@@ -51,37 +53,38 @@ class NsfwDecision:
     """The item that scored it."""
     sensitive: bool = False
     hold: bool = False
+    hold_at: float = 1.0
+    sensitive_at: float = 1.0
+    """The thresholds it was decided by."""
 
-    def reason(self, settings: Settings) -> str:
-        hold, sensitive = settings.nsfw_hold_threshold, settings.nsfw_sensitive_threshold
+    def reason(self) -> str:
         return (
             f"{REASON_PREFIX}: media item {self.media_id} scored {self.score:.3f} "
-            f"(held at ≥ {hold:g}, sensitive at ≥ {sensitive:g})"
+            f"(held at ≥ {self.hold_at:g}, sensitive at ≥ {self.sensitive_at:g})"
         )
 
 
 NOTHING = NsfwDecision()
 
 
-def decide(scores: Iterable[tuple[int, float | None]], settings: Settings) -> NsfwDecision:
+def decide(scores: Iterable[tuple[int, float | None]], limits: InForce) -> NsfwDecision:
     """The decision for items' (media id, score) pairs: the highest score against the thresholds."""
     scored = [(score, media_id) for media_id, score in scores if score is not None]
     if not scored:
         return NOTHING
     score, media_id = max(scored)
-    hold = score >= settings.nsfw_hold_threshold
-    return NsfwDecision(
-        score, media_id, sensitive=hold or score >= settings.nsfw_sensitive_threshold, hold=hold
-    )
+    hold_at, sensitive_at = limits.nsfw_hold_threshold, limits.nsfw_sensitive_threshold
+    hold = score >= hold_at
+    return NsfwDecision(score, media_id, hold or score >= sensitive_at, hold, hold_at, sensitive_at)
 
 
 async def judge_new_post(db: AsyncSession, media_ids: list[int], settings: Settings) -> NsfwDecision:
     """The decision for a post about to be made of these items (those scored already)."""
     rows = await db.execute(select(MediaItem.id, MediaItem.nsfw_score).where(MediaItem.id.in_(media_ids)))
-    return decide(rows.tuples().all(), settings)
+    return decide(rows.tuples().all(), await in_force(db, settings))
 
 
-async def send_to_review(db: AsyncSession, decision: NsfwDecision, post: Post, settings: Settings) -> None:
+async def send_to_review(db: AsyncSession, decision: NsfwDecision, post: Post) -> None:
     """Open or join the post's case for a hold (nothing otherwise). No commit."""
     if decision.hold and decision.score is not None:
         await emit(
@@ -91,7 +94,7 @@ async def send_to_review(db: AsyncSession, decision: NsfwDecision, post: Post, s
                 target_id=post.id,
                 owner_id=post.author_id,
                 score=round(decision.score, 4),
-                reason=decision.reason(settings),
+                reason=decision.reason(),
             ),
         )
 
@@ -99,7 +102,7 @@ async def send_to_review(db: AsyncSession, decision: NsfwDecision, post: Post, s
 async def apply_to_post_of(db: AsyncSession, item: MediaItem, settings: Settings) -> NsfwDecision:
     """In the media job, before the item becomes ready: move the post that carries it (if there is
     one yet) by its score. No commit: the caller commits with the item's new state."""
-    decision = decide([(item.id, item.nsfw_score)], settings)
+    decision = decide([(item.id, item.nsfw_score)], await in_force(db, settings))
     if not decision.sensitive:
         return decision
     post = await db.scalar(
@@ -112,5 +115,5 @@ async def apply_to_post_of(db: AsyncSession, item: MediaItem, settings: Settings
         post.moderation = "held"
         # The author's posts_count counts the posts others see (posts.services.move_posts_count).
         await db.execute(move_counters(User, posts_count=-1).where(User.id == post.author_id))
-        await send_to_review(db, decision, post, settings)
+        await send_to_review(db, decision, post)
     return decision

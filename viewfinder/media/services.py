@@ -23,6 +23,7 @@ from viewfinder.core.events import emit
 from viewfinder.core.ids import new_id
 from viewfinder.core.jobs import current_settings
 from viewfinder.detection import nsfw, pdq
+from viewfinder.detection.thresholds import in_force
 from viewfinder.media import nsfw_posts
 from viewfinder.media.events import MediaUploaded
 from viewfinder.media.models import MediaItem, MediaState
@@ -271,7 +272,7 @@ async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: 
         if not (item.original_key and storage.get_file(item.original_key, raw)):
             return await _fail(db, item, "original_missing", "The uploaded file is gone; upload it again.")
         if item.kind == "video":
-            limits = pdq.Limits.of(current_settings())
+            limits = pdq.Limits.of(await in_force(db, current_settings()))
             match = await pdq.find_known_bad(db, lambda: pdq.video_hashes(raw), limits)
             if match is not None:
                 await _open_known_bad_case(db, item.owner_id, match)

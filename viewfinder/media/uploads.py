@@ -15,6 +15,7 @@ from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.openapi import errors
 from viewfinder.core.params import parse_id
 from viewfinder.detection import pdq
+from viewfinder.detection.thresholds import in_force
 from viewfinder.media import services
 from viewfinder.media.schemas import MediaItemOut
 from viewfinder.mediakit import signing
@@ -111,7 +112,7 @@ class MediaController(Controller):
                 max_pixels=settings.max_image_pixels,
                 video_max_bytes=settings.video_max_bytes,
                 video_max_seconds=settings.video_max_seconds,
-                known_bad=pdq.Limits.of(settings),
+                known_bad=pdq.Limits.of(await in_force(db_session, settings)),
             )
         # Its processing was queued when it committed; in immediate mode (tests) it already ran:
         # show the state as it is now.

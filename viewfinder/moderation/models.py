@@ -15,9 +15,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    func,
+    select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -166,6 +169,12 @@ class AuditEntry(IdMixin, TimestampMixin, Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    @classmethod
+    def version_of(cls, actions: tuple[str, ...]) -> Select[tuple[int, int]]:
+        """How many entries of these actions there are and the newest one's id: a version of what
+        they change (the `core.cache.ReadOnChange` of staff rules, hash lists, thresholds)."""
+        return select(func.count(cls.id), func.max(cls.id)).where(cls.action.in_(actions))
 
 
 class ModerationAction(IdMixin, TimestampMixin, Base):

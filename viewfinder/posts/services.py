@@ -192,7 +192,7 @@ async def create_post(
     mentioned = await _index_caption(db, post, author)
     await move_posts_count(db, author.id, None, post.moderation)
     await send_to_review(db, verdict, "post", post.id, author.id)
-    await nsfw_posts.send_to_review(db, nsfw, post, settings)
+    await nsfw_posts.send_to_review(db, nsfw, post)
     if post.moderation == "held":
         mentioned = []  # nobody is told of a post they cannot see
     # notifications.subscribers tells the mentioned accounts once this commits.
