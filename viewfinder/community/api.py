@@ -28,7 +28,6 @@ from viewfinder.community.schemas import (
     FeatureRequest,
 )
 from viewfinder.core.deps import DbSession
-from viewfinder.core.errors import ApiError, not_found
 from viewfinder.core.openapi import errors
 from viewfinder.core.pagination import Page
 from viewfinder.core.params import PagingDep, parse_id
@@ -43,10 +42,7 @@ NO_ANNOUNCEMENT = "not_found: no such announcement"
 
 
 def _announcement_id(announcement_id: str) -> int:
-    try:
-        return parse_id(announcement_id)
-    except ApiError:
-        raise not_found("No such announcement.") from None
+    return parse_id(announcement_id, "No such announcement.")
 
 
 async def _featured_outs(

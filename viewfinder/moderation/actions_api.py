@@ -10,7 +10,6 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
 from viewfinder.core.deps import DbSession
-from viewfinder.core.errors import ApiError, not_found
 from viewfinder.core.openapi import errors
 from viewfinder.core.params import parse_id
 from viewfinder.mediakit.storage import StorageDep
@@ -34,10 +33,7 @@ CONFLICTS = (
 
 
 def _case_id(case_id: str) -> int:
-    try:
-        return parse_id(case_id)
-    except ApiError:
-        raise not_found("No such case.") from None
+    return parse_id(case_id, "No such case.")
 
 
 @post(

@@ -55,10 +55,7 @@ APPEAL_SEVERITY = 3
 
 def action_key(action_id: str) -> int:
     """The id of an action as a path names it; a malformed one is a 404 like an unknown one."""
-    try:
-        return parse_id(action_id)
-    except ApiError:
-        raise not_found("No such action.") from None
+    return parse_id(action_id, "No such action.")
 
 
 def appealable(action: ModerationAction, appeal: Appeal | None) -> bool:

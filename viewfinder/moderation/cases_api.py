@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts.models import User
 from viewfinder.core.deps import DbSession, SettingsDep
-from viewfinder.core.errors import ApiError, not_found
 from viewfinder.core.openapi import errors
 from viewfinder.core.pagination import Page
 from viewfinder.core.params import PagingDep, parse_id
@@ -46,10 +45,7 @@ QUEUE_SCOPE = "staff-cases"
 
 
 def _case_id(case_id: str) -> int:
-    try:
-        return parse_id(case_id)
-    except ApiError:
-        raise not_found("No such case.") from None
+    return parse_id(case_id, "No such case.")
 
 
 async def _outs(db: AsyncSession, found: list[ModerationCase]) -> list[CaseOut]:

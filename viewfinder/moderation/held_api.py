@@ -11,7 +11,6 @@ from litestar.types import ControllerRouterHandler
 from viewfinder.accounts.auth import ViewerDep
 from viewfinder.accounts.models import User
 from viewfinder.core.deps import DbSession
-from viewfinder.core.errors import ApiError, not_found
 from viewfinder.core.openapi import errors
 from viewfinder.core.pagination import Page
 from viewfinder.core.params import PagingDep, parse_id
@@ -29,10 +28,7 @@ def _as_staff(user: User) -> bool:
 
 
 def _id(value: str, message: str) -> int:
-    try:
-        return parse_id(value)
-    except ApiError:
-        raise not_found(message) from None
+    return parse_id(value, message)
 
 
 @get("/posts/{post_id:str}/comments/held", tags=["engagement"], opt=errors({403: NOT_YOURS}))

@@ -11,7 +11,6 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.core.deps import DbSession
-from viewfinder.core.errors import ApiError, not_found
 from viewfinder.core.openapi import errors
 from viewfinder.core.params import parse_id
 from viewfinder.moderation import cases, rules
@@ -25,10 +24,7 @@ BAD_PATTERN = "invalid_pattern: a keyword with no letter or digit, or a link rul
 
 
 def _rule_id(rule_id: str) -> int:
-    try:
-        return parse_id(rule_id)
-    except ApiError:
-        raise not_found("No such rule.") from None
+    return parse_id(rule_id, "No such rule.")
 
 
 async def _outs(db: AsyncSession, found: list[ModerationRule]) -> list[RuleOut]:
