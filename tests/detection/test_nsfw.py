@@ -5,6 +5,7 @@ processed. Ordinary photos score low, so each test lowers a threshold below them
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tempfile
 from pathlib import Path
@@ -17,10 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import Api
+from tests.database import is_postgresql
 from tests.helpers import make_post, small_photo
 from tests.moderation.staff import make_staff
 from viewfinder.accounts.models import User
+from viewfinder.core.db import make_async_engine, make_sessionmaker
 from viewfinder.detection import nsfw
+from viewfinder.media import nsfw_posts
 from viewfinder.media import services as media
 from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.mediakit.storage import MediaStorage, storage_from_settings
@@ -193,6 +197,38 @@ async def test_an_item_processed_after_its_post_exists_holds_the_post_in_the_job
     assert case.target_kind == "post"
     assert case.automated_score is not None
     assert case.automated_score == pytest.approx(score, abs=1e-3)
+
+
+async def test_a_post_made_while_its_item_is_being_scored_still_gets_the_score(
+    db: AsyncSession, storage: MediaStorage, settings: Settings, alice: Api
+):
+    """PostgreSQL runs the job and the post's creation at once: whichever locks the item first, the
+    other waits for its commit, so the score reaches the post (SQLite has one writer at a time)."""
+    if not is_postgresql(settings):
+        pytest.skip("concurrent writers: PostgreSQL only (the scale stack)")
+    owner = await _author(db, alice)
+    item = await media.record_upload(db, storage, owner, small_photo(), **_limits())
+    engine = make_async_engine(settings.resolved_database_url)
+    try:
+        async with make_sessionmaker(engine)() as job, make_sessionmaker(engine)() as poster:
+            # The job, just before the item is ready: a score high enough to hold, no post yet.
+            scored = await job.get(MediaItem, item.id)
+            assert scored is not None
+            scored.nsfw_score = 0.99
+            with job.no_autoflush:
+                assert (await nsfw_posts.apply_to_post_of(job, scored, settings)).hold
+            author = await poster.get(User, owner.id)
+            assert author is not None
+            making = asyncio.create_task(
+                posts.create_post(poster, author, [posts.NewItem(item.id)], caption="now", settings=settings)
+            )
+            await asyncio.sleep(0.5)
+            assert not making.done()  # waiting for the job's lock on the item
+            await job.commit()
+            post = await asyncio.wait_for(making, 10)
+            assert (post.moderation, post.sensitive) == ("held", True)
+    finally:
+        await engine.dispose()
 
 
 async def test_a_staff_decision_is_never_undone_and_nothing_is_deleted(

@@ -11,7 +11,9 @@ A post is made of items already uploaded, and an item may be scored before or af
 exists, so this runs at both moments, in the transaction that makes the change visible:
 `judge_new_post` when `posts.services.create_post` makes the post (for items already scored), and
 `apply_to_post_of` in the media job just before the item becomes ready (when its post exists
-already). A post is shown only once every item is ready, so a hold decided at either moment takes
+already). On PostgreSQL both lock the item's row first, so when the two run at once one waits
+for the other's commit and neither misses the score (SQLite runs one writer at a time anyway).
+A post is shown only once every item is ready, so a hold decided at either moment takes
 effect before anyone else can see the post. Each item moves its post at most once: the job scores
 an item once (a ready item is never processed again). A hold applies to a visible post only, so it
 never undoes a removal; an item of a post that staff released from hold while another item was
@@ -80,7 +82,10 @@ def decide(scores: Iterable[tuple[int, float | None]], limits: InForce) -> NsfwD
 
 async def judge_new_post(db: AsyncSession, media_ids: list[int], settings: Settings) -> NsfwDecision:
     """The decision for a post about to be made of these items (those scored already)."""
-    rows = await db.execute(select(MediaItem.id, MediaItem.nsfw_score).where(MediaItem.id.in_(media_ids)))
+    # Locked until the post commits: a job scoring one of them meanwhile waits, then finds the post.
+    rows = await db.execute(
+        select(MediaItem.id, MediaItem.nsfw_score).where(MediaItem.id.in_(media_ids)).with_for_update()
+    )
     return decide(rows.tuples().all(), await in_force(db, settings))
 
 
@@ -105,6 +110,9 @@ async def apply_to_post_of(db: AsyncSession, item: MediaItem, settings: Settings
     decision = decide([(item.id, item.nsfw_score)], await in_force(db, settings))
     if not decision.sensitive:
         return decision
+    # Lock the item first: a post being made of it meanwhile either committed already (found below)
+    # or waits for this commit and reads the score (judge_new_post).
+    await db.execute(select(MediaItem.id).where(MediaItem.id == item.id).with_for_update())
     post = await db.scalar(
         select(Post).join(PostMedia, PostMedia.post_id == Post.id).where(PostMedia.media_id == item.id)
     )
