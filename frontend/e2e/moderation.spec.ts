@@ -220,6 +220,7 @@ for (const scheme of ["light", "dark"] as const) {
       ["staff-case", `/staff/cases/${caseId}`],
       ["staff-account", `/staff/accounts/${memberName}`],
       ["staff-rules", "/staff/rules"],
+      ["staff-detection", "/staff/detection"],
       ["staff-roles", "/staff/roles"],
       ["staff-audit", "/staff/audit"],
     ];

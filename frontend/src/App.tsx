@@ -32,6 +32,7 @@ const AccountStatus = lazy(() => import("./moderation/AccountStatus").then((m) =
 const Announcements = lazy(() => import("./staff/Announcements").then((m) => ({ default: m.Announcements })));
 const Audit = lazy(() => import("./staff/Audit").then((m) => ({ default: m.Audit })));
 const Case = lazy(() => import("./staff/Case").then((m) => ({ default: m.Case })));
+const Detection = lazy(() => import("./staff/Detection").then((m) => ({ default: m.Detection })));
 const Featured = lazy(() => import("./staff/Featured").then((m) => ({ default: m.Featured })));
 const Queue = lazy(() => import("./staff/Queue").then((m) => ({ default: m.Queue })));
 const Roles = lazy(() => import("./staff/Roles").then((m) => ({ default: m.Roles })));
@@ -71,6 +72,7 @@ export function App() {
         <Route path="/staff/cases/:caseId" element={<Later><Case /></Later>} />
         <Route path="/staff/accounts/:username" element={<Later><StaffAccount /></Later>} />
         <Route path="/staff/rules" element={<Later><Rules /></Later>} />
+        <Route path="/staff/detection" element={<Later><Detection /></Later>} />
         <Route path="/staff/roles" element={<Later><Roles /></Later>} />
         <Route path="/staff/audit" element={<Later><Audit /></Later>} />
         <Route path="/staff/announcements" element={<Later><Announcements /></Later>} />

@@ -152,7 +152,7 @@ async def change(
             overrides[name] = value
     after = InForce.of(settings, overrides)
     out_of_order = {
-        higher: f"Must be at least {lower} ({getattr(after, lower):g})."
+        higher: f"Must be at least the {lower.replace('_', ' ')} ({getattr(after, lower):g})."
         for lower, higher in ORDER
         if getattr(after, higher) < getattr(after, lower)
     }

@@ -19,6 +19,20 @@ function unique(comments: Comment[]): Comment[] {
   return comments.filter((comment) => !seen.has(comment.id) && Boolean(seen.add(comment.id)));
 }
 
+/** Why a comment is held (the API's `held_reason`), in plain words for its author, who alone sees it
+ * held in the thread; an older comment with no reason keeps the general note. */
+const HELD_NOTES: Record<string, string> = {
+  spam: "Held for review: it looks like spam to our automatic filter. Only you can see it until a moderator approves it.",
+  rules: "Held for review: it matches one of this community's rules. Only you can see it until a moderator approves it.",
+  restricted:
+    "Held for review: your account's comments are reviewed before they appear. Only you can see it until the post's author or a moderator approves it.",
+};
+const HELD_NOTE = "Held for review: only you can see this comment until it is approved.";
+
+function heldNote(reason: string | null | undefined): string {
+  return (reason && HELD_NOTES[reason]) || HELD_NOTE;
+}
+
 function plural(count: number, one: string, many: string): string {
   return `${count.toLocaleString()} ${count === 1 ? one : many}`;
 }
@@ -41,7 +55,8 @@ function CommentItem({ comment, post, onReply, openThreads, onToggleThread }: Th
   const open = openThreads.has(comment.id);
   const liked = comment.liked_by_viewer;
   const thread = comment.parent_id ?? comment.id;
-  // Held (its author is restricted, or a rule holds it): only its author sees it until it is approved.
+  // Held (its author is restricted, a rule or the spam filter holds it): only its author sees it here
+  // until it is approved, told why (HELD_NOTES).
   const held = comment.held;
   const item = useRef<HTMLLIElement>(null);
   useEffect(() => {
@@ -60,7 +75,7 @@ function CommentItem({ comment, post, onReply, openThreads, onToggleThread }: Th
           </Link>{" "}
           <RichText text={comment.text} />
         </p>
-        {held && <p className="held-note">Held for review: only you can see this comment until it is approved.</p>}
+        {held && <p className="held-note">{heldNote(comment.held_reason)}</p>}
         <div className="comment-meta">
           {pending ? (
             <span>Posting…</span>

@@ -7,12 +7,17 @@ import type {
   AppealOut,
   CaseDetail,
   CaseOut,
+  DetectionThresholds,
+  HashImport,
+  HashImportResult,
+  KnownBadHashList,
   Page,
   RuleAction,
   RuleKind,
   RuleOut,
   StaffAccountOut,
   StrikeOut,
+  ThresholdChanges,
 } from "./types";
 
 export type Note = Schemas["NoteOut"];
@@ -25,6 +30,8 @@ export const caseKey = (id: string) => ["staff", "case", id] as const;
 export const RULES_KEY = ["staff", "rules"] as const;
 export const ROLES_KEY = ["staff", "roles"] as const;
 export const STRIKES_KEY = ["me", "strikes"] as const;
+export const THRESHOLDS_KEY = ["staff", "detection", "thresholds"] as const;
+export const KNOWN_BAD_KEY = ["staff", "known-bad-hashes"] as const;
 
 const V1 = "/api/viewfinder/v1";
 
@@ -100,4 +107,24 @@ export function fetchStrikes(cursor: string | undefined): Promise<Page<StrikeOut
 
 export function appealStrike(id: string, text: string): Promise<AppealOut> {
   return unwrap(api.POST(`${V1}/accounts/me/strikes/{action_id}/appeal`, { params: { path: { action_id: id } }, body: { text } }));
+}
+
+export function fetchKnownBadHashes(): Promise<KnownBadHashList> {
+  return unwrap(api.GET(`${V1}/staff/known-bad-hashes`));
+}
+
+export function importKnownBadHashes(body: HashImport): Promise<HashImportResult> {
+  return unwrap(api.POST(`${V1}/staff/known-bad-hashes/import`, { body }));
+}
+
+export async function deleteKnownBadHash(id: string): Promise<void> {
+  await unwrap(api.DELETE(`${V1}/staff/known-bad-hashes/{hash_id}`, { params: { path: { hash_id: id } } }));
+}
+
+export function fetchThresholds(): Promise<DetectionThresholds> {
+  return unwrap(api.GET(`${V1}/staff/detection/thresholds`));
+}
+
+export function updateThresholds(changes: ThresholdChanges): Promise<DetectionThresholds> {
+  return unwrap(api.PATCH(`${V1}/staff/detection/thresholds`, { body: changes }));
 }

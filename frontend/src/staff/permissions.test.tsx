@@ -108,7 +108,7 @@ describe("what each role sees", () => {
   it("an admin gets every staff screen", async () => {
     renderAt("/staff/roles", "admin");
     const staffNav = await screen.findByRole("navigation", { name: "Staff" });
-    expect(within(staffNav).getAllByRole("link").map((link) => link.textContent)).toEqual(["Queue", "Rules", "Roles", "Audit log", "Announcements", "Featured"]);
+    expect(within(staffNav).getAllByRole("link").map((link) => link.textContent)).toEqual(["Queue", "Rules", "Detection", "Roles", "Audit log", "Announcements", "Featured"]);
     expect(await screen.findByRole("form", { name: "Assign a role" })).toBeInTheDocument();
   });
 });

@@ -41,6 +41,7 @@ export function can(me: Pick<Me, "role"> | null | undefined, permission: Permiss
 export const STAFF_SCREENS = [
   { to: "/staff", label: "Queue", permission: "reports.handle" },
   { to: "/staff/rules", label: "Rules", permission: "rules.manage" },
+  { to: "/staff/detection", label: "Detection", permission: "rules.manage" },
   { to: "/staff/roles", label: "Roles", permission: "roles.assign" },
   { to: "/staff/audit", label: "Audit log", permission: "audit.read" },
   { to: "/staff/announcements", label: "Announcements", permission: "announcements.manage" },

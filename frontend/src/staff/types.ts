@@ -19,3 +19,18 @@ export type RuleKind = RuleOut["kind"];
 export type RuleAction = RuleOut["action"];
 export type StaffAccountOut = Schemas["StaffAccountOut"];
 export type Page<T> = { items: T[]; next_cursor: string | null };
+/** The known-bad media list (GET /staff/known-bad-hashes): its size, how many hashes uploads are
+ * matched against (those of at least the minimum quality), and the newest 100. */
+export type KnownBadHashList = Schemas["HashList"];
+export type KnownBadHash = Schemas["HashOut"];
+export type HashImport = Schemas["HashImport"];
+/** What an import did; `below_quality` of the added are kept but never matched. */
+export type HashImportResult = Schemas["ImportOut"];
+
+/** The detection thresholds in force (GET/PATCH /staff/detection/thresholds), the instance's settings
+ * they fall back to, and when an admin last changed one. */
+export type DetectionThresholds = Schemas["ThresholdsOut"];
+export type ThresholdValues = Schemas["InForce"];
+export type ThresholdName = keyof ThresholdValues;
+/** A PATCH body: a number sets a value, null resets it to the default; absent keys stay as they are. */
+export type ThresholdChanges = Schemas["ThresholdsUpdate"];
