@@ -3,7 +3,8 @@ import userEvent from "@testing-library/user-event";
 import { Route, Routes } from "react-router-dom";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { answerFetch, renderApp } from "../test/render";
-import { Case } from "./Case";
+import { comment, post, user } from "../posts/testData";
+import { Case, listedLine } from "./Case";
 import { actionOut, API, caseDetail, caseOut, staffMe } from "./testData";
 
 afterEach(() => vi.unstubAllGlobals());
@@ -237,5 +238,136 @@ describe("a case a rule flagged", () => {
     renderCase();
     await screen.findByRole("region", { name: "Reported content" });
     expect(screen.queryByRole("region", { name: "Flagged automatically" })).not.toBeInTheDocument();
+  });
+});
+
+describe("a removed post's media", () => {
+  const ACTIONED = caseOut("6", { status: "actioned" });
+  const REMOVED_POST = post({ id: "p6", author: user("ola", "u-ola"), caption: "Buy followers now", moderation: "removed" });
+  const REMOVED = caseDetail(ACTIONED, {
+    target: { deleted: false, post: REMOVED_POST, comment: null, account: null },
+    actions: [actionOut({ target_id: "p6" })],
+  });
+  const LISTED = { added: 35, already_listed: 0, below_quality: 0, hashes: Array.from({ length: 35 }, (_, index) => index.toString(16).padStart(64, "0")) };
+
+  it.each(["moderator", "admin"])("is offered to a %s once the post is removed, and listed with one click", async (role) => {
+    const seen = answerFetch({
+      [`GET ${API}/accounts/me`]: { body: staffMe(role) },
+      [`GET ${API}/staff/cases/6`]: { body: REMOVED },
+      [`POST ${API}/staff/posts/p6/known-bad-hashes`]: { status: 201, body: LISTED },
+    });
+    renderCase("6");
+    const section = await screen.findByRole("region", { name: "Known-bad media" });
+    expect(section).toHaveTextContent("Uploads of the same photos or videos will be refused.");
+    expect(within(screen.getByRole("region", { name: "Reported content" })).getByText("removed")).toBeInTheDocument();
+    await userEvent.click(within(section).getByRole("button", { name: "Add its media to the known-bad list" }));
+    expect(await within(section).findByRole("status")).toHaveTextContent("Listed 35 hashes (0 already listed).");
+    expect(posts(seen).map((request) => new URL(request.url).pathname)).toEqual([`${API}/staff/posts/p6/known-bad-hashes`]);
+    expect(within(section).getByRole("button", { name: "Add its media to the known-bad list" })).toBeEnabled();
+  });
+
+  it("says which hashes are below the minimum quality and so never matched", async () => {
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: staffMe("moderator") },
+      [`GET ${API}/staff/cases/6`]: { body: REMOVED },
+      [`POST ${API}/staff/posts/p6/known-bad-hashes`]: { status: 201, body: { ...LISTED, added: 1, already_listed: 34, below_quality: 1 } },
+    });
+    renderCase("6");
+    const section = await screen.findByRole("region", { name: "Known-bad media" });
+    await userEvent.click(within(section).getByRole("button", { name: "Add its media to the known-bad list" }));
+    expect(await within(section).findByRole("status")).toHaveTextContent(
+      "Listed 1 hash (34 already listed). 1 of them below the minimum quality: kept, but never matched.",
+    );
+  });
+
+  it("is disabled while the request is on its way", async () => {
+    let answer: (value: { status: number; body: unknown }) => void = () => undefined;
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: staffMe("moderator") },
+      [`GET ${API}/staff/cases/6`]: { body: REMOVED },
+      [`POST ${API}/staff/posts/p6/known-bad-hashes`]: () => new Promise((resolve) => (answer = resolve)),
+    });
+    renderCase("6");
+    const section = await screen.findByRole("region", { name: "Known-bad media" });
+    await userEvent.click(within(section).getByRole("button", { name: "Add its media to the known-bad list" }));
+    expect(await within(section).findByRole("button", { name: "Adding…" })).toBeDisabled();
+    answer({ status: 201, body: LISTED });
+    expect(await within(section).findByRole("status")).toHaveTextContent("Listed 35 hashes");
+  });
+
+  it("shows the server's message when the post is not removed (409)", async () => {
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: staffMe("moderator") },
+      [`GET ${API}/staff/cases/6`]: { body: REMOVED },
+      [`POST ${API}/staff/posts/p6/known-bad-hashes`]: {
+        status: 409,
+        body: { error: { code: "not_removed", message: "Only a removed post's media can be listed; remove it first.", fields: {} } },
+      },
+    });
+    renderCase("6");
+    const section = await screen.findByRole("region", { name: "Known-bad media" });
+    await userEvent.click(within(section).getByRole("button", { name: "Add its media to the known-bad list" }));
+    expect(await within(section).findByRole("alert")).toHaveTextContent("Only a removed post's media can be listed; remove it first.");
+    expect(within(section).queryByRole("status")).not.toBeInTheDocument();
+  });
+
+  it("is not offered for a post still up, only a hint", async () => {
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: staffMe("moderator") },
+      [`GET ${API}/staff/cases/1`]: { body: caseDetail(OPEN) },
+    });
+    renderCase();
+    expect(await screen.findByText("Remove the post first to list its media as known-bad.")).toBeInTheDocument();
+    expect(screen.queryByRole("region", { name: "Known-bad media" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /known-bad list/ })).not.toBeInTheDocument();
+  });
+
+  it("appears once the post is removed from the case", async () => {
+    let removed = false;
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: staffMe("moderator") },
+      [`GET ${API}/staff/cases/1`]: () => ({ body: removed ? caseDetail({ ...OPEN, status: "actioned" }, { target: { ...REMOVED.target, post: { ...REMOVED_POST, id: "p1" } } }) : caseDetail(OPEN) }),
+      [`POST ${API}/staff/cases/1/actions`]: () => {
+        removed = true;
+        return { status: 201, body: DONE };
+      },
+    });
+    renderCase();
+    await screen.findByText("Remove the post first to list its media as known-bad.");
+    const keys = userEvent.setup();
+    await keys.keyboard("r");
+    const form = await screen.findByRole("dialog", { name: "Remove" });
+    await keys.type(within(form).getByLabelText("Reason"), "Spam links");
+    await keys.click(within(form).getByRole("button", { name: "Remove…" }));
+    await keys.click(within(await screen.findByRole("dialog", { name: "Remove?" })).getByRole("button", { name: "Yes, remove" }));
+    const section = await screen.findByRole("region", { name: "Known-bad media" });
+    expect(within(section).getByRole("button", { name: "Add its media to the known-bad list" })).toBeEnabled();
+  });
+
+  it("is not offered on a comment's case, nor on a deleted post", async () => {
+    const commentCase = caseOut("7", { target: "comment" });
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: staffMe("moderator") },
+      [`GET ${API}/staff/cases/7`]: {
+        body: caseDetail(commentCase, {
+          target: { deleted: false, post: REMOVED_POST, comment: comment({ author: user("ola", "u-ola"), text: "Cheap pills" }), account: null },
+        }),
+      },
+      [`GET ${API}/staff/cases/3`]: { body: caseDetail(caseOut("3"), { target: { deleted: true, post: null, comment: null, account: null } }) },
+    });
+    const first = renderCase("7");
+    await screen.findByRole("region", { name: "Reported content" });
+    expect(screen.queryByRole("region", { name: "Known-bad media" })).not.toBeInTheDocument();
+    expect(screen.queryByText(/Remove the post first/)).not.toBeInTheDocument();
+    first.unmount();
+    renderCase("3");
+    await screen.findByText("This post has been deleted.");
+    expect(screen.queryByRole("region", { name: "Known-bad media" })).not.toBeInTheDocument();
+  });
+
+  it("words each result", () => {
+    expect(listedLine(LISTED)).toBe("Listed 35 hashes (0 already listed).");
+    expect(listedLine({ added: 0, already_listed: 35, below_quality: 0, hashes: LISTED.hashes })).toBe("Listed 0 hashes (35 already listed).");
+    expect(listedLine({ added: 0, already_listed: 0, below_quality: 0, hashes: [] })).toBe("Its media gave no hashes to list.");
   });
 });

@@ -1,7 +1,8 @@
 /** One case (/staff/cases/:caseId): the target in context, its reports, staff notes, the account's
  * earlier cases and actions, claiming, and the actions the role allows, each on a single key
  * (d dismiss, r remove, s sensitive, t restrict, l limit, u suspend, b ban, x delete; c claims or
- * releases, n writes a note, q goes back to the queue). Appeal cases get the decision form. */
+ * releases, n writes a note, q goes back to the queue). Appeal cases get the decision form; a removed
+ * post's media can be added to the known-bad list with one click. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, type RefObject, useId, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
@@ -13,7 +14,17 @@ import { PostGrid } from "../components/PostGrid";
 import { Spinner } from "../components/Spinner";
 import { Carousel } from "../posts/Carousel";
 import { TimeAgo } from "../posts/time";
-import { addNote, caseKey, claimCase, decideAppeal, fetchCase, releaseCase } from "./api";
+import {
+  addNote,
+  addPostHashes,
+  caseKey,
+  claimCase,
+  decideAppeal,
+  fetchCase,
+  KNOWN_BAD_KEY,
+  type PostHashesResult,
+  releaseCase,
+} from "./api";
 import { ActionDialog, DESTRUCTIVE } from "./ActionDialog";
 import type { ActionKind, ActionOut, CaseDetail, CaseFlag, CaseOut } from "./types";
 import { ACTION_DONE, ACTION_LABELS, dateTime, REASON_LABELS, reasonsLine, TARGET_LABELS } from "./format";
@@ -81,6 +92,7 @@ function Target({ detail }: { detail: CaseDetail }) {
           <p className="staff-post-head">
             <Avatar user={post.author} size={28} /> <AccountLink username={post.author.username} /> ·{" "}
             <Link to={`/p/${post.id}`}>open post</Link> · <TimeAgo iso={post.created_at} />
+            {post.moderation !== "visible" && <span className="pill pill-danger">{post.moderation}</span>}
           </p>
           {post.items.length > 0 && (
             <div className="staff-media">
@@ -107,6 +119,54 @@ function Target({ detail }: { detail: CaseDetail }) {
           )}
         </div>
       )}
+    </section>
+  );
+}
+
+/** "1 hash", "35 hashes". */
+function hashCount(count: number): string {
+  return `${count.toLocaleString()} ${count === 1 ? "hash" : "hashes"}`;
+}
+
+/** What listing a post's media did, e.g. "Listed 35 hashes (0 already listed)." (exported for tests). */
+export function listedLine(result: PostHashesResult): string {
+  if (result.hashes.length === 0) return "Its media gave no hashes to list.";
+  let line = `Listed ${hashCount(result.added)} (${result.already_listed.toLocaleString()} already listed).`;
+  if (result.below_quality > 0) {
+    line += ` ${result.below_quality.toLocaleString()} of them below the minimum quality: kept, but never matched.`;
+  }
+  return line;
+}
+
+/** One click after a post's removal: add the PDQ hashes of its media (each photo, each video's
+ * keyframes, with crop/turn variants) to the known-bad list, so later uploads of the same media are
+ * refused. Needs content.act, the permission that removed it; the server lists only a removed post's
+ * media (409 not_removed otherwise), so a post still up gets a hint instead of the button. Listing
+ * twice is harmless: the hashes already there count as already listed. */
+function KnownBadMedia({ detail }: { detail: CaseDetail }) {
+  const { me } = useMe();
+  const client = useQueryClient();
+  const post = detail.target.post;
+  const list = useMutation({
+    mutationFn: () => addPostHashes(post?.id ?? ""),
+    onSuccess: () => client.invalidateQueries({ queryKey: KNOWN_BAD_KEY }),
+  });
+  if (detail.case.target !== "post" || detail.target.deleted || !post || !can(me, "content.act")) return null;
+  if (post.moderation !== "removed") {
+    return <p className="hint staff-known-bad">Remove the post first to list its media as known-bad.</p>;
+  }
+  return (
+    <section className="staff-section staff-known-bad" aria-label="Known-bad media">
+      <button type="button" className="button button-secondary" onClick={() => list.mutate()} disabled={list.isPending}>
+        {list.isPending ? "Adding…" : "Add its media to the known-bad list"}
+      </button>
+      <p className="hint">Uploads of the same photos or videos will be refused.</p>
+      {list.data && (
+        <p className="notice" role="status">
+          {listedLine(list.data)}
+        </p>
+      )}
+      <ErrorBanner error={list.error} />
     </section>
   );
 }
@@ -386,6 +446,7 @@ function CaseBody({ detail }: { detail: CaseDetail }) {
       <div className="staff-columns">
         <div>
           {item.target === "appeal" ? <AppealPanel detail={detail} /> : <Target detail={detail} />}
+          <KnownBadMedia detail={detail} />
         </div>
         <div>
           <AutomatedFlags detail={detail} />

@@ -128,3 +128,14 @@ export function fetchThresholds(): Promise<DetectionThresholds> {
 export function updateThresholds(changes: ThresholdChanges): Promise<DetectionThresholds> {
   return unwrap(api.PATCH(`${V1}/staff/detection/thresholds`, { body: changes }));
 }
+
+/** What listing a removed post's media did: `hashes` are all its media's hashes (hex); of them `added`
+ * are new on the list (`below_quality` of those kept, but never matched) and `already_listed` were. */
+export type PostHashesResult = Schemas["PostHashesOut"];
+
+/** One click after removing a post: list the PDQ hashes of its media (each photo, each video's
+ * keyframes, and their crop/turn variants) as known-bad, so copies are refused at upload (409
+ * not_removed while the post is not removed). */
+export function addPostHashes(postId: string): Promise<PostHashesResult> {
+  return unwrap(api.POST(`${V1}/staff/posts/{post_id}/known-bad-hashes`, { params: { path: { post_id: postId } } }));
+}
