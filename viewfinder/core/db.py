@@ -51,8 +51,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, Session, mapped_column
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util.concurrency import await_only
 
@@ -100,6 +102,27 @@ def move_counters(model: Any, **steps: Any) -> Any:
     if hasattr(model, "updated_at"):
         values["updated_at"] = model.updated_at
     return update(model).values(values)
+
+
+class unindexed(FunctionElement[Any]):
+    """A column SQLite must not read through an index: `+column` there, the column elsewhere.
+
+    For `WHERE author_id IN (...) ORDER BY id DESC LIMIT n`, SQLite walks the primary key from the
+    top and tests every post's author, which reads the whole table when the authors have few posts;
+    ordering by `+id` makes it seek each author's posts by the (author_id, id) index and sort those
+    (2.9 ms to 0.01 ms with 10,000 posts). PostgreSQL plans that statement well as it is."""
+
+    inherit_cache = True
+
+
+@compiles(unindexed)
+def _unindexed(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.clauses, **kw))
 
 
 class Base(DeclarativeBase):
