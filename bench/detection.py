@@ -119,22 +119,31 @@ def pdq_figures(quick: bool) -> dict[str, Any]:
     from viewfinder.detection.pdq_eval import evaluate
 
     result = evaluate(photos=20, distinct=1000) if quick else evaluate()
+    hashing = result["upload_hashing_ms"]["query_variants"]
     print(
         f"Known-bad media (PDQ): recall {result['recall']:.3f} listed from removed media, "
-        f"{result['recall_single_hash']:.3f} with one hash per item (imported lists); "
-        f"false-match rate {result['false_match_rate']:.2e}; lookup p99 {result['lookup_p99_ms']} ms "
-        f"| exact SHA-256 recall {result['baseline']['recall']:.3f}"
+        f"{result['imported_list_recall']:.3f} from imported lists (one hash per item, the upload's "
+        f"query variants) against {result['recall_single_hash']:.3f} with the upload's own hash alone; "
+        f"false-match rate {result['imported_list_false_match_rate']:.2e} (with variants); lookup p99 "
+        f"{result['lookup_p99_ms']:.2f} ms a hash, {result['upload_lookup_p99_ms']:.1f} ms an upload "
+        "(1M listed); "
+        f"hashing an upload p99 {hashing['p99']} ms | exact SHA-256 recall {result['baseline']['recall']:.3f}"
     )
     return {
         "pdq_recall": result["recall"],
+        "pdq_imported_list_recall": result["imported_list_recall"],
         "pdq_recall_single_hash": result["recall_single_hash"],
         "pdq_false_match_rate": result["false_match_rate"],
+        "pdq_imported_list_false_match_rate": result["imported_list_false_match_rate"],
         "pdq_lookup_p99_ms": result["lookup_p99_ms"],
+        "pdq_upload_lookup_p99_ms": result["upload_lookup_p99_ms"],
+        "pdq_upload_hashing_p99_ms": hashing["p99"],
         "pdq_baseline_sha256_recall": result["baseline"]["recall"],
         "goals": {
             "pdq_recall": result["recall"] >= 0.95,
-            "pdq_recall_single_hash": result["recall_single_hash"] >= 0.95,
-            "pdq_false_match_rate": result["false_match_rate"] <= 1e-4,
+            "pdq_imported_list_recall": result["imported_list_recall"] >= 0.95,
+            "pdq_false_match_rate": max(result["false_match_rate"], result["imported_list_false_match_rate"])
+            <= 1e-4,
             "pdq_lookup_p99": result["lookup_p99_ms"] <= 5,
         },
     }

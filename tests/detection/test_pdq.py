@@ -92,6 +92,51 @@ def test_listing_hashes_cover_crops_and_small_turns():
         assert int(pdq.distances(variants, copy.words).min()) <= pdq.MAX_DISTANCE, name
 
 
+def test_pdq_done_in_numpy_is_pdqhash_bit_for_bit_on_the_picture_itself():
+    # variant_hashes relies on it: PDQ's filter, 64 x 64 decimation, DCT, median and quality.
+    noise = np.random.default_rng(3).integers(0, 256, (333, 411, 3), dtype=np.uint8)
+    for rgb in (draw(5), draw(6, 480, 600), draw(7, 200, 150), noise):
+        filtered = pdq._filtered_luma(rgb)
+        height, width = filtered.shape
+        rows = ((np.arange(64) + 0.5) * height / 64).astype(int)
+        columns = ((np.arange(64) + 0.5) * width / 64).astype(int)
+        (ours,) = pdq._hashes_of_samples(filtered[rows][:, columns][None])
+        assert ours == pdq.hash_pixels(rgb)
+
+
+def test_query_hashes_of_a_cropped_or_turned_copy_match_the_original_s_one_hash():
+    # An imported list holds one hash per image: the upload's own hash misses these copies, one of
+    # its query variants (padded back out, turned back) finds them.
+    original = _jpeg(_image(draw(5)))
+    listed = pdq.photo_hash(original, max_pixels=10**8)
+    for name, seed in (("crop_5pct", 2), ("rotate_up_to_3deg", 4)):
+        copy = transform(original, name, seed)
+        queries = pdq.query_hashes(copy, max_pixels=10**8)
+        assert queries[0] == pdq.photo_hash(copy, max_pixels=10**8)  # its own hash first
+        assert 25 <= len(queries) <= 32
+        assert pdq.hamming(queries[0].hex, listed.hex) > pdq.MAX_DISTANCE, name
+        usable = [h for h in queries if h.quality >= pdq.MIN_QUALITY]
+        assert min(pdq.hamming(h.hex, listed.hex) for h in usable) <= pdq.MAX_DISTANCE, name
+    stranger = pdq.query_hashes(_jpeg(_image(draw(4))), max_pixels=10**8)
+    assert min(pdq.hamming(h.hex, listed.hex) for h in stranger) > 60
+
+
+def test_nearest_any_finds_the_closest_pair_of_many_queries(listed):
+    index = pdq.HashIndex(listed)
+    rng = np.random.default_rng(4)
+    strangers = rng.integers(0, np.iinfo(np.uint64).max, size=(30, 4), dtype=np.uint64, endpoint=True)
+    assert index.nearest_any(strangers) is None
+    queries = strangers.copy()
+    queries[7] = flipped(listed[10], list(range(0, 120, 4)))  # 30 bits
+    queries[21] = flipped(listed[20], list(range(0, 240, 10)))  # 24 bits: the closest
+    assert index.nearest_any(queries) == (21, 20, 24)
+    assert index.nearest_any(queries, max_distance=23) is None
+    assert index.nearest_any(queries[:8]) == (7, 10, 30)
+    assert index.nearest_any(np.zeros((0, 4), dtype=np.uint64)) is None
+    with pytest.raises(ValueError, match="31"):
+        index.nearest_any(queries, max_distance=32)
+
+
 def test_a_csv_list_is_read_with_or_without_header_and_labels():
     text = "hash,quality,label\n" + f"{'A' * 64},90,spam wave\n\n{'0' * 63 + '1'}, 40 \n"
     rows = pdq.parse_hash_csv(text)

@@ -116,6 +116,21 @@ async def test_a_copy_of_a_listed_photo_is_refused_with_451_a_case_opens_and_not
     assert "known bad" in flagged.reason
 
 
+async def test_a_cropped_or_turned_copy_of_a_photo_on_an_imported_list_is_refused(owner, make_api, db):
+    # An imported list holds the photo's one hash; the copies' own hashes are far from it, so only
+    # the upload's query variants (pdq.query_hashes) can refuse them.
+    original = photo(16)
+    listed = pdq.photo_hash(original, max_pixels=10**8)
+    assert import_list(owner, csv_line(listed, label="imported")).status_code == 201
+    uploader = make_api().signup("uploader")
+    for name, seed in (("crop_5pct", 3), ("rotate_up_to_3deg", 4)):
+        copy = transform(original, name, seed)
+        assert pdq.hamming(pdq.photo_hash(copy, max_pixels=10**8).hex, listed.hex) > pdq.MAX_DISTANCE
+        assert_error(upload(uploader, copy), 451, "known_bad_media", ["file"])
+    assert await user_case(db, await user_id(db, uploader)) is not None
+    assert upload(uploader, photo(17)).status_code == 202
+
+
 async def test_an_unrelated_photo_passes_and_a_low_quality_hash_never_matches(owner, make_api, db):
     original = photo(12)
     listed = pdq.photo_hash(original, max_pixels=10**8)

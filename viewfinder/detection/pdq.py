@@ -8,7 +8,18 @@ sRGB, `mediakit.photos`) and shrunk to at most 512 px, which is all PDQ looks at
 animated GIF) gives one hash per keyframe: the frames found by seeking to the start, a quarter, the
 middle, three quarters and near the end, turned upright. PDQ alone misses most 5 % crops and
 turns of a few degrees, so media that staff list themselves are listed with the hashes of such
-variants too (`listing_hashes`); an imported list holds what it holds.
+variants too (`listing_hashes`).
+
+**Query variants.** An imported list (ThreatExchange) holds one hash per image, so the upload side
+undoes the edits: a photo upload is looked up with its own hash and 31 more (`query_hashes`), of
+the upload padded back out by 1/0.95 at 5 x 5 anchors (its borders edge-extended: PDQ looks at low
+frequencies, where alignment matters most and a plausible border little) and turned back by
++-1.25, +-2.5 and +-3.75 degrees (corners edge-extended too: black ones cost 30-60 bits). Hashing
+31 pictures would take ~31 x 5 ms, so PDQ's steps are done here in numpy (`variant_hashes`): the
+upload is filtered once as PDQ filters it, and each variant is only where its 64 x 64 samples
+fall (~8 ms for all 31). Recall of copies on a one-hash-per-image list rises from 0.72 to 0.996
+(5 % crops 0.00 to 0.975, turns 0.33 to 1.00), with no false match among 9 million pairs of
+distinct photos (docs/decisions/0063). Videos are looked up with their keyframes' own hashes only.
 
 **Matching.** An upload matches when one of its hashes is within Hamming distance
 `pdq_max_distance` (31) of a listed hash whose quality is at least `pdq_min_quality` (50), and its
@@ -166,6 +177,139 @@ def listing_hashes(source: PhotoSource, *, max_pixels: int) -> list[PdqHash]:
     return list(unique.values())
 
 
+# --- query variants: an upload's hashes looked up against one-hash-per-image lists ----------------
+
+QUERY_PAD_STEPS: Final = VARIANT_CROP_STEPS
+"""Where the upload sits in its padded-out frame, across and down (5 x 5 anchors)."""
+QUERY_ANGLES: Final = (-3.75, -2.5, -1.25, 1.25, 2.5, 3.75)
+"""The turns that undo a copy turned by 0.5 to about 4.4 degrees (either way; each covers ~0.6)."""
+_PDQ_GRID: Final = (np.arange(64) + 0.5) / 64
+_ROW_INDEX: Final = np.arange(16)[:, None]
+_DCT16: Final = (
+    np.sqrt(2 / 64) * np.cos(np.pi / 2 / 64 * (_ROW_INDEX + 1) * (2 * np.arange(64)[None, :] + 1))
+).astype(np.float32)
+"""PDQ's 16 x 64 DCT matrix (its coefficients 1 to 16: the constant one is left out)."""
+
+
+def _box(values: npt.NDArray[np.float32], window: int, axis: int) -> npt.NDArray[np.float32]:
+    """PDQ's box filter along an axis: the mean of `window` values around each (the reference's
+    box1DFloat, shorter windows at the ends), as `window` shifted sums (windows are side / 128:
+    a few values, so this is ~10 times faster than cumulative sums)."""
+    half = (window + 2) // 2
+    lead = window - half
+    moved = np.moveaxis(values, axis, 0)
+    size = moved.shape[0]
+    padded = np.zeros((size + window - 1, *moved.shape[1:]), dtype=np.float32)
+    padded[lead : lead + size] = moved
+    sums = padded[:size].copy()
+    for shift in range(1, window):
+        sums += padded[shift : shift + size]
+    at = np.arange(size)
+    counts = (np.minimum(size, at + half) - np.maximum(0, at - lead)).astype(np.float32)
+    sums /= counts.reshape((size,) + (1,) * (moved.ndim - 1))
+    means: npt.NDArray[np.float32] = np.moveaxis(sums, 0, axis)
+    return means
+
+
+def _filtered_luma(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    """PDQ's first steps, as the reference does them: luminance, then the Jarosz filter (the box
+    filter along rows and columns, twice, windows of side / 128) that PDQ samples 64 x 64 from."""
+    pixels = rgb.astype(np.float32)
+    luma = pixels[:, :, 0] * np.float32(0.299) + pixels[:, :, 1] * np.float32(0.587)
+    luma += pixels[:, :, 2] * np.float32(0.114)
+    height, width = luma.shape
+    along_rows, along_columns = (width + 127) // 128, (height + 127) // 128
+    for _ in range(2):
+        luma = _box(_box(luma, along_rows, 1), along_columns, 0)
+    return luma
+
+
+def _hashes_of_samples(samples: npt.NDArray[np.float32]) -> list[PdqHash]:
+    """PDQ's last steps on n 64 x 64 samples: the 16 x 16 low-frequency DCT, one bit per coefficient
+    above their median, and the quality from the samples' gradients (the reference's integer
+    arithmetic)."""
+    count = len(samples)
+    coefficients = (_DCT16 @ samples @ _DCT16.T).reshape(count, 256)
+    median = np.partition(coefficients, 127, axis=1)[:, 127:128]  # Torben's: the lower median
+    # Bit k is coefficient k (row-major); the hex starts with bit 255 (see _bits_to_hex).
+    packed = np.packbits(coefficients[:, ::-1] > median, axis=1)
+    scale = np.float32(100 / 255)
+    down = np.abs(np.trunc((samples[:, :-1, :] - samples[:, 1:, :]) * scale)).sum(axis=(1, 2))
+    across = np.abs(np.trunc((samples[:, :, :-1] - samples[:, :, 1:]) * scale)).sum(axis=(1, 2))
+    qualities = np.minimum(100, (down + across) // 90).astype(int)
+    return [PdqHash(row.tobytes().hex(), int(q)) for row, q in zip(packed, qualities, strict=True)]
+
+
+def _variant_grids(height: int, width: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Where each query variant samples the upload (rows and columns, pixel centres; n x 64 x 64):
+    the upload padded out to 1/0.95 of its size at the 5 x 5 anchors of QUERY_PAD_STEPS, then the
+    upload turned by each of QUERY_ANGLES about its centre. Outside the upload is clamped to its
+    edge: an edge-extended border (or corner) is much closer to the cut-off one than black is."""
+    full_height, full_width = height / VARIANT_CROP, width / VARIANT_CROP
+    rows: list[npt.NDArray[np.float64]] = []
+    columns: list[npt.NDArray[np.float64]] = []
+    for down in QUERY_PAD_STEPS:
+        for across in QUERY_PAD_STEPS:
+            row = _PDQ_GRID * full_height - down * (full_height - height)
+            column = _PDQ_GRID * full_width - across * (full_width - width)
+            rows.append(np.broadcast_to(row[:, None], (64, 64)))
+            columns.append(np.broadcast_to(column[None, :], (64, 64)))
+    dy = (_PDQ_GRID * height - height / 2)[:, None]
+    dx = (_PDQ_GRID * width - width / 2)[None, :]
+    for angle in QUERY_ANGLES:
+        cos, sin = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+        rows.append(height / 2 + dy * cos + dx * sin)
+        columns.append(width / 2 - dy * sin + dx * cos)
+    return np.array(rows) - 0.5, np.array(columns) - 0.5
+
+
+def _sample(
+    image: npt.NDArray[np.float32], rows: npt.NDArray[np.float64], columns: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float32]:
+    """Bilinear samples of a (filtered) picture, clamped to its edges."""
+    height, width = image.shape
+    rows = np.clip(rows, 0, height - 1)
+    columns = np.clip(columns, 0, width - 1)
+    top = np.minimum(rows.astype(np.int64), height - 2)
+    left = np.minimum(columns.astype(np.int64), width - 2)
+    down = (rows - top).astype(np.float32)
+    across = (columns - left).astype(np.float32)
+    flat = image.ravel()
+    at = top * width + left
+    upper = flat[at] * (1 - across) + flat[at + 1] * across
+    lower = flat[at + width] * (1 - across) + flat[at + width + 1] * across
+    sampled: npt.NDArray[np.float32] = upper * (1 - down) + lower * down
+    return sampled
+
+
+def variant_hashes(rgb: npt.NDArray[np.uint8]) -> list[PdqHash]:
+    """The hashes of the query variants of a picture (_variant_grids: 25 padded out, 6 turned back),
+    PDQ computed here in numpy from one filtered picture: each variant is only its 64 x 64 samples,
+    so 31 variants cost about two more hashes instead of 31 (PDQ itself, tested bit for bit against
+    pdqhash on the picture as it is)."""
+    if min(rgb.shape[:2]) < 2:
+        return []
+    filtered = _filtered_luma(rgb)
+    return _hashes_of_samples(_sample(filtered, *_variant_grids(*filtered.shape)))
+
+
+def pixel_query_hashes(rgb: npt.NDArray[np.uint8]) -> list[PdqHash]:
+    """A picture's own hash (pdqhash), then its query variants' (variant_hashes), without repeats."""
+    found = [hash_pixels(rgb), *variant_hashes(rgb)]
+    return list({h.hex: h for h in found}.values())
+
+
+def query_hashes(source: PhotoSource, *, max_pixels: int) -> list[PdqHash]:
+    """The hashes an uploaded photo is looked up with: its own first (photo_hash), then those of 31
+    variants that undo the edits PDQ alone misses, so a copy matches an imported list (one hash per
+    image) too: the upload padded back out by 1/0.95 at 25 anchors (a 5 % crop) and turned back by
+    +-1.25, +-2.5 and +-3.75 degrees. From the one 512 px decode of the upload. Blocking (libvips)."""
+    try:
+        return pixel_query_hashes(_pixels(_decoded(source, max_pixels)))
+    except pyvips.Error as exc:
+        raise ApiError(400, "corrupt_media", "The photo could not be read.", {"file": "corrupt"}) from exc
+
+
 def _upright(frame: Any) -> npt.NDArray[np.uint8]:
     rgb: npt.NDArray[np.uint8] = frame.to_ndarray(format="rgb24")
     turns = round(-float(getattr(frame, "rotation", 0) or 0) / 90) % 4  # players turn clockwise
@@ -290,6 +434,35 @@ class HashIndex:
             return None
         return int(rows[best]), int(found[best])
 
+    def nearest_any(self, queries: Words, max_distance: int = MAX_DISTANCE) -> tuple[int, int, int] | None:
+        """(query, row, distance) of the closest pair of one of n queries ((n, 4) words: an upload's
+        query hashes) and a listed hash within max_distance, or None: `nearest` for all of them in
+        numpy pass. Its cost is the candidates' (~4,000 a query with a million hashes listed)."""
+        if not 0 <= max_distance <= 2 * CHUNKS - 1:
+            raise ValueError("The index finds neighbours within distance 31 at most.")
+        queries = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1, 4)
+        if len(queries) == 0 or len(self.words) == 0:
+            return None
+        query_chunks = queries.view(np.uint16).astype(np.int64)  # (n, 16)
+        probes = (query_chunks[:, :, None] ^ _ONE_BIT_FLIPS[None, None, :]).ravel()
+        per_query = CHUNKS * len(_ONE_BIT_FLIPS)
+        chunk_of = np.tile(np.repeat(np.arange(CHUNKS), len(_ONE_BIT_FLIPS)), len(queries))
+        starts = self._starts[chunk_of, probes]
+        lengths = self._starts[chunk_of, probes + 1] - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return None
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        rows = self._rows[offsets + np.arange(total)]
+        owners = np.repeat(np.repeat(np.arange(len(queries)), per_query), lengths)
+        found = np.bitwise_count(np.bitwise_xor(self.words[rows], queries[owners])).sum(
+            axis=1, dtype=np.int64
+        )
+        best = int(np.argmin(found))
+        if found[best] > max_distance:
+            return None
+        return int(owners[best]), int(rows[best]), int(found[best])
+
 
 # --- the list, cached per process -----------------------------------------------------------------
 
@@ -361,23 +534,25 @@ async def find_known_bad(
     db: AsyncSession, hashes: Callable[[], Iterable[PdqHash]], limits: Limits = Limits()
 ) -> KnownBadMatch | None:
     """The closest listed hash to any of the upload's hashes, if one matches. `hashes` (blocking)
-    runs in a media worker thread, and only when the list has anything to match."""
+    runs in a media worker thread, and only when the list has anything to match; the lookup runs
+    there too: all of an upload's hashes at once (a photo's own and its 31 query variants,
+    `query_hashes`), which with a million listed hashes reads ~130,000 candidates (~25 ms)."""
     listed = await current_index(db, limits.min_quality)
     if len(listed.index) == 0:
         return None
-    best: tuple[int, int, int] | None = None  # distance, row, quality
-    for found in await run_media_work(lambda: list(hashes())):
-        if found.quality < limits.min_quality:
-            continue
-        hit = listed.index.nearest(found.words, limits.max_distance)
-        if hit is not None and (best is None or hit[1] < best[0]):
-            best = (hit[1], hit[0], found.quality)
+
+    def look_up() -> tuple[int, int, int] | None:  # row, distance, the query's quality
+        usable = [found for found in hashes() if found.quality >= limits.min_quality]
+        hit = listed.index.nearest_any(words_of([found.hex for found in usable]), limits.max_distance)
+        return None if hit is None else (hit[1], hit[2], usable[hit[0]].quality)
+
+    best = await run_media_work(look_up)
     if best is None:
         return None
-    row = await db.get(KnownBadHash, int(listed.ids[best[1]]))
+    row = await db.get(KnownBadHash, int(listed.ids[best[0]]))
     if row is None:  # deleted since the index was read: the next version drops it
         return None
-    return KnownBadMatch(row.id, row.label, row.source, best[0], best[2])
+    return KnownBadMatch(row.id, row.label, row.source, best[1], best[2])
 
 
 def refusal() -> ApiError:

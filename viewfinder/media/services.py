@@ -153,8 +153,9 @@ async def upload_media(
         )
     )
     if checked.kind == "photo" and known_bad is not None:
+        # Its own hash and those of its query variants (undoing a small crop or turn).
         match = await pdq.find_known_bad(
-            db, lambda: [pdq.photo_hash(upload, max_pixels=max_pixels)], known_bad
+            db, lambda: pdq.query_hashes(upload, max_pixels=max_pixels), known_bad
         )
         if match is not None:
             await _open_known_bad_case(db, owner.id, match)
