@@ -1270,6 +1270,11 @@ API_RULES: Rules = {
     ("POST", "/staff/posts/{post_id:str}/known-bad-hashes"): [
         own("/staff/posts/1/known-bad-hashes", STAFF_ONLY)
     ],
+    # The detection thresholds admins change while the instance runs (decision 0065).
+    ("GET", "/staff/detection/thresholds"): [own("/staff/detection/thresholds", STAFF_ONLY)],
+    ("PATCH", "/staff/detection/thresholds"): [
+        own("/staff/detection/thresholds", STAFF_ONLY, json={"spam_flag_threshold": 0.5})
+    ],
     # Announcements and featured accounts (decision 0058): staff write them, members read them.
     ("GET", "/staff/announcements"): [own("/staff/announcements", STAFF_ONLY)],
     ("POST", "/staff/announcements"): [own("/staff/announcements", STAFF_ONLY, json={"text": "x"})],
