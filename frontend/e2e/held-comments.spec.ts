@@ -45,7 +45,7 @@ test("a restricted account's comment waits for the post's author, who approves i
   await expect(restricted.getByRole("region", { name: "Comments" }).getByText("Nice try, amateur")).toBeVisible();
   await restricted.reload();
   const own = restricted.getByRole("region", { name: "Comments" }).getByRole("listitem").filter({ hasText: "Nice try, amateur" });
-  await expect(own).toContainText("Held for review: only you can see this comment until it is approved.");
+  await expect(own).toContainText("Held for review: your account's comments are reviewed before they appear.");
   await expect(restricted.getByRole("region", { name: "Held comments" })).toHaveCount(0);
 
   const reporter = await reporterContext.newPage();
