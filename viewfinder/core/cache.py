@@ -166,6 +166,3 @@ class ReadOnChange(Generic[T]):
             self._values.clear()
         self._values[where] = (version, value)
         return value
-
-    def clear(self) -> None:
-        self._values.clear()

@@ -3,12 +3,10 @@ admins changed (docs/decisions/0065)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from viewfinder.core.db import Base, IdMixin, TimestampMixin, UtcDateTime, utcnow
+from viewfinder.core.db import Base, IdMixin, TimestampMixin
 
 
 class KnownBadHash(IdMixin, TimestampMixin, Base):
@@ -40,4 +38,4 @@ class DetectionThreshold(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     """The setting's name, e.g. "spam_hold_threshold"."""
     value: Mapped[float] = mapped_column(Float, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, nullable=False)
+    """Who changed it and when: the audit entry (detection.thresholds_changed) of the change."""

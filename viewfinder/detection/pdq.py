@@ -404,40 +404,17 @@ class HashIndex:
     def __len__(self) -> int:
         return len(self.words)
 
-    def candidates(self, query: Words) -> npt.NDArray[np.int32]:
-        """Rows that may be within distance 31: some chunk equal to the query's, or one bit off."""
-        query_chunks = np.ascontiguousarray(query, dtype=np.uint64).view(np.uint16).astype(np.int64)
-        probes = query_chunks[:, None] ^ _ONE_BIT_FLIPS[None, :]  # (16, 17) chunk values
-        chunk_of = np.repeat(np.arange(CHUNKS), len(_ONE_BIT_FLIPS))
-        flat = probes.ravel()
-        starts = self._starts[chunk_of, flat]
-        lengths = self._starts[chunk_of, flat + 1] - starts
-        total = int(lengths.sum())
-        if total == 0:
-            return np.zeros(0, dtype=np.int32)
-        # Every slice [start, start + length) gathered at once.
-        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        # A row may come twice (two chunks close): checking it twice is cheaper than np.unique.
-        rows: npt.NDArray[np.int32] = self._rows[offsets + np.arange(total)]
-        return rows
-
     def nearest(self, query: Words, max_distance: int = MAX_DISTANCE) -> tuple[int, int] | None:
         """(row, distance) of the closest hash within max_distance (at most 31), or None."""
-        if not 0 <= max_distance <= 2 * CHUNKS - 1:
-            raise ValueError("The index finds neighbours within distance 31 at most.")
-        rows = self.candidates(query)
-        if len(rows) == 0:
-            return None
-        found = distances(self.words[rows], query)
-        best = int(np.argmin(found))
-        if found[best] > max_distance:
-            return None
-        return int(rows[best]), int(found[best])
+        hit = self.nearest_any(query, max_distance)
+        return None if hit is None else (hit[1], hit[2])
 
     def nearest_any(self, queries: Words, max_distance: int = MAX_DISTANCE) -> tuple[int, int, int] | None:
         """(query, row, distance) of the closest pair of one of n queries ((n, 4) words: an upload's
-        query hashes) and a listed hash within max_distance, or None: `nearest` for all of them in
-        numpy pass. Its cost is the candidates' (~4,000 a query with a million hashes listed)."""
+        query hashes) and a listed hash within max_distance, or None, in one numpy pass. The
+        candidates of a query are the rows with some chunk equal to the query's or one bit off
+        (~4,000 with a million hashes listed); a row may come twice (two chunks close), and checking
+        it twice is cheaper than np.unique."""
         if not 0 <= max_distance <= 2 * CHUNKS - 1:
             raise ValueError("The index finds neighbours within distance 31 at most.")
         queries = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1, 4)

@@ -24,7 +24,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.core.cache import ReadOnChange
-from viewfinder.core.db import utcnow
 from viewfinder.core.errors import ApiError
 from viewfinder.core.ids import new_id
 from viewfinder.detection.models import DetectionThreshold
@@ -158,12 +157,11 @@ async def change(
     }
     if out_of_order:
         raise invalid(out_of_order)
-    if after == before and not checked:
+    if not checked:
         return after
-    now = utcnow()
     await db.execute(delete(DetectionThreshold).where(DetectionThreshold.name.in_(list(checked))))
     db.add_all(
-        DetectionThreshold(name=name, value=float(value), updated_at=now)
+        DetectionThreshold(name=name, value=float(value))
         for name, value in checked.items()
         if value is not None
     )

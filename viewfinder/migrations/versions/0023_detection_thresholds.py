@@ -12,8 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import viewfinder.core.db
-
 revision: str = '0023'
 down_revision: str | None = '0022'
 branch_labels: str | Sequence[str] | None = None
@@ -25,7 +23,6 @@ def upgrade() -> None:
         'detection_thresholds',
         sa.Column('name', sa.String(length=40), nullable=False),
         sa.Column('value', sa.Float(), nullable=False),
-        sa.Column('updated_at', viewfinder.core.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('name', name=op.f('pk_detection_thresholds')),
     )
 
