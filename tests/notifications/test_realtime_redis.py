@@ -71,7 +71,6 @@ async def relay(settings: Settings) -> AsyncIterator[tuple[OutboxRelay, list[int
     relay = OutboxRelay(settings.resolved_database_url, 3600, publish)
     await relay.start()
     try:
-        await wait_for(lambda: relay.last_seen is not None)
         yield relay, published
     finally:
         await relay.stop()
@@ -94,6 +93,28 @@ async def test_the_relay_publishes_a_row_that_commits_after_a_higher_id(relay, d
 
     await relay.relay_once()  # nothing twice
     assert published == [base + 1, base + 3, base + 2]
+
+
+async def test_an_event_committed_as_soon_as_the_relay_has_started_is_published(settings, db):
+    """The app takes requests once the relay has started; a stream opened then must get the next
+    event, so the relay knows where to begin before start() returns, not at its first poll (which
+    would take that event for where to begin, and never publish it)."""
+    published: list[int] = []
+
+    async def publish(events: Sequence[OutboxEvent]) -> None:
+        published.extend(event.id for event in events)
+
+    newest = await latest_event_id(db)
+    await db.commit()
+    relay = OutboxRelay(settings.resolved_database_url, 3600, publish)
+    await relay.start()
+    try:
+        assert relay.last_seen == newest
+        await write_event(db, "user:1", {"n": 1}, newest + 1)
+        await relay.relay_once()
+        assert published == [newest + 1]
+    finally:
+        await relay.stop()
 
 
 async def test_a_gap_that_never_fills_is_given_up_after_a_while(relay, db, monkeypatch):

@@ -52,6 +52,8 @@ RELAY_BATCH = 500
 """Outbox rows published per poll at most; a longer backlog drains over the following polls."""
 STOP_GRACE_SECONDS = 5.0
 """How long stopping waits for a poll in progress before cancelling it."""
+BEGIN_SECONDS = 5.0
+"""How long starting waits for the database to answer `Poller.begin`."""
 GAP_WAIT_SECONDS = 10.0
 """How long the relay keeps looking for an outbox id below the newest it has seen.
 
@@ -128,11 +130,20 @@ class Poller:
         """One poll; how many rows it handled."""
         raise NotImplementedError
 
+    async def begin(self) -> None:
+        """What must be done before the app takes requests, if the database answers in time."""
+
     async def start(self) -> None:
-        """Start polling at once, in the background (an unreachable database must not stop the app
+        """`begin`, then poll in the background (an unreachable database must not stop the app
         from starting: the poller keeps trying, and /readyz says what is wrong)."""
         self._engine = make_async_engine(self._database_url)
         self._stopping = asyncio.Event()
+        try:
+            await asyncio.wait_for(self.begin(), timeout=BEGIN_SECONDS)
+        except Exception as error:  # TimeoutError included: the first poll does it later
+            logger.warning(
+                "%s could not begin at start (%s); it will when it can", self.task_name, describe(error)
+            )
         self._task = asyncio.create_task(self._run(), name=self.task_name)
 
     async def stop(self) -> None:
@@ -186,6 +197,13 @@ class OutboxRelay(Poller):
         """The newest row published; None until the first successful poll has found where to begin."""
         self.gaps: dict[int, float] = {}
         """Ids below last_seen not seen yet (perhaps not committed yet), with when they were missed."""
+
+    async def begin(self) -> None:
+        """Find where to begin before any stream opens: an event committed after a client connected
+        must reach it, so the first poll cannot be the one that finds the newest row."""
+        if self.last_seen is None:
+            assert self._engine is not None
+            self.last_seen = await latest_event_id(self._engine)
 
     async def poll_once(self) -> int:
         return await self.relay_once()
