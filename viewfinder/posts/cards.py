@@ -38,6 +38,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     type_coerce,
     union_all,
 )
@@ -348,7 +349,8 @@ async def comment_previews(
     values = {"post_ids": post_ids, "per_post": per_post}
     if viewer is not None:
         values["viewer_id"] = viewer.id
-    rows = await read_rows(db, _previews_query(viewer is not None), values)
+    lateral = db.get_bind().dialect.name == "postgresql"
+    rows = await read_rows(db, _previews_query(viewer is not None, lateral), values)
     for (comment_id, post_id, parent_id, text, likes, replies, created_at, author_id, username,
          display_name, avatar_key, is_private, is_liked) in rows:  # fmt: skip
         found[post_id].append(
@@ -369,13 +371,18 @@ async def comment_previews(
     return found
 
 
-@lru_cache(maxsize=2)
-def _previews_query(with_viewer: bool) -> Any:
+@lru_cache(maxsize=4)
+def _previews_query(with_viewer: bool, lateral: bool) -> Any:
     """`comment_previews`' statement, built once per shape (the viewer, posts and count bound).
 
     Driven by the page's posts: for each, the (post_id, id) index is walked from its newest comment
     until `per_post` shown ones are found, so a post with 10,000 comments costs what one with two
     does (a window over each post's comments read them all).
+
+    `lateral` (PostgreSQL): the walk is a LATERAL subquery joined to each post. PostgreSQL runs the
+    other form (comments joined where their id is IN the correlated walk) as a walk per post *and
+    comment*: 0.66 s for a page of 12 posts over 4,554 comments, most of the CPU of a loaded server.
+    SQLite has no LATERAL, and runs the IN form as the walk per post it is meant to be.
     """
     viewer = bound_account() if with_viewer else None
     per_post = bindparam("per_post", type_=Integer())
@@ -404,27 +411,28 @@ def _previews_query(with_viewer: bool) -> Any:
         if viewer is not None
         else literal(False)
     )
+    query = select(
+        Comment.id,
+        Comment.post_id,
+        Comment.parent_id,
+        Comment.text,
+        Comment.like_count,
+        Comment.reply_count,
+        Comment.created_at,
+        User.id,
+        User.username,
+        User.display_name,
+        User.avatar_key,
+        User.is_private,
+        liked,
+    ).select_from(page)
+    if lateral:
+        walk = newest.lateral("newest")
+        query = query.join(walk, true()).join(Comment, Comment.id == walk.c.id)
+    else:
+        query = query.join(Comment, Comment.id.in_(newest))
     return (
-        select(
-            Comment.id,
-            Comment.post_id,
-            Comment.parent_id,
-            Comment.text,
-            Comment.like_count,
-            Comment.reply_count,
-            Comment.created_at,
-            User.id,
-            User.username,
-            User.display_name,
-            User.avatar_key,
-            User.is_private,
-            liked,
-        )
-        .select_from(page)
-        .join(Comment, Comment.id.in_(newest))
-        .join(User, User.id == Comment.author_id)
-        .where(in_ids(page.id, "post_ids"))
-        .order_by(Comment.id)
+        query.join(User, User.id == Comment.author_id).where(in_ids(page.id, "post_ids")).order_by(Comment.id)
     )
 
 
