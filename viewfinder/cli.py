@@ -217,7 +217,7 @@ def worker(threads: int | None) -> None:
     reads), and takes up again at once what a consumer that died left half-done."""
     import logging
 
-    from viewfinder.core.jobs import ConsumerHeartbeat, flush_handoff, huey, load_tasks
+    from viewfinder.core.jobs import ConsumerHeartbeat, flush_handoff, huey, keep_job_engines, load_tasks
 
     # A shell that starts `serve` in the background makes its children ignore SIGINT; restore it
     # so serve's graceful stop (SIGINT) reaches this consumer even before Huey installs handlers.
@@ -238,6 +238,7 @@ def worker(threads: int | None) -> None:
         flush_handoff()
     except Exception as exc:  # Redis still away: the consumer waits for it, and retries then
         click.echo(f"Handed-off jobs stay in the database for now: {exc}", err=True)
+    keep_job_engines()
     workers = threads or settings.job_workers
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
     # Its first beat runs the recovery sweeps: what a consumer killed earlier held is queued again.

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from litestar.testing import TestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import BASE_URL, Api
 from tests.database import is_postgresql
 from tests.helpers import assert_error
 from tests.stacks import SCALE, postgres
 from viewfinder.app import create_app
-from viewfinder.core import ids
+from viewfinder.core import ids, jobs
 from viewfinder.core.db import Base, make_sync_engine
+from viewfinder.core.jobs import close_job_engine, run_with_db
 from viewfinder.core.migrate import current_revision_is_head, upgrade
 from viewfinder.models import load_models
 from viewfinder.settings import Settings
@@ -57,3 +62,24 @@ def test_text_postgresql_cannot_store_is_a_400_not_a_500(alice: Api) -> None:
     assert_error(alice.patch("/accounts/me", json={"bio": "nul \u0000 inside"}), 400, "bad_request")
     assert_error(alice.get("/users/a%00b"), 400, "bad_request")
     assert alice.get("/accounts/me").json()["profile"]["bio"] == ""
+
+
+def test_a_job_consumer_thread_runs_its_jobs_on_one_server_connection(settings, monkeypatch) -> None:
+    """On PostgreSQL each new connection is a new server process: a consumer opening one per job
+    spent more CPU on that than on the jobs (the first PostgreSQL soak)."""
+
+    async def server_process(db: AsyncSession) -> int:
+        return int(await db.scalar(text("SELECT pg_backend_pid()")))
+
+    def three_jobs() -> list[int]:
+        try:
+            return [run_with_db(server_process) for _ in range(3)]
+        finally:
+            close_job_engine()
+
+    monkeypatch.setattr(jobs, "_keeping", True)  # as `viewfinder worker` does (keep_job_engines)
+    with ThreadPoolExecutor(1) as consumer_thread:
+        assert len(set(consumer_thread.submit(three_jobs).result())) == 1
+
+    monkeypatch.setattr(jobs, "_keeping", False)  # elsewhere (the CLI, tests) each job connects anew
+    assert len({run_with_db(server_process) for _ in range(3)}) == 3

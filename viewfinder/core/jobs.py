@@ -56,7 +56,7 @@ from huey.exceptions import CancelExecution, RateLimitExceeded, RetryTask, TaskL
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from viewfinder.core.db import make_async_engine, make_sessionmaker, make_sync_engine, utcnow
 from viewfinder.core.errors import ServiceUnavailable
@@ -1044,11 +1044,50 @@ def load_tasks() -> None:
         importlib.import_module(module)
 
 
+class _KeptDatabase(threading.local):
+    """A consumer thread's event loop and engine, kept from one job to the next (`keep_job_engines`)."""
+
+    runner: asyncio.Runner | None = None
+    engine: AsyncEngine | None = None
+    url: str | None = None
+
+
+_kept = _KeptDatabase()
+_keeping = False
+
+
+def keep_job_engines() -> None:
+    """From now on each thread that runs jobs on PostgreSQL keeps its event loop and engine (closed
+    when its consumer worker stops). A stand-alone consumer calls this: a new connection per job
+    is a new server process on PostgreSQL, and the first soak spent more CPU on those than on the
+    jobs. SQLite keeps one engine per job (aiosqlite's connection threads would hold up exit)."""
+    global _keeping
+    _keeping = True
+    huey.on_shutdown("close_job_engine")(close_job_engine)
+
+
+def close_job_engine() -> None:
+    """Close this thread's kept engine and event loop, if it has them."""
+    runner, engine = _kept.runner, _kept.engine
+    _kept.runner = _kept.engine = _kept.url = None
+    if runner is None:
+        return
+    try:
+        if engine is not None:
+            runner.run(engine.dispose())
+    finally:
+        runner.close()
+
+
 def run_with_db(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run an async service function from a (synchronous) worker thread with its own engine."""
+    """Run an async service function from a (synchronous) worker thread: on an engine of its own,
+    or on the thread's kept one (`keep_job_engines`)."""
+    url = current_settings().resolved_database_url
+    if _keeping and not url.startswith("sqlite"):
+        return _run_kept(url, work)
 
     async def runner() -> T:
-        engine = make_async_engine(current_settings().resolved_database_url)
+        engine = make_async_engine(url)
         try:
             async with make_sessionmaker(engine)() as session:
                 return await work(session)
@@ -1056,3 +1095,19 @@ def run_with_db(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
             await engine.dispose()
 
     return asyncio.run(runner())
+
+
+def _run_kept(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    if _kept.url != url:
+        close_job_engine()
+    if _kept.runner is None:
+        # Its own loop, not set as the thread's: nothing else in the thread finds it by accident.
+        _kept.runner = asyncio.Runner(loop_factory=asyncio.new_event_loop)
+
+    async def runner() -> T:
+        if _kept.engine is None:
+            _kept.engine, _kept.url = make_async_engine(url, pool_size=1, max_overflow=4), url
+        async with make_sessionmaker(_kept.engine)() as session:
+            return await work(session)
+
+    return _kept.runner.run(runner())
