@@ -227,8 +227,8 @@ class Settings(BaseSettings):
     web_read_concurrency: int | None = Field(default=None, ge=0)
     """API reads (GET, HEAD) one web process works on at once; the others wait their turn, while
     writes, health checks, media and streams pass at once (docs/decisions/0057). Unset: 1 on SQLite
-    (its reads run in the event loop, so one at a time keeps the core busy), 8 on PostgreSQL (its
-    reads wait on the network). 0: no limit."""
+    (its reads run in the event loop, so one at a time keeps the core busy), 3 on PostgreSQL (its
+    reads also wait on the network; decision 0066 measured 2, 3 and 8). 0: no limit."""
     job_workers: int = Field(default=2, ge=1)
     job_retry_max_delay_seconds: int = Field(default=300, ge=1)
     """A job whose service (the database, Cassandra, Redis, the media storage) is unavailable is
@@ -291,7 +291,7 @@ class Settings(BaseSettings):
     def resolved_web_read_concurrency(self) -> int:
         if self.web_read_concurrency is not None:
             return self.web_read_concurrency
-        return 1 if self.resolved_database_url.startswith("sqlite") else 8
+        return 1 if self.resolved_database_url.startswith("sqlite") else 3
 
     @property
     def resolved_jobs_database_path(self) -> Path:
