@@ -15,8 +15,9 @@ itself on first use, so every process knows every subscriber).
   handler of the event and then delete its row. A rollback writes no row and hands nothing over.
 - If the process dies between the commit and the hand-off, the row stays: the recovery sweep
   (`redeliver_stale_events`, on every consumer heartbeat and every minute) hands over again any
-  row still there after `REDELIVER_AFTER`, waiting longer after each try. Nothing is lost; an event
-  may be delivered twice. See docs/decisions/0038-domain-events.md.
+  row still there after `REDELIVER_AFTER` (`QUEUE_BUSY_GRACE` later while the queue still holds
+  jobs, which it may be among), waiting longer after each try. Nothing is lost; an event may be
+  delivered twice. See docs/decisions/0038-domain-events.md.
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ REDELIVER_AFTER = timedelta(seconds=10)
 """How long after its commit an event still in the outbox counts as lost on its way to the queue
 (its delivery job normally deletes it within a moment); each further try waits twice as long."""
 REDELIVER_MAX_WAIT = timedelta(hours=1)
+QUEUE_BUSY_GRACE = timedelta(minutes=2)
+"""While the job queue still holds jobs, an overdue event may be one of them (a worker behind, or just
+restarted): it is handed over again only once it is this much later, so that a backlog is not doubled
+by copies of itself just when the worker is catching up."""
 REDELIVER_BATCH = 500
 
 
@@ -235,10 +240,11 @@ def redeliver_stale_events(now: datetime | None = None) -> int:
     """Hand over again the outbox events whose delivery is overdue (lost between a commit and the
     queue, or with a killed worker); returns how many. Each waits longer before its next turn."""
     now = now or utcnow()
+    due = now - QUEUE_BUSY_GRACE if _queue_busy() else now
     with database_engine().begin() as connection:
         rows = connection.execute(
             select(DomainEvent.id, DomainEvent.attempts)
-            .where(DomainEvent.due_at <= now)
+            .where(DomainEvent.due_at <= due)
             .order_by(DomainEvent.due_at)
             .limit(REDELIVER_BATCH)
             .with_for_update(skip_locked=True)
@@ -254,6 +260,13 @@ def redeliver_stale_events(now: datetime | None = None) -> int:
     if rows:
         logger.warning("Handed %d overdue domain events to the job queue again", len(rows))
     return len(rows)
+
+
+def _queue_busy() -> bool:
+    try:
+        return int(huey.pending_count()) > 0
+    except Exception:  # the queue is unavailable: its outage is logged where jobs meet it
+        return False
 
 
 @huey.periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]  # Huey is untyped
