@@ -1086,6 +1086,11 @@ API_RULES: Rules = {
             "a held comment of the follower's",
         )
     ],
+    # The interaction log: anyone logged in reports about their own viewing (tests/recommend has
+    # which posts a report may name).
+    ("POST", "/interactions"): [
+        own("/interactions", json={"events": [{"kind": "impression", "post_id": "1"}]})
+    ],
     # Saved posts and collections (private to their owner).
     ("GET", "/saved"): [own("/saved")],
     ("GET", "/collections"): [own("/collections")],

@@ -70,6 +70,7 @@ from viewfinder.notifications.realtime import RealtimeChannels
 from viewfinder.notifications.store import InboxStore
 from viewfinder.posts.api import PostController, profile_grid
 from viewfinder.privacy.api import ROUTES as PRIVACY_ROUTES
+from viewfinder.recommend.api import ROUTES as INTERACTION_ROUTES
 from viewfinder.settings import Settings, get_settings
 from viewfinder.web.app import web_app
 from viewfinder.web.docs import ApiReferencePage
@@ -179,6 +180,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *STAFF_ACCOUNT_ROUTES,
             *COMMUNITY_ROUTES,
             *PRIVACY_ROUTES,
+            *INTERACTION_ROUTES,
         ],
     )
     middleware: list[Any] = []

@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "viewfinder.privacy.models",
     "viewfinder.community.models",
     "viewfinder.detection.models",
+    "viewfinder.recommend.models",
     "viewfinder.core.models",
     "viewfinder.core.crypto",
 )

@@ -246,6 +246,14 @@ class Settings(BaseSettings):
     inbox_backend: Literal["sql", "cassandra"] = "sql"
     """Where notification inboxes live: the main database, or Cassandra (`viewfinder
     cassandra-migrate` first), fed through the `inbox_changes` outbox (docs/decisions/0026)."""
+    interaction_backend: Literal["sql", "cassandra"] = "sql"
+    """Where the interaction log (what each account was shown and did, for recommendations) lives:
+    the main database, or Cassandra (`viewfinder cassandra-migrate` first; docs/decisions/0068)."""
+    interaction_retention_days: int = Field(default=90, ge=1, le=3650)
+    """Interaction signals older than this are dropped (hourly on SQL; by TTL on Cassandra)."""
+    recommender_window_days: int = Field(default=60, ge=1, le=3650)
+    """The recommender (retrained hourly by the worker) learns from this many recent days of the
+    interaction log (docs/decisions/0069)."""
     cassandra_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
     """Contact points of the Cassandra cluster; comma-separated in the environment."""
     cassandra_port: int = 9042

@@ -1,11 +1,11 @@
 """The one place that builds every backend from the settings and hands it in (docs/decisions/0043).
 
 Domains do not choose their backends: each declares the interface it needs (feeds.store.TimelineStore,
-notifications.store.InboxStore, mediakit.storage.MediaBackend, a Litestar `Store` for rate limits,
-the session cache) and a slot that holds the process's choice (`feeds.store.use`,
-`notifications.store.use`, `mediakit.storage.use`, `accounts.authcache.use_epochs`,
-`posts.cards.use_redis_client`, `core.jobs.configure`). This module reads
-the settings once, builds each backend and fills the slots:
+notifications.store.InboxStore, recommend.log.InteractionLog, mediakit.storage.MediaBackend, a
+Litestar `Store` for rate limits, the session cache) and a slot that holds the process's choice
+(`feeds.store.use`, `notifications.store.use`, `recommend.log.use`, `mediakit.storage.use`,
+`accounts.authcache.use_epochs`, `posts.cards.use_redis_client`, `core.jobs.configure`). This module
+reads the settings once, builds each backend and fills the slots:
 
 - the web app: `create_app` calls `build_backends` and `install`, and injects the backends as
   dependencies (`storage`, `limiter`, `timelines`, `inbox`);
@@ -39,6 +39,8 @@ from viewfinder.mediakit.storage import MediaBackend, storage_from_settings
 from viewfinder.notifications import store as inbox_slot
 from viewfinder.notifications.store import InboxStore, SqlInboxStore
 from viewfinder.posts import cards
+from viewfinder.recommend import log as interaction_slot
+from viewfinder.recommend.log import InteractionLog, SqlInteractionLog
 from viewfinder.settings import Settings
 
 
@@ -50,6 +52,7 @@ class Backends:
     timelines: TimelineStoreFactory
     """The timeline store on a session source (the SQL store runs on the caller's session)."""
     inbox: InboxStore
+    interactions: InteractionLog
     storage: MediaBackend
     edge: EdgeCache
     """The cache in front of the media, told when media stop being public (decision 0060)."""
@@ -66,6 +69,7 @@ class Backends:
         jobs.configure(self.settings)
         feeds_store.use(self.timelines)
         inbox_slot.use(self.inbox)
+        interaction_slot.use(self.interactions)
         storage_slot.use(self.storage)  # the media and privacy jobs' storage
         edge_slot.use(self.edge)  # the media domain's purge jobs
         spam.configure(self.settings)  # the spam model and thresholds (loaded on first use)
@@ -95,6 +99,15 @@ def inbox_store(settings: Settings) -> InboxStore:
     return SqlInboxStore()
 
 
+def interaction_log(settings: Settings) -> InteractionLog:
+    """The interaction log the settings name (`interaction_backend`)."""
+    if settings.interaction_backend == "cassandra":
+        from viewfinder.recommend.cassandra import CassandraInteractionLog  # the driver only when asked for
+
+        return CassandraInteractionLog(settings)
+    return SqlInteractionLog()
+
+
 def rate_limit_store(settings: Settings, redis: Redis | None = None) -> Store:
     """The rate limits' store: this process's memory, files under data_dir, or Redis (namespaced)."""
     if settings.store_backend == "redis":
@@ -113,6 +126,7 @@ def build_backends(settings: Settings, redis: Redis | None = None) -> Backends:
         settings=settings,
         timelines=timeline_store_factory(settings),
         inbox=inbox_store(settings),
+        interactions=interaction_log(settings),
         storage=storage_from_settings(settings),
         edge=edge_from_purge_url(settings.edge_purge_url),
         rate_limits=rate_limits,

@@ -267,6 +267,8 @@ def tables_that_must_have_held_her(settings: Settings) -> set[str]:
         expected -= {"notification_groups", "notification_actors", "realtime_events"}
     if settings.timeline_backend == "cassandra":
         expected -= {"timeline_entries"}
+    if settings.interaction_backend == "cassandra":
+        expected -= {"interactions"}
     return expected
 
 

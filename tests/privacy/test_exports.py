@@ -118,6 +118,11 @@ def test_the_archive_holds_the_accounts_posts_and_the_real_bytes_of_their_photos
     assert saved[0]["string_map_data"]["Saved on"]["href"].endswith(f"/p/{bobs['id']}")
     events = [event["kind"] for event in json_of(archive, "security/security_events.json")]
     assert events[:2] == ["account_created", "data_export_requested"]
+    # What the recommender learned from her, newest first (tests/recommend has the log itself).
+    activity = json_of(archive, "your_activity/interactions.json")
+    assert [a["kind"] for a in activity] == ["save", "comment", "like", "follow"]
+    assert all(a["post"].endswith(f"/p/{bobs['id']}") for a in activity[:3])
+    assert activity[-1]["account_id"] == bob.me["profile"]["id"]
 
     # Of others, only what Alice did: never their captions or comments, private or not.
     everything = b"".join(archive.read(name) for name in archive.namelist())

@@ -35,7 +35,11 @@ def keyspace_for(worker: str) -> str:
 
 def _settings_for(keyspace: str) -> Settings:
     return Settings(
-        env="test", timeline_backend="cassandra", inbox_backend="cassandra", cassandra_keyspace=keyspace
+        env="test",
+        timeline_backend="cassandra",
+        inbox_backend="cassandra",
+        interaction_backend="cassandra",
+        cassandra_keyspace=keyspace,
     )
 
 
@@ -98,6 +102,7 @@ def _chosen(keyspace: str) -> dict[str, Any]:
     return {
         "timeline_backend": "cassandra",
         "inbox_backend": "cassandra",
+        "interaction_backend": "cassandra",
         "cassandra_hosts": node.cassandra_hosts,
         "cassandra_port": node.cassandra_port,
         "cassandra_keyspace": keyspace,

@@ -107,6 +107,13 @@ def schema(keyspace: str) -> list[str]:
     - `inbox_actors`: who acted in each line, with when (acted_id, a time-ordered id).
     - `inbox_keys`: (group key → group ids), so the next like on a post finds its unread line.
     - `inbox_unread`: the unread lines' ids, newest first (the badge, and "mark all read").
+
+    The interaction log (recommend.cassandra):
+
+    - `interactions`: one partition per viewer, signals clustered by id (time) descending, each
+      written with a TTL of the retention period, so old signals expire without a sweep.
+    - `interactions_about`: (author → viewer, id) of the same signals, with the same TTL, so erasing
+      an account finds the signals about it in other viewers' partitions without a scan.
     """
     return [
         f"""CREATE TABLE IF NOT EXISTS {keyspace}.timelines (
@@ -159,6 +166,24 @@ def schema(keyspace: str) -> list[str]:
             group_id bigint,
             PRIMARY KEY ((recipient_id), group_id)
         ) WITH CLUSTERING ORDER BY (group_id DESC)""",
+        f"""CREATE TABLE IF NOT EXISTS {keyspace}.interactions (
+            viewer_id bigint,
+            id bigint,
+            kind smallint,
+            post_id bigint,
+            author_id bigint,
+            surface smallint,
+            position smallint,
+            dwell_ms int,
+            model text,
+            PRIMARY KEY ((viewer_id), id)
+        ) WITH CLUSTERING ORDER BY (id DESC)""",
+        f"""CREATE TABLE IF NOT EXISTS {keyspace}.interactions_about (
+            author_id bigint,
+            viewer_id bigint,
+            id bigint,
+            PRIMARY KEY ((author_id), viewer_id, id)
+        )""",
     ]
 
 

@@ -49,6 +49,7 @@ SUBSCRIBER_MODULES = (
     "viewfinder.privacy.subscribers",
     "viewfinder.moderation.subscribers",
     "viewfinder.notifications.subscribers",
+    "viewfinder.recommend.subscribers",
 )
 """Every module that subscribes handlers (imported once per process by `load_subscribers`)."""
 

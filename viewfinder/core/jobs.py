@@ -77,6 +77,7 @@ TASK_MODULES = (
     "viewfinder.core.mail",
     "viewfinder.accounts.email_tasks",
     "viewfinder.moderation.tasks",
+    "viewfinder.recommend.tasks",
 )
 QUEUE_NAME = "viewfinder"
 HANDOFF_BATCH = 500

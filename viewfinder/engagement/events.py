@@ -56,3 +56,17 @@ class CommentUnliked(Event, frozen=True):
     post_id: int
     user_id: int
     comment_author_id: int
+
+
+class Saved(Event, frozen=True):
+    """user_id saved the post (privately: only the saver and the recommender know)."""
+
+    post_id: int
+    user_id: int
+    post_author_id: int
+
+
+class Unsaved(Event, frozen=True):
+    post_id: int
+    user_id: int
+    post_author_id: int

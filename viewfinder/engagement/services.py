@@ -47,7 +47,9 @@ from viewfinder.engagement.events import (
     CommentLiked,
     CommentUnliked,
     Liked,
+    Saved,
     Unliked,
+    Unsaved,
 )
 from viewfinder.engagement.models import (
     Collection,
@@ -662,25 +664,28 @@ async def _move_comment_likes(db: AsyncSession, comment_id: int, step: int) -> i
 async def save_post(db: AsyncSession, viewer: User, post_id: int) -> None:
     """Save a post the viewer can see, privately. Saving again changes nothing."""
     post, _ = await visible_post(db, viewer, post_id)
-    await _insert_saved(db, viewer.id, post.id)
+    await _insert_saved(db, viewer.id, post)
     await db.commit()
 
 
-async def _insert_saved(db: AsyncSession, user_id: int, post_id: int) -> None:
-    saved = exists().where(SavedPost.user_id == user_id, SavedPost.post_id == post_id)
+async def _insert_saved(db: AsyncSession, user_id: int, post: Post) -> None:
+    saved = exists().where(SavedPost.user_id == user_id, SavedPost.post_id == post.id)
     if not await db.scalar(select(saved)):
-        db.add(SavedPost(id=new_id(), user_id=user_id, post_id=post_id))
+        db.add(SavedPost(id=new_id(), user_id=user_id, post_id=post.id))
         await db.flush()
+        await emit(db, Saved(post_id=post.id, user_id=user_id, post_author_id=post.author_id))
 
 
 async def unsave_post(db: AsyncSession, viewer: User, post_id: int) -> None:
     """Unsave a post; it also leaves every one of the viewer's collections."""
     post, _ = await visible_post(db, viewer, post_id)
-    await db.execute(
+    unsaved = await db.execute(
         delete(SavedPost)
         .where(SavedPost.user_id == viewer.id, SavedPost.post_id == post.id)
         .execution_options(synchronize_session=False)
     )
+    if _rowcount(unsaved):
+        await emit(db, Unsaved(post_id=post.id, user_id=viewer.id, post_author_id=post.author_id))
     await db.execute(
         delete(CollectionPost)
         .where(
@@ -806,7 +811,7 @@ async def add_to_collection(db: AsyncSession, owner: User, collection_id: int, p
     """Put a post the owner can see in one of their collections, saving it if it was not."""
     collection = await own_collection(db, owner, collection_id)
     post, _ = await visible_post(db, owner, post_id)
-    await _insert_saved(db, owner.id, post.id)
+    await _insert_saved(db, owner.id, post)
     present = exists().where(CollectionPost.collection_id == collection.id, CollectionPost.post_id == post.id)
     if not await db.scalar(select(present)):
         db.add(CollectionPost(id=new_id(), collection_id=collection.id, post_id=post.id))

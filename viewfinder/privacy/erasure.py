@@ -36,6 +36,7 @@ from viewfinder.moderation import services as moderation
 from viewfinder.notifications import services as notifications
 from viewfinder.posts import services as posts
 from viewfinder.privacy import services as privacy
+from viewfinder.recommend import services as recommend
 from viewfinder.settings import Settings
 
 
@@ -74,6 +75,12 @@ STEPS: tuple[Step, ...] = (
         notifications.ACCOUNT_DATA_TABLES,
         lambda e: notifications.delete_account_data(e.db, e.user_id, e.username),
         notifications.ACCOUNT_DATA_CASSANDRA_TABLES,
+    ),
+    Step(
+        "interactions",
+        recommend.ACCOUNT_DATA_TABLES,
+        lambda e: recommend.delete_account_data(e.db, e.user_id),
+        recommend.ACCOUNT_DATA_CASSANDRA_TABLES,
     ),
     Step(
         "reports", moderation.ACCOUNT_DATA_TABLES, lambda e: moderation.delete_account_data(e.db, e.user_id)

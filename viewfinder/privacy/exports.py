@@ -11,6 +11,8 @@ export (docs/decisions/0032-your-data.md), so tools written for that find their 
     followers_and_following/followers_1.json, following.json, pending_follow_requests.json,
         follow_requests_received.json, blocked_accounts.json, muted_accounts.json
     reports/reports_filed.json
+    your_activity/interactions.json                   what the recommender learns from: posts shown,
+                                                      opened, shared, "not interested", likes, follows
     security/security_events.json, security/login_activity.json, security/sessions.json,
         security/api_tokens.json                      (token names and prefixes, never secrets)
     media/posts/YYYYMM/<item id>.<ext>                every post's photos and videos
@@ -44,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts.models import ApiToken, SecurityEvent, User, UserSession
 from viewfinder.accounts.security import LOGIN_SUCCEEDED
+from viewfinder.core.ids import created_at_of
 from viewfinder.engagement.models import (
     Collection,
     CollectionPost,
@@ -57,6 +60,7 @@ from viewfinder.media.models import MediaItem
 from viewfinder.mediakit.storage import MediaBackend
 from viewfinder.moderation.models import Report
 from viewfinder.posts.models import Post, PostMedia
+from viewfinder.recommend.log import interaction_log
 
 PAGE = 500
 """Rows read per query while writing one list."""
@@ -210,6 +214,7 @@ class ExportWriter:
             await self._saved(archive)
             await self._connections(archive)
             await self._reports(archive)
+            await self._interactions(archive)
             await self._security(archive)
 
     def _copy_media(self, archive: zipfile.ZipFile, key: str, name: str) -> bool:
@@ -530,6 +535,25 @@ class ExportWriter:
         )
         for name, key, model, mine, theirs in lists:
             await self._accounts(archive, name, key, model, mine, theirs)
+
+    async def _interactions(self, archive: zipfile.ZipFile) -> None:
+        out = _JsonList(archive, "your_activity/interactions.json")
+        log, before = interaction_log(), None
+        while signals := await log.recent(self.db, self.user.id, limit=PAGE, before=before):
+            for signal in signals:
+                out.add(
+                    {
+                        "kind": signal.kind.name.lower(),
+                        "post": self.post_link(signal.post_id) if signal.post_id is not None else None,
+                        "account_id": str(signal.author_id) if signal.author_id is not None else None,
+                        "surface": signal.surface.name.lower() if signal.surface is not None else None,
+                        "position": signal.position,
+                        "dwell_ms": signal.dwell_ms,
+                        "timestamp": _ts(created_at_of(signal.id)),
+                    }
+                )
+            before = signals[-1].id
+        out.close()
 
     async def _reports(self, archive: zipfile.ZipFile) -> None:
         out = _JsonList(archive, "reports/reports_filed.json")

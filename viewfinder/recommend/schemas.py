@@ -1,0 +1,48 @@
+"""Request and response bodies of the interaction log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+ClientKind = Literal["impression", "open", "dwell", "share", "not_interested", "hide"]
+SurfaceName = Literal[
+    "home_following",
+    "home_ranked",
+    "for_you",
+    "explore",
+    "profile",
+    "post",
+    "hashtag",
+    "search",
+    "saved",
+    "suggested_accounts",
+    "notifications",
+]
+
+
+class InteractionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Something the viewer was shown or did that only the client can tell."""
+
+    kind: ClientKind
+    """impression: the post was on screen; open: the viewer opened it; dwell: how long it stayed on
+    screen (`dwell_ms`); share: its link was copied or shared; not_interested / hide: show fewer
+    like it (the next recommendations respect it)."""
+    post_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,19}$")]
+    surface: SurfaceName | None = None
+    position: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None
+    """Its place on the page (0 first)."""
+    dwell_ms: Annotated[int, msgspec.Meta(ge=0, le=3_600_000)] | None = None
+    model: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    """The `model` the page that showed it said served it."""
+
+
+class InteractionsIn(msgspec.Struct, forbid_unknown_fields=True):
+    events: Annotated[list[InteractionIn], msgspec.Meta(min_length=1, max_length=200)]
+
+
+class InteractionsOut(msgspec.Struct):
+    accepted: int
+    """How many were kept: reports about posts the viewer may not see (or that are gone), and about
+    the viewer's own posts, are not."""
