@@ -6,21 +6,24 @@ import { ErrorBanner } from "../components/Errors";
 import { LoadMore, useCursorPages } from "../components/InfiniteList";
 import { PostGrid } from "../components/PostGrid";
 import { Spinner } from "../components/Spinner";
+import type { Surface } from "../interactions/reporter";
 
 type Props = {
   query: ReturnType<typeof useCursorPages<Post>>;
   /** Names the grid for screen readers, e.g. "Explore posts". */
   label: string;
   empty: ReactNode;
+  /** Where the grid is, for the impressions reported. */
+  surface?: Surface;
 };
 
-export function PostGridPages({ query, label, empty }: Props) {
+export function PostGridPages({ query, label, empty, surface }: Props) {
   if (query.isPending) return <Spinner label="Loading posts" />;
   if (query.isError && !query.data) return <ErrorBanner error={query.error} onRetry={() => query.refetch()} />;
   if (query.items.length === 0) return <>{empty}</>;
   return (
     <>
-      <PostGrid posts={query.items} label={label} />
+      <PostGrid posts={query.items} label={label} surface={surface} />
       <LoadMore {...query} error={query.isFetchNextPageError ? query.error : null} />
     </>
   );

@@ -7,6 +7,8 @@ import type { Post } from "../api/client";
 import { useMe } from "../auth/auth";
 import { Avatar } from "../components/Avatar";
 import { ErrorBanner } from "../components/Errors";
+import type { Surface } from "../interactions/reporter";
+import { useImpression } from "../interactions/useImpression";
 import { SensitiveCover } from "../moderation/SensitiveCover";
 import { Carousel } from "./Carousel";
 import { CommentForm } from "./CommentForm";
@@ -23,7 +25,7 @@ import "./posts.css";
 
 const LONG_CAPTION = 140;
 
-function PostHeader({ post, detail }: { post: Post; detail: boolean }) {
+function PostHeader({ post, detail, surface }: { post: Post; detail: boolean; surface?: Surface }) {
   const { author } = post;
   return (
     <header className="post-header">
@@ -48,7 +50,7 @@ function PostHeader({ post, detail }: { post: Post; detail: boolean }) {
         </span>
         {post.location_name && <span className="post-location">{post.location_name}</span>}
       </div>
-      <PostMenu post={post} detail={detail} />
+      <PostMenu post={post} detail={detail} surface={surface} />
     </header>
   );
 }
@@ -153,9 +155,17 @@ function FeedComments({ post }: { post: Post }) {
   );
 }
 
-type PostCardProps = { post: Post; layout?: "feed" | "detail"; /** The first post of a feed: its photo loads at once. */ eager?: boolean };
+type PostCardProps = {
+  post: Post;
+  layout?: "feed" | "detail";
+  /** The first post of a feed: its photo loads at once. */
+  eager?: boolean;
+  /** Where it is shown and its place there, for the impressions reported (none without a surface). */
+  surface?: Surface;
+  position?: number;
+};
 
-export function PostCard({ post, layout = "feed", eager = false }: PostCardProps) {
+export function PostCard({ post, layout = "feed", eager = false, surface, position }: PostCardProps) {
   const { me } = useMe();
   const like = useLikePost(post.id);
   const requireLogin = useRequireLogin();
@@ -165,6 +175,8 @@ export function PostCard({ post, layout = "feed", eager = false }: PostCardProps
   const [replyTo, setReplyTo] = useState<ReplyTarget | null>(null);
   const [openThreads, setOpenThreads] = useState<ReadonlySet<string>>(new Set());
   const [burst, setBurst] = useState(0);
+  const card = useRef<HTMLElement>(null);
+  useImpression(card, { postId: post.id, surface, position });
 
   const toggleThread = (id: string, open?: boolean) =>
     setOpenThreads((current) => {
@@ -188,8 +200,12 @@ export function PostCard({ post, layout = "feed", eager = false }: PostCardProps
   };
 
   return (
-    <article className={detail ? "post-card post-detail" : "post-card"} aria-label={`Post by ${post.author.username}`}>
-      <PostHeader post={post} detail={detail} />
+    <article
+      ref={card}
+      className={detail ? "post-card post-detail" : "post-card"}
+      aria-label={`Post by ${post.author.username}`}
+    >
+      <PostHeader post={post} detail={detail} surface={detail ? "post" : surface} />
       <div className="post-media">
         <SensitiveCover sensitive={post.sensitive}>
           <Carousel items={post.items} eager={eager} onDoubleTap={likeByDoubleTap} />

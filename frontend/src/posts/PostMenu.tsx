@@ -9,14 +9,22 @@ import { ConfirmDialog, Dialog } from "../components/Dialog";
 import { ErrorBanner, FieldError } from "../components/Errors";
 import { Menu, type MenuAction } from "../components/Menu";
 import { ReportDialog } from "../components/ReportDialog";
+import type { Surface } from "../interactions/reporter";
+import { useReportInteraction } from "../interactions/useImpression";
 import { removePosts, updatePost } from "./cache";
 import { useRequireLogin } from "./mutations";
 import { Toast, useToast } from "./Toast";
 
 type Open = "report" | "block" | "delete" | "edit" | null;
-type PostMenuProps = { post: Post; /** On the post's own page: no "Go to post"; leaving after block/delete. */ detail?: boolean };
+type PostMenuProps = {
+  post: Post;
+  /** On the post's own page: no "Go to post"; leaving after block/delete. */
+  detail?: boolean;
+  /** Where the post is shown, for the `share` reported when its link is copied. */
+  surface?: Surface;
+};
 
-export function PostMenu({ post, detail = false }: PostMenuProps) {
+export function PostMenu({ post, detail = false, surface }: PostMenuProps) {
   const { me } = useMe();
   const navigate = useNavigate();
   const requireLogin = useRequireLogin();
@@ -24,6 +32,7 @@ export function PostMenu({ post, detail = false }: PostMenuProps) {
   const [toast, showToast] = useToast();
   const root = useRef<HTMLDivElement>(null);
   const client = useQueryClient();
+  const report = useReportInteraction();
   const author = post.author.username;
   const mine = Boolean(me) && me?.profile.id === post.author.id;
 
@@ -47,7 +56,10 @@ export function PostMenu({ post, detail = false }: PostMenuProps) {
     const copied = navigator.clipboard?.writeText(url);
     if (!copied) return showToast(url);
     copied.then(
-      () => showToast("Link copied to clipboard."),
+      () => {
+        showToast("Link copied to clipboard.");
+        report({ kind: "share", post_id: post.id, surface: surface ?? null, position: null });
+      },
       () => showToast(url),
     );
   };

@@ -30,6 +30,7 @@ function CollectionPosts({ id }: { id: string }) {
     <PostGridPages
       query={query}
       label="Posts in this collection"
+      surface="saved"
       empty={
         <EmptyState icon="⚑" title="Start saving">
           Save photos and videos to this collection from a post's save button.

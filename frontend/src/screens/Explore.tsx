@@ -47,6 +47,7 @@ export function Explore() {
       <PostGridPages
         query={query}
         label="Explore posts"
+        surface="explore"
         empty={
           <EmptyState icon="◎" title="Nothing to explore yet">
             Posts from accounts you don't follow show up here.

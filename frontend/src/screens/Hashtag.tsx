@@ -27,6 +27,7 @@ function HashtagPosts({ tag, order }: { tag: string; order: Order }) {
     <PostGridPages
       query={query}
       label={`Posts tagged #${tag}`}
+      surface="hashtag"
       empty={<EmptyState icon="#" title="No posts yet" />}
     />
   );

@@ -6,6 +6,7 @@ import { api, type Post, unwrap } from "../api/client";
 import { AnnouncementStrip } from "../community/AnnouncementStrip";
 import { ErrorBanner } from "../components/Errors";
 import { LoadMore, useCursorPages } from "../components/InfiniteList";
+import type { Surface } from "../interactions/reporter";
 import { FeedSkeleton } from "../posts/FeedSkeleton";
 import { PostCard } from "../posts/PostCard";
 import { Welcome } from "../posts/Welcome";
@@ -17,6 +18,8 @@ type Mode = "following" | "ranked";
 type Tab = { mode: Mode; label: string; param: string };
 const FOLLOWING: Tab = { mode: "following", label: "Following", param: "following" };
 const TABS: Tab[] = [FOLLOWING, { mode: "ranked", label: "For you", param: "for-you" }];
+/** Where a feed's impressions say they were shown. */
+const SURFACES: Record<Mode, Surface> = { following: "home_following", ranked: "home_ranked" };
 
 function Feed({ mode }: { mode: Mode }) {
   const feed = useCursorPages<Post>(["feed", mode], (cursor) =>
@@ -44,7 +47,7 @@ function Feed({ mode }: { mode: Mode }) {
     <>
       <div className="feed">
         {feed.items.map((post, index) => (
-          <PostCard key={post.id} post={post} eager={index === 0} />
+          <PostCard key={post.id} post={post} eager={index === 0} surface={SURFACES[mode]} position={index} />
         ))}
       </div>
       <LoadMore {...feed} />

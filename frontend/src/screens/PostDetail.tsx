@@ -1,11 +1,13 @@
 /** A post's own page (/p/:postId): media beside the thread on wide screens, stacked on phones. While
  * its media is still processing (just shared) it checks again every few seconds. */
 import { useQuery } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import { Link, useParams } from "react-router-dom";
 import { ApiError, api, type Post, unwrap } from "../api/client";
+import { useMe } from "../auth/auth";
 import { ErrorBanner } from "../components/Errors";
 import { Spinner } from "../components/Spinner";
+import { reportInteraction } from "../interactions/reporter";
 import { PostCard } from "../posts/PostCard";
 import "../posts/feed.css";
 
@@ -31,6 +33,15 @@ export function PostDetail() {
     retry: (failures, error) => !unavailable(error) && failures < 2,
   });
   const post = query.data;
+  const viewer = useMe().me?.profile.id;
+  // One `open` per post shown here, not one per refetch (a processing post is polled).
+  const opened = useRef<string | null>(null);
+
+  useEffect(() => {
+    if (!post || !viewer || opened.current === post.id) return;
+    opened.current = post.id;
+    reportInteraction({ kind: "open", post_id: post.id, surface: "post", position: null }, viewer);
+  }, [post, viewer]);
 
   useEffect(() => {
     if (post) document.title = pageTitle(post);

@@ -99,7 +99,7 @@ function ProfilePosts({ username, own }: { username: string; own: boolean }) {
   else
     body = (
       <>
-        <PostGrid posts={posts.items} label={`Posts by ${username}`} />
+        <PostGrid posts={posts.items} label={`Posts by ${username}`} surface="profile" />
         <LoadMore {...posts} />
       </>
     );

@@ -30,6 +30,7 @@ function SavedPosts() {
     <PostGridPages
       query={query}
       label="Saved posts"
+      surface="saved"
       empty={
         <EmptyState icon="⚑" title="Save">
           Save photos and videos that you want to see again. No one is notified, and only you can see what you've
