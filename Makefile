@@ -33,22 +33,29 @@ ml/node_modules/.installed: ml/package-lock.json
 	cd ml && npm ci --no-audit --no-fund
 	touch $@
 
+# MovieLens-100k for the recommender's offline evaluation: the copy inside the recbole wheel, its files
+# only (--no-deps), read at evaluation time and never committed (decision 0067).
+ml/cache/recbole/.installed:
+	$(UV) pip install --no-deps --target ml/cache/recbole recbole==1.2.1 --python .venv/bin/python
+	touch $@
+
 web: install frontend/node_modules/.installed ## Build the web app (frontend/dist), its API types generated from OpenAPI
 	.venv/bin/viewfinder openapi --output frontend/openapi.json
 	cd frontend && npm run build
 
-run: install web ml/node_modules/.installed ## Install, build, migrate, train the spam model, load demo content and serve on http://127.0.0.1:8000
+run: install web ml/node_modules/.installed ## Install, build, migrate, train the spam model, load demo content, train the recommender and serve on http://127.0.0.1:8000
 	$(RUN_ENV) .venv/bin/viewfinder migrate
 	$(RUN_ENV) .venv/bin/viewfinder ml train-spam --if-missing
 	$(RUN_ENV) .venv/bin/viewfinder demo --if-empty
+	$(RUN_ENV) .venv/bin/viewfinder ml train-recommender
 	$(RUN_ENV) .venv/bin/viewfinder serve --host $(HOST) --port $(PORT)
 
 test: install lint test-python test-scale test-api-fuzz test-web test-e2e ## Install test dependencies and run every lint and test (both stacks)
 
-test-python: install ml/node_modules/.installed ## Run the Python test suite (in parallel)
+test-python: install ml/node_modules/.installed ml/cache/recbole/.installed ## Run the Python test suite (in parallel)
 	.venv/bin/pytest -n auto $(T)
 
-test-scale: install ml/node_modules/.installed ## Run the Python suite on PostgreSQL + Cassandra + Redis + S3 (started on loopback)
+test-scale: install ml/node_modules/.installed ml/cache/recbole/.installed ## Run the Python suite on PostgreSQL + Cassandra + Redis + S3 (started on loopback)
 	scripts/test-scale.sh $(T)
 
 test-api-fuzz: install ## Fuzz the API (schemathesis, every check) against a real server, a few minutes

@@ -9,7 +9,8 @@ import getpass
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -17,7 +18,11 @@ from viewfinder.detection.cli import ml
 from viewfinder.settings import ConfigurationError, Settings, get_settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from viewfinder.wiring import Backends
+
+T = TypeVar("T")
 
 
 def _check_encryption_keys(settings: Settings) -> None:
@@ -75,6 +80,127 @@ def main(context: click.Context) -> None:
 
 
 main.add_command(ml)
+
+
+async def _with_db(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` on a session of its own (engine made and disposed here)."""
+    from viewfinder.core.db import make_async_engine, make_sessionmaker
+
+    engine = make_async_engine(settings.resolved_database_url)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            return await work(db)
+    finally:
+        await engine.dispose()
+
+
+@ml.command("evaluate-recommender")
+@click.option(
+    "--dataset",
+    type=click.Choice(["movielens", "instance"]),
+    default="movielens",
+    show_default=True,
+    help="movielens: MovieLens-100k (ratings >= 4 are positives; each user's latest 20 % held out). "
+    "instance: this instance's interaction log, accounts as items, its last fifth in time held out.",
+)
+@click.option("--k", default=10, show_default=True, type=click.IntRange(min=1), help="List length.")
+@click.option("--seed", default=0, show_default=True, help="ALS's random state.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object instead.")
+def evaluate_recommender(dataset: str, k: int, seed: int, as_json: bool) -> None:
+    """Fit popularity, implicit's ALS and the recommender on the same split and print recall@k,
+    NDCG@k, catalogue coverage and fit seconds for each, and the recommender's ratio to ALS
+    (decision 0067)."""
+    import json
+
+    from viewfinder.recommend import evaluate, movielens
+
+    if dataset == "movielens":
+        try:
+            interactions = movielens.load()
+        except movielens.DataMissing as exc:
+            raise click.ClickException(str(exc)) from exc
+        figures = evaluate.evaluate(interactions, evaluate.holdout_latest_positives, k=k, seed=seed)
+        title = "MovieLens-100k"
+    else:
+        from datetime import UTC, datetime, timedelta
+
+        import numpy as np
+
+        from viewfinder.recommend import training
+
+        settings = _settings()
+        since = datetime.now(UTC) - timedelta(days=settings.recommender_window_days)
+        interactions = asyncio.run(_with_db(settings, lambda db: training.log_interactions(db, since)))
+        positive = interactions.positives(None)
+        if len(positive) < 10:
+            raise click.ClickException(
+                "The interaction log holds too little to evaluate on (run `viewfinder demo`)."
+            )
+        at = float(np.quantile(positive.timestamps, 0.8))
+        figures = evaluate.evaluate(interactions, lambda data: evaluate.time_split(data, at), k=k, seed=seed)
+        title = "This instance's interaction log"
+    figures["dataset"] = dataset
+    click.echo(json.dumps(figures) if as_json else f"{title}: {evaluate.format_table(figures)}")
+
+
+@ml.command("train-recommender")
+def train_recommender() -> None:
+    """Train the recommender on the interaction log now and serve the result (the worker does it
+    every hour): <data_dir>/models/recommender/<version>/, named by CURRENT (decision 0069)."""
+    import time
+
+    from viewfinder.recommend import training
+
+    settings = _settings()
+    started = time.perf_counter()
+    models = settings.data_dir / "models"
+    trained = asyncio.run(
+        _with_db(
+            settings, lambda db: training.train(db, models, window_days=settings.recommender_window_days)
+        )
+    )
+    if trained is None:
+        click.echo(
+            "Too little in the interaction log to learn from yet: nothing trained (Explore stays popular)."
+        )
+        return
+    click.echo(
+        f"Recommender {trained.version}: {trained.signals} signals, {trained.viewers} viewers, "
+        f"{trained.accounts} accounts, {time.perf_counter() - started:.1f} s → {trained.directory}"
+    )
+
+
+@ml.command("recommender-readout")
+@click.option(
+    "--days", default=7, show_default=True, type=click.IntRange(min=1), help="Days of the log read."
+)
+def recommender_readout(days: int) -> None:
+    """Each recommender version's results on Explore, For you and suggestions over the last days:
+    click-through, likes, saves and follows per impression and the "not interested" rate, next to
+    the popularity baseline (posts no model chose) over the same days."""
+    from datetime import UTC, datetime, timedelta
+
+    from viewfinder.recommend.readout import POPULARITY, read_out
+
+    settings = _settings()
+    since = datetime.now(UTC) - timedelta(days=days)
+    figures = asyncio.run(_with_db(settings, lambda db: read_out(db, since)))
+    if not figures:
+        click.echo(f"No impressions on recommendation surfaces in the last {days} days.")
+        return
+    columns = (
+        "impressions",
+        "viewers",
+        "click_through",
+        "likes_per_impression",
+        "saves_per_impression",
+        "follows_per_impression",
+        "not_interested_rate",
+    )
+    click.echo(f"{'version':<24}" + "".join(f"{name:>24}" for name in columns))
+    for version, rates in sorted(figures.items(), key=lambda item: item[0] != POPULARITY):
+        label = f"{version} (baseline)" if version == POPULARITY else version
+        click.echo(f"{label:<24}" + "".join(f"{rates[name]:>24}" for name in columns))
 
 
 @main.command()

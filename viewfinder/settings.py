@@ -251,6 +251,9 @@ class Settings(BaseSettings):
     the main database, or Cassandra (`viewfinder cassandra-migrate` first; docs/decisions/0068)."""
     interaction_retention_days: int = Field(default=90, ge=1, le=3650)
     """Interaction signals older than this are dropped (hourly on SQL; by TTL on Cassandra)."""
+    for_you_suggested_share: float = Field(default=1 / 3, ge=0.0, le=0.9)
+    """The share of "For you" (the home feed's for_you mode) given to suggested posts of accounts the
+    viewer does not follow (Instagram shows about one in three)."""
     recommender_window_days: int = Field(default=60, ge=1, le=3650)
     """The recommender (retrained hourly by the worker) learns from this many recent days of the
     interaction log (docs/decisions/0069)."""

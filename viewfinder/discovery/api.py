@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
+import msgspec
 from litestar import Controller, get
 from litestar.params import FromPath, QueryParameter
 from litestar.types import ControllerRouterHandler
@@ -23,7 +24,8 @@ from viewfinder.discovery.schemas import HashtagOut, SuggestionOut
 from viewfinder.graph.services import relationships
 from viewfinder.mediakit.storage import StorageDep
 from viewfinder.posts.cards import render_posts
-from viewfinder.posts.schemas import PostOut
+from viewfinder.posts.schemas import PostOut, Recommended
+from viewfinder.recommend import serving
 
 SearchLimit = Annotated[
     int,
@@ -130,37 +132,54 @@ async def explore(
     settings: SettingsDep,
     paging: PagingDep,
 ) -> Page[PostOut]:
-    """Recent public posts from accounts you do not follow, most engaging first.
+    """Public posts from accounts you do not follow: chosen for you once the recommender knows
+    you, else the most engaging recent ones.
 
-    Candidates: the newest 500 ready posts of the last 7 days by public accounts, never your own,
-    nor from accounts you follow, muted, or blocked either way. Each is scored
+    Popular candidates: the newest 500 ready posts of the last 7 days by public accounts, never your
+    own, nor from accounts you follow, muted, or blocked either way. Each is scored
 
         score = (1 + likes + 2 x comments) x 0.5 ^ (age in hours / 48)
 
-    (engagement halved every 48 hours), best first; a page holds at most two posts by one author,
-    the rest lead the next page. Anonymous visitors get the same list of public posts. The cursor
+    (engagement halved every 48 hours). When the recommender (trained on what people were shown and
+    did) knows you, the last 30 days' posts of the accounts it finds for you come first, each scored
+    account score x the same engagement and age, blended with the popular ones; never a post you
+    liked, commented, saved or marked "not interested", nor an account you marked so. Each such post
+    says why it is there (`recommended`). Best first; a page holds at most two posts by one author,
+    the rest lead the next page. Anonymous visitors get the popular list. The cursor
     holds the moment the list was first ranked and an offset, so later pages rank as of then; it
     goes stale (400) after two hours. Changing `limit` between pages may repeat or skip a post.
     """
     scope = f"explore:{viewer_user.id if viewer_user else 0}"
     snapshot = paging.snapshot(scope, _now())
-    refs, after = await services.explore_page(db_session, viewer_user, snapshot, paging.limit)
-    items = await render_posts(db_session, viewer_user, refs, storage, settings)
-    return paging.ranked_page(scope, items, after)
+    served = serving.served(settings.data_dir / "models") if viewer_user is not None else None
+    page = await services.explore_page(db_session, viewer_user, snapshot, paging.limit, served)
+    items = await render_posts(db_session, viewer_user, page.refs, storage, settings)
+    if page.model is not None:
+        items = [
+            msgspec.structs.replace(item, recommended=Recommended(page.reasons[int(item.id)], page.model))
+            for item in items
+        ]
+    return paging.ranked_page(scope, items, page.after)
 
 
 @get("/suggestions/accounts", tags=["discovery"])
 async def suggested_accounts(
-    viewer: ViewerDep, db_session: DbSession, storage: StorageDep, limit: SearchLimit = 10
+    viewer: ViewerDep,
+    db_session: DbSession,
+    storage: StorageDep,
+    settings: SettingsDep,
+    limit: SearchLimit = 10,
 ) -> list[SuggestionOut]:
-    """Accounts to follow: those the instance's staff feature first (/discover/featured), then those
-    followed by the accounts you follow, the most such first; topped up with the most-followed
+    """Accounts to follow: those the instance's staff feature first (/discover/featured); then, once
+    the recommender knows you, public accounts like the ones you engage with (with a `reason`); then
+    those followed by the accounts you follow, the most such first; topped up with the most-followed
     public accounts (mutual_count 0), which is the whole list while you follow nobody."""
-    found = await services.suggested_accounts(db_session, viewer.user, limit)
-    summaries = await _summaries(db_session, viewer.user, [user for user, _ in found], storage)
+    served = serving.served(settings.data_dir / "models")
+    found = await services.suggested_accounts(db_session, viewer.user, limit, served)
+    summaries = await _summaries(db_session, viewer.user, [s.user for s in found], storage)
     return [
-        SuggestionOut(user=summary, mutual_count=count)
-        for summary, (_, count) in zip(summaries, found, strict=True)
+        SuggestionOut(user=summary, mutual_count=s.mutual_count, reason=s.reason)
+        for summary, s in zip(summaries, found, strict=True)
     ]
 
 

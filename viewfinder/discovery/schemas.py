@@ -26,3 +26,5 @@ class SuggestionOut(msgspec.Struct):
     user: UserSummary
     mutual_count: int
     """How many of the accounts the viewer follows follow this one (0 for a popular-account filler)."""
+    reason: str | None = None
+    """Why the recommender suggests it ("Because you like posts by @name"); null otherwise."""

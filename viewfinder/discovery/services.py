@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, Select, bindparam, case, false, func, literal, or_, select
+from sqlalchemy import BigInteger, Integer, Select, bindparam, case, false, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -42,6 +42,8 @@ from viewfinder.policy import (
 )
 from viewfinder.posts.cards import REF_COLUMNS, VIEWER_REF_COLUMNS, PostRef, refs_of
 from viewfinder.posts.models import Hashtag, Post, PostHashtag
+from viewfinder.recommend.log import NEGATIVE_KINDS, Kind, interaction_log
+from viewfinder.recommend.serving import AccountCandidate, Served
 
 TOP_WINDOW = timedelta(days=30)
 """A hashtag's top posts are drawn from this many recent days."""
@@ -292,6 +294,20 @@ class Candidate:
     score: float
     ref: PostRef | None = None
     """The post's ref as the candidates' query read it (what a page of Explore renders)."""
+    because_id: int | None = None
+    """Personalised: the account of the viewer's history that led to this post's author."""
+    personal: bool = False
+    """Found by the recommender (else by popularity)."""
+
+
+@dataclass(frozen=True)
+class ExplorePage:
+    refs: list[PostRef]
+    after: Snapshot | None
+    model: str | None
+    """The recommender version that ranked it (None: popularity alone)."""
+    reasons: dict[int, str]
+    """Why each post is there, by post id."""
 
 
 def explore_score(likes: int, comments: int, age: timedelta) -> float:
@@ -360,31 +376,200 @@ def _explore_query(with_viewer: bool) -> Select[Any]:
 
 
 async def explore_page(
-    db: AsyncSession, viewer: User | None, snapshot: Snapshot, limit: int
-) -> tuple[list[PostRef], Snapshot | None]:
+    db: AsyncSession,
+    viewer: User | None,
+    snapshot: Snapshot,
+    limit: int,
+    served: Served | None = None,
+    *,
+    exclude_liked: bool = False,
+) -> ExplorePage:
     """One page of Explore, as refs for `cards.render_posts`, and the snapshot for the next page
-    (None at the end): one query (the candidates' refs)."""
+    (None at the end). Personalised when the recommender knows the viewer (`personal_candidates`);
+    else, and for anonymous visitors, recent popular posts: one query (two with `exclude_liked`,
+    which leaves out what the viewer liked, commented, saved or marked "not interested" there too)."""
     ranked = await explore_candidates(db, viewer, snapshot.at)
+    model = None
+    if viewer is not None and served is not None:
+        accounts = served.for_viewer(viewer.id)
+        if accounts:
+            ranked = await personal_candidates(db, viewer, snapshot.at, accounts, ranked)
+            model = served.version
+    if viewer is not None and model is None and exclude_liked:
+        ranked = await _wanted(db, viewer, ranked)
     placed = spread_authors(ranked, limit, snapshot.offset + limit + 1)
     page = placed[snapshot.offset : snapshot.offset + limit]
     following = None
     if page and len(placed) > snapshot.offset + len(page):
         following = Snapshot(snapshot.at, snapshot.offset + len(page))
-    return [c.ref for c in page if c.ref is not None], following
+    reasons = await _reasons(db, page)
+    return ExplorePage([c.ref for c in page if c.ref is not None], following, model, reasons)
+
+
+PERSONAL_WINDOW = timedelta(days=30)
+"""Posts of the recommended accounts are drawn from this many recent days."""
+PERSONAL_CANDIDATES = 300
+POPULAR_WEIGHT = 0.35
+"""Popular posts' share of the blend (each list's scores are divided by its best first): enough that
+something new keeps showing up, not enough to drown what the viewer's tastes found."""
+TASTE_KINDS = frozenset({Kind.LIKE, Kind.COMMENT, Kind.SAVE, Kind.NOT_INTERESTED, Kind.HIDE})
+
+
+async def personal_candidates(
+    db: AsyncSession,
+    viewer: User,
+    at: datetime,
+    accounts: Sequence[AccountCandidate],
+    popular: Sequence[Candidate],
+) -> list[Candidate]:
+    """Explore for a viewer the recommender knows, best first: the recent posts of its candidate
+    accounts (the same eligibility as `explore_candidates`: public, not followed, not muted or blocked),
+    each scored account score x engagement x freshness, blended with the popular candidates
+    (`POPULAR_WEIGHT`). Never a post the viewer liked, commented, saved or asked to see less of, nor
+    any post of an account it marked "not interested"."""
+    since = at - PERSONAL_WINDOW
+    by_account = {account.account_id: account for account in accounts}
+    values = _viewer_values(
+        viewer, first_id=first_id_at(since), last_id=last_id_at(at), since=since, authors=list(by_account)
+    )
+    best_account = max((account.score for account in accounts), default=1.0) or 1.0
+    found: dict[int, Candidate] = {}
+    for *columns, created_at in await read_rows(db, _personal_query(), values):
+        ref = PostRef(*columns)
+        account = by_account[ref.author_id]
+        score = (account.score / best_account) * explore_score(
+            ref.like_count, ref.comment_count, at - created_at
+        )
+        found[ref.id] = Candidate(ref.id, ref.author_id, score, ref, account.because_id, personal=True)
+    best_personal = max((c.score for c in found.values()), default=1.0) or 1.0
+    best_popular = max((c.score for c in popular), default=1.0) or 1.0
+    popularity = {c.post_id: POPULAR_WEIGHT * c.score / best_popular for c in popular}
+    blended = [
+        replace(c, score=c.score / best_personal + popularity.get(c.post_id, 0.0)) for c in found.values()
+    ]
+    blended += [replace(c, score=popularity[c.post_id]) for c in popular if c.post_id not in found]
+    blended.sort(key=lambda c: (c.score, c.post_id), reverse=True)
+    return await _wanted(db, viewer, blended)
+
+
+async def _wanted(db: AsyncSession, viewer: User, candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates less the posts the viewer liked, commented, saved or marked "not interested"
+    (its interaction log's latest), and every post of an account it marked so."""
+    done = await interaction_log().recent(db, viewer.id, kinds=TASTE_KINDS)
+    posts = {signal.post_id for signal in done}
+    authors = {signal.author_id for signal in done if signal.kind in NEGATIVE_KINDS}
+    return [c for c in candidates if c.post_id not in posts and c.author_id not in authors]
+
+
+@lru_cache(maxsize=1)
+def _personal_query() -> Select[Any]:
+    """`personal_candidates`' statement: `_explore_query`'s, on the given accounts and its own window."""
+    viewer = _viewer(True)
+    return (
+        visible_posts(viewer)
+        .with_only_columns(*REF_COLUMNS, Post.created_at)
+        .where(
+            *explore_authors(viewer),
+            Post.author_id.in_(bindparam("authors", expanding=True)),
+            Post.id >= _FIRST_ID,
+            Post.id <= _LAST_ID,
+            Post.created_at >= _SINCE,
+        )
+        .order_by(Post.id.desc())
+        .limit(PERSONAL_CANDIDATES)
+    )
+
+
+async def _reasons(db: AsyncSession, page: Sequence[Candidate]) -> dict[int, str]:
+    """ "Because you like posts by @name" for a post the viewer's history led to; else why it is
+    there at all."""
+    names = await _usernames(db, {c.because_id for c in page if c.because_id is not None})
+    reasons = {}
+    for c in page:
+        if c.because_id in names:
+            reasons[c.post_id] = f"Because you like posts by @{names[c.because_id]}"
+        elif c.personal:
+            reasons[c.post_id] = "Suggested for you"
+        else:
+            reasons[c.post_id] = "Popular this week"
+    return reasons
 
 
 # --- suggested accounts --------------------------------------------------------------------------
 
 
-async def suggested_accounts(db: AsyncSession, viewer: User, limit: int) -> list[tuple[User, int]]:
-    """Accounts to follow with their mutual counts, in one query.
+@dataclass(frozen=True)
+class AccountSuggestion:
+    user: User
+    mutual_count: int
+    reason: str | None = None
+    """Why the recommender suggests it ("Because you like posts by @name"); None for the others."""
 
-    Accounts staff feature come first (private ones too: decision 0058), then friends of friends
-    (accounts followed by the accounts the viewer follows), by how many of them follow the account;
-    the rest of the list is filled with the most-followed public accounts (mutual count 0), which is
-    also the whole list for someone who follows nobody. Never the viewer, accounts already followed
-    or requested, blocked either way, muted, limited or inactive.
+
+async def suggested_accounts(
+    db: AsyncSession, viewer: User, limit: int, served: Served | None = None
+) -> list[AccountSuggestion]:
+    """Accounts to follow with their mutual counts: one query, two when the recommender knows the
+    viewer.
+
+    Accounts staff feature come first (private ones too: decision 0058); then, when the recommender
+    knows the viewer, the public accounts it finds for the viewer's tastes, best first; then friends
+    of friends (accounts followed by the accounts the viewer follows), by how many of them follow the
+    account; the rest of the list is filled with the most-followed public accounts (mutual count 0),
+    which is also the whole list for someone who follows nobody and whom the recommender does not
+    know. Never the viewer, accounts already followed or requested, blocked either way, muted,
+    limited or inactive.
     """
+    found = await _friends_of_friends(db, viewer, limit)
+    accounts = served.for_viewer(viewer.id) if served is not None else None
+    if not accounts:
+        return [AccountSuggestion(user, count) for user, count, _ in found]
+    counts = {user.id: count for user, count, _ in found}
+    wanted = [account.account_id for account in accounts]
+    query = select(User).where(
+        User.id.in_(wanted), User.is_private == false(), *_suggestible(viewer), discoverable(None)
+    )
+    users = {user.id: user for user in (await db.scalars(query)).all()}
+    because = {account.account_id: account.because_id for account in accounts}
+    names = await _usernames(db, {b for b in because.values() if b is not None})
+    suggestions = [AccountSuggestion(user, count) for user, count, featured in found if featured]
+    for account_id in wanted:
+        if account_id in users:
+            led_by = because[account_id]
+            reason = f"Because you like posts by @{names[led_by]}" if led_by in names else None
+            suggestions.append(AccountSuggestion(users[account_id], counts.get(account_id, 0), reason))
+    suggestions += [AccountSuggestion(user, count) for user, count, featured in found if not featured]
+    seen: set[int] = set()
+    unique = []
+    for suggestion in suggestions:  # an account found twice keeps its first (better) place
+        if suggestion.user.id not in seen:
+            seen.add(suggestion.user.id)
+            unique.append(suggestion)
+    return unique[:limit]
+
+
+def _suggestible(viewer: User) -> list[ColumnElement[bool]]:
+    """Conditions on User for an account that may be suggested to the viewer."""
+    already = or_(
+        follows(viewer.id, User.id),
+        requested(viewer.id, User.id),
+        mutes(viewer.id, User.id),
+        blocked_between(viewer.id, User.id),
+    )
+    return [User.is_active == true(), User.id != viewer.id, ~already]
+
+
+async def _usernames(db: AsyncSession, ids: set[int]) -> dict[int, str]:
+    """The usernames of those of these accounts that exist for anyone (active)."""
+    if not ids:
+        return {}
+    rows = await db.execute(select(User.id, User.username).where(User.id.in_(ids), *visible_accounts(None)))
+    return dict(rows.tuples().all())
+
+
+async def _friends_of_friends(db: AsyncSession, viewer: User, limit: int) -> list[tuple[User, int, bool]]:
+    """Featured accounts first, then friends of friends, then the most-followed public accounts:
+    (account, mutual count, featured)."""
     mine = aliased(Follow)
     theirs = aliased(Follow)
     mutuals = (
@@ -396,23 +581,15 @@ async def suggested_accounts(db: AsyncSession, viewer: User, limit: int) -> list
         .subquery()
     )
     mutual_count = func.coalesce(mutuals.c.mutual_count, 0)
-    already = or_(
-        follows(viewer.id, User.id),
-        requested(viewer.id, User.id),
-        mutes(viewer.id, User.id),
-        blocked_between(viewer.id, User.id),
-    )
     featured = FeaturedAccount.user_id.is_not(None)
     query = (
-        select(User, mutual_count)
+        select(User, mutual_count, featured)
         .outerjoin(mutuals, mutuals.c.user_id == User.id)
         .outerjoin(FeaturedAccount, FeaturedAccount.user_id == User.id)
         .where(
-            User.is_active,
+            *_suggestible(viewer),
             discoverable(None),
-            User.id != viewer.id,
             or_(mutuals.c.user_id.is_not(None), User.is_private == false(), featured),
-            ~already,
         )
         .order_by(
             case((featured, 1), else_=0).desc(),
@@ -422,4 +599,7 @@ async def suggested_accounts(db: AsyncSession, viewer: User, limit: int) -> list
         )
         .limit(limit)
     )
-    return [(user, int(count)) for user, count in (await db.execute(query)).tuples()]
+    return [
+        (user, int(count), bool(is_featured))
+        for user, count, is_featured in (await db.execute(query)).tuples()
+    ]

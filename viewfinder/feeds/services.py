@@ -48,6 +48,7 @@ from viewfinder.core.errors import not_found
 from viewfinder.core.idlists import in_ids
 from viewfinder.core.ids import EPOCH_MS, SEQUENCE_BITS, SHARD_BITS, first_id_at, last_id_at, unix_ms
 from viewfinder.core.pagination import Snapshot
+from viewfinder.discovery.services import explore_page
 from viewfinder.feeds.models import Affinity, PostFanOut, TimelineRow
 from viewfinder.feeds.store import (
     SqlTimelineStore,
@@ -60,6 +61,7 @@ from viewfinder.graph.models import Follow
 from viewfinder.policy import bound_account, not_muted_by, post_is_ready, visible_posts
 from viewfinder.posts.cards import VIEWER_REF_COLUMNS, PostRef, refs_of
 from viewfinder.posts.models import Post
+from viewfinder.recommend.serving import Served
 from viewfinder.settings import Settings
 
 TRIM_ONE_IN = 16
@@ -575,8 +577,30 @@ async def ranked_page(
     next one taken, in ranking order, so the offset counts candidates, shown or not).
     """
     snapshot = Snapshot.from_key(key, datetime.now(UTC))
-    moment_ms, offset = unix_ms(snapshot.at), snapshot.offset
-    before = last_id_at(snapshot.at) + 1
+    ranking = await _ranking(db, store, settings, viewer, snapshot.at)
+    # Privacy is applied here, to the candidates in ranking order from the offset, a few more than
+    # the page at a time: one statement unless many of them may not be shown.
+    rows: list[PostRef] = []
+    position = snapshot.offset
+    while len(rows) < limit and position < len(ranking):
+        chosen = ranking[position : position + limit + limit // 4 + 1]
+        found = await _shown(db, viewer, chosen)
+        for post_id in chosen:
+            position += 1
+            if post_id in found:
+                rows.append(found[post_id])
+                if len(rows) == limit:
+                    break
+    more = position < len(ranking)
+    return FeedPage(rows, Snapshot(snapshot.at, position).key() if more else None)
+
+
+async def _ranking(
+    db: AsyncSession, store: TimelineStore, settings: Settings, viewer: User, at: datetime
+) -> list[int]:
+    """The ranked feed's candidates as of `at`, best first (privacy not yet applied): two statements."""
+    moment_ms = unix_ms(at)
+    before = last_id_at(at) + 1
     entries = await store.page(viewer.id, before, RANKED_CANDIDATES)
     floor = entries[-1].post_id if len(entries) == RANKED_CANDIDATES else None
     query = _ranked_query(settings.feed_fanout_threshold, bool(entries), floor is not None)
@@ -598,22 +622,118 @@ async def ranked_page(
         ),
         reverse=True,
     )
-    # Privacy is applied here, to the candidates in ranking order from the offset, a few more than
-    # the page at a time: one statement unless many of them may not be shown.
-    rows: list[PostRef] = []
-    position = offset
-    while len(rows) < limit and position < len(ranking):
-        chosen = [post_id for _, post_id in ranking[position : position + limit + limit // 4 + 1]]
-        page = await read_rows(db, _chosen_query(), {"viewer_id": viewer.id, "chosen": chosen})
-        found = {ref.id: ref for ref in refs_of(page)}
-        for post_id in chosen:
-            position += 1
-            if post_id in found:
-                rows.append(found[post_id])
-                if len(rows) == limit:
-                    break
-    more = position < len(ranking)
-    return FeedPage(rows, Snapshot(snapshot.at, position).key() if more else None)
+    return [post_id for _, post_id in ranking]
+
+
+async def _shown(db: AsyncSession, viewer: User, chosen: Sequence[int]) -> dict[int, PostRef]:
+    """The refs of those of the chosen posts the viewer may be shown (every privacy rule again)."""
+    page = await read_rows(db, _chosen_query(), {"viewer_id": viewer.id, "chosen": list(chosen)})
+    return {ref.id: ref for ref in refs_of(page)}
+
+
+# --- For you ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForYouPage:
+    rows: list[PostRef]
+    next_key: int | None
+    recommended: dict[int, tuple[str, str | None]]
+    """The suggested posts of the page: post id → (reason, model version or None)."""
+
+
+def for_you_slots(count: int, share: float) -> list[bool]:
+    """Which of the first `count` places hold a suggestion (True), spread evenly: with a share of a
+    third, places 2, 5, 8 ... (0 first), so a page never opens with one."""
+    return [math.floor((place + 1) * share) > math.floor(place * share) for place in range(count)]
+
+
+async def for_you_page(
+    db: AsyncSession,
+    store: TimelineStore,
+    settings: Settings,
+    viewer: User,
+    key: int | None,
+    limit: int,
+    served: Served | None,
+) -> ForYouPage:
+    """ "For you": the ranked feed with posts of accounts the viewer does not follow in between
+    (`for_you_suggested_share` of the places), chosen as Explore chooses them for this viewer
+    (discovery.services.explore_page: the recommender, else popularity). Never a post the viewer
+    liked, nor the same author twice in a row where another post can go between. When one list
+    runs out the other fills the places.
+
+    The cursor carries the moment of the first page and how many places of each list were used,
+    so later pages go on from the same two rankings."""
+    snapshot = Snapshot.from_key(key, datetime.now(UTC))
+    used_followed, used_suggested, place = _unpack(snapshot.offset)
+    followed = await _ranking(db, store, settings, viewer, snapshot.at)
+    suggestions = await explore_page(
+        db, viewer, Snapshot(snapshot.at, 0), FOR_YOU_SUGGESTIONS, served, exclude_liked=True
+    )
+    suggested = suggestions.refs
+    placed: list[tuple[PostRef, bool]] = []
+    slots = for_you_slots(place + limit, settings.for_you_suggested_share)
+    shown: dict[int, PostRef] = {}
+    checked = used_followed  # followed[:checked] have been through the privacy rules
+    while len(placed) < limit and (used_followed < len(followed) or used_suggested < len(suggested)):
+        wants_suggestion = slots[place] if place < len(slots) else False
+        if (wants_suggestion and used_suggested < len(suggested)) or used_followed >= len(followed):
+            placed.append((suggested[used_suggested], True))
+            used_suggested += 1
+            place += 1
+            continue
+        if used_followed >= checked:  # the privacy rules for the next few at once
+            chosen = followed[checked : checked + limit + limit // 4 + 1]
+            shown.update(await _shown(db, viewer, chosen))
+            checked += len(chosen)
+        ref = shown.get(followed[used_followed])
+        used_followed += 1
+        if ref is not None and not ref.liked:
+            placed.append((ref, False))
+            place += 1
+    rows = _spread_authors([ref for ref, _ in placed])
+    more = used_followed < len(followed) or used_suggested < len(suggested)
+    next_key = Snapshot(snapshot.at, _pack(used_followed, used_suggested, place)).key() if more else None
+    recommended = {
+        ref.id: (suggestions.reasons.get(ref.id, "Suggested for you"), suggestions.model)
+        for ref, is_suggestion in placed
+        if is_suggestion
+    }
+    return ForYouPage(rows, next_key, recommended)
+
+
+FOR_YOU_SUGGESTIONS = 200
+"""Suggestions ranked per request (a page takes its share of them from the cursor's place on)."""
+# The cursor's 32-bit offset holds how far each list was used (11 bits each: RANKED_CANDIDATES and
+# FOR_YOU_SUGGESTIONS stay far below 2,048) and how many posts were placed (10 bits).
+
+
+def _pack(used_followed: int, used_suggested: int, placed: int) -> int:
+    return (min(used_followed, 2047) << 21) | (min(used_suggested, 2047) << 10) | min(placed, 1023)
+
+
+def _unpack(offset: int) -> tuple[int, int, int]:
+    return offset >> 21, (offset >> 10) & 2047, offset & 1023
+
+
+def _spread_authors(rows: list[PostRef]) -> list[PostRef]:
+    """The same posts with no author twice in a row where a later post of another author can be
+    moved up between them."""
+    spread = list(rows)
+    for index in range(1, len(spread)):
+        if spread[index].author_id == spread[index - 1].author_id:
+            swap = next(
+                (
+                    later
+                    for later in range(index + 1, len(spread))
+                    if spread[later].author_id != spread[index - 1].author_id
+                ),
+                None,
+            )
+            if swap is not None:
+                spread.insert(index, spread.pop(swap))
+    return spread
 
 
 # --- account erasure (privacy.erasure) -------------------------------------------------------------

@@ -49,6 +49,17 @@ class PostItemOut(msgspec.Struct):
     alt_text: str
 
 
+class Recommended(msgspec.Struct):
+    """Why a recommendation surface (Explore, "For you") shows a post of someone the viewer does
+    not follow."""
+
+    reason: str
+    """"Because you like posts by @name", "Suggested for you" or "Popular this week"."""
+    model: str | None
+    """The recommender version that chose it (null: popularity alone). Send it back with the
+    post's impressions (POST /interactions) so each version's results can be told apart."""
+
+
 class PostOut(msgspec.Struct):
     id: str
     author: UserSummary
@@ -74,3 +85,6 @@ class PostOut(msgspec.Struct):
     moderation: str
     """"visible", or "held" (only ever shown to its author: waiting for staff to approve it);
     "removed" only in a staff member's case."""
+    recommended: Recommended | None = None
+    """Only on recommendation surfaces, for a post the viewer's follows did not bring: why it is
+    there."""

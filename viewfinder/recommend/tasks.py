@@ -14,3 +14,14 @@ def prune_interactions() -> int:
     days = current_settings().interaction_retention_days
     return run_with_db(lambda db: services.prune(db, days))
 
+
+@huey.periodic_task(crontab(minute="41"))
+def train_recommender() -> str | None:
+    """Every hour, train the recommender on the interaction log and serve the result (its version),
+    or leave the one served when the log holds too little."""
+    from viewfinder.recommend import training  # SciPy only in the process that trains
+
+    settings = current_settings()
+    models = settings.data_dir / "models"
+    trained = run_with_db(lambda db: training.train(db, models, window_days=settings.recommender_window_days))
+    return trained.version if trained is not None else None

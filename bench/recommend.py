@@ -1,0 +1,198 @@
+"""Recommender benchmark (issue 16): the recommender's offline figures next to the popularity and
+implicit-ALS baselines measured in the same run, its training time on a million interactions, and one
+JSON line at the end.
+
+    .venv/bin/python bench/recommend.py [--quick] [--tune] [--seed 0]
+
+- **MovieLens-100k** (`viewfinder.recommend.evaluate`, the copy in recbole's wheel that `make`
+  installs under ml/cache/recbole): ratings >= 4 are positives, each user's latest 20 % of them held
+  out; recall@10, NDCG@10 and catalogue coverage for popularity, ALS and `Recommender`, and the
+  recommender's ratio to ALS (goal: recall@10 at least 1.10 times ALS's). Two controls follow (not
+  with --quick): ALS fitted on the recency-weighted confidences the recommender scores users with,
+  and the recommender without recency, so that the figures say how much of the lead is recency.
+- **Training at scale**: a synthetic log of 1,000,000 interactions (50,000 users x 100,000 items,
+  power-law item popularity, 50 planted topics; `evaluate.planted_clusters`, seeded) fitted by
+  `Recommender` with its defaults (goal: <= 5 minutes on two cores), next to ALS's fit on the same
+  matrix; peak memory of this process. --quick: 200,000 interactions, no ALS.
+- `--tune` also reruns the hyper-parameter search on a validation split carved out of MovieLens's
+  *training* split (the test split is never looked at) and prints the best settings of each model.
+
+Runs in this process, on the CPU: a full run takes about two minutes on a 2-core machine (`--tune`
+adds about ten). Not a pass/fail test: `goals_met` says which goals this run met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+GOALS = "MovieLens-100k recall@10 >= 1.10 x implicit ALS (same run); fit on 1M interactions <= 300 s"
+RECENCY_CONTROL = {"recency_half_life": 10.0, "regularization": 8.0, "alpha": 1.5}
+"""ALS on recency-weighted confidences: its best setting on the validation split (`--tune`)."""
+ALS_GRID = {"regularization": [2.0, 5.0, 8.0, 12.0], "alpha": [0.5, 0.7, 1.0, 2.0]}
+RECOMMENDER_GRID = {
+    "l2": [100.0, 200.0, 400.0],
+    "sparse_weight": [0.0, 0.3, 0.5, 0.8],
+    "alpha": [0.3, 0.5],
+    "beta": [0.5, 0.6],
+    "recency_half_life": [5.0, 10.0, None],
+}
+
+
+def movielens_figures(seed: int, controls: bool) -> dict[str, Any]:
+    from viewfinder.recommend import evaluate, movielens
+    from viewfinder.recommend.model import Recommender
+
+    interactions = movielens.load()
+    split = evaluate.holdout_latest_positives(interactions)
+    figures = evaluate.evaluate(interactions, split, seed=seed)
+    print(f"MovieLens-100k: {evaluate.format_table(figures)}")
+    models = figures["models"]
+    found: dict[str, Any] = {}
+    for name in ("popularity", "als", "recommender"):
+        found[f"movielens_{name}_recall_10"] = round(models[name]["recall@10"], 4)
+        found[f"movielens_{name}_ndcg_10"] = round(models[name]["ndcg@10"], 4)
+        found[f"movielens_{name}_coverage"] = round(models[name]["coverage"], 4)
+        found[f"movielens_{name}_fit_seconds"] = models[name]["fit_seconds"]
+    ratio = figures["ratio_recall_10_to_als"]
+    found["movielens_ratio_recall_10_to_als"] = ratio
+    found["movielens_ratio_ndcg_10_to_als"] = figures["ratio_ndcg_10_to_als"]
+    found["goal_recall_10pct_above_als"] = ratio is not None and ratio >= 1.10
+    if controls:
+        checked = evaluate.evaluate(
+            interactions,
+            split,
+            seed=seed,
+            models={
+                "als_recency": lambda: evaluate.ImplicitALS(seed=seed, **RECENCY_CONTROL),
+                "rec_no_recency": lambda: Recommender(recency_half_life=None),
+            },
+        )["models"]
+        print("Controls (same split):")
+        for name, result in checked.items():
+            print(
+                f"  {name:<15} recall@10 {result['recall@10']:.4f} NDCG@10 {result['ndcg@10']:.4f} "
+                f"coverage {result['coverage']:.3f}"
+            )
+        als_recency = checked["als_recency"]["recall@10"]
+        no_recency = checked["rec_no_recency"]["recall@10"]
+        recommender = models["recommender"]["recall@10"]
+        print(
+            f"  recommender / ALS with recency: x{recommender / als_recency:.3f}; recommender without "
+            f"recency / ALS: x{no_recency / models['als']['recall@10']:.3f}"
+        )
+        found["movielens_als_recency_recall_10"] = round(als_recency, 4)
+        found["movielens_recommender_no_recency_recall_10"] = round(no_recency, 4)
+        found["movielens_ratio_recall_10_to_als_recency"] = round(recommender / als_recency, 4)
+        found["movielens_ratio_no_recency_to_als"] = round(no_recency / models["als"]["recall@10"], 4)
+    return found
+
+
+def scale_figures(quick: bool, seed: int) -> dict[str, Any]:
+    import numpy as np
+    import scipy.sparse as sp
+
+    from viewfinder.recommend import evaluate
+    from viewfinder.recommend.model import Recommender
+
+    users, items, count = (20_000, 40_000, 200_000) if quick else (50_000, 100_000, 1_000_000)
+    log = evaluate.planted_clusters(users=users, items=items, interactions=count, seed=seed)
+    matrix = sp.csr_matrix((log.weights, (log.users, log.items)), shape=(users, items), dtype=np.float32)
+    times = sp.csr_matrix((log.timestamps + 1.0, (log.users, log.items)), shape=(users, items))
+    started = time.perf_counter()
+    model = Recommender().fit(matrix, times)
+    fit_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    model.recommend_many(np.arange(1000), 10)
+    recommend_ms = (time.perf_counter() - started) * 1000 / 1000
+    print(
+        f"Training on {matrix.nnz:,} interactions ({users:,} users x {items:,} items, "
+        f"{model.head_items.size:,} items in EASE's dense part): {fit_seconds:.1f} s "
+        f"(EASE {model.fit_seconds['ease']:.1f} s, RP3beta {model.fit_seconds['rp3beta']:.1f} s), "
+        f"{recommend_ms:.2f} ms per user recommended in blocks"
+    )
+    found: dict[str, Any] = {
+        "scale_interactions": int(matrix.nnz),
+        "scale_users": users,
+        "scale_items": items,
+        "scale_dense_items": int(model.head_items.size),
+        "fit_seconds_1m": round(fit_seconds, 1),
+        "fit_seconds_1m_ease": model.fit_seconds["ease"],
+        "fit_seconds_1m_rp3beta": model.fit_seconds["rp3beta"],
+        "recommend_ms_per_user_1m": round(recommend_ms, 2),
+        "goal_train_1m_under_5min": (not quick) and fit_seconds <= 300,
+    }
+    del model
+    if not quick:
+        started = time.perf_counter()
+        evaluate.ImplicitALS(seed=seed).fit(matrix)
+        found["als_fit_seconds_1m"] = round(time.perf_counter() - started, 1)
+        print(f"  ALS (64 factors, 15 iterations) on the same matrix: {found['als_fit_seconds_1m']} s")
+    return found
+
+
+def tune(seed: int) -> dict[str, Any]:
+    """Grid search on a validation split carved out of MovieLens's training split."""
+    from viewfinder.recommend import evaluate, movielens
+    from viewfinder.recommend.model import Recommender
+
+    training = evaluate.holdout_latest_positives(movielens.load()).train
+    validation = evaluate.index_split(evaluate.holdout_latest_positives(training))
+
+    def recall(model: evaluate.Model) -> float:
+        model.fit(validation.train, validation.train_times)
+        lists = model.recommend_many(validation.users, 10)
+        return evaluate.score(lists, validation.held_out, 10, validation.train.shape[1])["recall@10"]
+
+    best: dict[str, Any] = {}
+    for name, grid, make in (
+        ("als", ALS_GRID, lambda params: evaluate.ImplicitALS(seed=seed, **params)),
+        ("recommender", RECOMMENDER_GRID, lambda params: Recommender(**params)),
+    ):
+        results = []
+        for values in itertools.product(*grid.values()):
+            params = dict(zip(grid, values, strict=True))
+            results.append((recall(make(params)), params))
+        results.sort(key=lambda result: -result[0])
+        print(f"Validation recall@10, {name} (best 5 of {len(results)}):")
+        for value, params in results[:5]:
+            print(f"  {value:.4f}  {params}")
+        best[f"tune_{name}_best"] = {"recall_10": round(results[0][0], 4), **results[0][1]}
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="No controls; 200,000 interactions at scale.")
+    parser.add_argument("--tune", action="store_true", help="Rerun the validation search first.")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="ALS's random state and the synthetic log's seed."
+    )
+    arguments = parser.parse_args()
+    print(f"Goals: {GOALS}")
+    figures: dict[str, Any] = {"quick": arguments.quick, "seed": arguments.seed}
+    if arguments.tune:
+        figures.update(tune(arguments.seed))
+    started = time.perf_counter()
+    figures.update(movielens_figures(arguments.seed, controls=not arguments.quick))
+    figures["movielens_seconds"] = round(time.perf_counter() - started, 1)
+    figures.update(scale_figures(arguments.quick, arguments.seed))
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    figures["goals_met"] = {
+        "recall_10pct_above_als": figures["goal_recall_10pct_above_als"],
+        "train_1m_under_5min": figures["goal_train_1m_under_5min"],
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
