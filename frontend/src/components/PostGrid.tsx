@@ -26,7 +26,7 @@ export function PostGrid({ posts, label, surface }: GridProps) {
 
 function PostGridCell({ post, surface, position }: { post: Post; surface?: Surface; position: number }) {
   const cell = useRef<HTMLLIElement>(null);
-  useImpression(cell, { postId: post.id, surface, position });
+  useImpression(cell, { postId: post.id, surface, position, model: post.recommended?.model });
   const first = post.items[0];
   if (!first) return null;
   const sensitive = post.sensitive;

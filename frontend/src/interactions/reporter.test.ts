@@ -97,6 +97,26 @@ describe("the interaction reporter", () => {
     ]);
   });
 
+  it("sends a not_interested or hide at once, with what waits", () => {
+    reporter.report(impression("1"), "u1");
+    reporter.report({ kind: "not_interested", post_id: "2", surface: "for_you", position: null, model: "als-7" }, "u1");
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(send.mock.calls[0]?.[0].map((event) => `${event.kind} ${event.post_id}`)).toEqual([
+      "impression 1",
+      "not_interested 2",
+    ]);
+    reporter.report({ kind: "hide", post_id: "3", surface: "explore" }, "u1");
+    expect(send).toHaveBeenCalledTimes(2);
+  });
+
+  it("names the model that served the post, if any", () => {
+    reporter.report({ ...impression("1"), model: "als-7" }, "u1");
+    reporter.report(impression("2"), "u1");
+    reporter.report({ ...impression("3"), model: "m".repeat(41) }, "u1");
+    reporter.flush();
+    expect(send.mock.calls[0]?.[0].map((event) => event.model)).toEqual(["als-7", null, null]);
+  });
+
   it("keeps sending after a request fails, without retrying it", async () => {
     send.mockRejectedValueOnce(new TypeError("Failed to fetch"));
     for (let index = 0; index < 50; index++) reporter.report(impression(String(index + 1)), "u1");

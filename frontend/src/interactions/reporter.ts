@@ -3,7 +3,10 @@
  * the server itself: never report them here.
  *
  * Events wait in a buffer that is sent when it holds 50, 5 s after the first unsent one, and when
- * the page is hidden or left (then with `keepalive`, so the request outlives the page). These are
+ * the page is hidden or left (then with `keepalive`, so the request outlives the page); a
+ * `not_interested` or `hide` goes at once, with what waits, so the next page of recommendations
+ * already leaves the post out. Each event names the `model` that served its post (the post's
+ * `recommended.model`; null for anything else). These are
  * analytics: a failed send is dropped, never retried or shown, and takes only its own events with
  * it. Only a signed-in viewer's events are kept, and a change of viewer drops what the previous one
  * left unsent (it would be sent under the new session). An impression counts once per post and
@@ -12,8 +15,8 @@ import { api, type Schemas } from "../api/client";
 
 export type InteractionEvent = Schemas["InteractionIn"];
 export type Surface = NonNullable<InteractionEvent["surface"]>;
-/** An event as a caller reports it; `model` stays null until the feeds say which model served a post. */
-export type Interaction = Omit<InteractionEvent, "model">;
+/** An event as a caller reports it (`model` left out: none). */
+export type Interaction = InteractionEvent;
 /** Sends one batch; may reject (the reporter ignores it). */
 export type SendBatch = (events: InteractionEvent[], options: { keepalive: boolean }) => Promise<unknown>;
 
@@ -25,6 +28,9 @@ const MAX_PER_REQUEST = 200;
 const POST_ID = /^[0-9]{1,19}$/;
 const MAX_POSITION = 10_000;
 const MAX_DWELL_MS = 3_600_000;
+const MAX_MODEL_LENGTH = 40;
+/** The viewer asked to see fewer like it: the next page they load must already know. */
+const SEND_AT_ONCE = new Set<InteractionEvent["kind"]>(["not_interested", "hide"]);
 
 const sendToApi: SendBatch = (events, { keepalive }) =>
   // The api client adds the CSRF header (csrfToken()) to writes; keepalive lets the request finish
@@ -48,7 +54,8 @@ function normalise(event: Interaction): InteractionEvent | null {
     surface: event.surface ?? null,
     position: inRange(event.position, MAX_POSITION),
     dwell_ms: dwell,
-    model: null,
+    // An unknown model is better than a refused batch.
+    model: event.model && event.model.length <= MAX_MODEL_LENGTH ? event.model : null,
   };
 }
 
@@ -77,7 +84,7 @@ export class InteractionReporter {
     if (clean.kind === "impression" && !this.firstImpression(clean, pageView)) return;
     this.listen();
     this.buffer.push(clean);
-    if (this.buffer.length >= BATCH_SIZE) this.flush();
+    if (this.buffer.length >= BATCH_SIZE || SEND_AT_ONCE.has(clean.kind)) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_AFTER_MS);
   }
 

@@ -24,6 +24,8 @@ type ImpressionOptions = {
   surface?: Surface;
   /** Its place on the page, 0 first. */
   position?: number;
+  /** The recommender version that chose it (its `recommended.model`), if one did. */
+  model?: string | null;
 };
 
 /** Reports an `impression` of the post shown in `ref` once it has been at least half visible for a
@@ -31,7 +33,7 @@ type ImpressionOptions = {
  * half visible (while the page was in front) when it leaves the screen, the page is hidden or the
  * component goes away, if that adds up to a second since the last dwell reported. Does nothing
  * where IntersectionObserver is missing. */
-export function useImpression(ref: RefObject<Element | null>, { postId, surface, position }: ImpressionOptions): void {
+export function useImpression(ref: RefObject<Element | null>, { postId, surface, position, model }: ImpressionOptions): void {
   const { me } = useMe();
   const viewer = me?.profile.id;
   const pageView = useLocation().key;
@@ -40,6 +42,11 @@ export function useImpression(ref: RefObject<Element | null>, { postId, surface,
   useEffect(() => {
     place.current = position;
   }, [position]);
+  // Likewise a refetched page may name another model: a change must not start the count over.
+  const servedBy = useRef(model);
+  useEffect(() => {
+    servedBy.current = model;
+  }, [model]);
 
   useEffect(() => {
     const element = ref.current;
@@ -51,7 +58,11 @@ export function useImpression(ref: RefObject<Element | null>, { postId, surface,
     let timer: ReturnType<typeof setTimeout> | undefined;
 
     const report = (event: Pick<Interaction, "kind" | "dwell_ms">) =>
-      reportInteraction({ ...event, post_id: postId, surface, position: place.current ?? null }, viewer, pageView);
+      reportInteraction(
+        { ...event, post_id: postId, surface, position: place.current ?? null, model: servedBy.current ?? null },
+        viewer,
+        pageView,
+      );
 
     const start = () => {
       if (visibleSince !== null || !inView || document.visibilityState === "hidden") return;

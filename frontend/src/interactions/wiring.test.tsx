@@ -1,10 +1,12 @@
 /** Where the screens report interactions: impressions on the home feed and the grids, an `open` on
- * a post's page, a `share` when Copy link worked. */
+ * a post's page, a `share` when Copy link worked, `not_interested` from a suggested post's menu; each
+ * with the model that served the post. */
 import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { post as gridPost } from "../discovery/fixtures";
-import { EMPTY_PAGE, me, post } from "../posts/testData";
+import type { Post } from "../api/client";
+import { EMPTY_PAGE, me, post, user } from "../posts/testData";
 import { Explore } from "../screens/Explore";
 import { Home } from "../screens/Home";
 import { PostDetail } from "../screens/PostDetail";
@@ -13,6 +15,11 @@ import { flushInteractions, type InteractionEvent, resetInteractionReporter, typ
 import { fakeIntersectionObserver, showElement, watchedCount } from "./testing";
 
 const API = "/api/viewfinder/v1";
+
+/** A post the recommender chose, by `username`, served by the model "als-7". */
+function suggested(id: string, username = "anna"): Post {
+  return post({ id, author: user(username), recommended: { reason: "Popular this week", model: "als-7" } });
+}
 
 let send: ReturnType<typeof vi.fn<SendBatch>>;
 
@@ -138,12 +145,30 @@ describe("impressions", () => {
       [`GET ${API}/accounts/me`]: { body: me() },
       [`GET ${API}/feed`]: { body: { items: [post({ id: "11" }), post({ id: "12" })], next_cursor: null } },
     });
-    renderApp(<Home />, { path: "/?feed=for-you" });
+    renderApp(<Home />);
     const cards = await screen.findAllByRole("article");
     // Observed once the viewer is known (the app shows Home only then).
     await waitFor(() => expect(watchedCount()).toBe(2));
     lookAt(cards[1] as HTMLElement);
-    expect(sent()).toEqual([expect.objectContaining({ kind: "impression", post_id: "12", surface: "home_ranked", position: 1 })]);
+    expect(sent()).toEqual([
+      { kind: "impression", post_id: "12", surface: "home_following", position: 1, dwell_ms: null, model: null },
+    ]);
+  });
+
+  it("names For you and the model that chose each suggested post", async () => {
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: { body: { items: [post({ id: "11" }), suggested("12")], next_cursor: null } },
+    });
+    renderApp(<Home />, { path: "/?feed=for-you" });
+    const cards = await screen.findAllByRole("article");
+    await waitFor(() => expect(watchedCount()).toBe(2));
+    lookAt(cards[0] as HTMLElement);
+    lookAt(cards[1] as HTMLElement);
+    expect(sent()).toEqual([
+      { kind: "impression", post_id: "11", surface: "for_you", position: 0, dwell_ms: null, model: null },
+      { kind: "impression", post_id: "12", surface: "for_you", position: 1, dwell_ms: null, model: "als-7" },
+    ]);
   });
 
   it("reports the Explore grid's posts with their place", async () => {
@@ -157,5 +182,73 @@ describe("impressions", () => {
     await waitFor(() => expect(watchedCount()).toBe(3));
     lookAt(within(grid).getAllByRole("listitem")[2] as HTMLElement);
     expect(sent()).toEqual([expect.objectContaining({ kind: "impression", post_id: "23", surface: "explore", position: 2 })]);
+  });
+
+  it("names the model that chose an Explore post", async () => {
+    const chosen: Post = { ...gridPost("22"), recommended: { reason: "Suggested for you", model: "als-7" } };
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/explore`]: { body: { items: [gridPost("21"), chosen], next_cursor: null } },
+      [`GET ${API}/discover/featured`]: { body: { items: [] } },
+    });
+    renderApp(<Explore />, { path: "/explore" });
+    const grid = await screen.findByRole("list", { name: "Explore posts" });
+    await waitFor(() => expect(watchedCount()).toBe(2));
+    const [first, second] = within(grid).getAllByRole("listitem") as HTMLElement[];
+    lookAt(first as HTMLElement);
+    lookAt(second as HTMLElement);
+    expect(sent().map((event) => [event.post_id, event.model])).toEqual([
+      ["21", null],
+      ["22", "als-7"],
+    ]);
+  });
+});
+
+describe("Not interested", () => {
+  /** Home on For you, which holds `items` (the Following feed holds post 11). */
+  function showForYou(items: Post[]) {
+    const seen = answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: (request) => ({
+        body: {
+          items: new URL(request.url).searchParams.get("mode") === "for_you" ? items : [post({ id: "11" })],
+          next_cursor: null,
+        },
+      }),
+    });
+    return { ...renderApp(<Home />, { path: "/?feed=for-you" }), seen };
+  }
+
+  it("tells the recommender at once, with the model, and puts a note in the post's place", async () => {
+    showForYou([post({ id: "11" }), suggested("12")]);
+    const card = await screen.findByRole("article", { name: "Post by anna" });
+    await userEvent.click(within(card).getByRole("button", { name: "More options" }));
+    await userEvent.click(within(card).getByRole("menuitem", { name: "Not interested" }));
+
+    // Sent without waiting for the batch: the next page must already leave the post out.
+    expect(send.mock.calls.flatMap(([events]) => events)).toEqual([
+      { kind: "not_interested", post_id: "12", surface: "for_you", position: null, dwell_ms: null, model: "als-7" },
+    ]);
+    expect(screen.queryByRole("article", { name: "Post by anna" })).not.toBeInTheDocument();
+    expect(screen.getByRole("article", { name: "Post by alice" })).toBeInTheDocument();
+    const note = screen.getByText("Thanks, you'll see fewer posts like this.").parentElement as HTMLElement;
+    expect(note).toHaveTextContent("Post hidden");
+    await waitFor(() => expect(note).toHaveFocus());
+    expect(await screen.findByText("We'll suggest fewer posts from @anna.")).toBeInTheDocument();
+  });
+
+  it("keeps the post hidden when the feed is shown again, without saying it twice", async () => {
+    showForYou([suggested("12")]);
+    const card = await screen.findByRole("article", { name: "Post by anna" });
+    await userEvent.click(within(card).getByRole("button", { name: "More options" }));
+    await userEvent.click(within(card).getByRole("menuitem", { name: "Not interested" }));
+    await screen.findByText("We'll suggest fewer posts from @anna.");
+
+    await userEvent.click(screen.getByRole("tab", { name: "Following" }));
+    await screen.findByRole("article", { name: "Post by alice" });
+    await userEvent.click(screen.getByRole("tab", { name: "For you" }));
+    expect(await screen.findByText("Thanks, you'll see fewer posts like this.")).toBeInTheDocument();
+    expect(screen.queryByRole("article", { name: "Post by anna" })).not.toBeInTheDocument();
+    expect(screen.queryByText("We'll suggest fewer posts from @anna.")).not.toBeInTheDocument();
   });
 });

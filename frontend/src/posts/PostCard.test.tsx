@@ -2,9 +2,10 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Post } from "../api/client";
+import { Home } from "../screens/Home";
 import { PostDetail } from "../screens/PostDetail";
 import { answerFetch, renderApp } from "../test/render";
-import { EMPTY_PAGE, comment, me, post } from "./testData";
+import { EMPTY_PAGE, comment, me, post, user } from "./testData";
 
 const API = "/api/viewfinder/v1";
 
@@ -200,6 +201,52 @@ describe("post menu", () => {
     await userEvent.click(within(dialog).getByRole("button", { name: "Save" }));
     expect(await screen.findByText("New words")).toBeInTheDocument();
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+  });
+});
+
+describe("suggested posts", () => {
+  const suggested = (id: string, reason: string, username = "anna") =>
+    post({ id, author: user(username), recommended: { reason, model: "als-7" } });
+
+  it("say so, with the reason, only where the recommender chose them", async () => {
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: {
+        body: {
+          items: [
+            post({ id: "1" }),
+            suggested("2", "Because you like posts by @anna"),
+            suggested("3", "Popular this week", "ben"),
+            suggested("4", "Suggested for you", "cleo"),
+          ],
+          next_cursor: null,
+        },
+      },
+    });
+    renderApp(<Home />, { path: "/?feed=for-you" });
+    const card = async (username: string) => screen.findByRole("article", { name: `Post by ${username}` });
+    expect(within(await card("alice")).queryByText(/Suggested for you/)).not.toBeInTheDocument();
+    const anna = within(await card("anna")).getByText(/^Suggested for you/);
+    expect(anna).toHaveTextContent(/^Suggested for you · Because you like posts by @anna$/);
+    expect(within(await card("ben")).getByText(/^Suggested for you/)).toHaveTextContent(/^Suggested for you · Popular this week$/);
+    expect(within(await card("cleo")).getByText(/^Suggested for you/)).toHaveTextContent(/^Suggested for you$/);
+  });
+
+  it("offer Not interested first in their menu, and only theirs", async () => {
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: { body: { items: [post({ id: "1" }), suggested("2", "Popular this week")], next_cursor: null } },
+    });
+    renderApp(<Home />, { path: "/?feed=for-you" });
+    const menuOf = async (username: string) => {
+      const article = await screen.findByRole("article", { name: `Post by ${username}` });
+      await userEvent.click(within(article).getByRole("button", { name: "More options" }));
+      const items = within(article).getAllByRole("menuitem").map((item) => item.textContent);
+      await userEvent.keyboard("{Escape}");
+      return items;
+    };
+    expect(await menuOf("anna")).toEqual(["Not interested", "Report", "Mute @anna", "Block @anna", "Go to post", "Copy link"]);
+    expect(await menuOf("alice")).not.toContain("Not interested");
   });
 });
 

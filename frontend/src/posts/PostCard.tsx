@@ -1,7 +1,9 @@
 /** One post as Instagram shows it: header, media carousel, actions, likes, caption and comments.
  * In the feed ("feed") the comments are a preview with a link to the post; on the post's page
- * ("detail") they are the whole thread, with replies, beside the media on wide screens. */
-import { useRef, useState } from "react";
+ * ("detail") they are the whole thread, with replies, beside the media on wide screens. A post the
+ * recommender chose says so in its header, with why; once the viewer says "Not interested" (its
+ * menu) a short note takes its place. */
+import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import type { Post } from "../api/client";
 import { useMe } from "../auth/auth";
@@ -18,12 +20,32 @@ import type { ReplyTarget } from "./commentMutations";
 import { BookmarkIcon, CommentIcon, HeartIcon } from "./icons";
 import { LikesDialog } from "./LikesDialog";
 import { useLikePost, useRequireLogin, useSavePost } from "./mutations";
+import { useNotInterested } from "./notInterested";
 import { PostMenu } from "./PostMenu";
 import { RichText } from "./RichText";
 import { TimeAgo } from "./time";
+import { Toast, useToast } from "./Toast";
 import "./posts.css";
 
 const LONG_CAPTION = 140;
+const SUGGESTED = "Suggested for you";
+
+/** "Suggested for you", then the recommender's reason unless it says no more than that. */
+function SuggestedLine({ reason }: { reason: string }) {
+  const why = reason.trim();
+  const more = why !== "" && why.toLowerCase() !== SUGGESTED.toLowerCase();
+  return (
+    <span className="post-suggested">
+      {SUGGESTED}
+      {more && (
+        <>
+          {" "}
+          <span aria-hidden="true">·</span> <span className="post-suggested-reason">{why}</span>
+        </>
+      )}
+    </span>
+  );
+}
 
 function PostHeader({ post, detail, surface }: { post: Post; detail: boolean; surface?: Surface }) {
   const { author } = post;
@@ -48,6 +70,7 @@ function PostHeader({ post, detail, surface }: { post: Post; detail: boolean; su
             </>
           )}
         </span>
+        {post.recommended && <SuggestedLine reason={post.recommended.reason} />}
         {post.location_name && <span className="post-location">{post.location_name}</span>}
       </div>
       <PostMenu post={post} detail={detail} surface={surface} />
@@ -165,7 +188,35 @@ type PostCardProps = {
   position?: number;
 };
 
-export function PostCard({ post, layout = "feed", eager = false, surface, position }: PostCardProps) {
+/** Stands where a post was put aside with "Not interested"; `announce`: it just was (not on an
+ * earlier visit to the list), so confirm it and keep the keyboard here (the menu is gone). */
+function NotInterestedNote({ post, announce }: { post: Post; announce: boolean }) {
+  const note = useRef<HTMLDivElement>(null);
+  const [toast, showToast] = useToast();
+  const author = post.author.username;
+  useEffect(() => {
+    if (!announce) return;
+    note.current?.focus();
+    showToast(`We'll suggest fewer posts from @${author}.`);
+  }, [announce, author, showToast]);
+  return (
+    <div ref={note} className="post-not-interested" tabIndex={-1}>
+      <p className="post-not-interested-title">Post hidden</p>
+      <p>Thanks, you'll see fewer posts like this.</p>
+      <Toast message={toast} />
+    </div>
+  );
+}
+
+export function PostCard(props: PostCardProps) {
+  const notInterested = useNotInterested(props.post.id);
+  // Put aside while this card was on screen (not before it mounted): only then is it news.
+  const [shownFirst] = useState(!notInterested);
+  if (notInterested) return <NotInterestedNote post={props.post} announce={shownFirst} />;
+  return <PostCardContent {...props} />;
+}
+
+function PostCardContent({ post, layout = "feed", eager = false, surface, position }: PostCardProps) {
   const { me } = useMe();
   const like = useLikePost(post.id);
   const requireLogin = useRequireLogin();
@@ -176,7 +227,7 @@ export function PostCard({ post, layout = "feed", eager = false, surface, positi
   const [openThreads, setOpenThreads] = useState<ReadonlySet<string>>(new Set());
   const [burst, setBurst] = useState(0);
   const card = useRef<HTMLElement>(null);
-  useImpression(card, { postId: post.id, surface, position });
+  useImpression(card, { postId: post.id, surface, position, model: post.recommended?.model });
 
   const toggleThread = (id: string, open?: boolean) =>
     setOpenThreads((current) => {

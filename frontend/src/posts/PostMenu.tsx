@@ -1,5 +1,6 @@
-/** A post's "More options": Report, Mute and Block for others' posts; Edit caption and Delete for
- * your own; Go to post and Copy link for all. Destructive choices are confirmed in a dialog. */
+/** A post's "More options": Report, Mute and Block for others' posts, and Not interested for a
+ * suggested one; Edit caption and Delete for your own; Go to post and Copy link for all.
+ * Destructive choices are confirmed in a dialog. */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useRef, useState } from "react";
 import { useNavigate } from "react-router-dom";
@@ -13,6 +14,7 @@ import type { Surface } from "../interactions/reporter";
 import { useReportInteraction } from "../interactions/useImpression";
 import { removePosts, updatePost } from "./cache";
 import { useRequireLogin } from "./mutations";
+import { markNotInterested } from "./notInterested";
 import { Toast, useToast } from "./Toast";
 
 type Open = "report" | "block" | "delete" | "edit" | null;
@@ -20,7 +22,7 @@ type PostMenuProps = {
   post: Post;
   /** On the post's own page: no "Go to post"; leaving after block/delete. */
   detail?: boolean;
-  /** Where the post is shown, for the `share` reported when its link is copied. */
+  /** Where the post is shown, for the `share` or `not_interested` reported. */
   surface?: Surface;
 };
 
@@ -35,6 +37,7 @@ export function PostMenu({ post, detail = false, surface }: PostMenuProps) {
   const report = useReportInteraction();
   const author = post.author.username;
   const mine = Boolean(me) && me?.profile.id === post.author.id;
+  const model = post.recommended?.model ?? null;
 
   const close = () => {
     setOpen(null);
@@ -58,7 +61,7 @@ export function PostMenu({ post, detail = false, surface }: PostMenuProps) {
     copied.then(
       () => {
         showToast("Link copied to clipboard.");
-        report({ kind: "share", post_id: post.id, surface: surface ?? null, position: null });
+        report({ kind: "share", post_id: post.id, surface: surface ?? null, position: null, model });
       },
       () => showToast(url),
     );
@@ -75,6 +78,10 @@ export function PostMenu({ post, detail = false, surface }: PostMenuProps) {
         ...general,
       ]
     : [
+        // Only the recommender's choices: a followed account's post is there because it is followed.
+        ...(post.recommended
+          ? [{ label: "Not interested", onSelect: () => requireLogin() && markNotInterested(client, post, me?.profile.id, surface) }]
+          : []),
         { label: "Report", onSelect: () => requireLogin() && setOpen("report"), danger: true },
         { label: `Mute @${author}`, onSelect: () => requireLogin() && mute.mutate() },
         { label: `Block @${author}`, onSelect: () => requireLogin() && setOpen("block"), danger: true },

@@ -47,7 +47,7 @@ describe("Home", () => {
     const seen = answerFetch({
       [`GET ${API}/accounts/me`]: { body: me() },
       [`GET ${API}/feed`]: (request) => ({
-        body: new URL(request.url).searchParams.get("mode") === "ranked" ? { items: [post()], next_cursor: null } : EMPTY_PAGE,
+        body: new URL(request.url).searchParams.get("mode") === "for_you" ? { items: [post()], next_cursor: null } : EMPTY_PAGE,
       }),
       [`GET ${API}/suggestions/accounts`]: { body: [] },
     });
@@ -55,7 +55,21 @@ describe("Home", () => {
     await userEvent.click(await screen.findByRole("tab", { name: "For you" }));
     expect(screen.getByRole("tab", { name: "For you" })).toHaveAttribute("aria-selected", "true");
     expect(await screen.findByRole("img", { name: "A red door" })).toBeInTheDocument();
-    expect(seen.some((request) => request.url.includes("mode=ranked"))).toBe(true);
+    const modes = seen.map((request) => new URL(request.url).searchParams.get("mode")).filter(Boolean);
+    expect(modes).toEqual(["following", "for_you"]);
+  });
+
+  it("opens on For you when the address says feed=for-you", async () => {
+    const seen = answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: { body: { items: [post()], next_cursor: null } },
+    });
+    renderApp(<Home />, { path: "/?feed=for-you" });
+    expect(await screen.findByRole("tab", { name: "For you" })).toHaveAttribute("aria-selected", "true");
+    await screen.findByRole("img", { name: "A red door" });
+    expect(seen.filter((request) => request.url.includes("/feed")).map((request) => new URL(request.url).search)).toEqual([
+      "?mode=for_you",
+    ]);
   });
 
   it("welcomes a new account with accounts to follow", async () => {

@@ -1,5 +1,6 @@
 /** Home: the community's active announcements on top, then the "Following" and "For you" feeds with
- * infinite scroll; a welcome with suggested accounts while the feed is empty. */
+ * infinite scroll ("For you": the ranked feed with suggested posts of accounts you don't follow in
+ * between); a welcome with suggested accounts while the feed is empty. */
 import { type KeyboardEvent, useEffect, useRef } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api, type Post, unwrap } from "../api/client";
@@ -14,12 +15,12 @@ import "../posts/feed.css";
 
 const EMPTY_FEED_POLL_MS = 4000;
 
-type Mode = "following" | "ranked";
+type Mode = "following" | "for_you";
 type Tab = { mode: Mode; label: string; param: string };
 const FOLLOWING: Tab = { mode: "following", label: "Following", param: "following" };
-const TABS: Tab[] = [FOLLOWING, { mode: "ranked", label: "For you", param: "for-you" }];
+const TABS: Tab[] = [FOLLOWING, { mode: "for_you", label: "For you", param: "for-you" }];
 /** Where a feed's impressions say they were shown. */
-const SURFACES: Record<Mode, Surface> = { following: "home_following", ranked: "home_ranked" };
+const SURFACES: Record<Mode, Surface> = { following: "home_following", for_you: "for_you" };
 
 function Feed({ mode }: { mode: Mode }) {
   const feed = useCursorPages<Post>(["feed", mode], (cursor) =>

@@ -40,7 +40,10 @@ export function PostDetail() {
   useEffect(() => {
     if (!post || !viewer || opened.current === post.id) return;
     opened.current = post.id;
-    reportInteraction({ kind: "open", post_id: post.id, surface: "post", position: null }, viewer);
+    reportInteraction(
+      { kind: "open", post_id: post.id, surface: "post", position: null, model: post.recommended?.model ?? null },
+      viewer,
+    );
   }, [post, viewer]);
 
   useEffect(() => {
