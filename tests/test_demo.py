@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +22,15 @@ from tests.stacks import s3 as s3_stack
 from tests.stacks import worker_id
 from tests.test_cli import start
 from viewfinder.app import API_PREFIX, create_app
-from viewfinder.core import ids
-from viewfinder.core.db import make_async_engine, make_sessionmaker
-from viewfinder.demo import DEMO_PASSWORD, DemoResult, load_demo
+from viewfinder.core import crypto, ids
+from viewfinder.core.db import make_async_engine, make_sessionmaker, utcnow
+from viewfinder.demo import DEMO_PASSWORD, SCENES, DemoResult, load_demo
 from viewfinder.mediakit.storage import LocalMediaStorage, MediaBackend, S3MediaStorage, storage_from_settings
+from viewfinder.recommend.log import Kind, Signal, Surface
 from viewfinder.settings import Settings
-from viewfinder.wiring import timeline_store_factory
+from viewfinder.wiring import build_backends, interaction_log, timeline_store_factory
 
-USERS, POSTS, PHOTOS = 30, 60, 3
+USERS, POSTS, PHOTOS = 30, 60, 5  # a photo of each scene, so posts on every topic have one
 
 
 def fresh_settings(folder: Path, migrated_database: Path, **overrides: Any) -> Settings:
@@ -47,6 +50,9 @@ def fresh_settings(folder: Path, migrated_database: Path, **overrides: Any) -> S
 def load(settings: Settings, *, seed: int, users: int = USERS, posts: int = POSTS) -> DemoResult:
     async def run() -> DemoResult:
         engine = make_async_engine(settings.resolved_database_url)
+        # As the command does: these settings' keyring (email index) and interaction log.
+        crypto.configure(settings)
+        build_backends(settings).install()
         try:
             async with make_sessionmaker(engine)() as db:
                 return await load_demo(
@@ -105,6 +111,10 @@ def community(settings: Settings) -> dict[str, object]:
             "JOIN users u ON u.id = author_id ORDER BY 1, 2, 3, 4, 5"
         ),
         "comments": demo.query("SELECT text FROM comments ORDER BY text"),
+        "saves": demo.query(
+            "SELECT u.username, caption FROM saved_posts s JOIN users u ON u.id = s.user_id "
+            "JOIN posts p ON p.id = s.post_id ORDER BY 1, 2"
+        ),
     }
 
 
@@ -117,7 +127,10 @@ def test_the_same_seed_makes_the_same_community_and_another_seed_another(demo, t
     ):
         again = fresh_settings(tmp_path / "again", migrated_database, **again_database, **again_media)
         other = fresh_settings(tmp_path / "other", migrated_database, **other_database, **other_media)
-        assert load(again, seed=11).usernames == demo.result.usernames
+        made_again = load(again, seed=11)
+        assert made_again.usernames == demo.result.usernames
+        assert made_again.tastes == demo.result.tastes
+        assert made_again.signals == demo.result.signals
         load(other, seed=12)
 
         assert community(again) == community(demo.settings)
@@ -303,3 +316,122 @@ def test_rebuild_timelines_refills_timelines_and_demo_if_empty_leaves_a_full_ins
     assert process.returncode == 1
     assert "no account named 'nobody.here'" in stderr
     assert "Traceback" not in stderr
+
+
+def post_topics(demo: Demo) -> dict[int, str]:
+    """Each post's topic: the scene of its first photo, told by the photo's alt text."""
+    openings = {scene.alt.split("{")[0]: name for name, scene in SCENES.items()}
+    return {
+        int(post_id): next(name for opening, name in openings.items() if str(alt).startswith(opening))
+        for post_id, alt in demo.query("SELECT post_id, alt_text FROM post_media WHERE position = 0")
+    }
+
+
+def test_accounts_have_tastes_that_drive_what_they_post_like_and_save(demo):
+    tastes = demo.result.tastes
+    assert len(tastes) == USERS
+    assert all(1 <= len(topics) <= 3 and set(topics) <= set(SCENES) for topics in tastes.values())
+    usernames = {int(user_id): str(name) for user_id, name in demo.query("SELECT id, username FROM users")}
+    topics = post_topics(demo)
+    assert len(topics) == POSTS
+
+    # Authors post mostly on their own topics.
+    own = [
+        topics[int(post_id)] in tastes[usernames[int(author_id)]]
+        for post_id, author_id in demo.query("SELECT id, author_id FROM posts")
+    ]
+    assert sum(own) >= 0.7 * len(own)
+
+    # Likes and saves lean to the account's first topic: well above what picking posts at random
+    # would give (the share of the catalogue on that topic), so a recommender has something to learn.
+    catalogue = Counter(topics.values())
+    for table in ("post_likes", "saved_posts"):
+        rows = demo.query(f"SELECT user_id, post_id FROM {table}")  # noqa: S608 (a table named here)
+        assert rows, table
+        on_topic = at_random = 0.0
+        for user_id, post_id in rows:
+            first = tastes[usernames[int(user_id)]][0]
+            on_topic += topics[int(post_id)] == first
+            at_random += catalogue[first] / len(topics)
+        assert on_topic >= 2 * at_random, (table, on_topic, at_random)
+
+
+def logged(settings: Settings) -> list[Signal]:
+    """Every signal in the instance's interaction log, from whichever store its settings name."""
+
+    async def read() -> list[Signal]:
+        engine = make_async_engine(settings.resolved_database_url)
+        try:
+            async with make_sessionmaker(engine)() as db:
+                batches = interaction_log(settings).scan(db, since=utcnow() - timedelta(days=3650))
+                return [signal async for batch in batches for signal in batch]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def test_the_interaction_log_holds_what_the_community_did_and_what_it_was_shown_first(demo):
+    # This community's: on the scale stack every instance this process makes shares one keyspace.
+    accounts = {int(user_id) for (user_id,) in demo.query("SELECT id FROM users")}
+    signals = [signal for signal in logged(demo.settings) if signal.viewer_id in accounts]
+    assert len(signals) == demo.result.signals
+    assert len({signal.id for signal in signals}) == len(signals)
+
+    def done(kind: Kind) -> list[tuple[int, int | None]]:
+        return sorted((signal.viewer_id, signal.post_id) for signal in signals if signal.kind == kind)
+
+    def rows(sql: str) -> list[tuple[int, int]]:
+        return sorted((int(a), int(b)) for a, b in demo.query(sql))
+
+    # What the services would have recorded: one signal for every like, save, follow and comment
+    # on someone else's post.
+    assert done(Kind.LIKE) == rows("SELECT user_id, post_id FROM post_likes")
+    assert len(done(Kind.LIKE)) == demo.result.likes
+    assert done(Kind.SAVE) == rows("SELECT user_id, post_id FROM saved_posts")
+    assert len(done(Kind.SAVE)) == demo.result.saves > 0
+    follows = sorted((signal.viewer_id, signal.author_id) for signal in signals if signal.kind == Kind.FOLLOW)
+    assert follows == rows("SELECT follower_id, followee_id FROM follows")
+    assert len(follows) == demo.result.follows
+    assert done(Kind.COMMENT) == rows(
+        "SELECT c.author_id, c.post_id FROM comments c JOIN posts p ON p.id = c.post_id "
+        "WHERE c.author_id != p.author_id"
+    )
+    assert {signal.kind for signal in signals} == {
+        Kind.IMPRESSION,
+        Kind.LIKE,
+        Kind.COMMENT,
+        Kind.SAVE,
+        Kind.FOLLOW,
+    }
+
+    # About the right post and author; never about the viewer's own; a private account's posts
+    # only for its followers; nothing before its post or after now.
+    authors = {
+        int(post_id): int(author_id) for post_id, author_id in demo.query("SELECT id, author_id FROM posts")
+    }
+    private = {int(user_id) for (user_id,) in demo.query("SELECT id FROM users WHERE is_private")}
+    following = set(follows)
+    now = utcnow()
+    for signal in signals:
+        assert signal.viewer_id != signal.author_id, signal
+        assert ids.created_at_of(signal.id) <= now
+        if signal.post_id is not None:
+            assert signal.author_id == authors[signal.post_id], signal
+            assert signal.author_id not in private or (signal.viewer_id, signal.author_id) in following
+            assert ids.created_at_of(signal.id) >= ids.created_at_of(signal.post_id)
+
+    # Every post acted on was shown to its viewer first: in the home feed when the viewer follows
+    # its author, else in Explore. And more posts were shown than acted on.
+    shown: dict[tuple[int, int | None], int] = {}
+    for signal in sorted(signals, key=lambda signal: signal.id):
+        if signal.kind == Kind.IMPRESSION:
+            shown.setdefault((signal.viewer_id, signal.post_id), signal.id)
+            followed = (signal.viewer_id, signal.author_id) in following
+            assert signal.surface == (Surface.HOME_FOLLOWING if followed else Surface.EXPLORE)
+            assert signal.position in range(50)
+    for signal in signals:
+        if signal.kind in (Kind.LIKE, Kind.COMMENT, Kind.SAVE):
+            assert shown[(signal.viewer_id, signal.post_id)] < signal.id, signal
+    impressions = sum(signal.kind == Kind.IMPRESSION for signal in signals)
+    assert impressions > 2 * demo.result.likes

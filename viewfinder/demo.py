@@ -1,15 +1,19 @@
 """Demo content for a new instance: a believable community, deterministic from a seed.
 
-Accounts, a power-law follow graph, photo posts with captions, hashtags and mentions, likes,
-comments and replies spread over the last 60 days, then home timelines rebuilt from them.
+Accounts with tastes (favourite topics and favourite accounts), a power-law follow graph that
+leans towards accounts posting what the follower likes, photo posts with captions, hashtags and
+mentions, likes, saves, comments and replies driven by those tastes (with noise) over the last 60
+days, the interaction log a recommender learns from (what each account was shown and what it did),
+then home timelines rebuilt from them.
 
 Rows go in with bulk inserts rather than through the per-action services, which would hash every
 demo password with Argon2 and fan each post out on its own: that is minutes for 200 accounts and
 hours for a benchmark's 10,000. Every denormalised count (followers, posts, likes, comments,
 replies, hashtag uses) is computed from the rows written, so the result is what the services
-would have made. Photos are drawn here (landscapes and skylines), go through the real photo
-pipeline once each, and every post's own media item gets its files as storage copies of one of
-them (hard links on local disk: no extra space).
+would have made, and the interaction log holds the signals the services would have recorded (and
+the impressions a client would have reported). Photos are drawn here (landscapes and skylines), go
+through the real photo pipeline once each, and every post's own media item gets its files as
+storage copies of one of them (hard links on local disk: no extra space).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from io import BytesIO
 from operator import itemgetter
 from typing import Any
@@ -37,7 +42,7 @@ from viewfinder.accounts.models import User
 from viewfinder.accounts.services import username_problem
 from viewfinder.core import crypto, ids
 from viewfinder.core.db import utcnow
-from viewfinder.engagement.models import Comment, CommentMention, PostLike
+from viewfinder.engagement.models import Comment, CommentMention, PostLike, SavedPost
 from viewfinder.feeds.affinity import affinity_score
 from viewfinder.feeds.models import Affinity
 from viewfinder.feeds.services import rebuild_timelines
@@ -48,6 +53,7 @@ from viewfinder.mediakit.photos import FILTERS, ProcessedPhoto, process_photo
 from viewfinder.mediakit.storage import MediaStorage
 from viewfinder.posts.models import Hashtag, Post, PostHashtag, PostMedia, PostMention
 from viewfinder.posts.services import hashtags_in, mentions_in
+from viewfinder.recommend.log import Kind, Signal, Surface, interaction_log
 from viewfinder.settings import Settings
 
 DEMO_PASSWORD = "viewfinder-demo-password"  # noqa: S105 (demo accounts are public on purpose)
@@ -203,6 +209,84 @@ AUTHOR_REPLIES = [
 ]
 FRIEND_NUDGES = ["we need to go here", "look at this!", "next trip?", "remember this place?"]
 
+# Tastes: what drives who follows, likes and saves what, so a recommender has something to learn.
+
+TOPIC_POPULARITY = {"city": 0.34, "mountains": 0.26, "sea": 0.2, "lake": 0.12, "forest": 0.08}
+"""How often each topic (a scene) is among an account's favourites: two broad ones, some niche."""
+TOPIC_COUNTS = {1: 0.45, 2: 0.35, 3: 0.2}
+"""How many favourite topics an account has."""
+TOPIC_CARE = (1.0, 0.45, 0.25)
+"""How much an account cares for its first, second and third topic ..."""
+OFF_TOPIC_CARE = 0.05
+"""... and for any other (it still likes a few of those: noise)."""
+ON_TOPIC_POSTS = 0.8
+"""The share of an author's posts on its own topics; the rest are on any topic."""
+HOMOPHILY = 3.0
+"""A follow is up to 1 + this many times likelier towards an account posting the follower's topics."""
+FAVOURITE_ACCOUNTS = (1, 3)
+"""How many of the accounts it follows an account cares for most (at most)."""
+FAVOURITE_BOOST = 3.0
+"""How much likelier a follower likes a post by one of its favourite accounts."""
+TOPIC_FANS = 0.85
+"""The share of strangers' likes (on public posts) that come from accounts weighted by their care for
+the post's topic; the rest come from anyone."""
+SAVE_RATE = 0.15
+"""The chance that a like on the liker's first topic comes with a save; it falls with the square of
+the care (rare off-topic)."""
+IDLE_IMPRESSIONS = (2, 3)
+"""How many posts an account was shown and passed by, for each of its likes."""
+
+
+def choose_tastes(rng: random.Random, count: int) -> list[tuple[str, ...]]:
+    """Each account's favourite topics, the one it cares for most first."""
+    names, weights = list(TOPIC_POPULARITY), list(TOPIC_POPULARITY.values())
+    tastes: list[tuple[str, ...]] = []
+    for _ in range(count):
+        wanted = rng.choices(list(TOPIC_COUNTS), weights=list(TOPIC_COUNTS.values()))[0]
+        topics: list[str] = []
+        while len(topics) < wanted:
+            topic = rng.choices(names, weights=weights)[0]
+            if topic not in topics:
+                topics.append(topic)
+        tastes.append(tuple(topics))
+    return tastes
+
+
+def care_for(taste: tuple[str, ...], topic: str) -> float:
+    """How much an account of this taste cares for posts on this topic."""
+    return TOPIC_CARE[taste.index(topic)] if topic in taste else OFF_TOPIC_CARE
+
+
+@cache
+def taste_overlap(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    """How alike two tastes are: 0 (no topic shared) to 1 (the same topics, cared for alike)."""
+
+    def shares(taste: tuple[str, ...]) -> dict[str, float]:
+        total = sum(TOPIC_CARE[: len(taste)])
+        return {topic: TOPIC_CARE[rank] / total for rank, topic in enumerate(taste)}
+
+    share_a, share_b = shares(a), shares(b)
+    return sum(min(share, share_b.get(topic, 0.0)) for topic, share in share_a.items())
+
+
+def weighted_sample(
+    rng: random.Random, population: Sequence[int], cum_weights: Sequence[float], count: int
+) -> list[int]:
+    """`count` distinct members of the population, the heavier likelier (drawn in rounds; once the
+    heavy ones are taken, the rest evenly among those left)."""
+    chosen: dict[int, None] = {}
+    for _ in range(8):
+        missing = count - len(chosen)
+        if missing <= 0:
+            return list(chosen)
+        for member in rng.choices(population, cum_weights=cum_weights, k=missing):
+            chosen.setdefault(member, None)
+    missing = count - len(chosen)
+    if missing > 0:
+        rest = [member for member in population if member not in chosen]
+        chosen.update(dict.fromkeys(rng.sample(rest, min(missing, len(rest)))))
+    return list(chosen)
+
 
 def _mix(a: Color, b: Color, t: float) -> Color:
     return (round(a[0] + (b[0] - a[0]) * t), round(a[1] + (b[1] - a[1]) * t), round(a[2] + (b[2] - a[2]) * t))
@@ -355,10 +439,12 @@ class DemoPhoto:
     jpeg: bytes
 
 
-def draw_photo(seed: int, index: int) -> DemoPhoto:
-    """One photo-like JPEG (1080x1080 or 1080x1350), the same for the same seed and index."""
+def draw_photo(seed: int, index: int, scene_name: str | None = None) -> DemoPhoto:
+    """One photo-like JPEG (1080x1080 or 1080x1350), the same for the same seed, index (and scene:
+    a random one unless named)."""
     rng = random.Random(f"{seed}:photo:{index}")  # noqa: S311 (repeatable demo data, not secrets)
-    scene = SCENES[rng.choice(list(SCENES))]
+    drawn = rng.choice(list(SCENES))  # drawn even when named: the rest of the photo stays the same
+    scene = SCENES[scene_name or drawn]
     light = rng.choice(LIGHTS)
     width, height = 1080, rng.choice((1080, 1350))
     horizon = int(height * rng.uniform(0.5, 0.68) if scene.name != "sea" else height * rng.uniform(0.45, 0.6))
@@ -400,11 +486,13 @@ class PoolPhoto:
 
 
 def make_photo_pool(seed: int, count: int) -> list[PoolPhoto]:
-    """Draw `count` photos and run each through the real pipeline, one per CPU at a time (pyvips
-    and most of Pillow let go of the GIL while they work)."""
+    """Draw `count` photos, the scenes in turn (so posts on every topic have photos once there are
+    five), and run each through the real pipeline, one per CPU at a time (pyvips and most of Pillow
+    let go of the GIL while they work)."""
+    scenes = list(SCENES)
 
     def one(index: int) -> PoolPhoto:
-        photo = draw_photo(seed, index)
+        photo = draw_photo(seed, index, scenes[index % len(scenes)])
         processed = process_photo(photo.jpeg, max_pixels=10**8, filter_name=photo.filter_name)
         digests = [hashlib.sha256(rendition.data).hexdigest() for rendition in processed.renditions]
         return PoolPhoto(photo, processed, digests)
@@ -430,6 +518,11 @@ class DemoResult:
     photos: int = 0
     timelines: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    saves: int = 0
+    signals: int = 0
+    """Rows written to the interaction log."""
+    tastes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each account's favourite topics (scenes), the first the one it cares for most."""
 
 
 def ids_at(moments: Sequence[datetime], shard: int) -> list[int]:
@@ -469,6 +562,67 @@ def _photo_pool_size(posts: int) -> int:
     return max(1, min(posts, 96, max(12, posts // 33)))
 
 
+PlannedSignal = tuple[datetime, int, Kind, int | None, int, Surface | None, int | None]
+"""A signal before it has an id: when, viewer, kind, post (index; none for a follow), the post's
+author or the followed account (index), surface, position."""
+
+
+def plan_impressions(
+    rng: random.Random,
+    now: datetime,
+    actions: Sequence[tuple[datetime, int, Kind, int]],
+    authors: Sequence[int],
+    post_times: Sequence[datetime],
+    following_of: Sequence[Sequence[int]],
+    private: Sequence[bool],
+) -> list[PlannedSignal]:
+    """The impressions behind the `actions` (when, viewer, kind, post) on posts, as a client would
+    have reported them: each post acted on shown to its viewer a little before the first thing the
+    viewer did with it (in the home feed when the viewer follows its author, else in Explore), and
+    for each like a few posts the viewer was shown and passed by (mostly from accounts it follows)."""
+    following = [set(followed) for followed in following_of]
+    posts_of: list[list[int]] = [[] for _ in following_of]
+    for post, author in enumerate(authors):
+        posts_of[author].append(post)
+    public_posts = [post for post, author in enumerate(authors) if not private[author]]
+    first_action: dict[tuple[int, int], datetime] = {}
+    for moment, viewer, _, post in actions:
+        first = first_action.get((viewer, post))
+        if first is None or moment < first:
+            first_action[(viewer, post)] = moment
+
+    def shown(viewer: int, post: int, moment: datetime) -> PlannedSignal:
+        author = authors[post]
+        surface = Surface.HOME_FOLLOWING if author in following[viewer] else Surface.EXPLORE
+        position = min(49, int(rng.expovariate(1 / 8)))  # pages are scrolled from the top
+        return (moment, viewer, Kind.IMPRESSION, post, author, surface, position)
+
+    planned = [
+        shown(viewer, post, max(post_times[post], first - timedelta(seconds=rng.uniform(5, 600))))
+        for (viewer, post), first in first_action.items()
+    ]
+    for _, viewer, kind, _ in actions:
+        if kind != Kind.LIKE:
+            continue
+        for _ in range(rng.randint(*IDLE_IMPRESSIONS)):
+            followed = following_of[viewer]
+            candidates = posts_of[rng.choice(followed)] if followed and rng.random() < 0.6 else public_posts
+            if not candidates:
+                continue
+            post = rng.choice(candidates)
+            author = authors[post]
+            if (
+                author == viewer
+                or (viewer, post) in first_action
+                or (private[author] and author not in following[viewer])
+            ):
+                continue
+            planned.append(
+                shown(viewer, post, min(now, post_times[post] + timedelta(hours=rng.expovariate(1 / 12))))
+            )
+    return planned
+
+
 async def load_demo(
     db: AsyncSession,
     storage: MediaStorage,
@@ -480,8 +634,9 @@ async def load_demo(
     photos: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> DemoResult:
-    """Fill the instance with `users` accounts and `posts` posts; deterministic from the seed
-    (the same usernames, graph, captions, likes and comments; only the dates follow the clock)."""
+    """Fill the instance with `users` accounts and `posts` posts, and the interaction log with what
+    they did; deterministic from the seed (the same usernames, tastes, graph, captions, likes, saves,
+    comments and signals; only the dates follow the clock)."""
     say = progress or (lambda _: None)
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
@@ -521,13 +676,28 @@ async def load_demo(
     user_ids = ids_at(joined, shard)
     private = [rng.random() < 0.1 for _ in range(user_count)]
     bios = [rng.choice(BIOS) for _ in range(user_count)]
+    tastes = choose_tastes(rng, user_count)
 
-    # Preferential attachment: early accounts gather most followers, as on real networks.
-    popularity = list(itertools.accumulate(1 / (rank + 1) for rank in range(user_count)))
+    # Preferential attachment: early accounts gather most followers, as on real networks; and
+    # homophily: an account leans towards those posting its topics (as authors post mostly theirs).
+    popularity = [1 / (rank + 1) for rank in range(user_count)]
+    pulls: dict[tuple[str, ...], list[float]] = {}  # cumulative weights, per follower's taste
+
+    def pull(taste: tuple[str, ...]) -> list[float]:
+        if taste not in pulls:
+            pulls[taste] = list(
+                itertools.accumulate(
+                    weight * (1 + HOMOPHILY * taste_overlap(taste, tastes[followee]))
+                    for followee, weight in enumerate(popularity)
+                )
+            )
+        return pulls[taste]
+
     edges: list[tuple[int, int]] = []
     for follower in range(user_count):
         wanted = min(user_count - 1, int(rng.paretovariate(1.2) * 3))
-        chosen = set(rng.choices(range(user_count), cum_weights=popularity, k=wanted)) - {follower}
+        drawn = rng.choices(range(user_count), cum_weights=pull(tastes[follower]), k=wanted)
+        chosen = set(drawn) - {follower}
         edges += [(follower, followee) for followee in sorted(chosen)]
     followers_of: list[list[int]] = [[] for _ in range(user_count)]
     following_of: list[list[int]] = [[] for _ in range(user_count)]
@@ -538,6 +708,12 @@ async def load_demo(
         max(joined[a], joined[b]) + (now - max(joined[a], joined[b])) * rng.random() * 0.5 for a, b in edges
     ]
     follow_ids = ids_at(follow_times, shard)
+    # A few of the accounts each one follows are its favourites, likelier those of a like taste.
+    favourites: list[frozenset[int]] = []
+    for viewer, followed in enumerate(following_of):
+        leaning = [1 + HOMOPHILY * taste_overlap(tastes[viewer], tastes[followee]) for followee in followed]
+        wanted = min(len(followed), rng.randint(*FAVOURITE_ACCOUNTS))
+        favourites.append(frozenset(rng.choices(followed, weights=leaning, k=wanted) if followed else ()))
     lap("accounts")
 
     # Photos.
@@ -545,9 +721,12 @@ async def load_demo(
     pool_size = max(1, min(pool_size, max(1, post_count)))
     say(f"Drawing {pool_size} photos and running them through the photo pipeline")
     pool = make_photo_pool(seed, pool_size) if post_count else []
+    of_scene: dict[str, list[int]] = {}
+    for number, item in enumerate(pool):
+        of_scene.setdefault(item.photo.scene.name, []).append(number)
     lap("photos")
 
-    # Posts: prolific accounts tend to be the popular ones.
+    # Posts: prolific accounts tend to be the popular ones, and post mostly on their own topics.
     say(f"Writing {post_count} posts")
     author_weights = list(itertools.accumulate((1 + len(f)) ** 0.5 for f in followers_of))
     authors = rng.choices(range(user_count), cum_weights=author_weights, k=post_count)
@@ -558,8 +737,16 @@ async def load_demo(
     media_plan: list[tuple[int, int, int]] = []  # (post index, position, pool index)
     captions_tags: list[list[str]] = []
     mention_rows: list[dict[str, Any]] = []
+    post_topics: list[str] = []
     for index, author in enumerate(authors):
-        shown = [rng.randrange(pool_size)]
+        taste = tastes[author]
+        topic = (
+            rng.choices(taste, weights=TOPIC_CARE[: len(taste)])[0]
+            if rng.random() < ON_TOPIC_POSTS
+            else rng.choice(list(SCENES))
+        )
+        shown = [rng.choice(of_scene[topic]) if topic in of_scene else rng.randrange(pool_size)]
+        post_topics.append(pool[shown[0]].photo.scene.name)
         if rng.random() < 0.08 and pool_size > 1:
             shown += rng.sample(
                 [p for p in range(pool_size) if p != shown[0]], min(pool_size - 1, rng.randint(1, 2))
@@ -659,10 +846,14 @@ async def load_demo(
         for name in tags
     ]
 
-    # Likes: a heavy-tailed share of the author's followers, plus strangers on public accounts.
-    say("Adding likes and comments")
+    # Likes: a heavy-tailed share of the author's followers, likelier those who care for the post's
+    # topic and those whose favourite account the author is; plus strangers on public accounts, most
+    # of whom care for the topic (what Explore should learn to find). Saves: a few of the likes,
+    # bound to taste more tightly still.
+    say("Adding likes, saves and comments")
     like_pairs: list[tuple[int, int]] = []  # (post index, user index)
     like_times: list[datetime] = []
+    save_plan: list[tuple[int, int, datetime]] = []  # post, user, time
     comment_plan: list[tuple[int, int, str, int | None, datetime]] = []  # post, author, text, parent, time
     engagement: Counter[tuple[int, int]] = Counter()
     commented: Counter[tuple[int, int]] = Counter()
@@ -670,22 +861,54 @@ async def load_demo(
     def later(moment: datetime, mean_hours: float) -> datetime:
         return min(now, moment + timedelta(hours=rng.expovariate(1 / mean_hours)))
 
+    appeals: dict[tuple[int, str], tuple[list[float], float]] = {}
+
+    def appeal(author: int, topic: str) -> tuple[list[float], float]:
+        """The cumulative weights of the author's followers for a post on this topic, and their mean."""
+        if (author, topic) not in appeals:
+            weights = [
+                care_for(tastes[follower], topic)
+                * (FAVOURITE_BOOST if author in favourites[follower] else 1.0)
+                for follower in followers_of[author]
+            ]
+            appeals[(author, topic)] = (
+                list(itertools.accumulate(weights)),
+                sum(weights) / max(1, len(weights)),
+            )
+        return appeals[(author, topic)]
+
+    # A post that appeals to its audience more than most gets more likes, one that appeals less
+    # fewer: about as many in all as when likers were drawn evenly.
+    typical = [
+        appeal(author, post_topics[index])[1] for index, author in enumerate(authors) if followers_of[author]
+    ]
+    typical_appeal = sum(typical) / len(typical) if typical else 1.0
+    fans = {topic: list(itertools.accumulate(care_for(taste, topic) for taste in tastes)) for topic in SCENES}
     for index, author in enumerate(authors):
-        audience = followers_of[author]
+        audience, topic = followers_of[author], post_topics[index]
         heat = rng.paretovariate(1.5)
-        wanted = int(len(audience) * min(0.6, 0.04 * heat) + rng.random())
-        likers = rng.sample(audience, min(wanted, len(audience)))
+        cumulative, mean_appeal = appeal(author, topic)
+        # (0.046 rather than 0.04: the share of the posts that appeal most is capped more often.)
+        share = min(0.6, 0.046 * heat * mean_appeal / typical_appeal)
+        wanted = min(len(audience), int(len(audience) * share + rng.random()))
+        likers = weighted_sample(rng, audience, cumulative, wanted) if wanted else []
         if not private[author]:
             taken = {author, *likers}
             for _ in range(min(50, int(rng.paretovariate(3.0) ** 2) - 1)):
-                stranger = rng.randrange(user_count)
+                if rng.random() < TOPIC_FANS:
+                    stranger = rng.choices(range(user_count), cum_weights=fans[topic])[0]
+                else:
+                    stranger = rng.randrange(user_count)
                 if stranger not in taken:
                     taken.add(stranger)
                     likers.append(stranger)
         for liker in likers:
             like_pairs.append((index, liker))
-            like_times.append(later(post_times[index], 6))
+            liked_at = later(post_times[index], 6)
+            like_times.append(liked_at)
             engagement[(liker, author)] += 1
+            if rng.random() < SAVE_RATE * care_for(tastes[liker], topic) ** 2:
+                save_plan.append((index, liker, later(liked_at, 1)))
         post_rows[index]["like_count"] = len(likers)
         if not post_rows[index]["comments_enabled"]:
             continue
@@ -714,6 +937,11 @@ async def load_demo(
     like_rows = [
         {"post_id": post_ids[post], "user_id": user_ids[user], "id": like_id, "created_at": moment}
         for (post, user), like_id, moment in zip(like_pairs, like_ids, like_times, strict=True)
+    ]
+    save_ids = ids_at([moment for _, _, moment in save_plan], shard)
+    save_rows = [
+        {"user_id": user_ids[user], "post_id": post_ids[post], "id": save_id, "created_at": moment}
+        for (post, user, moment), save_id in zip(save_plan, save_ids, strict=True)
     ]
     comment_ids = ids_at([plan[4] for plan in comment_plan], shard)
     replies = Counter(plan[3] for plan in comment_plan if plan[3] is not None)
@@ -751,6 +979,43 @@ async def load_demo(
         for viewer, author in sorted(set(engagement) | set(commented))
         if viewer != author
     ]
+
+    # The interaction log: the signals the services would have recorded for these likes, comments,
+    # saves and follows (an account's own posts teach nothing: none), after the impressions a
+    # client would have reported (first in the list: a tie in time gives the impression the lower id).
+    actions = [
+        (moment, user, Kind.LIKE, post) for (post, user), moment in zip(like_pairs, like_times, strict=True)
+    ]
+    actions += [
+        (moment, user, Kind.COMMENT, post)
+        for post, user, _, _, moment in comment_plan
+        if user != authors[post]
+    ]
+    actions += [(moment, user, Kind.SAVE, post) for post, user, moment in save_plan]
+    # A random stream of its own: the log does not change what the rows are.
+    signal_rng = random.Random(f"{seed}:signals")  # noqa: S311 (repeatable demo data, not secrets)
+    planned = plan_impressions(signal_rng, now, actions, authors, post_times, following_of, private)
+    planned += [
+        (moment, viewer, kind, post, authors[post], None, None) for moment, viewer, kind, post in actions
+    ]
+    planned += [
+        (moment, follower, Kind.FOLLOW, None, followee, None, None)
+        for (follower, followee), moment in zip(edges, follow_times, strict=True)
+    ]
+    signal_ids = ids_at([plan[0] for plan in planned], shard)
+
+    def signal(number: int) -> Signal:
+        _, viewer, kind, post, about, surface, position = planned[number]
+        return Signal(
+            id=signal_ids[number],
+            viewer_id=user_ids[viewer],
+            kind=kind,
+            post_id=post_ids[post] if post is not None else None,
+            author_id=user_ids[about],
+            surface=surface,
+            position=position,
+        )
+
     lap("engagement")
 
     say("Saving")
@@ -796,6 +1061,7 @@ async def load_demo(
         (PostHashtag, post_tag_rows, ("post_id", "hashtag_id")),
         (PostMention, mention_rows, ("post_id", "user_id")),
         (PostLike, like_rows, ("post_id", "user_id")),
+        (SavedPost, save_rows, ("user_id", "post_id")),
         (Comment, comment_rows, ("id",)),
         (CommentMention, comment_mention_rows, ("comment_id", "user_id")),
         (Affinity, affinity_rows, ("viewer_id", "author_id")),
@@ -804,6 +1070,20 @@ async def load_demo(
         await _insert(db, _table(model), sorted(rows, key=itemgetter(*order)))
     await db.commit()
     lap("database")
+
+    say(f"Writing {len(planned)} signals to the interaction log")
+    log = interaction_log()  # whichever store this process uses (SQL, or Cassandra after each commit)
+    in_order = sorted(range(len(planned)), key=signal_ids.__getitem__)
+    for start in range(0, len(in_order), BATCH):
+        # Within a batch, signals of one shape (no post: a follow; no surface: an action) together:
+        # an ORM bulk insert starts a new statement wherever the columns left empty change.
+        batch = sorted(
+            in_order[start : start + BATCH],
+            key=lambda number: (planned[number][3] is None, planned[number][5] is None),
+        )
+        await log.record(db, [signal(number) for number in batch])
+        await db.commit()
+    lap("interaction log")
 
     say("Building home timelines")
     timelines = await rebuild_timelines(db, settings)
@@ -825,4 +1105,7 @@ async def load_demo(
         photos=len(pool),
         timelines=timelines,
         seconds=seconds,
+        saves=len(save_rows),
+        signals=len(planned),
+        tastes=dict(zip(usernames, tastes, strict=True)),
     )

@@ -172,8 +172,8 @@ class SqlInteractionLog:
     """The log in the main database's `interactions` table, written in the caller's transaction."""
 
     async def record(self, db: AsyncSession, signals: Sequence[Signal]) -> None:
-        if signals:
-            await db.execute(insert(Interaction), [row_of(signal) for signal in signals])
+        if signals:  # a Core insert: one executemany whatever columns are empty (the ORM's splits)
+            await db.execute(insert(Interaction.__table__), [row_of(signal) for signal in signals])
 
     async def recent(
         self,
