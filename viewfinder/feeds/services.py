@@ -660,47 +660,72 @@ async def for_you_page(
     """ "For you": the ranked feed with posts of accounts the viewer does not follow in between
     (`for_you_suggested_share` of the places), chosen as Explore chooses them for this viewer
     (discovery.services.explore_page: the recommender, else popularity). Never a post the viewer
-    liked, nor the same author twice in a row where another post can go between. When one list
+    liked, nor the same author twice in a row where the other list's next post can go between
+    (across pages too: the cursor keeps the last author). When one list
     runs out the other fills the places.
 
     The cursor carries the moment of the first page and how many places of each list were used,
     so later pages go on from the same two rankings."""
-    snapshot = Snapshot.from_key(key, datetime.now(UTC))
+    previous_author, snapshot_key = (None, None) if key is None else divmod(key, _AUTHOR_BASE)
+    snapshot = Snapshot.from_key(snapshot_key, datetime.now(UTC))
     used_followed, used_suggested, place = _unpack(snapshot.offset)
     followed = await _ranking(db, store, settings, viewer, snapshot.at)
     suggestions = await explore_page(
         db, viewer, Snapshot(snapshot.at, 0), FOR_YOU_SUGGESTIONS, served, exclude_liked=True
     )
     suggested = suggestions.refs
-    placed: list[tuple[PostRef, bool]] = []
     slots = for_you_slots(place + limit, settings.for_you_suggested_share)
     shown: dict[int, PostRef] = {}
     checked = used_followed  # followed[:checked] have been through the privacy rules
-    while len(placed) < limit and (used_followed < len(followed) or used_suggested < len(suggested)):
-        wants_suggestion = slots[place] if place < len(slots) else False
-        if (wants_suggestion and used_suggested < len(suggested)) or used_followed >= len(followed):
-            placed.append((suggested[used_suggested], True))
+
+    async def next_followed() -> PostRef | None:
+        """The next followed post that may be shown and was not liked (skipping the others)."""
+        nonlocal used_followed, checked
+        while used_followed < len(followed):
+            if used_followed >= checked:  # the privacy rules for the next few at once
+                chosen = followed[checked : checked + limit + limit // 4 + 1]
+                shown.update(await _shown(db, viewer, chosen))
+                checked += len(chosen)
+            ref = shown.get(followed[used_followed])
+            if ref is not None and not ref.liked:
+                return ref
+            used_followed += 1
+        return None
+
+    placed: list[tuple[PostRef, bool]] = []
+    last_author = previous_author
+    while len(placed) < limit:
+        own = await next_followed()
+        other = suggested[used_suggested] if used_suggested < len(suggested) else None
+        if own is None and other is None:
+            break
+        take_other = own is None or (other is not None and place < len(slots) and slots[place])
+        # A run of one author is broken with the other list's next post when that one differs.
+        if take_other and own is not None and other is not None and other.author_id == last_author:
+            take_other = own.author_id == last_author
+        elif not take_other and own is not None and own.author_id == last_author and other is not None:
+            take_other = other.author_id != last_author
+        if take_other:
+            assert other is not None
+            placed.append((other, True))
             used_suggested += 1
-            place += 1
-            continue
-        if used_followed >= checked:  # the privacy rules for the next few at once
-            chosen = followed[checked : checked + limit + limit // 4 + 1]
-            shown.update(await _shown(db, viewer, chosen))
-            checked += len(chosen)
-        ref = shown.get(followed[used_followed])
-        used_followed += 1
-        if ref is not None and not ref.liked:
-            placed.append((ref, False))
-            place += 1
-    rows = _spread_authors([ref for ref, _ in placed])
-    more = used_followed < len(followed) or used_suggested < len(suggested)
-    next_key = Snapshot(snapshot.at, _pack(used_followed, used_suggested, place)).key() if more else None
+        else:
+            assert own is not None
+            placed.append((own, False))
+            used_followed += 1
+        place += 1
+        last_author = placed[-1][0].author_id
+    more = await next_followed() is not None or used_suggested < len(suggested)
+    next_key = None
+    if more:
+        at = Snapshot(snapshot.at, _pack(used_followed, used_suggested, place)).key()
+        next_key = (last_author or 0) * _AUTHOR_BASE + at
     recommended = {
         ref.id: (suggestions.reasons.get(ref.id, "Suggested for you"), suggestions.model)
         for ref, is_suggestion in placed
         if is_suggestion
     }
-    return ForYouPage(rows, next_key, recommended)
+    return ForYouPage([ref for ref, _ in placed], next_key, recommended)
 
 
 FOR_YOU_SUGGESTIONS = 200
@@ -717,23 +742,9 @@ def _unpack(offset: int) -> tuple[int, int, int]:
     return offset >> 21, (offset >> 10) & 2047, offset & 1023
 
 
-def _spread_authors(rows: list[PostRef]) -> list[PostRef]:
-    """The same posts with no author twice in a row where a later post of another author can be
-    moved up between them."""
-    spread = list(rows)
-    for index in range(1, len(spread)):
-        if spread[index].author_id == spread[index - 1].author_id:
-            swap = next(
-                (
-                    later
-                    for later in range(index + 1, len(spread))
-                    if spread[later].author_id != spread[index - 1].author_id
-                ),
-                None,
-            )
-            if swap is not None:
-                spread.insert(index, spread.pop(swap))
-    return spread
+_AUTHOR_BASE = 1 << 80
+"""For you's cursor: the last post's author x _AUTHOR_BASE + the snapshot's key (below 2^74), so the
+next page does not open with that author either."""
 
 
 # --- account erasure (privacy.erasure) -------------------------------------------------------------
