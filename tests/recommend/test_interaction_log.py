@@ -124,6 +124,7 @@ async def test_reports_about_posts_the_viewer_may_not_see_are_left_out(alice, bo
     by_blocker = make_post(alice, "blocked")
     events = [{"kind": "impression", "post_id": post["id"]} for post in (private, deleted, by_blocker)]
     events.append({"kind": "open", "post_id": "9223372036854775807"})  # names no post
+    events.append({"kind": "open", "post_id": "9999999999999999999"})  # past what a row can hold
 
     response = bob.post("/interactions", json={"events": events})
 

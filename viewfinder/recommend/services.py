@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts.models import User
 from viewfinder.core.ids import new_id
+from viewfinder.core.params import MAX_ID
 from viewfinder.policy import visible_posts
 from viewfinder.posts.models import Post
 from viewfinder.recommend.log import (
@@ -30,7 +31,7 @@ ACCOUNT_DATA_CASSANDRA_TABLES = ("interactions", "interactions_about")
 async def record_reported(db: AsyncSession, viewer: User, reports: Sequence[InteractionIn]) -> int:
     """Keep what the viewer's client reports, for the posts the viewer may see (not its own); how
     many were kept. Commits."""
-    wanted = {int(report.post_id) for report in reports}
+    wanted = {post_id for report in reports if (post_id := int(report.post_id)) <= MAX_ID}  # else no post
     found = await db.execute(
         visible_posts(viewer).with_only_columns(Post.id, Post.author_id).where(Post.id.in_(wanted))
     )
