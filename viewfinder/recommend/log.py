@@ -21,10 +21,10 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import msgspec
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import Table, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.core.db import utcnow
@@ -122,6 +122,7 @@ class InteractionLog(Protocol):
         ...
 
 
+_TABLE = cast(Table, Interaction.__table__)
 SCAN_BATCH = 5000
 PRUNE_BATCH = 5000
 
@@ -173,7 +174,7 @@ class SqlInteractionLog:
 
     async def record(self, db: AsyncSession, signals: Sequence[Signal]) -> None:
         if signals:  # a Core insert: one executemany whatever columns are empty (the ORM's splits)
-            await db.execute(insert(Interaction.__table__), [row_of(signal) for signal in signals])
+            await db.execute(insert(_TABLE), [row_of(signal) for signal in signals])
 
     async def recent(
         self,
