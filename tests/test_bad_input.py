@@ -158,6 +158,8 @@ def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _field_type(schema: dict[str, Any]) -> str:
     schema = _resolve(schema)
+    if isinstance(schema.get("type"), list):  # an optional enum: {"type": ["null", "string"], "enum": [...]}
+        return str(next(kind for kind in schema["type"] if kind != "null"))
     if "type" in schema:
         return str(schema["type"])
     if "properties" in schema:
