@@ -197,6 +197,8 @@ class OutboxRelay(Poller):
         """The newest row published; None until the first successful poll has found where to begin."""
         self.gaps: dict[int, float] = {}
         """Ids below last_seen not seen yet (perhaps not committed yet), with when they were missed."""
+        self._relaying = asyncio.Lock()
+        """One relay_once at a time: two at once would both publish what is new."""
 
     async def begin(self) -> None:
         """Find where to begin before any stream opens: an event committed after a client connected
@@ -215,6 +217,10 @@ class OutboxRelay(Poller):
         The first call only finds the newest row: what came before this process started is the
         inbox's business (and a reconnecting client's Last-Event-ID replay).
         """
+        async with self._relaying:
+            return await self._relay()
+
+    async def _relay(self) -> int:
         assert self._engine is not None, "start() the relay first"
         if self.last_seen is None:
             self.last_seen = await latest_event_id(self._engine)

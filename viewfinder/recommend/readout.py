@@ -11,6 +11,7 @@ over the same days, the popularity rows (`POPULARITY`) being the baseline.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -48,14 +49,19 @@ class VersionFigures:
         }
 
 
-async def read_out(db: AsyncSession, since: datetime) -> dict[str, dict[str, float | int]]:
-    """Each version's figures over the log since `since` (the popularity baseline included)."""
+async def read_out(
+    db: AsyncSession, since: datetime, viewers: Collection[int] | None = None
+) -> dict[str, dict[str, float | int]]:
+    """Each version's figures over the log since `since` (the popularity baseline included), for
+    every viewer or only these (a cohort: an experiment's variant, say)."""
     shown: dict[tuple[int, int], tuple[str, int]] = {}  # (viewer, post) → (version, first impression id)
     authors_shown: dict[tuple[int, int], tuple[str, int]] = {}  # (viewer, author) → the same
     figures: dict[str, VersionFigures] = defaultdict(VersionFigures)
     done: set[tuple[int, int, Kind]] = set()
     async for batch in interaction_log().scan(db, since=since):
         for signal in sorted(batch, key=lambda s: s.id):
+            if viewers is not None and signal.viewer_id not in viewers:
+                continue
             if signal.kind is Kind.IMPRESSION:
                 if signal.surface not in RECOMMENDATION_SURFACES or signal.post_id is None:
                     continue
