@@ -31,9 +31,10 @@ class InteractionIn(msgspec.Struct, forbid_unknown_fields=True):
     like it (the next recommendations respect it)."""
     post_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,19}$")]
     surface: SurfaceName | None = None
-    position: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None
+    # gt=-1, not ge=0: the same for whole numbers, and the OpenAPI document keeps it (it drops a 0 bound).
+    position: Annotated[int, msgspec.Meta(gt=-1, le=10_000)] | None = None
     """Its place on the page (0 first)."""
-    dwell_ms: Annotated[int, msgspec.Meta(ge=0, le=3_600_000)] | None = None
+    dwell_ms: Annotated[int, msgspec.Meta(gt=-1, le=3_600_000)] | None = None
     model: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     """The `model` the page that showed it said served it."""
 
