@@ -95,3 +95,14 @@ async def test_without_a_model_suggestions_are_popular_posts_the_viewer_has_not_
     assert len(suggested) == 3
     assert all(item["recommended"] == {"reason": "Popular this week", "model": None} for item in suggested)
     assert world.posts["b1"][0] not in [item["id"] for item in items]
+
+
+async def test_a_like_taken_back_lets_the_post_be_suggested_again(make_api, db, settings):
+    world = followed_world(make_api)
+    post = world.posts["b1"][0]
+    world.viewer.post(f"/posts/{post}/like")
+    assert post not in [item["id"] for item in for_you(world.viewer, limit=20)["items"]]
+
+    world.viewer.delete(f"/posts/{post}/like")
+
+    assert post in [item["id"] for item in for_you(world.viewer, limit=20)["items"]]

@@ -412,7 +412,10 @@ PERSONAL_CANDIDATES = 300
 POPULAR_WEIGHT = 0.35
 """Popular posts' share of the blend (each list's scores are divided by its best first): enough that
 something new keeps showing up, not enough to drown what the viewer's tastes found."""
-TASTE_KINDS = frozenset({Kind.LIKE, Kind.COMMENT, Kind.SAVE, Kind.NOT_INTERESTED, Kind.HIDE})
+TASTE_KINDS = frozenset(
+    {Kind.LIKE, Kind.UNLIKE, Kind.COMMENT, Kind.SAVE, Kind.UNSAVE, Kind.NOT_INTERESTED, Kind.HIDE}
+)
+_TAKEN_BACK = frozenset({Kind.UNLIKE, Kind.UNSAVE})
 
 
 async def personal_candidates(
@@ -456,7 +459,13 @@ async def _wanted(db: AsyncSession, viewer: User, candidates: Sequence[Candidate
     """The candidates less the posts the viewer liked, commented, saved or marked "not interested"
     (its interaction log's latest), and every post of an account it marked so."""
     done = await interaction_log().recent(db, viewer.id, kinds=TASTE_KINDS)
-    posts = {signal.post_id for signal in done}
+    posts: set[int | None] = set()
+    taken_back: set[int | None] = set()
+    for signal in done:  # newest first: a like taken back since no longer counts
+        if signal.kind in _TAKEN_BACK:
+            taken_back.add(signal.post_id)
+        elif signal.kind not in (Kind.LIKE, Kind.SAVE) or signal.post_id not in taken_back:
+            posts.add(signal.post_id)
     authors = {signal.author_id for signal in done if signal.kind in NEGATIVE_KINDS}
     return [c for c in candidates if c.post_id not in posts and c.author_id not in authors]
 

@@ -51,10 +51,6 @@ class Kind(enum.IntEnum):
     UNFOLLOW = 17
 
 
-CLIENT_KINDS = frozenset({Kind.IMPRESSION, Kind.OPEN, Kind.DWELL, Kind.SHARE, Kind.NOT_INTERESTED, Kind.HIDE})
-"""What only the client can tell. The rest the server records from its own writes (a client cannot
-claim a like it did not make)."""
-
 NEGATIVE_KINDS = frozenset({Kind.NOT_INTERESTED, Kind.HIDE})
 
 

@@ -41,7 +41,6 @@ class Served:
     authors: np.ndarray
     scores: np.ndarray
     because: np.ndarray
-    popular: np.ndarray
 
     def for_viewer(self, viewer_id: int) -> list[AccountCandidate] | None:
         """The viewer's candidate accounts, best first; None for a viewer this version never saw."""
@@ -105,5 +104,4 @@ def _read(directory: Path, version: str) -> Served:
             authors=saved["authors"],
             scores=saved["scores"],
             because=saved["because"],
-            popular=saved["popular"],
         )

@@ -241,9 +241,8 @@ async def train(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     model.save(staging / "model.npz")
-    popular = matrix.account_ids[np.argsort(-model.popularity, kind="stable")[:CANDIDATES]]
     with (staging / "candidates.npz").open("wb") as file:
-        np.savez(file, viewer_ids=matrix.viewer_ids, popular=popular, **candidates)  # type: ignore[arg-type]
+        np.savez(file, viewer_ids=matrix.viewer_ids, **candidates)  # type: ignore[arg-type]
     meta: dict[str, Any] = {
         "version": version,
         "trained_at": now.isoformat(),
