@@ -35,6 +35,7 @@ from viewfinder.core.db import (
     make_sessionmaker,
     provide_db_session,
 )
+from viewfinder.core.deps import resolve_dependencies_in_order
 from viewfinder.core.errors import EXCEPTION_HANDLERS
 from viewfinder.core.health import healthz, readyz
 from viewfinder.core.hosts import AllowedHostsMiddleware
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app for these settings (by default, the environment's)."""
     settings = settings or get_settings()
     settings.check()
+    resolve_dependencies_in_order()
     ids.configure_for_process(settings.id_shard_lock_dir, settings.shard_id)
     jobs.configure(settings)
     events.load_subscribers()
@@ -208,7 +210,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SecurityHeaders(public_url=settings.public_url, media_base_url=settings.resolved_media_base_url),
         ],
         # Unsafe API requests from other sites, or with a body the route does not read, are refused.
-        guards=[CrossSiteGuard(public_url=settings.public_url)],
+        before_request=CrossSiteGuard(public_url=settings.public_url).before_request,
         request_class=ApiRequest,
         state=State({"settings": settings, "auth_cache": backends.auth_cache}),
         dependencies={
