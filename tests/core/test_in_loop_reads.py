@@ -17,11 +17,11 @@ from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from viewfinder.core import db as core_db
-from viewfinder.core.db import IN_LOOP_READ_BUDGET_S, make_async_engine, make_sessionmaker
+from viewfinder.core.db import IN_LOOP_READ_BUDGET_S, make_async_engine, make_sessionmaker, read_rows
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("VIEWFINDER_TEST_STACK") == "scale", reason="the embedded stack's SQLite path"
@@ -179,4 +179,21 @@ async def test_a_write_transaction_waits_on_the_connection_thread_while_another_
             assert (await session.execute(text("SELECT body FROM notes"))).scalars().all()[-1] == "later"
     finally:
         other.close()
+        await engine.dispose()
+
+
+async def test_a_read_lets_what_already_waits_in_the_loop_go_first(tmp_path: Path) -> None:
+    """A write's next step (holding the process's write transaction) or a health check waiting in
+    the loop runs before an in-loop read, not after the whole synchronous page."""
+    engine = await _engine(tmp_path / "db.sqlite")
+    order: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *_: order.append("read"))
+    try:
+        async with make_sessionmaker(engine)() as session:
+            await session.execute(text("SELECT 1"))  # the session's connection is set up
+            order.clear()
+            asyncio.get_running_loop().call_soon(order.append, "waiting")
+            assert await read_rows(session, select(literal_column("1"))) == [(1,)]
+        assert order[:2] == ["waiting", "read"]
+    finally:
         await engine.dispose()

@@ -828,6 +828,10 @@ async def read_rows(
                 processor(parameters[name]) if (processor := prepared.binds.get(name)) else parameters[name]
                 for name in prepared.names
             )
+            # One turn of the loop first: what already waits (a write's next step, which holds the
+            # process's write transaction meanwhile; a health check) runs before this read, rather
+            # than after the whole synchronous page (decision 0070: write p99 under the soak).
+            await asyncio.sleep(0)
             if bind.dispatch.before_cursor_execute:  # what watches the engine sees this read too
                 bind.dispatch.before_cursor_execute(None, None, prepared.sql, arguments, None, False)
             ran = _in_loop_readers.run(database, prepared.sql, arguments)
