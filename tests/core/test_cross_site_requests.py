@@ -159,3 +159,19 @@ def test_bearer_token_clients_are_not_held_to_the_origin_checks(alice, bob, make
         headers={"authorization": f"Bearer {secret}", "content-type": "text/plain"},
     )
     assert_error(comment, 415, "unsupported_media_type")
+
+
+def test_every_route_runs_the_cross_site_check(app):
+    """The check is the app's `before_request` hook, and a router or route with a hook of its own
+    would replace it (hooks do not add up as guards do): every HTTP route must still run it."""
+    from litestar.routes import HTTPRoute
+
+    from viewfinder.core.security import CrossSiteGuard
+
+    handlers = [
+        handler for route in app.routes if isinstance(route, HTTPRoute) for handler in route.route_handlers
+    ]
+    assert len(handlers) > 100
+    for handler in handlers:
+        hook = handler.resolve_before_request()
+        assert getattr(hook, "__func__", None) is CrossSiteGuard.before_request, handler

@@ -106,3 +106,14 @@ async def test_a_like_taken_back_lets_the_post_be_suggested_again(make_api, db, 
     world.viewer.delete(f"/posts/{post}/like")
 
     assert post in [item["id"] for item in for_you(world.viewer, limit=20)["items"]]
+
+
+async def test_an_unlike_does_not_take_back_a_save_of_the_same_post(make_api, db, settings):
+    world = followed_world(make_api)
+    post = world.posts["b1"][0]
+    world.viewer.post(f"/posts/{post}/save")
+    world.viewer.post(f"/posts/{post}/like")
+    world.viewer.delete(f"/posts/{post}/like")
+
+    # Still saved: the viewer has it already, so it is not suggested.
+    assert post not in [item["id"] for item in for_you(world.viewer, limit=20)["items"]]

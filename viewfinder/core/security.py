@@ -8,8 +8,9 @@ that refuses forged cross-site writes to the API (docs/decisions/0029-browser-se
   responses, which carry credentials (sessions, tokens, CSRF tokens) and private data.
 - `CrossSiteGuard` (the app's `before_request` hook) refuses unsafe API requests sent from another
   site (403 `cross_site_request`: `Sec-Fetch-Site: cross-site`, or an `Origin` that is not this
-  instance's), and bodies that are not in the encoding the route reads (415 `unsupported_media_type`), so an
-  attacker's page cannot post a text/plain form whose body happens to be JSON (log-in CSRF).
+  instance's), and bodies that are not in the encoding the route reads (415
+  `unsupported_media_type`), so an attacker's page cannot post a text/plain form whose body
+  happens to be JSON (log-in CSRF).
 """
 
 from __future__ import annotations
@@ -146,14 +147,17 @@ class CrossSiteGuard:
     async def before_request(self, request: Request[Any, Any, Any]) -> None:
         """The app's `before_request` hook: it runs before the body is read or a dependency resolved,
         as a guard would, but without the copy of the route handler Litestar makes for each guard
-        call (a tenth of a small request's CPU). Its errors take the route's error handlers."""
+        call (a tenth of a small request's CPU). Its errors take the route's error handlers.
+
+        A coroutine: Litestar runs a plain-function hook on a worker thread, a thread hop (and GIL
+        hand-over) per request for a few header look-ups. Unlike guards, which add up layer by
+        layer, a router or route with a `before_request` of its own would replace this one: none
+        may have one (tests/core/test_cross_site_requests.py checks every route)."""
         await self(request, request.route_handler)
 
     async def __call__(
         self, connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
     ) -> None:
-        # A coroutine: Litestar runs a plain function hook on a worker thread, a thread hop (and
-        # GIL hand-over) per request for a few header look-ups.
         scope = connection.scope
         if scope["type"] != ScopeType.HTTP or scope.get("method", "GET") in SAFE_METHODS:
             return

@@ -415,7 +415,8 @@ something new keeps showing up, not enough to drown what the viewer's tastes fou
 TASTE_KINDS = frozenset(
     {Kind.LIKE, Kind.UNLIKE, Kind.COMMENT, Kind.SAVE, Kind.UNSAVE, Kind.NOT_INTERESTED, Kind.HIDE}
 )
-_TAKEN_BACK = frozenset({Kind.UNLIKE, Kind.UNSAVE})
+_TAKES_BACK = {Kind.UNLIKE: Kind.LIKE, Kind.UNSAVE: Kind.SAVE}
+"""What each of these takes back: an unlike a like, an unsave a save (not each other's)."""
 
 
 async def personal_candidates(
@@ -457,14 +458,15 @@ async def personal_candidates(
 
 async def _wanted(db: AsyncSession, viewer: User, candidates: Sequence[Candidate]) -> list[Candidate]:
     """The candidates less the posts the viewer liked, commented, saved or marked "not interested"
-    (its interaction log's latest), and every post of an account it marked so."""
+    (its interaction log's latest; a like or save taken back since does not count), and every post
+    of an account it marked so."""
     done = await interaction_log().recent(db, viewer.id, kinds=TASTE_KINDS)
     posts: set[int | None] = set()
-    taken_back: set[int | None] = set()
-    for signal in done:  # newest first: a like taken back since no longer counts
-        if signal.kind in _TAKEN_BACK:
-            taken_back.add(signal.post_id)
-        elif signal.kind not in (Kind.LIKE, Kind.SAVE) or signal.post_id not in taken_back:
+    taken_back: set[tuple[int | None, Kind]] = set()
+    for signal in done:  # newest first: an unlike is seen before the like it takes back
+        if (undone := _TAKES_BACK.get(signal.kind)) is not None:
+            taken_back.add((signal.post_id, undone))
+        elif (signal.post_id, signal.kind) not in taken_back:
             posts.add(signal.post_id)
     authors = {signal.author_id for signal in done if signal.kind in NEGATIVE_KINDS}
     return [c for c in candidates if c.post_id not in posts and c.author_id not in authors]
