@@ -14,7 +14,7 @@ from tests.conftest import Api
 from tests.helpers import make_post, small_photo
 from viewfinder.accounts.models import User
 from viewfinder.accounts.schemas import UserSummary
-from viewfinder.core.cache import LruCache, RedisCache, make_cache
+from viewfinder.core.cache import LruCache, RedisCache, TieredCache, make_cache
 from viewfinder.core.redis_client import async_client
 from viewfinder.mediakit import signing
 from viewfinder.posts.cards import REF_COLUMNS, PostCard, card_key, refs_of, refs_of_entities
@@ -214,11 +214,14 @@ async def test_a_redis_outage_never_fails_a_read_of_the_card_cache(settings):
     client = async_client(down)
     try:
         cache = make_cache(down, "cards", PostCard, 10, client)
-        assert isinstance(cache, RedisCache)
+        assert isinstance(cache, TieredCache)
+        assert isinstance(cache.shared, RedisCache)
         assert await cache.get_many(["1:2:3"]) == {}
-        await cache.set_many({"1:2:3": _a_card()})
-        assert cache.outage.down
-        assert cache.outage.skipping()
+        card = _a_card()
+        await cache.set_many({"1:2:3": card})
+        assert cache.shared.outage.down
+        assert cache.shared.outage.skipping()
+        assert await cache.get_many(["1:2:3"]) == {"1:2:3": card}  # this process's own copy
     finally:
         await client.aclose()
 
@@ -237,5 +240,10 @@ async def test_the_redis_card_cache_round_trips_cards(settings):
         card = _a_card()
         await cache.set_many({"1:2:3": card})
         assert await cache.get_many(["1:2:3", "4:5:6"]) == {"1:2:3": card}
+        # Another web process (its own near copy, empty) finds the card in Redis, and keeps it.
+        other = make_cache(settings, "cards-test", PostCard, 10, client)
+        assert isinstance(other, TieredCache)
+        assert await other.get_many(["1:2:3"]) == {"1:2:3": card}
+        assert other.near.get_many_now(["1:2:3"]) == {"1:2:3": card}
     finally:
         await client.aclose()

@@ -8,6 +8,9 @@ so nothing is ever invalidated in place: a change makes a new key, and old entri
 - `RedisCache`: shared by every web process (the scale stack), values msgspec-encoded (MessagePack).
   An outage never fails a read: `get_many` then finds nothing and `set_many` stores nothing, so the
   caller builds the values itself, and `redis_client.Outage` skips Redis for a moment.
+- `TieredCache`: an `LruCache` in front of a `RedisCache` (what the scale stack uses). Entries never
+  change under their key, so the copy a process keeps is never stale; what it lacks it asks Redis
+  for, once (docs/decisions/0071-scale-read-path.md).
 
 `ReadOnChange` is the other kind: one value per database (staff rules, the known-bad hash list,
 detection thresholds) read again only when a cheap version query answers something new, so a
@@ -71,6 +74,9 @@ class LruCache(Generic[T]):
         return found
 
     async def set_many(self, values: Mapping[str, T]) -> None:
+        self.set_many_now(values)
+
+    def set_many_now(self, values: Mapping[str, T]) -> None:
         entries = self._entries
         entries.update(values)
         for key in values:
@@ -131,13 +137,40 @@ class RedisCache(Generic[T]):
         """Nothing to do: keys are versioned, and other processes share these entries."""
 
 
+class TieredCache(Generic[T]):
+    """This process's `LruCache` first, then the shared cache for what it lacks."""
+
+    def __init__(self, near: LruCache[T], shared: Cache[T]) -> None:
+        self.near = near
+        self.shared = shared
+
+    async def get_many(self, keys: Iterable[str]) -> dict[str, T]:
+        wanted = list(keys)
+        found = self.near.get_many_now(wanted)
+        if len(found) < len(wanted):
+            fetched = await self.shared.get_many([key for key in wanted if key not in found])
+            self.near.set_many_now(fetched)
+            found.update(fetched)
+        return found
+
+    async def set_many(self, values: Mapping[str, T]) -> None:
+        self.near.set_many_now(values)
+        await self.shared.set_many(values)
+
+    def clear(self) -> None:
+        """Empties this process's copies (the shared entries are versioned, and shared)."""
+        self.near.clear()
+        self.shared.clear()
+
+
 def make_cache(
     settings: Settings, name: str, kind: type[T], size: int, client: redis.asyncio.Redis | None = None
 ) -> Cache[T]:
-    """Redis when the instance's stores live there (store_backend "redis"; the app's client, or one
-    of its own), else in-process LRU."""
+    """Redis behind this process's LRU when the instance's stores live there (store_backend
+    "redis"; the app's client, or one of its own), else in-process LRU alone."""
     if settings.store_backend == "redis":
-        return RedisCache(settings, name, kind, client or redis_client.async_client(settings))
+        shared = RedisCache(settings, name, kind, client or redis_client.async_client(settings))
+        return TieredCache(LruCache(size), shared)
     return LruCache(size)
 
 

@@ -1,11 +1,11 @@
 """Database access: the declarative base, engines and the per-request session.
 
 The embedded default is SQLite in WAL mode; the same models run on PostgreSQL, through a pool of
-`database_pool_size` (+ `database_max_overflow`) connections per process that are checked before use,
-so a restarted server costs no failed request. With `database_replica_url` set, read-only requests
-(GET, HEAD) read from the replica and write to the primary (see ReplicaRoutingSession and
-docs/decisions/0021-postgresql.md). Services commit their own transactions (see STYLE.md: every write
-behind one named function).
+`database_pool_size` (+ `database_max_overflow`) connections per process; one idle for a while is
+checked before use, so a restarted server costs no failed request (PING_AFTER_IDLE_S). With
+`database_replica_url` set, read-only requests (GET, HEAD) read from the replica and write to the
+primary (see ReplicaRoutingSession and docs/decisions/0021-postgresql.md). Services commit their own
+transactions (see STYLE.md: every write behind one named function).
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeGuard, cast
 
 import aiosqlite
+import psycopg
 from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.types import Message, Scope
@@ -48,7 +49,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
@@ -56,7 +57,7 @@ from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, Sessi
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
-from sqlalchemy.util.concurrency import await_only
+from sqlalchemy.util.concurrency import await_only, greenlet_spawn
 
 from viewfinder.core.errors import error_body, handle_unexpected
 from viewfinder.core.ids import new_id
@@ -659,9 +660,34 @@ def make_async_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -
         engine = create_async_engine(url, module=_SqliteDriver(aiosqlite, sqlite3))
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine
-    # pre_ping checks a pooled connection before lending it out: after a server restart or a
-    # failover the dead connections are replaced instead of failing the next requests.
-    return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    event.listen(engine.sync_engine.pool, "checkin", _note_checkin)
+    event.listen(
+        engine.sync_engine.pool, "checkout", functools.partial(_ping_if_idle, engine.sync_engine.dialect)
+    )
+    return engine
+
+
+PING_AFTER_IDLE_S = 2.0
+"""A pooled PostgreSQL connection idle for longer than this is checked (one round trip) before it
+is lent out: after a server restart or a failover the dead connections are replaced instead of
+failing the next requests. One in steady use is lent without the check (SQLAlchemy's pre_ping would
+cost a round trip per request); should its server have gone meanwhile, the failure invalidates the
+whole pool at once and the request gets a 503 (a read through `read_rows` is retried first)."""
+
+
+def _note_checkin(dbapi_connection: Any, record: Any) -> None:
+    record.info["returned_at"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Any, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    returned_at = record.info.get("returned_at")
+    if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_S:
+        return  # a new connection, or one in steady use
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as exc:
+        raise DisconnectionError(f"a pooled connection failed its check: {exc}") from exc
 
 
 def make_sync_engine(url: str) -> Engine:
@@ -812,10 +838,12 @@ async def read_rows(
     thread's read-only connection (see _InLoopReaders): compiled once (`_prepare_read`), its
     parameters and results put through the same type processors as SQLAlchemy would, without the
     engine's per-statement machinery or a connection checked out of the pool (~150 us less per
-    statement). Anywhere else, or when the read cannot be done there, it runs on the connection the
-    session would pick for it (so a replica session still reads from the replica, and from the
-    primary once it has written). Nothing pending in the session is flushed first: do not use it to
-    read back your own unflushed changes.
+    statement). On PostgreSQL (psycopg), until the session's transaction holds a connection, it
+    runs alone in autocommit on a pooled connection (`_read_autocommit`: no BEGIN and ROLLBACK
+    round trips; decision 0071). Anywhere else, or when the read cannot be done there, it runs on
+    the connection the session would pick for it (so a replica session still reads from the
+    replica, and from the primary once it has written). Nothing pending in the session is flushed
+    first: do not use it to read back your own unflushed changes.
     """
     given = values or {}
     bind = session.sync_session.get_bind(clause=statement)
@@ -837,6 +865,12 @@ async def read_rows(
             ran = _in_loop_readers.run(database, prepared.sql, arguments)
             if ran is not None:
                 return prepared.processed(ran.rows)
+    elif _reads_autocommit(bind) and not _holds_connection(session):
+        prepared = _prepare_read(statement, bind.dialect)
+        if prepared is not None and prepared.expanding.isdisjoint(given):
+            rows = await _read_autocommit(bind, prepared, {**prepared.constants, **given})
+            if rows is not None:
+                return prepared.processed(rows)
     connection = await session.connection(bind_arguments={"clause": statement})
     return (await connection.execute(statement, given)).all()
 
@@ -844,7 +878,7 @@ async def read_rows(
 class _PreparedRead(NamedTuple):
     sql: str
     names: tuple[str, ...]
-    """The parameters in the order of the statement's placeholders."""
+    """The parameters in the order of the statement's placeholders (all of them, for named ones)."""
     constants: dict[str, Any]
     """The values the statement itself holds (literals, and constant IN lists expanded)."""
     expanding: frozenset[str]
@@ -886,7 +920,7 @@ def _prepare_read(statement: ReadStatement, dialect: Any) -> _PreparedRead | Non
         results = tuple((index, process) for index, process in enumerate(processors) if process)
         prepared = _PreparedRead(
             expanded.statement,
-            tuple(expanded.positiontup or ()),
+            tuple(expanded.positiontup or expanded.parameters),  # named (psycopg): every parameter
             dict(expanded.parameters),
             expanding,
             {**compiled._bind_processors, **expanded.processors},
@@ -899,6 +933,54 @@ def _prepare_read(statement: ReadStatement, dialect: Any) -> _PreparedRead | Non
         _prepared_reads.clear()
     _prepared_reads[key] = (statement, prepared)
     return prepared
+
+
+def _reads_autocommit(bind: Any) -> TypeGuard[Engine]:
+    return isinstance(bind, Engine) and bind.dialect.driver == "psycopg"
+
+
+async def _read_autocommit(
+    bind: Engine, prepared: _PreparedRead, parameters: dict[str, Any]
+) -> list[Any] | None:
+    """PostgreSQL, a session whose transaction holds no connection: the statement alone, in autocommit,
+    straight on a pooled psycopg connection (no BEGIN and ROLLBACK round trips, none of the engine's
+    per-statement machinery). What it reads is what the session's first statement would have read
+    (READ COMMITTED: each statement its own snapshot). None when it failed: the caller runs it the
+    ordinary way, on a fresh connection if this one was broken, so its error (a 503) is the usual one.
+    """
+    arguments = {
+        name: processor(parameters[name]) if (processor := prepared.binds.get(name)) else parameters[name]
+        for name in prepared.names
+    }
+    if bind.dispatch.before_cursor_execute:
+        bind.dispatch.before_cursor_execute(None, None, prepared.sql, arguments, None, False)
+    rows: list[Any] | None = await greenlet_spawn(_run_autocommit, bind, prepared.sql, arguments)
+    return rows
+
+
+def _run_autocommit(bind: Engine, sql: str, arguments: dict[str, Any]) -> list[Any] | None:
+    """(In a greenlet: the pool's check-out and check-in await the driver themselves.)"""
+    pooled = bind.raw_connection()
+    connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
+    try:
+        await_only(connection.set_autocommit(True))
+        try:
+            rows: list[Any] = await_only(await_only(connection.execute(sql, arguments)).fetchall())
+        finally:
+            if not connection.broken:
+                await_only(connection.set_autocommit(False))
+    except psycopg.Error as exc:
+        if connection.broken:
+            pooled.invalidate(exc)
+        else:
+            pooled.close()
+        logger.debug("A read in autocommit failed; running it the ordinary way", exc_info=True)
+        return None
+    except BaseException as exc:  # cancelled mid-statement: the connection may still be busy
+        pooled.invalidate(exc)
+        raise
+    pooled.close()
+    return rows
 
 
 def _fast_read_database(bind: Any) -> str | None:
@@ -915,9 +997,17 @@ def _database_file(database: str) -> str | None:
     return os.path.realpath(database)
 
 
+def _holds_connection(session: AsyncSession) -> bool:
+    """Whether the session's transaction has a connection yet. One begun without (by `merge()`, as
+    the auth cache's copies are attached to each request's session, or by `add()`) has read and
+    written nothing."""
+    transaction = session.sync_session.get_transaction()
+    return transaction is not None and bool(transaction._connections)
+
+
 async def _writing(session: AsyncSession, statement: ReadStatement) -> bool:
     """Whether this session holds a write transaction, whose changes only its own connection sees."""
-    if not session.sync_session.in_transaction():
+    if not _holds_connection(session):
         return False
     connection = await session.connection(bind_arguments={"clause": statement})
     adapted = connection.sync_connection.connection.dbapi_connection if connection.sync_connection else None

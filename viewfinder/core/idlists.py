@@ -14,36 +14,31 @@ from collections.abc import Iterable
 from typing import Any
 
 import msgspec
-from sqlalchemy import BigInteger, Boolean, Text, bindparam
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Boolean, Text, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql._typing import _ColumnExpressionArgument
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy.types import TypeDecorator
 
 _encode = msgspec.json.encode
 
 
 class IdList(TypeDecorator[list[int]]):
-    """A list of integer ids bound as one parameter: JSON text on SQLite, BIGINT[] on PostgreSQL."""
+    """A list of integer ids bound as one text parameter: a JSON array on SQLite, an array literal
+    (`{1,2,3}`) cast to BIGINT[] on PostgreSQL. Text rather than a list there: psycopg works out a
+    list's element type item by item (~100 us for a page's 40 ids); the server parses the literal."""
 
     impl = Text
     cache_ok = True
 
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.ARRAY(BigInteger()))
-        return dialect.type_descriptor(Text())
-
     def process_bind_param(self, value: Iterable[int] | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        ids = value if isinstance(value, list) else list(value)
         if dialect.name == "postgresql":
-            return ids
-        return _encode(ids).decode()
+            return "{" + ",".join([str(int(item)) for item in value]) + "}"
+        return _encode(value if isinstance(value, list) else list(value)).decode()
 
 
 class in_ids(FunctionElement[bool]):
@@ -70,4 +65,4 @@ def _in_ids_sqlite(element: in_ids, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(in_ids, "postgresql")
 def _in_ids_postgresql(element: in_ids, compiler: SQLCompiler, **kw: Any) -> str:
     column, ids = element.clauses.clauses
-    return f"{compiler.process(column, **kw)} = ANY({compiler.process(ids, **kw)})"
+    return f"{compiler.process(column, **kw)} = ANY(CAST({compiler.process(ids, **kw)} AS BIGINT[]))"

@@ -43,7 +43,10 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from viewfinder.accounts.models import User
@@ -87,14 +90,35 @@ class PostRef(NamedTuple):
 
 class Version(TypeDecorator[str]):
     """An `updated_at` column read as a version stamp for cache keys, without making a datetime of
-    it: SQLite's stored text as it is (the same stamp `stamp()` makes of the datetime), PostgreSQL's
-    timestamp (its driver always gives a datetime) formatted the same way. 40 of them per page."""
+    it: SQLite's stored text as it is (the same stamp `stamp()` makes of the datetime); PostgreSQL
+    formats its timestamp the same way itself (`_version_text`), rather than psycopg making a
+    datetime of it that Python then formats: 40 of them per page."""
 
     impl = String
     cache_ok = True
 
+    def column_expression(self, column: Any) -> Any:
+        return _version_text(column)
+
     def process_result_value(self, value: Any, dialect: Any) -> str:
         return value if isinstance(value, str) else stamp(value)
+
+
+class _version_text(FunctionElement[str]):
+    type = String()
+    inherit_cache = True
+    name = "version_text"
+
+
+@compiles(_version_text)
+def _version_text_as_stored(element: _version_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_version_text, "postgresql")
+def _version_text_postgresql(element: _version_text, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
 
 
 def stamp(moment: datetime) -> str:
