@@ -144,8 +144,10 @@ async def explore(
     did) knows you, the last 30 days' posts of the accounts it finds for you come first, each scored
     account score x the same engagement and age, blended with the popular ones; never a post you
     liked, commented, saved or marked "not interested", nor an account you marked so. Each such post
-    says why it is there (`recommended`). Best first; a page holds at most two posts by one author,
-    the rest lead the next page. Anonymous visitors get the popular list. The cursor
+    says why it is there (`recommended`). Best first, except that posts you were already shown on
+    Explore or For you (the impressions the app reports) come after all the others; a page holds at
+    most two posts by one author, the rest lead the next page. Anonymous visitors get the popular
+    list. The cursor
     holds the moment the list was first ranked and an offset, so later pages rank as of then; it
     goes stale (400) after two hours. Changing `limit` between pages may repeat or skip a post.
     """

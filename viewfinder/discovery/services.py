@@ -42,7 +42,7 @@ from viewfinder.policy import (
 )
 from viewfinder.posts.cards import REF_COLUMNS, VIEWER_REF_COLUMNS, PostRef, refs_of
 from viewfinder.posts.models import Hashtag, Post, PostHashtag
-from viewfinder.recommend.log import NEGATIVE_KINDS, Kind, interaction_log
+from viewfinder.recommend.log import NEGATIVE_KINDS, Kind, Surface, interaction_log
 from viewfinder.recommend.serving import AccountCandidate, Served
 
 TOP_WINDOW = timedelta(days=30)
@@ -387,7 +387,9 @@ async def explore_page(
     """One page of Explore, as refs for `cards.render_posts`, and the snapshot for the next page
     (None at the end). Personalised when the recommender knows the viewer (`personal_candidates`);
     else, and for anonymous visitors, recent popular posts: one query (two with `exclude_liked`,
-    which leaves out what the viewer liked, commented, saved or marked "not interested" there too)."""
+    which leaves out what the viewer liked, commented, saved or marked "not interested" there too).
+    A signed-in viewer's posts already shown to it on Explore or For you come last
+    (`_unseen_first`: one more query)."""
     ranked = await explore_candidates(db, viewer, snapshot.at)
     model = None
     if viewer is not None and served is not None:
@@ -397,6 +399,8 @@ async def explore_page(
             model = served.version
     if viewer is not None and model is None and exclude_liked:
         ranked = await _wanted(db, viewer, ranked)
+    if viewer is not None:
+        ranked = await _unseen_first(db, viewer, ranked, snapshot.at)
     placed = spread_authors(ranked, limit, snapshot.offset + limit + 1)
     page = placed[snapshot.offset : snapshot.offset + limit]
     following = None
@@ -454,6 +458,28 @@ async def personal_candidates(
     blended += [replace(c, score=popularity[c.post_id]) for c in popular if c.post_id not in found]
     blended.sort(key=lambda c: (c.score, c.post_id), reverse=True)
     return await _wanted(db, viewer, blended)
+
+
+SEEN_SURFACES = frozenset({Surface.EXPLORE, Surface.FOR_YOU})
+"""Where an impression makes a post "already seen" for the recommendation surfaces."""
+SEEN_IMPRESSIONS = 500
+"""How many of the viewer's latest impressions are looked at: about twenty-five pages' worth."""
+
+
+async def _unseen_first(
+    db: AsyncSession, viewer: User, candidates: Sequence[Candidate], at: datetime
+) -> list[Candidate]:
+    """The candidates not shown to the viewer on Explore or For you before `at` first, then those
+    that were, each part in its order: what is new comes first, and a small instance never runs out
+    of Explore. Impressions from `at` on (this visit's own pages, reported as they scroll by) do not
+    count, so the later pages of one visit stay as the first ranked them."""
+    shown = await interaction_log().recent(
+        db, viewer.id, kinds=(Kind.IMPRESSION,), limit=SEEN_IMPRESSIONS, before=first_id_at(at)
+    )
+    seen = {signal.post_id for signal in shown if signal.surface in SEEN_SURFACES}
+    if not seen:
+        return list(candidates)
+    return [c for c in candidates if c.post_id not in seen] + [c for c in candidates if c.post_id in seen]
 
 
 async def _wanted(db: AsyncSession, viewer: User, candidates: Sequence[Candidate]) -> list[Candidate]:
