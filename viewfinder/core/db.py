@@ -839,7 +839,7 @@ async def read_rows(
     parameters and results put through the same type processors as SQLAlchemy would, without the
     engine's per-statement machinery or a connection checked out of the pool (~150 us less per
     statement). On PostgreSQL (psycopg), until the session's transaction holds a connection, it
-    runs alone in autocommit on a pooled connection (`_read_autocommit`: no BEGIN and ROLLBACK
+    runs alone in autocommit on a pooled connection (`_run_autocommit`: no BEGIN and ROLLBACK
     round trips; decision 0071). Anywhere else, or when the read cannot be done there, it runs on
     the connection the session would pick for it (so a replica session still reads from the
     replica, and from the primary once it has written). Nothing pending in the session is flushed
@@ -851,24 +851,21 @@ async def read_rows(
     if database is not None and not await _writing(session, statement):
         prepared = _prepare_read(statement, bind.dialect)
         if prepared is not None and prepared.expanding.isdisjoint(given):
-            parameters = {**prepared.constants, **given}
-            arguments = tuple(
-                processor(parameters[name]) if (processor := prepared.binds.get(name)) else parameters[name]
-                for name in prepared.names
-            )
+            arguments = tuple(prepared.bound(given))
             # One turn of the loop first: what already waits (a write's next step, which holds the
             # process's write transaction meanwhile; a health check) runs before this read, rather
             # than after the whole synchronous page (decision 0070: write p99 under the soak).
             await asyncio.sleep(0)
-            if bind.dispatch.before_cursor_execute:  # what watches the engine sees this read too
-                bind.dispatch.before_cursor_execute(None, None, prepared.sql, arguments, None, False)
+            prepared.announce(bind, arguments)
             ran = _in_loop_readers.run(database, prepared.sql, arguments)
             if ran is not None:
                 return prepared.processed(ran.rows)
     elif _reads_autocommit(bind) and not _holds_connection(session):
         prepared = _prepare_read(statement, bind.dialect)
         if prepared is not None and prepared.expanding.isdisjoint(given):
-            rows = await _read_autocommit(bind, prepared, {**prepared.constants, **given})
+            named = dict(zip(prepared.names, prepared.bound(given), strict=True))
+            prepared.announce(bind, named)
+            rows: list[Any] | None = await greenlet_spawn(_run_autocommit, bind, prepared.sql, named)
             if rows is not None:
                 return prepared.processed(rows)
     connection = await session.connection(bind_arguments={"clause": statement})
@@ -886,6 +883,19 @@ class _PreparedRead(NamedTuple):
     binds: dict[str, Callable[[Any], Any]]
     results: tuple[tuple[int, Callable[[Any], Any]], ...]
     """(column index, result processor) of the columns that have one."""
+
+    def bound(self, given: Mapping[str, Any]) -> list[Any]:
+        """The values for the placeholders (in `names` order), through the types' bind processors."""
+        parameters = {**self.constants, **given}
+        return [
+            processor(parameters[name]) if (processor := self.binds.get(name)) else parameters[name]
+            for name in self.names
+        ]
+
+    def announce(self, bind: Any, arguments: Any) -> None:
+        """Tell what listens to the engine's statements (query counts) that this one runs now."""
+        if bind.dispatch.before_cursor_execute:
+            bind.dispatch.before_cursor_execute(None, None, self.sql, arguments, None, False)
 
     def processed(self, rows: list[Any]) -> list[Any]:
         if not self.results:
@@ -939,27 +949,13 @@ def _reads_autocommit(bind: Any) -> TypeGuard[Engine]:
     return isinstance(bind, Engine) and bind.dialect.driver == "psycopg"
 
 
-async def _read_autocommit(
-    bind: Engine, prepared: _PreparedRead, parameters: dict[str, Any]
-) -> list[Any] | None:
-    """PostgreSQL, a session whose transaction holds no connection: the statement alone, in autocommit,
-    straight on a pooled psycopg connection (no BEGIN and ROLLBACK round trips, none of the engine's
-    per-statement machinery). What it reads is what the session's first statement would have read
-    (READ COMMITTED: each statement its own snapshot). None when it failed: the caller runs it the
-    ordinary way, on a fresh connection if this one was broken, so its error (a 503) is the usual one.
-    """
-    arguments = {
-        name: processor(parameters[name]) if (processor := prepared.binds.get(name)) else parameters[name]
-        for name in prepared.names
-    }
-    if bind.dispatch.before_cursor_execute:
-        bind.dispatch.before_cursor_execute(None, None, prepared.sql, arguments, None, False)
-    rows: list[Any] | None = await greenlet_spawn(_run_autocommit, bind, prepared.sql, arguments)
-    return rows
-
-
 def _run_autocommit(bind: Engine, sql: str, arguments: dict[str, Any]) -> list[Any] | None:
-    """(In a greenlet: the pool's check-out and check-in await the driver themselves.)"""
+    """PostgreSQL, a session whose transaction holds no connection: the statement alone, in
+    autocommit, straight on a pooled psycopg connection (no BEGIN and ROLLBACK round trips, none of
+    the engine's per-statement machinery). What it reads is what the session's first statement
+    would have read (READ COMMITTED: each statement its own snapshot). None when it failed: the
+    caller runs it the ordinary way, on a fresh connection if this one was broken, so its error (a
+    503) is the usual one. Run in a greenlet: the pool's check-out and check-in await the driver."""
     pooled = bind.raw_connection()
     connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
     try:

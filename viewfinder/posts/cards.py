@@ -92,16 +92,13 @@ class Version(TypeDecorator[str]):
     """An `updated_at` column read as a version stamp for cache keys, without making a datetime of
     it: SQLite's stored text as it is (the same stamp `stamp()` makes of the datetime); PostgreSQL
     formats its timestamp the same way itself (`_version_text`), rather than psycopg making a
-    datetime of it that Python then formats: 40 of them per page."""
+    datetime of it that Python then formats: 40 of them per page. Text either way, read as it is."""
 
     impl = String
     cache_ok = True
 
     def column_expression(self, column: Any) -> Any:
         return _version_text(column)
-
-    def process_result_value(self, value: Any, dialect: Any) -> str:
-        return value if isinstance(value, str) else stamp(value)
 
 
 class _version_text(FunctionElement[str]):
