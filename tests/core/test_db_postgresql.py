@@ -109,6 +109,22 @@ async def test_a_hot_read_on_a_dead_pooled_connection_is_read_again_on_a_new_one
             assert not db.sync_session.in_transaction()
 
 
+async def test_a_hot_read_is_prepared_on_its_connection_at_its_first_run(settings: Settings) -> None:
+    """A page's reads are planned by the server once per connection, not at each of their first
+    runs there (planning a feed page's card query costs more than running it)."""
+    engine = make_async_engine(settings.resolved_database_url, pool_size=1, max_overflow=0)
+    sessions = make_sessionmaker(engine)
+    hot = select(func.count()).select_from(text("pg_class")).where(text("relkind = 'r'"))
+    try:
+        async with sessions() as db:
+            await read_rows(db, hot)
+        async with sessions() as db:  # the same, only, connection
+            prepared = (await db.scalars(text("SELECT statement FROM pg_prepared_statements"))).all()
+        assert any("pg_class" in statement for statement in prepared), prepared
+    finally:
+        await engine.dispose()
+
+
 def test_text_postgresql_cannot_store_is_a_400_not_a_500(alice: Api) -> None:
     assert_error(alice.patch("/accounts/me", json={"bio": "nul \u0000 inside"}), 400, "bad_request")
     assert_error(alice.get("/users/a%00b"), 400, "bad_request")

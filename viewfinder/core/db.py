@@ -952,16 +952,20 @@ def _reads_autocommit(bind: Any) -> TypeGuard[Engine]:
 def _run_autocommit(bind: Engine, sql: str, arguments: dict[str, Any]) -> list[Any] | None:
     """PostgreSQL, a session whose transaction holds no connection: the statement alone, in
     autocommit, straight on a pooled psycopg connection (no BEGIN and ROLLBACK round trips, none of
-    the engine's per-statement machinery). What it reads is what the session's first statement
-    would have read (READ COMMITTED: each statement its own snapshot). None when it failed: the
-    caller runs it the ordinary way, on a fresh connection if this one was broken, so its error (a
-    503) is the usual one. Run in a greenlet: the pool's check-out and check-in await the driver."""
+    the engine's per-statement machinery). The statement is prepared on the connection at its first
+    run there, not its sixth (psycopg's default): planning a feed page's card query costs the server
+    more than running it, and a new pooled connection would plan it five more times. What it reads
+    is what the session's first statement would have read (READ COMMITTED: each statement its own
+    snapshot). None when it failed: the caller runs it the ordinary way, on a fresh connection if
+    this one was broken, so its error (a 503) is the usual one. Run in a greenlet: the pool's
+    check-out and check-in await the driver."""
     pooled = bind.raw_connection()
     connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
     try:
         await_only(connection.set_autocommit(True))
         try:
-            rows: list[Any] = await_only(await_only(connection.execute(sql, arguments)).fetchall())
+            cursor = await_only(connection.execute(sql, arguments, prepare=True))
+            rows: list[Any] = await_only(cursor.fetchall())
         finally:
             if not connection.broken:
                 await_only(connection.set_autocommit(False))
