@@ -1,10 +1,16 @@
-/** The three-column grid of square thumbnails used by profiles, Explore, hashtags and saved posts. */
+/** The three-column grid of square thumbnails used by profiles, Explore, hashtags and saved posts.
+ *
+ * On Explore a tile the recommender chose takes its choice to the post's page (why it was suggested,
+ * "Not interested", the model credited with the open), and a post put aside with "Not interested"
+ * leaves the grid. */
 import { useRef } from "react";
 import { Link } from "react-router-dom";
 import type { Post } from "../api/client";
 import type { Surface } from "../interactions/reporter";
 import { useImpression } from "../interactions/useImpression";
 import { Picture } from "../media/Picture";
+import { useNotInterested } from "../posts/notInterested";
+import type { FromSuggestion } from "../posts/suggested";
 import "../moderation/moderation.css";
 
 type GridProps = {
@@ -27,14 +33,18 @@ export function PostGrid({ posts, label, surface }: GridProps) {
 function PostGridCell({ post, surface, position }: { post: Post; surface?: Surface; position: number }) {
   const cell = useRef<HTMLLIElement>(null);
   useImpression(cell, { postId: post.id, surface, position, model: post.recommended?.model });
+  const putAside = useNotInterested(post.id) && surface === "explore";
   const first = post.items[0];
-  if (!first) return null;
+  if (!first || putAside) return null;
+  const suggested: FromSuggestion | undefined =
+    post.recommended && surface ? { recommended: post.recommended, surface } : undefined;
   const sensitive = post.sensitive;
   const alt = sensitive ? "sensitive content" : first.alt_text || post.caption || `Post by ${post.author.username}`;
   return (
     <li ref={cell}>
       <Link
         to={`/p/${post.id}`}
+        state={suggested}
         className={sensitive ? "post-grid-cell is-sensitive" : "post-grid-cell"}
         aria-label={`Post by ${post.author.username}: ${alt}`}
       >

@@ -3,6 +3,7 @@
  * with the model that served the post. */
 import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import { Route, Routes, useNavigate } from "react-router-dom";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { post as gridPost } from "../discovery/fixtures";
 import type { Post } from "../api/client";
@@ -250,5 +251,80 @@ describe("Not interested", () => {
     expect(await screen.findByText("Thanks, you'll see fewer posts like this.")).toBeInTheDocument();
     expect(screen.queryByRole("article", { name: "Post by anna" })).not.toBeInTheDocument();
     expect(screen.queryByText("We'll suggest fewer posts from @anna.")).not.toBeInTheDocument();
+  });
+});
+
+function GoBack() {
+  const navigate = useNavigate();
+  return (
+    <button type="button" onClick={() => navigate(-1)}>
+      Back
+    </button>
+  );
+}
+
+describe("a post opened from Explore", () => {
+  function showExplore(items: Post[]) {
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/explore`]: { body: { items, next_cursor: null } },
+      [`GET ${API}/discover/featured`]: { body: { items: [] } },
+      // The post's own endpoint knows nothing of the suggestion.
+      [`GET ${API}/posts/22`]: { body: { ...post({ id: "22", author: user("anna") }), recommended: null } },
+      [`GET ${API}/posts/22/comments`]: { body: EMPTY_PAGE },
+    });
+    renderApp(
+      <Routes>
+        <Route path="/explore" element={<Explore />} />
+        <Route
+          path="/p/:postId"
+          element={
+            <>
+              <PostDetail />
+              <GoBack />
+            </>
+          }
+        />
+      </Routes>,
+      { path: "/explore" },
+    );
+  }
+  const chosen: Post = { ...gridPost("22", user("anna")), recommended: { reason: "Because you like posts by @ben", model: "als-7" } };
+
+  it("says why it was suggested, credits its open to the model and offers Not interested", async () => {
+    showExplore([gridPost("21"), chosen]);
+    await userEvent.click(await screen.findByRole("link", { name: /Post by anna/ }));
+    const card = await screen.findByRole("article", { name: "Post by anna" });
+    expect(within(card).getByText(/^Suggested for you/)).toHaveTextContent(
+      /^Suggested for you · Because you like posts by @ben$/,
+    );
+    await waitFor(() => expect(sent()).toEqual([expect.objectContaining({ kind: "open", post_id: "22", model: "als-7" })]));
+
+    await userEvent.click(within(card).getByRole("button", { name: "More options" }));
+    await userEvent.click(within(card).getByRole("menuitem", { name: "Not interested" }));
+    expect(sent()).toContainEqual(expect.objectContaining({ kind: "not_interested", post_id: "22", model: "als-7" }));
+    expect(await screen.findByText("Thanks, you'll see fewer posts like this.")).toBeInTheDocument();
+  });
+
+  it("leaves the grid once put aside", async () => {
+    showExplore([gridPost("21"), chosen]);
+    await userEvent.click(await screen.findByRole("link", { name: /Post by anna/ }));
+    const card = await screen.findByRole("article", { name: "Post by anna" });
+    await userEvent.click(within(card).getByRole("button", { name: "More options" }));
+    await userEvent.click(within(card).getByRole("menuitem", { name: "Not interested" }));
+    await screen.findByText("Thanks, you'll see fewer posts like this.");
+
+    await userEvent.click(screen.getByRole("button", { name: "Back" }));
+    const grid = await screen.findByRole("list", { name: "Explore posts" });
+    expect(within(grid).getAllByRole("link").map((link) => link.getAttribute("href"))).toEqual(["/p/21"]);
+  });
+
+  it("is a plain post when the recommender did not choose it", async () => {
+    showExplore([gridPost("22", user("anna"))]);
+    await userEvent.click(await screen.findByRole("link", { name: /Post by anna/ }));
+    const card = await screen.findByRole("article", { name: "Post by anna" });
+    expect(within(card).queryByText(/Suggested for you/)).not.toBeInTheDocument();
+    await userEvent.click(within(card).getByRole("button", { name: "More options" }));
+    expect(within(card).queryByRole("menuitem", { name: "Not interested" })).not.toBeInTheDocument();
   });
 });

@@ -1,14 +1,17 @@
 /** A post's own page (/p/:postId): media beside the thread on wide screens, stacked on phones. While
- * its media is still processing (just shared) it checks again every few seconds. */
+ * its media is still processing (just shared) it checks again every few seconds. Opened from an
+ * Explore tile the recommender chose, it says so (with why, and "Not interested" in its menu) and
+ * credits its open to the model that chose it. */
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useRef } from "react";
-import { Link, useParams } from "react-router-dom";
+import { useEffect, useMemo, useRef } from "react";
+import { Link, useLocation, useParams } from "react-router-dom";
 import { ApiError, api, type Post, unwrap } from "../api/client";
 import { useMe } from "../auth/auth";
 import { ErrorBanner } from "../components/Errors";
 import { Spinner } from "../components/Spinner";
 import { reportInteraction } from "../interactions/reporter";
 import { PostCard } from "../posts/PostCard";
+import { asSuggested } from "../posts/suggested";
 import "../posts/feed.css";
 
 const PROCESSING_POLL_MS = 2000;
@@ -32,7 +35,8 @@ export function PostDetail() {
     refetchInterval: (current) => (current.state.data?.state === "processing" ? PROCESSING_POLL_MS : false),
     retry: (failures, error) => !unavailable(error) && failures < 2,
   });
-  const post = query.data;
+  const { state } = useLocation();
+  const post = useMemo(() => query.data && asSuggested(query.data, state), [query.data, state]);
   const viewer = useMe().me?.profile.id;
   // One `open` per post shown here, not one per refetch (a processing post is polled).
   const opened = useRef<string | null>(null);
