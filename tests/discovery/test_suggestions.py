@@ -1,11 +1,13 @@
-"""Suggested accounts: friends of friends by mutual count, else the most-followed public accounts."""
+"""Suggested accounts: friends of friends by mutual count, then accounts followed by authors the viewer
+likes, else the most-followed public accounts."""
 
 from __future__ import annotations
 
 from sqlalchemy import update
 
+from tests.discovery import follow, make_private
 from tests.graph import get_user, make_users
-from tests.helpers import assert_error, cache_session
+from tests.helpers import assert_error, cache_session, make_post
 from viewfinder.accounts.models import User
 from viewfinder.graph import services as graph
 
@@ -94,3 +96,66 @@ async def test_suggestions_run_a_fixed_number_of_queries(alice, db, count_querie
     assert small.count == large.count == 2, large.statements
     assert len(few) == 2
     assert sorted(many) == sorted((other.username, 1) for other in others)
+
+
+def _reasons(api) -> dict[str, str | None]:
+    response = api.get("/suggestions/accounts", params={"limit": 20})
+    assert response.status_code == 200, response.text
+    return {s["user"]["username"]: s["reason"] for s in response.json()}
+
+
+def test_accounts_followed_by_authors_you_like_are_suggested_with_who_follows_them(make_api, alice):
+    """Liking someone's posts without following them makes the accounts they follow suggestions,
+    ahead of the most-followed filler, led by the author liked most."""
+    anna, ben, carl, dave, erin, popular = (
+        make_api().signup(name) for name in ("anna", "ben", "carl", "dave", "erin", "popular")
+    )
+    for post in (make_post(anna, "one"), make_post(anna, "two"), make_post(ben, "three")):
+        assert alice.post(f"/posts/{post['id']}/like").status_code == 200
+    follow(anna, carl)
+    follow(anna, dave)
+    follow(ben, dave)
+    follow(ben, erin)
+    for fan in (carl, dave, erin):
+        follow(fan, popular)  # the most followed: filler after what the likes found
+
+    suggested = [name for name, _ in _suggested(alice, limit=20)]
+    # dave: followed by both liked authors (2 + 1 likes); carl: by anna (2); erin: by ben (1).
+    assert suggested[:3] == ["dave", "carl", "erin"]
+    reasons = _reasons(alice)
+    assert reasons["dave"] == "Followed by @anna"
+    assert reasons["carl"] == "Followed by @anna"
+    assert reasons["erin"] == "Followed by @ben"
+    assert reasons["popular"] is None  # found as filler, and not through anyone alice likes
+
+
+def test_likes_lead_to_no_private_blocked_or_already_followed_account(make_api, alice):
+    anna, hidden, blocked, followed, shown = (
+        make_api().signup(name) for name in ("anna", "hidden", "blocked", "followed", "shown")
+    )
+    assert alice.post(f"/posts/{make_post(anna, 'liked')['id']}/like").status_code == 200
+    for account in (hidden, blocked, followed, shown):
+        follow(anna, account)
+    make_private(hidden)
+    assert alice.post("/users/blocked/block").status_code == 204
+    follow(alice, followed)
+
+    reasons = _reasons(alice)
+    assert reasons.get("shown") == "Followed by @anna"
+    assert {"hidden", "blocked", "followed", "alice"}.isdisjoint(reasons)
+
+
+def test_an_author_you_follow_or_have_blocked_leads_to_no_suggestion_of_its_own(make_api, alice):
+    """A followed author's follows are friends of friends already (with a mutual count); a blocked
+    author's follows are not looked at."""
+    anna, ben, carl, dave = (make_api().signup(name) for name in ("anna", "ben", "carl", "dave"))
+    for author in (anna, ben):
+        assert alice.post(f"/posts/{make_post(author, 'liked')['id']}/like").status_code == 200
+    follow(anna, carl)
+    follow(ben, dave)
+    follow(alice, anna)
+    assert alice.post("/users/ben/block").status_code == 204
+
+    assert _reasons(alice)["carl"] is None  # found through anna, whom alice follows: 1 mutual
+    assert ("carl", 1) in _suggested(alice)
+    assert _reasons(alice).get("dave") is None

@@ -174,8 +174,10 @@ async def suggested_accounts(
 ) -> list[SuggestionOut]:
     """Accounts to follow: those the instance's staff feature first (/discover/featured); then, once
     the recommender knows you, public accounts like the ones you engage with (with a `reason`); then
-    those followed by the accounts you follow, the most such first; topped up with the most-followed
-    public accounts (mutual_count 0), which is the whole list while you follow nobody."""
+    those followed by the accounts you follow, the most such first; then public accounts followed by
+    the authors whose posts you like without following them (`reason` "Followed by @name"); topped
+    up with the most-followed public accounts (mutual_count 0), which is the whole list while you
+    follow nobody and like nothing."""
     served = serving.served(settings.data_dir / "models")
     found = await services.suggested_accounts(db_session, viewer.user, limit, served)
     summaries = await _summaries(db_session, viewer.user, [s.user for s in found], storage)

@@ -27,4 +27,6 @@ class SuggestionOut(msgspec.Struct):
     mutual_count: int
     """How many of the accounts the viewer follows follow this one (0 for a popular-account filler)."""
     reason: str | None = None
-    """Why the recommender suggests it ("Because you like posts by @name"); null otherwise."""
+    """Why it is suggested when no account the viewer follows follows it: the recommender's reason
+    ("Because you like posts by @name") or an author the viewer likes who follows it ("Followed by
+    @name"); null otherwise."""

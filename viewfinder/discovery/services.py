@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -27,6 +27,7 @@ from viewfinder.core.db import UtcDateTime, read_rows
 from viewfinder.core.errors import invalid, not_found
 from viewfinder.core.ids import first_id_at, last_id_at
 from viewfinder.core.pagination import Snapshot
+from viewfinder.engagement.models import PostLike
 from viewfinder.graph.models import Follow
 from viewfinder.policy import (
     blocked_between,
@@ -552,7 +553,9 @@ async def suggested_accounts(
     Accounts staff feature come first (private ones too: decision 0058); then, when the recommender
     knows the viewer, the public accounts it finds for the viewer's tastes, best first; then friends
     of friends (accounts followed by the accounts the viewer follows), by how many of them follow the
-    account; the rest of the list is filled with the most-followed public accounts (mutual count 0),
+    account; then public accounts followed by the authors whose posts the viewer likes without
+    following them ("Followed by @name"), by how much the viewer likes those authors' posts; the rest
+    of the list is filled with the most-followed public accounts (mutual count 0),
     which is also the whole list for someone who follows nobody and whom the recommender does not
     know. Never the viewer, accounts already followed or requested, blocked either way, muted,
     limited or inactive.
@@ -560,8 +563,8 @@ async def suggested_accounts(
     found = await _friends_of_friends(db, viewer, limit)
     accounts = served.for_viewer(viewer.id) if served is not None else None
     if not accounts:
-        return [AccountSuggestion(user, count) for user, count, _ in found]
-    counts = {user.id: count for user, count, _ in found}
+        return [AccountSuggestion(user, count, reason) for user, count, _, reason in found]
+    counts = {user.id: count for user, count, _, _ in found}
     wanted = [account.account_id for account in accounts]
     query = select(User).where(
         User.id.in_(wanted), User.is_private == false(), *_suggestible(viewer), discoverable(None)
@@ -569,13 +572,15 @@ async def suggested_accounts(
     users = {user.id: user for user in (await db.scalars(query)).all()}
     because = {account.account_id: account.because_id for account in accounts}
     names = await _usernames(db, {b for b in because.values() if b is not None})
-    suggestions = [AccountSuggestion(user, count) for user, count, featured in found if featured]
+    suggestions = [AccountSuggestion(user, count, why) for user, count, featured, why in found if featured]
     for account_id in wanted:
         if account_id in users:
             led_by = because[account_id]
             reason = f"Because you like posts by @{names[led_by]}" if led_by in names else None
             suggestions.append(AccountSuggestion(users[account_id], counts.get(account_id, 0), reason))
-    suggestions += [AccountSuggestion(user, count) for user, count, featured in found if not featured]
+    suggestions += [
+        AccountSuggestion(user, count, reason) for user, count, featured, reason in found if not featured
+    ]
     seen: set[int] = set()
     unique = []
     for suggestion in suggestions:  # an account found twice keeps its first (better) place
@@ -604,11 +609,65 @@ async def _usernames(db: AsyncSession, ids: set[int]) -> dict[int, str]:
     return dict(rows.tuples().all())
 
 
-async def _friends_of_friends(db: AsyncSession, viewer: User, limit: int) -> list[tuple[User, int, bool]]:
-    """Featured accounts first, then friends of friends, then the most-followed public accounts:
-    (account, mutual count, featured)."""
+ENGAGED_WINDOW = timedelta(days=30)
+"""Likes of this many recent days make an author one the viewer engages with (suggested accounts)."""
+ENGAGED_AUTHORS = 50
+"""The authors the viewer likes most whose follows are looked at."""
+
+
+def _engaged_authors(viewer: User, at: datetime) -> Any:
+    """The authors whose posts the viewer liked lately without following them (active, not blocked
+    either way), most liked first: (via_id, likes)."""
+    author = aliased(User)
+    return (
+        select(Post.author_id.label("via_id"), func.count().label("likes"))
+        .select_from(PostLike)
+        .join(Post, Post.id == PostLike.post_id)
+        .join(author, author.id == Post.author_id)
+        .where(
+            PostLike.user_id == viewer.id,
+            PostLike.id >= first_id_at(at - ENGAGED_WINDOW),
+            author.id != viewer.id,
+            author.is_active == true(),
+            ~follows(viewer.id, author.id),
+            ~blocked_between(viewer.id, author.id),
+        )
+        .group_by(Post.author_id)
+        .order_by(func.count().desc(), Post.author_id)
+        .limit(ENGAGED_AUTHORS)
+        .cte("engaged")
+    )
+
+
+async def _friends_of_friends(
+    db: AsyncSession, viewer: User, limit: int
+) -> list[tuple[User, int, bool, str | None]]:
+    """Featured accounts first, then friends of friends, then public accounts followed by authors the
+    viewer likes (`_engaged_authors`), then the most-followed public accounts: (account, mutual
+    count, featured, "Followed by @name" for those an engaged author follows and no followee does)."""
     mine = aliased(Follow)
     theirs = aliased(Follow)
+    engaged = _engaged_authors(viewer, datetime.now(UTC))
+    via_follow = aliased(Follow)
+    via_scores = (
+        select(via_follow.followee_id.label("user_id"), func.sum(engaged.c.likes).label("liked"))
+        .select_from(engaged)
+        .join(via_follow, via_follow.follower_id == engaged.c.via_id)
+        .group_by(via_follow.followee_id)
+        .subquery()
+    )
+    named_follow = aliased(Follow)
+    via_user = aliased(User)
+    via_name = (  # the author the viewer likes most among those who follow the account
+        select(via_user.username)
+        .select_from(engaged)
+        .join(named_follow, named_follow.follower_id == engaged.c.via_id)
+        .join(via_user, via_user.id == engaged.c.via_id)
+        .where(named_follow.followee_id == User.id)
+        .order_by(engaged.c.likes.desc(), via_user.username_key)
+        .limit(1)
+        .scalar_subquery()
+    )
     mutuals = (
         select(theirs.followee_id.label("user_id"), func.count().label("mutual_count"))
         .select_from(mine)
@@ -618,10 +677,12 @@ async def _friends_of_friends(db: AsyncSession, viewer: User, limit: int) -> lis
         .subquery()
     )
     mutual_count = func.coalesce(mutuals.c.mutual_count, 0)
+    liked = func.coalesce(via_scores.c.liked, 0)
     featured = FeaturedAccount.user_id.is_not(None)
     query = (
-        select(User, mutual_count, featured)
+        select(User, mutual_count, featured, case((via_scores.c.user_id.is_not(None), via_name)))
         .outerjoin(mutuals, mutuals.c.user_id == User.id)
+        .outerjoin(via_scores, via_scores.c.user_id == User.id)
         .outerjoin(FeaturedAccount, FeaturedAccount.user_id == User.id)
         .where(
             *_suggestible(viewer),
@@ -631,12 +692,13 @@ async def _friends_of_friends(db: AsyncSession, viewer: User, limit: int) -> lis
         .order_by(
             case((featured, 1), else_=0).desc(),
             mutual_count.desc(),
+            liked.desc(),
             User.followers_count.desc(),
             User.username_key,
         )
         .limit(limit)
     )
     return [
-        (user, int(count), bool(is_featured))
-        for user, count, is_featured in (await db.execute(query)).tuples()
+        (user, int(count), bool(is_featured), f"Followed by @{via}" if via and not count else None)
+        for user, count, is_featured, via in (await db.execute(query)).tuples()
     ]

@@ -6,8 +6,9 @@ import { api, type UserSummary, unwrap } from "../api/client";
 import { Avatar } from "../components/Avatar";
 import { ErrorBanner } from "../components/Errors";
 import { Spinner } from "../components/Spinner";
+import { type SuggestedAccount, suggestionNote } from "../discovery/suggestionNote";
 
-type Suggestion = { user: UserSummary; mutual_count: number };
+type Suggestion = SuggestedAccount;
 const SUGGESTIONS = ["suggestions"] as const;
 
 function followLabel(user: UserSummary): "Follow" | "Following" | "Requested" {
@@ -49,9 +50,7 @@ function SuggestionRow({ suggestion, onFollowed }: { suggestion: Suggestion; onF
           {user.username}
         </Link>
         <span className="display-name">
-          {suggestion.mutual_count > 0
-            ? `Followed by ${suggestion.mutual_count} ${suggestion.mutual_count === 1 ? "person" : "people"} you follow`
-            : user.display_name || "Suggested for you"}
+          {suggestionNote(suggestion, "Suggested for you")}
         </span>
         <ErrorBanner error={follow.error} />
       </div>

@@ -70,7 +70,12 @@ describe("Search", () => {
   it("suggests accounts to a signed-in person before they type", async () => {
     answerFetch({
       "GET /api/viewfinder/v1/suggestions/accounts": {
-        body: [{ user: user("ivy"), mutual_count: 2 }, { user: user("jon"), mutual_count: 0 }],
+        body: [
+          { user: user("ivy"), mutual_count: 2, reason: null },
+          { user: user("jon"), mutual_count: 0, reason: null },
+          { user: user("kai"), mutual_count: 0, reason: "Followed by @anna" },
+          { user: user("lou"), mutual_count: 1, reason: "Because you like posts by @ben" },
+        ],
       },
     });
     const { client } = renderApp(<Search />);
@@ -78,5 +83,8 @@ describe("Search", () => {
     expect(await screen.findByRole("heading", { name: "Suggested for you" })).toBeInTheDocument();
     expect(await screen.findByRole("link", { name: /ivy Followed by 2 people you follow/ })).toHaveAttribute("href", "/ivy");
     await waitFor(() => expect(screen.getByRole("link", { name: /jon/ })).toBeInTheDocument());
+    // Why an account was found, when no one the viewer follows follows it.
+    expect(screen.getByRole("link", { name: /kai Followed by @anna/ })).toHaveAttribute("href", "/kai");
+    expect(screen.getByRole("link", { name: /lou Followed by 1 person you follow/ })).toBeInTheDocument();
   });
 });

@@ -10,6 +10,7 @@ import { ErrorBanner } from "../components/Errors";
 import { Spinner } from "../components/Spinner";
 import { AccountRow, HashtagRow } from "../discovery/ResultRows";
 import { SearchForm } from "../discovery/SearchForm";
+import { suggestionNote } from "../discovery/suggestionNote";
 import { TabPanel, Tabs, type TabSpec } from "../discovery/Tabs";
 import "../discovery/discovery.css";
 
@@ -69,16 +70,8 @@ function Suggestions() {
     <section className="search-section" aria-labelledby="suggested-heading">
       <h2 id="suggested-heading">Suggested for you</h2>
       <ul className="list-plain">
-        {query.data.map(({ user, mutual_count }) => (
-          <AccountRow
-            key={user.id}
-            user={user}
-            note={
-              mutual_count > 0
-                ? `Followed by ${mutual_count} ${mutual_count === 1 ? "person" : "people"} you follow`
-                : user.display_name || "Popular on Viewfinder"
-            }
-          />
+        {query.data.map((suggestion) => (
+          <AccountRow key={suggestion.user.id} user={suggestion.user} note={suggestionNote(suggestion, "Popular on Viewfinder")} />
         ))}
       </ul>
     </section>
