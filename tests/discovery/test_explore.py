@@ -118,14 +118,15 @@ def test_explore_pages_in_a_fixed_number_of_queries(make_api, alice, anon, count
     cache_session(alice, count_queries)
     forget_cards(settings)
     seen_query = 1 if settings.interaction_backend == "sql" else 0  # else the log is in Cassandra
-    for viewer, expected in ((anon, 3), (alice, 3 + seen_query)):
+    for viewer, expected in ((anon, 3), (alice, 4 + seen_query)):
         with count_queries() as small:
             first = viewer.get("/explore", params={"limit": 2}).json()
         with count_queries() as large:
             everything = viewer.get("/explore", params={"limit": 20}).json()
-        # The ranked candidates (their refs: the page's posts are no longer read again), the cards
-        # of posts not yet cached (anon's reads cache all eight for alice's), (the viewer's likes
-        # and saves, the posts already shown to it,) comment previews. Alice's session comes from
+        # The ranked candidates (their refs: the page's posts are no longer read again), (those of
+        # the hashtags the viewer likes,) the cards of posts not yet cached (anon's reads cache all
+        # eight for alice's), (the viewer's likes and saves, the posts already shown to it,) comment
+        # previews. Alice's session comes from
         # the auth cache.
         assert small.count == large.count == expected, large.statements
         assert len(first["items"]) == 2
@@ -204,3 +205,25 @@ def test_spreading_authors_holds_back_a_third_post_to_the_next_page():
     spread = spread_authors(ranked, page_size=3, stop_after=100)
     assert [c.post_id for c in spread] == [0, 1, 3, 2, 4, 5]
     assert len(spread_authors(ranked, page_size=3, stop_after=2)) == 3  # stops after a whole page
+
+
+def test_posts_of_the_hashtags_you_like_join_explore_and_say_so(make_api, alice, anon):
+    bob, carol, dave, erin = (make_api().signup(name) for name in ("bob", "carol", "dave", "erin"))
+    liked = make_post(bob, "a day out #travel")
+    assert alice.post(f"/posts/{liked['id']}/like").status_code == 200
+    tagged = make_post(carol, "on the road #Travel")
+    make_private(dave)
+    hidden = make_post(dave, "private #travel")
+    plain = make_post(erin, "nothing tagged")  # newer than carol's, as popular (no likes)
+
+    page = alice.get("/explore").json()
+    shown = ids(page)
+    assert shown.index(tagged["id"]) < shown.index(plain["id"])
+    assert hidden["id"] not in shown
+    by_id = {item["id"]: item for item in page["items"]}
+    assert by_id[tagged["id"]]["recommended"] == {"reason": "Popular in #travel", "model": None}
+    assert by_id[plain["id"]]["recommended"] is None
+    # Someone who liked nothing, and visitors, get the popular order: the newer first on a tie.
+    for viewer in (make_api().signup("newcomer"), anon):
+        order = ids(viewer.get("/explore").json())
+        assert order.index(plain["id"]) < order.index(tagged["id"])

@@ -144,10 +144,12 @@ async def explore(
     did) knows you, the last 30 days' posts of the accounts it finds for you come first, each scored
     account score x the same engagement and age, blended with the popular ones; never a post you
     liked, commented, saved or marked "not interested", nor an account you marked so. Each such post
-    says why it is there (`recommended`). Best first, except that posts you were already shown on
-    Explore or For you (the impressions the app reports) come after all the others; a page holds at
-    most two posts by one author, the rest lead the next page. Anonymous visitors get the popular
-    list. The cursor
+    says why it is there (`recommended`). The last week's posts of the hashtags you like most (those
+    of the posts you liked in the last 30 days) join the popular ones, each scored that hashtag's
+    likes x the same engagement and age, and say so ("Popular in #travel"). Best first, except that
+    posts you were already shown on Explore or For you (the impressions the app reports) come after
+    all the others; a page holds at most two posts by one author, the rest lead the next page.
+    Anonymous visitors get the popular list. The cursor
     holds the moment the list was first ranked and an offset, so later pages rank as of then; it
     goes stale (400) after two hours. Changing `limit` between pages may repeat or skip a post.
     """
@@ -156,11 +158,12 @@ async def explore(
     served = serving.served(settings.data_dir / "models") if viewer_user is not None else None
     page = await services.explore_page(db_session, viewer_user, snapshot, paging.limit, served)
     items = await render_posts(db_session, viewer_user, page.refs, storage, settings)
-    if page.model is not None:
-        items = [
-            msgspec.structs.replace(item, recommended=Recommended(page.reasons[int(item.id)], page.model))
-            for item in items
-        ]
+    items = [
+        msgspec.structs.replace(item, recommended=Recommended(page.reasons[int(item.id)], page.model))
+        if int(item.id) in page.marked
+        else item
+        for item in items
+    ]
     return paging.ranked_page(scope, items, page.after)
 
 

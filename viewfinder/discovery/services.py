@@ -299,6 +299,8 @@ class Candidate:
     """Personalised: the account of the viewer's history that led to this post's author."""
     personal: bool = False
     """Found by the recommender (else by popularity)."""
+    tag: str | None = None
+    """Found among the recent posts of a hashtag the viewer likes (`tag_candidates`): its name."""
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,9 @@ class ExplorePage:
     """The recommender version that ranked it (None: popularity alone)."""
     reasons: dict[int, str]
     """Why each post is there, by post id."""
+    marked: frozenset[int] = frozenset()
+    """The posts to show as suggested, with their reason: every one when a model ranked the page,
+    else those of a hashtag the viewer likes."""
 
 
 def explore_score(likes: int, comments: int, age: timedelta) -> float:
@@ -389,10 +394,13 @@ async def explore_page(
     (None at the end). Personalised when the recommender knows the viewer (`personal_candidates`);
     else, and for anonymous visitors, recent popular posts: one query (two with `exclude_liked`,
     which leaves out what the viewer liked, commented, saved or marked "not interested" there too).
-    A signed-in viewer's posts already shown to it on Explore or For you come last
-    (`_unseen_first`: one more query)."""
+    For a signed-in viewer, recent posts of the hashtags it likes join the popular ones
+    (`tag_candidates`, `blend_tags`: one more query), and posts already shown to it on Explore or For
+    you come last (`_unseen_first`: one more query)."""
     ranked = await explore_candidates(db, viewer, snapshot.at)
     model = None
+    if viewer is not None:
+        ranked = blend_tags(ranked, await tag_candidates(db, viewer, snapshot.at))
     if viewer is not None and served is not None:
         accounts = served.for_viewer(viewer.id)
         if accounts:
@@ -408,7 +416,8 @@ async def explore_page(
     if page and len(placed) > snapshot.offset + len(page):
         following = Snapshot(snapshot.at, snapshot.offset + len(page))
     reasons = await _reasons(db, page)
-    return ExplorePage([c.ref for c in page if c.ref is not None], following, model, reasons)
+    marked = frozenset(c.post_id for c in page if model is not None or c.tag is not None)
+    return ExplorePage([c.ref for c in page if c.ref is not None], following, model, reasons, marked)
 
 
 PERSONAL_WINDOW = timedelta(days=30)
@@ -459,6 +468,89 @@ async def personal_candidates(
     blended += [replace(c, score=popularity[c.post_id]) for c in popular if c.post_id not in found]
     blended.sort(key=lambda c: (c.score, c.post_id), reverse=True)
     return await _wanted(db, viewer, blended)
+
+
+TAG_LIKES_WINDOW = timedelta(days=30)
+"""The viewer's likes of this many recent days say which hashtags it likes."""
+TAG_AFFINITIES = 10
+"""The hashtags the viewer likes most whose recent posts are candidates."""
+TAG_CANDIDATES = 200
+TAG_WEIGHT = 0.5
+"""Hashtag candidates' share of the blend with the popular ones (each list divided by its best)."""
+
+
+async def tag_candidates(db: AsyncSession, viewer: User, at: datetime) -> list[Candidate]:
+    """Explore's candidates from the hashtags the viewer likes, best first, in one query: the
+    newest TAG_CANDIDATES posts of the EXPLORE_WINDOW before `at` (the same eligibility as
+    `explore_candidates`) tagged with one of the TAG_AFFINITIES hashtags of the posts it liked most
+    in TAG_LIKES_WINDOW, each scored by that hashtag's likes x `explore_score` (a post with several
+    such hashtags counts its best). None for a viewer who liked no tagged post."""
+    since = at - EXPLORE_WINDOW
+    values = _viewer_values(
+        viewer,
+        first_id=first_id_at(since),
+        last_id=last_id_at(at),
+        since=since,
+        liked_since=first_id_at(at - TAG_LIKES_WINDOW),
+    )
+    found: dict[int, Candidate] = {}
+    for *columns, created_at, tag, likes in await read_rows(db, _tag_query(), values):
+        ref = PostRef(*columns)
+        score = likes * explore_score(ref.like_count, ref.comment_count, at - created_at)
+        if ref.id not in found or score > found[ref.id].score:
+            found[ref.id] = Candidate(ref.id, ref.author_id, score, ref, tag=tag)
+    return sorted(found.values(), key=lambda c: (c.score, c.post_id), reverse=True)
+
+
+def blend_tags(popular: Sequence[Candidate], tagged: Sequence[Candidate]) -> list[Candidate]:
+    """The popular candidates and the hashtag ones in one list, best first: each score divided by its
+    list's best, a hashtag candidate's weighed TAG_WEIGHT and added to its popularity. A post found
+    by both keeps its hashtag (the reason shown)."""
+    if not tagged:
+        return list(popular)
+    best_popular = max((c.score for c in popular), default=1.0) or 1.0
+    best_tagged = max(c.score for c in tagged) or 1.0
+    blended = {c.post_id: replace(c, score=c.score / best_popular) for c in popular}
+    for c in tagged:
+        earlier = blended.get(c.post_id)
+        score = TAG_WEIGHT * c.score / best_tagged + (earlier.score if earlier is not None else 0.0)
+        blended[c.post_id] = replace(c, score=score)
+    return sorted(blended.values(), key=lambda c: (c.score, c.post_id), reverse=True)
+
+
+@lru_cache(maxsize=1)
+def _tag_query() -> Select[Any]:
+    """`tag_candidates`' statement: `_explore_query`'s, on the posts of the viewer's liked hashtags."""
+    viewer = _viewer(True)
+    liked_tags = (
+        select(PostHashtag.hashtag_id.label("hashtag_id"), func.count().label("likes"))
+        .select_from(PostLike)
+        .join(PostHashtag, PostHashtag.post_id == PostLike.post_id)
+        .where(
+            PostLike.user_id == bindparam("viewer_id", type_=BigInteger()),
+            PostLike.id >= bindparam("liked_since", type_=BigInteger()),
+        )
+        .group_by(PostHashtag.hashtag_id)
+        .order_by(func.count().desc(), PostHashtag.hashtag_id)
+        .limit(TAG_AFFINITIES)
+        .subquery()
+    )
+    tagged = aliased(PostHashtag)
+    return (
+        visible_posts(viewer)
+        .with_only_columns(*REF_COLUMNS, Post.created_at, Hashtag.name, liked_tags.c.likes)
+        .join(tagged, tagged.post_id == Post.id)
+        .join(liked_tags, liked_tags.c.hashtag_id == tagged.hashtag_id)
+        .join(Hashtag, Hashtag.id == tagged.hashtag_id)
+        .where(
+            *explore_authors(viewer),
+            Post.id >= _FIRST_ID,
+            Post.id <= _LAST_ID,
+            Post.created_at >= _SINCE,
+        )
+        .order_by(Post.id.desc())
+        .limit(TAG_CANDIDATES)
+    )
 
 
 SEEN_SURFACES = frozenset({Surface.EXPLORE, Surface.FOR_YOU})
@@ -519,13 +611,15 @@ def _personal_query() -> Select[Any]:
 
 
 async def _reasons(db: AsyncSession, page: Sequence[Candidate]) -> dict[int, str]:
-    """ "Because you like posts by @name" for a post the viewer's history led to; else why it is
-    there at all."""
+    """ "Because you like posts by @name" for a post the viewer's history led to, "Popular in #tag"
+    for one of a hashtag it likes; else why it is there at all."""
     names = await _usernames(db, {c.because_id for c in page if c.because_id is not None})
     reasons = {}
     for c in page:
         if c.because_id in names:
             reasons[c.post_id] = f"Because you like posts by @{names[c.because_id]}"
+        elif c.tag is not None:
+            reasons[c.post_id] = f"Popular in #{c.tag}"
         elif c.personal:
             reasons[c.post_id] = "Suggested for you"
         else:

@@ -54,7 +54,8 @@ class Recommended(msgspec.Struct):
     not follow."""
 
     reason: str
-    """"Because you like posts by @name", "Suggested for you" or "Popular this week"."""
+    """"Because you like posts by @name", "Popular in #tag", "Suggested for you" or "Popular this
+    week"."""
     model: str | None
     """The recommender version that chose it (null: popularity alone). Send it back with the
     post's impressions (POST /interactions) so each version's results can be told apart."""
