@@ -474,16 +474,18 @@ TAG_LIKES_WINDOW = timedelta(days=30)
 """The viewer's likes of this many recent days say which hashtags it likes."""
 TAG_AFFINITIES = 10
 """The hashtags the viewer likes most whose recent posts are candidates."""
-TAG_CANDIDATES = 200
+TAG_CANDIDATES = 150
+TAG_NEWEST = 30
+"""Each liked hashtag's newest posts of the window that are looked at (then checked for privacy)."""
 TAG_WEIGHT = 0.5
 """Hashtag candidates' share of the blend with the popular ones (each list divided by its best)."""
 
 
 async def tag_candidates(db: AsyncSession, viewer: User, at: datetime) -> list[Candidate]:
-    """Explore's candidates from the hashtags the viewer likes, best first, in one query: the
-    newest TAG_CANDIDATES posts of the EXPLORE_WINDOW before `at` (the same eligibility as
-    `explore_candidates`) tagged with one of the TAG_AFFINITIES hashtags of the posts it liked most
-    in TAG_LIKES_WINDOW, each scored by that hashtag's likes x `explore_score` (a post with several
+    """Explore's candidates from the hashtags the viewer likes, best first, in one query: of the
+    TAG_AFFINITIES hashtags of the posts it liked most in TAG_LIKES_WINDOW, each one's TAG_NEWEST
+    newest posts of the EXPLORE_WINDOW before `at`, those with `explore_candidates`' eligibility
+    (at most TAG_CANDIDATES), each scored by that hashtag's likes x `explore_score` (a post with several
     such hashtags counts its best). None for a viewer who liked no tagged post."""
     since = at - EXPLORE_WINDOW
     values = _viewer_values(
@@ -535,14 +537,28 @@ def _tag_query() -> Select[Any]:
         .limit(TAG_AFFINITIES)
         .subquery()
     )
-    tagged = aliased(PostHashtag)
+    # Each hashtag's newest posts of the window, from the (hashtag_id, post_id) index alone, before
+    # the privacy rules are checked for any: a tag everyone uses has thousands.
+    newest = (
+        select(
+            PostHashtag.post_id.label("post_id"),
+            PostHashtag.hashtag_id.label("hashtag_id"),
+            liked_tags.c.likes,
+            func.row_number()
+            .over(partition_by=PostHashtag.hashtag_id, order_by=PostHashtag.post_id.desc())
+            .label("place"),
+        )
+        .join(liked_tags, liked_tags.c.hashtag_id == PostHashtag.hashtag_id)
+        .where(PostHashtag.post_id >= _FIRST_ID, PostHashtag.post_id <= _LAST_ID)
+        .subquery()
+    )
     return (
         visible_posts(viewer)
-        .with_only_columns(*REF_COLUMNS, Post.created_at, Hashtag.name, liked_tags.c.likes)
-        .join(tagged, tagged.post_id == Post.id)
-        .join(liked_tags, liked_tags.c.hashtag_id == tagged.hashtag_id)
-        .join(Hashtag, Hashtag.id == tagged.hashtag_id)
+        .with_only_columns(*REF_COLUMNS, Post.created_at, Hashtag.name, newest.c.likes)
+        .join(newest, newest.c.post_id == Post.id)
+        .join(Hashtag, Hashtag.id == newest.c.hashtag_id)
         .where(
+            newest.c.place <= TAG_NEWEST,
             *explore_authors(viewer),
             Post.id >= _FIRST_ID,
             Post.id <= _LAST_ID,
