@@ -472,10 +472,10 @@ async def personal_candidates(
 
 TAG_LIKES_WINDOW = timedelta(days=30)
 """The viewer's likes of this many recent days say which hashtags it likes."""
-TAG_AFFINITIES = 10
+TAG_AFFINITIES = 5
 """The hashtags the viewer likes most whose recent posts are candidates."""
 TAG_CANDIDATES = 150
-TAG_NEWEST = 30
+TAG_NEWEST = 20
 """Each liked hashtag's newest posts of the window that are looked at (then checked for privacy)."""
 TAG_WEIGHT = 0.5
 """Hashtag candidates' share of the blend with the popular ones (each list divided by its best)."""
