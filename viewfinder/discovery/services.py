@@ -486,7 +486,7 @@ async def tag_candidates(db: AsyncSession, viewer: User, at: datetime) -> list[C
     TAG_AFFINITIES hashtags of the posts it liked most in TAG_LIKES_WINDOW, each one's TAG_NEWEST
     newest posts of the EXPLORE_WINDOW before `at`, those with `explore_candidates`' eligibility
     (at most TAG_CANDIDATES), each scored by that hashtag's likes x `explore_score` (a post with several
-    such hashtags counts its best). None for a viewer who liked no tagged post."""
+    such hashtags counts its best). Empty for a viewer who liked no tagged post."""
     since = at - EXPLORE_WINDOW
     values = _viewer_values(
         viewer,

@@ -36,8 +36,7 @@ function PostGridCell({ post, surface, position }: { post: Post; surface?: Surfa
   const putAside = useNotInterested(post.id) && surface === "explore";
   const first = post.items[0];
   if (!first || putAside) return null;
-  const suggested: FromSuggestion | undefined =
-    post.recommended && surface ? { recommended: post.recommended, surface } : undefined;
+  const suggested: FromSuggestion | undefined = post.recommended ? { recommended: post.recommended } : undefined;
   const sensitive = post.sensitive;
   const alt = sensitive ? "sensitive content" : first.alt_text || post.caption || `Post by ${post.author.username}`;
   return (

@@ -1,14 +1,12 @@
 /** A post opened from a tile the recommender chose (Explore) carries that choice to its page in the
  * router's state: the post's own endpoint knows nothing of why it was suggested. */
 import type { Post } from "../api/client";
-import type { Surface } from "../interactions/reporter";
 
-export type FromSuggestion = { recommended: NonNullable<Post["recommended"]>; surface: Surface };
+export type FromSuggestion = { recommended: NonNullable<Post["recommended"]> };
 
 function isFromSuggestion(state: unknown): state is FromSuggestion {
   if (typeof state !== "object" || state === null) return false;
-  const { recommended, surface } = state as Partial<FromSuggestion>;
-  return typeof surface === "string" && typeof recommended?.reason === "string";
+  return typeof (state as Partial<FromSuggestion>).recommended?.reason === "string";
 }
 
 /** The post as the recommender showed it, when it was opened from its suggestion. */
