@@ -117,3 +117,15 @@ async def test_an_unlike_does_not_take_back_a_save_of_the_same_post(make_api, db
 
     # Still saved: the viewer has it already, so it is not suggested.
     assert post not in [item["id"] for item in for_you(world.viewer, limit=20)["items"]]
+
+
+async def test_once_the_followed_posts_run_out_suggestions_do_not_repeat_an_author(make_api, db, settings):
+    world = Community(make_api)  # popular: b1's and b2's posts, then a2's (a1's the viewer liked)
+    world.viewer.post("/users/b1/follow")  # two followed posts, then only suggestions
+
+    items = for_you(world.viewer, limit=20)["items"]
+
+    authors = [item["author"]["username"] for item in items]
+    assert authors.count("b1") == 2
+    assert all(a != b for a, b in itertools.pairwise(authors)), authors  # a2's second post passed over
+    assert {"a2", "b2"} <= set(authors)

@@ -662,7 +662,8 @@ async def for_you_page(
     (discovery.services.explore_page: the recommender, else popularity). Never a post the viewer
     liked, nor the same author twice in a row where the other list's next post can go between
     (across pages too: the cursor keeps the last author). When one list
-    runs out the other fills the places.
+    runs out the other fills the places; a suggestion that would then follow its own author is
+    passed over (never shown) while a later one is by someone else.
 
     The cursor carries the moment of the first page and how many places of each list were used,
     so later pages go on from the same two rankings."""
@@ -707,6 +708,9 @@ async def for_you_page(
             take_other = other.author_id != last_author
         if take_other:
             assert other is not None
+            if other.author_id == last_author and _another_author(suggested, used_suggested, last_author):
+                used_suggested += 1  # passed over for good: the cursor only counts what was used
+                continue
             placed.append((other, True))
             used_suggested += 1
         else:
@@ -726,6 +730,11 @@ async def for_you_page(
         if is_suggestion
     }
     return ForYouPage([ref for ref, _ in placed], next_key, recommended)
+
+
+def _another_author(suggested: Sequence[PostRef], start: int, author: int | None) -> bool:
+    """Whether a suggestion from `start` on is by another author than `author`."""
+    return any(ref.author_id != author for ref in suggested[start:])
 
 
 FOR_YOU_SUGGESTIONS = 200
