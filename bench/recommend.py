@@ -219,6 +219,15 @@ def community_figures(users: int, posts: int, data_dir: Path | None) -> dict[str
             figures[f"community_{name}_recall_10"] = round(found["recall@10"], 4)
             figures[f"community_{name}_ndcg_10"] = round(found["ndcg@10"], 4)
         figures["community_ratio_recall_10_to_als"] = instance.get("ratio_recall_10_to_als")
+        from viewfinder.recommend import ranking
+
+        ranked = instance["ranking"]
+        print(f"Ranking its candidates: {ranking.format_table(ranked)}")
+        figures["community_ranking_test_impressions"] = ranked.get("test_impressions", 0)
+        for name, found in ranked["models"].items():
+            figures[f"community_ranking_{name}_auc"] = found["auc"]
+            figures[f"community_ranking_{name}_ndcg_10"] = found["ndcg@10"]
+        figures["community_ranking_ratio_ndcg_10_to_hand_set"] = ranked.get("ratio_ndcg_10_to_hand_set")
         figures.update(asyncio.run(serve_community(env)))
     finally:
         if data_dir is None:

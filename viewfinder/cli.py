@@ -139,8 +139,31 @@ def evaluate_recommender(dataset: str, k: int, seed: int, as_json: bool) -> None
         at = float(np.quantile(positive.timestamps, 0.8))
         figures = evaluate.evaluate(interactions, lambda data: evaluate.time_split(data, at), k=k, seed=seed)
         title = "This instance's interaction log"
+        figures["ranking"] = asyncio.run(
+            _with_db(
+                settings,
+                lambda db: training.evaluate_ranker(
+                    db, _hand_set(), window_days=settings.recommender_window_days
+                ),
+            )
+        )
     figures["dataset"] = dataset
-    click.echo(json.dumps(figures) if as_json else f"{title}: {evaluate.format_table(figures)}")
+    if as_json:
+        click.echo(json.dumps(figures))
+        return
+    click.echo(f"{title}: {evaluate.format_table(figures)}")
+    if "ranking" in figures:
+        from viewfinder.recommend import ranking
+
+        click.echo(f"\nRanking its candidates: {ranking.format_table(figures['ranking'])}")
+
+
+def _hand_set() -> Any:
+    """The blend Explore orders its candidates by without a ranking model (recommend.ranking.HandSet)."""
+    from viewfinder.discovery import services as discovery
+    from viewfinder.recommend import ranking
+
+    return ranking.HandSet(discovery.POPULAR_WEIGHT, discovery.TAG_WEIGHT, discovery.EXPLORE_HALF_LIFE_HOURS)
 
 
 @ml.command("train-recommender")

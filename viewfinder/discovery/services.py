@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from sqlalchemy import BigInteger, Integer, Select, bindparam, case, false, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -25,7 +26,7 @@ from viewfinder.accounts.models import User
 from viewfinder.community.models import FeaturedAccount
 from viewfinder.core.db import UtcDateTime, read_rows
 from viewfinder.core.errors import invalid, not_found
-from viewfinder.core.ids import first_id_at, last_id_at
+from viewfinder.core.ids import EPOCH_MS, ID_TIME_SHIFT, first_id_at, last_id_at, unix_ms
 from viewfinder.core.pagination import Snapshot
 from viewfinder.engagement.models import PostLike
 from viewfinder.graph.models import Follow
@@ -43,7 +44,9 @@ from viewfinder.policy import (
 )
 from viewfinder.posts.cards import REF_COLUMNS, VIEWER_REF_COLUMNS, PostRef, refs_of
 from viewfinder.posts.models import Hashtag, Post, PostHashtag
-from viewfinder.recommend.log import NEGATIVE_KINDS, Kind, Surface, interaction_log
+from viewfinder.recommend import ranking
+from viewfinder.recommend.log import NEGATIVE_KINDS, Kind, Signal, Surface, interaction_log
+from viewfinder.recommend.ranking import Ranker
 from viewfinder.recommend.serving import AccountCandidate, Served
 
 TOP_WINDOW = timedelta(days=30)
@@ -301,6 +304,8 @@ class Candidate:
     """Found by the recommender (else by popularity)."""
     tag: str | None = None
     """Found among the recent posts of a hashtag the viewer likes (`tag_candidates`): its name."""
+    tag_likes: int = 0
+    """And how many of the viewer's recent likes went to posts with that hashtag."""
 
 
 @dataclass(frozen=True)
@@ -396,20 +401,26 @@ async def explore_page(
     which leaves out what the viewer liked, commented, saved or marked "not interested" there too).
     For a signed-in viewer, recent posts of the hashtags it likes join the popular ones
     (`tag_candidates`, `blend_tags`: one more query), and posts already shown to it on Explore or For
-    you come last (`_unseen_first`: one more query)."""
+    you come last (`_unseen_first`: one more query). When the served version has a ranking model,
+    it orders the candidates (`_ranked_by_model`) instead of the hand-set blend."""
     ranked = await explore_candidates(db, viewer, snapshot.at)
     model = None
     if viewer is not None:
         ranked = blend_tags(ranked, await tag_candidates(db, viewer, snapshot.at))
-    if viewer is not None and served is not None:
-        accounts = served.for_viewer(viewer.id)
-        if accounts:
+        accounts = served.for_viewer(viewer.id) if served is not None else None
+        if served is not None and accounts:
             ranked = await personal_candidates(db, viewer, snapshot.at, accounts, ranked)
             model = served.version
-    if viewer is not None and model is None and exclude_liked:
-        ranked = await _wanted(db, viewer, ranked)
-    if viewer is not None:
-        ranked = await _unseen_first(db, viewer, ranked, snapshot.at)
+        done = None
+        if model is not None or exclude_liked:
+            done = await interaction_log().recent(db, viewer.id, kinds=TASTE_KINDS)
+            ranked = _wanted(done, ranked)
+        shown = await interaction_log().recent(
+            db, viewer.id, kinds=(Kind.IMPRESSION,), limit=SEEN_IMPRESSIONS, before=first_id_at(snapshot.at)
+        )
+        if served is not None and served.ranker is not None and accounts and done is not None:
+            ranked = _ranked_by_model(served.ranker, ranked, accounts, done, shown, snapshot.at)
+        ranked = _unseen_first(ranked, shown)
     placed = spread_authors(ranked, limit, snapshot.offset + limit + 1)
     page = placed[snapshot.offset : snapshot.offset + limit]
     following = None
@@ -443,8 +454,9 @@ async def personal_candidates(
     """Explore for a viewer the recommender knows, best first: the recent posts of its candidate
     accounts (the same eligibility as `explore_candidates`: public, not followed, not muted or blocked),
     each scored account score x engagement x freshness, blended with the popular candidates
-    (`POPULAR_WEIGHT`). Never a post the viewer liked, commented, saved or asked to see less of, nor
-    any post of an account it marked "not interested"."""
+    (`POPULAR_WEIGHT`); a post also found by a hashtag the viewer likes keeps that hashtag (a
+    feature of the ranking model). The caller leaves out what the viewer has done with already
+    (`_wanted`)."""
     since = at - PERSONAL_WINDOW
     by_account = {account.account_id: account for account in accounts}
     values = _viewer_values(
@@ -462,12 +474,19 @@ async def personal_candidates(
     best_personal = max((c.score for c in found.values()), default=1.0) or 1.0
     best_popular = max((c.score for c in popular), default=1.0) or 1.0
     popularity = {c.post_id: POPULAR_WEIGHT * c.score / best_popular for c in popular}
+    tagged = {c.post_id: c for c in popular if c.tag is not None}
     blended = [
-        replace(c, score=c.score / best_personal + popularity.get(c.post_id, 0.0)) for c in found.values()
+        replace(
+            c,
+            score=c.score / best_personal + popularity.get(c.post_id, 0.0),
+            tag=tagged[c.post_id].tag if c.post_id in tagged else None,
+            tag_likes=tagged[c.post_id].tag_likes if c.post_id in tagged else 0,
+        )
+        for c in found.values()
     ]
     blended += [replace(c, score=popularity[c.post_id]) for c in popular if c.post_id not in found]
     blended.sort(key=lambda c: (c.score, c.post_id), reverse=True)
-    return await _wanted(db, viewer, blended)
+    return blended
 
 
 TAG_LIKES_WINDOW = timedelta(days=30)
@@ -500,7 +519,7 @@ async def tag_candidates(db: AsyncSession, viewer: User, at: datetime) -> list[C
         ref = PostRef(*columns)
         score = likes * explore_score(ref.like_count, ref.comment_count, at - created_at)
         if ref.id not in found or score > found[ref.id].score:
-            found[ref.id] = Candidate(ref.id, ref.author_id, score, ref, tag=tag)
+            found[ref.id] = Candidate(ref.id, ref.author_id, score, ref, tag=tag, tag_likes=likes)
     return sorted(found.values(), key=lambda c: (c.score, c.post_id), reverse=True)
 
 
@@ -575,27 +594,21 @@ SEEN_IMPRESSIONS = 500
 """How many of the viewer's latest impressions are looked at: about twenty-five pages' worth."""
 
 
-async def _unseen_first(
-    db: AsyncSession, viewer: User, candidates: Sequence[Candidate], at: datetime
-) -> list[Candidate]:
-    """The candidates not shown to the viewer on Explore or For you before `at` first, then those
-    that were, each part in its order: what is new comes first, and a small instance never runs out
-    of Explore. Impressions from `at` on (this visit's own pages, reported as they scroll by) do not
-    count, so the later pages of one visit stay as the first ranked them."""
-    shown = await interaction_log().recent(
-        db, viewer.id, kinds=(Kind.IMPRESSION,), limit=SEEN_IMPRESSIONS, before=first_id_at(at)
-    )
+def _unseen_first(candidates: Sequence[Candidate], shown: Sequence[Signal]) -> list[Candidate]:
+    """The candidates not shown to the viewer on Explore or For you before this visit (`shown`: its
+    impressions before the snapshot's moment) first, then those that were, each part in its order:
+    what is new comes first, and a small instance never runs out of Explore. This visit's own
+    impressions do not count, so its later pages stay as the first ranked them."""
     seen = {signal.post_id for signal in shown if signal.surface in SEEN_SURFACES}
     if not seen:
         return list(candidates)
     return [c for c in candidates if c.post_id not in seen] + [c for c in candidates if c.post_id in seen]
 
 
-async def _wanted(db: AsyncSession, viewer: User, candidates: Sequence[Candidate]) -> list[Candidate]:
+def _wanted(done: Sequence[Signal], candidates: Sequence[Candidate]) -> list[Candidate]:
     """The candidates less the posts the viewer liked, commented, saved or marked "not interested"
-    (its interaction log's latest; a like or save taken back since does not count), and every post
-    of an account it marked so."""
-    done = await interaction_log().recent(db, viewer.id, kinds=TASTE_KINDS)
+    (`done`: its interaction log's latest, newest first; a like or save taken back since does not
+    count), and every post of an account it marked so."""
     posts: set[int | None] = set()
     taken_back: set[tuple[int | None, Kind]] = set()
     for signal in done:  # newest first: an unlike is seen before the like it takes back
@@ -605,6 +618,40 @@ async def _wanted(db: AsyncSession, viewer: User, candidates: Sequence[Candidate
             posts.add(signal.post_id)
     authors = {signal.author_id for signal in done if signal.kind in NEGATIVE_KINDS}
     return [c for c in candidates if c.post_id not in posts and c.author_id not in authors]
+
+
+def _ranked_by_model(
+    ranker: Ranker,
+    candidates: Sequence[Candidate],
+    accounts: Sequence[AccountCandidate],
+    done: Sequence[Signal],
+    shown: Sequence[Signal],
+    at: datetime,
+) -> list[Candidate]:
+    """The candidates in the ranking model's order (recommend.ranking: its features worked out here
+    from what the page has read already: the viewer's candidate accounts, its latest signals and
+    impressions, each candidate's ref)."""
+    best = max((account.score for account in accounts), default=1.0) or 1.0
+    account_score = {account.account_id: account.score / best for account in accounts}
+    affinity = ranking.affinities(done)
+    ignored = ranking.passed_over(shown, {s.post_id for s in done if s.kind in ranking.ACTED_ON})
+    rankable = [c for c in candidates if c.ref is not None]
+    if not rankable:
+        return list(candidates)
+    refs = [c.ref for c in rankable if c.ref is not None]
+    post_ms = (np.array([c.post_id for c in rankable], dtype=np.int64) >> ID_TIME_SHIFT) + EPOCH_MS
+    rows = ranking.feature_rows(
+        [account_score.get(c.author_id, 0.0) for c in rankable],
+        [ref.like_count for ref in refs],
+        [ref.comment_count for ref in refs],
+        (unix_ms(at) - post_ms) / 3_600_000,
+        [c.tag_likes for c in rankable],
+        [affinity.get(c.author_id, 0.0) for c in rankable],
+        [len(ignored.get(c.author_id, set()) - {c.post_id}) for c in rankable],
+    )
+    scores = ranker.score(rows)
+    order = sorted(range(len(rankable)), key=lambda i: (scores[i], rankable[i].post_id), reverse=True)
+    return [rankable[i] for i in order] + [c for c in candidates if c.ref is None]
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,7 @@
 """Serving the trained recommender (recommend.training): each viewer's candidate accounts, read from
 the version `CURRENT` names, reloaded when a newer one appears (looked for at most every
-`RECHECK_SECONDS`). No model is loaded here: only the arrays the training job worked out.
+`RECHECK_SECONDS`). No model is loaded here: only the arrays the training job worked out, and the
+ranking model's few weights.
 
 No trained version yet (a new instance), or a viewer the last training did not know: None, and the
 caller falls back to what it did before a model existed (recent popular posts, friends of friends).
@@ -17,6 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from viewfinder.recommend.ranking import Ranker
+
 logger = logging.getLogger(__name__)
 
 RECHECK_SECONDS = 30.0
@@ -24,6 +27,8 @@ MODEL_DIRECTORY = "recommender"
 """Under the models directory: one directory per trained version, and CURRENT."""
 CURRENT = "CURRENT"
 """The file naming the version to serve (replaced atomically by the training job)."""
+RANKER_FILE = "ranker.npz"
+"""In a version's directory when the training job could fit the ranking model (recommend.ranking)."""
 
 
 class AccountCandidate(NamedTuple):
@@ -41,6 +46,8 @@ class Served:
     authors: np.ndarray
     scores: np.ndarray
     because: np.ndarray
+    ranker: Ranker | None = None
+    """The ranking model trained with it (None: Explore blends its sources with hand-set weights)."""
 
     def for_viewer(self, viewer_id: int) -> list[AccountCandidate] | None:
         """The viewer's candidate accounts, best first; None for a viewer this version never saw."""
@@ -104,4 +111,5 @@ def _read(directory: Path, version: str) -> Served:
             authors=saved["authors"],
             scores=saved["scores"],
             because=saved["because"],
+            ranker=Ranker.load(directory / RANKER_FILE),
         )

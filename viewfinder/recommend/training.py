@@ -9,9 +9,13 @@ the account of the viewer's history that contributed most to each ("because you 
 Serving (recommend.serving) then only reads those arrays: no model in a web process, no matrix
 arithmetic on a request.
 
+The same job fits the ranking model that orders Explore's candidates (recommend.ranking, decision
+0074) when the log holds enough impressions.
+
 A trained model is a directory `<data_dir>/models/recommender/<version>/` (model.npz, candidates.npz,
-meta.json); `CURRENT` beside them names the one to serve and is replaced atomically, so a web process
-never reads half a model. The newest `KEEP_VERSIONS` stay; older ones go.
+ranker.npz when there is one, meta.json); `CURRENT` beside them names the one to serve and is
+replaced atomically, so a web process never reads half a model. The newest `KEEP_VERSIONS` stay;
+older ones go.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import os
 import shutil
 import time
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,11 +37,12 @@ import numpy as np
 import scipy.sparse as sp
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viewfinder.core.ids import created_at_of
+from viewfinder.core.ids import created_at_of, first_id_at
+from viewfinder.recommend import ranking
 from viewfinder.recommend.evaluate import Interactions
 from viewfinder.recommend.log import Kind, Signal, interaction_log
 from viewfinder.recommend.model import Recommender
-from viewfinder.recommend.serving import CURRENT, MODEL_DIRECTORY
+from viewfinder.recommend.serving import CURRENT, MODEL_DIRECTORY, RANKER_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -92,21 +98,20 @@ class Trained:
     seconds: float
 
 
-async def account_matrix(db: AsyncSession, since: datetime) -> AccountMatrix:
-    """The viewers x accounts matrix of the log's signals since `since` (pairs whose weights add up
-    to nothing or less are left out; an account's signals about itself never reach the log)."""
+def account_matrix(signals: Iterable[Signal]) -> AccountMatrix:
+    """The viewers x accounts matrix of the signals (pairs whose weights add up to nothing or less
+    are left out; an account's signals about itself never reach the log)."""
     totals: dict[tuple[int, int], float] = defaultdict(float)
     latest: dict[tuple[int, int], int] = {}
-    signals = 0
-    async for batch in interaction_log().scan(db, since=since):
-        for signal in batch:
-            if signal.author_id is None or signal.author_id == signal.viewer_id:
-                continue
-            weight = signal_weight(signal)
-            signals += 1
-            pair = (signal.viewer_id, signal.author_id)
-            totals[pair] += weight
-            latest[pair] = max(latest.get(pair, 0), signal.id)
+    count = 0
+    for signal in signals:
+        if signal.author_id is None or signal.author_id == signal.viewer_id:
+            continue
+        weight = signal_weight(signal)
+        count += 1
+        pair = (signal.viewer_id, signal.author_id)
+        totals[pair] += weight
+        latest[pair] = max(latest.get(pair, 0), signal.id)
     kept = [(pair, weight) for pair, weight in totals.items() if weight > 0]
     viewer_ids = np.array(sorted({viewer for (viewer, _), _ in kept}), dtype=np.int64)
     account_ids = np.array(sorted({account for (_, account), _ in kept}), dtype=np.int64)
@@ -118,7 +123,7 @@ async def account_matrix(db: AsyncSession, since: datetime) -> AccountMatrix:
     )
     seconds = [created_at_of(latest[pair]).timestamp() for pair, _ in kept]
     times = sp.csr_matrix((np.array(seconds, dtype=np.float64), (rows, columns)), shape=shape)
-    return AccountMatrix(viewer_ids, account_ids, weights, times, signals)
+    return AccountMatrix(viewer_ids, account_ids, weights, times, count)
 
 
 def signal_weight(signal: Signal) -> float:
@@ -222,15 +227,17 @@ async def train(
     nothing) when the log holds too little to learn from (fewer than two viewers or accounts)."""
     started = time.perf_counter()
     now = now or datetime.now(UTC)
-    matrix = await account_matrix(db, now - timedelta(days=window_days))
-    await db.rollback()  # the scan's read transaction: nothing more is read
+    since = now - timedelta(days=window_days)
+    signals = await ranking.read_log(db, since)
+    hashtags = await ranking.post_hashtags(db, since - timedelta(days=ranking.RANKER_DAYS))
+    await db.rollback()  # the reads' transaction: nothing more is read
+    matrix = account_matrix(signals)
     if min(matrix.weights.shape) < 2:
         logger.info("The recommender has too little to learn from (%d signals): not trained", matrix.signals)
         return None
-    model = Recommender(dense_items=min(DENSE_ACCOUNTS, matrix.weights.shape[1])).fit(
-        matrix.weights, matrix.times
-    )
+    model = _fit(matrix)
     candidates = candidates_of(model, matrix)
+    ranker, impressions = train_ranker(signals, hashtags, now)
     digest = hashlib.sha256()
     for array in (matrix.viewer_ids, matrix.account_ids, matrix.weights.data, matrix.weights.indices):
         digest.update(np.ascontiguousarray(array).tobytes())
@@ -254,6 +261,13 @@ async def train(
         "params": model.params(),
         "fit_seconds": model.fit_seconds,
     }
+    if ranker is not None:
+        ranker.save(staging / RANKER_FILE)
+    meta["ranker"] = {
+        "impressions": len(impressions.labels),
+        "positives": int(impressions.labels.sum()),
+        "weights": ranker.weights() if ranker is not None else None,
+    }
     (staging / "meta.json").write_text(json.dumps(meta, indent=2))
     shutil.rmtree(directory, ignore_errors=True)
     staging.rename(directory)
@@ -262,8 +276,49 @@ async def train(
     pointer.replace(root / CURRENT)
     _forget_old_versions(root, keep=version)
     seconds = round(time.perf_counter() - started, 2)
-    logger.info("Recommender %s trained on %d signals in %.1f s", version, matrix.signals, seconds)
+    logger.info(
+        "Recommender %s trained on %d signals in %.1f s (%s)",
+        version,
+        matrix.signals,
+        seconds,
+        "with a ranker" if ranker is not None else "too few impressions for a ranker: the hand-set blend",
+    )
     return Trained(version, directory, meta["viewers"], meta["accounts"], matrix.signals, seconds)
+
+
+def _fit(matrix: AccountMatrix) -> Recommender:
+    return Recommender(dense_items=min(DENSE_ACCOUNTS, matrix.weights.shape[1])).fit(
+        matrix.weights, matrix.times
+    )
+
+
+def account_scores(model: Recommender, matrix: AccountMatrix) -> dict[int, dict[int, float]]:
+    """viewer id → author id → its candidate account's score divided by the viewer's best, as
+    serving sees them (discovery.services.personal_candidates)."""
+    found = candidates_of(model, matrix)
+    scores: dict[int, dict[int, float]] = {}
+    for viewer, authors, row in zip(matrix.viewer_ids, found["authors"], found["scores"], strict=True):
+        best = float(row.max(initial=0.0)) or 1.0
+        scores[int(viewer)] = {
+            int(author): float(score) / best
+            for author, score in zip(authors, row, strict=True)
+            if author >= 0
+        }
+    return scores
+
+
+def train_ranker(
+    signals: Sequence[Signal], hashtags: Mapping[int, tuple[int, ...]], now: datetime
+) -> tuple[ranking.Ranker | None, ranking.Impressions]:
+    """The ranking model, fitted on the impressions of the last RANKER_DAYS, their account feature
+    from a recommender fitted on the signals before them (so that the likes it is to predict are not
+    already in its scores); None with too few impressions of either label."""
+    ranker_from = now - timedelta(days=ranking.RANKER_DAYS)
+    cut = first_id_at(ranker_from)
+    earlier = account_matrix(signal for signal in signals if signal.id < cut)
+    scores = account_scores(_fit(earlier), earlier) if min(earlier.weights.shape) >= 2 else {}
+    impressions = ranking.replay(signals, hashtags, scores, ranker_from)
+    return ranking.fit_ranker(impressions.rows, impressions.labels), impressions
 
 
 def _forget_old_versions(root: Path, keep: str) -> None:
@@ -272,3 +327,17 @@ def _forget_old_versions(root: Path, keep: str) -> None:
     )
     for old in [path for path in versions if path.name != keep][KEEP_VERSIONS - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+async def evaluate_ranker(
+    db: AsyncSession, blend: ranking.HandSet, *, window_days: int, now: datetime | None = None
+) -> dict[str, Any]:
+    """The ranking model's offline figures on the log (ranking.evaluate), its impressions replayed as
+    `train` replays them."""
+    now = now or datetime.now(UTC)
+    since = now - timedelta(days=window_days)
+    signals = await ranking.read_log(db, since)
+    hashtags = await ranking.post_hashtags(db, since - timedelta(days=ranking.RANKER_DAYS))
+    await db.rollback()
+    _, impressions = train_ranker(signals, hashtags, now)
+    return ranking.evaluate(impressions, blend)
