@@ -182,6 +182,8 @@ def test_the_community_has_what_was_asked_for_and_every_count_agrees_with_its_ro
     # Captions carry hashtags and some @mentions of real accounts.
     assert demo.query("SELECT count(*) FROM hashtags")[0][0] > 5
     assert demo.query("SELECT count(*) FROM post_hashtags")[0][0] > POSTS // 2
+    # Every caption is embedded for the caption candidate source (all demo captions have words).
+    assert demo.query("SELECT count(*) FROM post_embeddings") == [(POSTS,)]
     # Posts are spread over the last weeks, and IDs sort by time as everywhere else.
     ordered = demo.query("SELECT created_at FROM posts ORDER BY id")
     assert [row[0] for row in ordered] == sorted(row[0] for row in ordered)

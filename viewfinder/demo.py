@@ -53,7 +53,9 @@ from viewfinder.mediakit.photos import FILTERS, ProcessedPhoto, process_photo
 from viewfinder.mediakit.storage import MediaStorage
 from viewfinder.posts.models import Hashtag, Post, PostHashtag, PostMedia, PostMention
 from viewfinder.posts.services import hashtags_in, mentions_in
+from viewfinder.recommend import captions
 from viewfinder.recommend.log import Kind, Signal, Surface, interaction_log
+from viewfinder.recommend.models import PostEmbedding
 from viewfinder.settings import Settings
 
 DEMO_PASSWORD = "viewfinder-demo-password"  # noqa: S105 (demo accounts are public on purpose)
@@ -542,6 +544,19 @@ def ids_at(moments: Sequence[datetime], shard: int) -> list[int]:
             (last_ms << (ids.SHARD_BITS + ids.SEQUENCE_BITS)) | (shard << ids.SEQUENCE_BITS) | sequence
         )
     return found
+
+
+def caption_embedding_rows(post_rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The posts' caption embeddings (recommend.captions), each distinct text embedded once (the
+    job that embeds a new post's caption runs per post; this is the bulk load's)."""
+    texts = {row["id"]: captions.caption_text(row["caption"]) for row in post_rows}
+    distinct = sorted({text for text in texts.values() if text})
+    vectors = dict(zip(distinct, captions.embed(distinct), strict=True)) if distinct else {}
+    return [
+        {"post_id": post_id, "vector": captions.to_bytes(vectors[text])}
+        for post_id, text in texts.items()
+        if text
+    ]
 
 
 async def instance_is_empty(db: AsyncSession) -> bool:
@@ -1065,6 +1080,7 @@ async def load_demo(
         (Comment, comment_rows, ("id",)),
         (CommentMention, comment_mention_rows, ("comment_id", "user_id")),
         (Affinity, affinity_rows, ("viewer_id", "author_id")),
+        (PostEmbedding, caption_embedding_rows(post_rows), ("post_id",)),
     ]
     for model, rows, order in tables:
         await _insert(db, _table(model), sorted(rows, key=itemgetter(*order)))

@@ -118,16 +118,15 @@ def test_explore_pages_in_a_fixed_number_of_queries(make_api, alice, anon, count
     cache_session(alice, count_queries)
     forget_cards(settings)
     seen_query = 1 if settings.interaction_backend == "sql" else 0  # else the log is in Cassandra
-    for viewer, expected in ((anon, 3), (alice, 4 + seen_query)):
+    for viewer, expected in ((anon, 3), (alice, 5 + seen_query)):
         with count_queries() as small:
             first = viewer.get("/explore", params={"limit": 2}).json()
         with count_queries() as large:
             everything = viewer.get("/explore", params={"limit": 20}).json()
         # The ranked candidates (their refs: the page's posts are no longer read again), (those of
-        # the hashtags the viewer likes,) the cards of posts not yet cached (anon's reads cache all
-        # eight for alice's), (the viewer's likes and saves, the posts already shown to it,) comment
-        # previews. Alice's session comes from
-        # the auth cache.
+        # the hashtags the viewer likes, its taste in captions: it liked none,) the cards of posts
+        # not yet cached (anon's reads cache all eight for alice's), (the viewer's likes and saves,
+        # the posts already shown to it,) comment previews. Alice's session comes from the auth cache.
         assert small.count == large.count == expected, large.statements
         assert len(first["items"]) == 2
         assert len(everything["items"]) == 8

@@ -44,7 +44,7 @@ from viewfinder.policy import (
 )
 from viewfinder.posts.cards import REF_COLUMNS, VIEWER_REF_COLUMNS, PostRef, refs_of
 from viewfinder.posts.models import Hashtag, Post, PostHashtag
-from viewfinder.recommend import ranking
+from viewfinder.recommend import captions, ranking
 from viewfinder.recommend.log import NEGATIVE_KINDS, Kind, Signal, Surface, interaction_log
 from viewfinder.recommend.ranking import Ranker
 from viewfinder.recommend.serving import AccountCandidate, Served
@@ -306,6 +306,8 @@ class Candidate:
     """Found among the recent posts of a hashtag the viewer likes (`tag_candidates`): its name."""
     tag_likes: int = 0
     """And how many of the viewer's recent likes went to posts with that hashtag."""
+    similar: bool = False
+    """Found by its caption's likeness to those of the posts the viewer liked (`caption_candidates`)."""
 
 
 @dataclass(frozen=True)
@@ -371,18 +373,23 @@ def _explore_query(with_viewer: bool) -> Select[Any]:
 
     It reads the candidates' refs (not the viewer's likes and saves: working those out for 500
     candidates costs more than the one statement `render_posts` runs for the page's few)."""
-    viewer = _viewer(with_viewer)
+    return _eligible(_viewer(with_viewer)).order_by(Post.id.desc()).limit(EXPLORE_CANDIDATES)
+
+
+def _eligible(viewer: User | None, *where: ColumnElement[bool]) -> Select[Any]:
+    """The refs and times of the posts Explore may show the viewer from the window's bound params
+    (`first_id`, `last_id`, `since`): visible to it, by accounts it does not follow, has not muted
+    and has no block with, never its own; narrowed by `where`."""
     return (
         visible_posts(viewer)
         .with_only_columns(*REF_COLUMNS, Post.created_at)
         .where(
             *explore_authors(viewer),
+            *where,
             Post.id >= _FIRST_ID,
             Post.id <= _LAST_ID,
             Post.created_at >= _SINCE,
         )
-        .order_by(Post.id.desc())
-        .limit(EXPLORE_CANDIDATES)
     )
 
 
@@ -400,13 +407,16 @@ async def explore_page(
     else, and for anonymous visitors, recent popular posts: one query (two with `exclude_liked`,
     which leaves out what the viewer liked, commented, saved or marked "not interested" there too).
     For a signed-in viewer, recent posts of the hashtags it likes join the popular ones
-    (`tag_candidates`, `blend_tags`: one more query), and posts already shown to it on Explore or For
+    (`tag_candidates`, `blend_tags`: one more query), then those whose captions are like the ones it
+    liked (`caption_candidates`: one query; one more when it liked captioned posts, and another to
+    top up the caption index at most every minute), and posts already shown to it on Explore or For
     you come last (`_unseen_first`: one more query). When the served version has a ranking model,
     it orders the candidates (`_ranked_by_model`) instead of the hand-set blend."""
     ranked = await explore_candidates(db, viewer, snapshot.at)
     model = None
     if viewer is not None:
         ranked = blend_tags(ranked, await tag_candidates(db, viewer, snapshot.at))
+        ranked = blend_captions(ranked, await caption_candidates(db, viewer, snapshot.at))
         accounts = served.for_viewer(viewer.id) if served is not None else None
         if served is not None and accounts:
             ranked = await personal_candidates(db, viewer, snapshot.at, accounts, ranked)
@@ -427,7 +437,7 @@ async def explore_page(
     if page and len(placed) > snapshot.offset + len(page):
         following = Snapshot(snapshot.at, snapshot.offset + len(page))
     reasons = await _reasons(db, page)
-    marked = frozenset(c.post_id for c in page if model is not None or c.tag is not None)
+    marked = frozenset(c.post_id for c in page if model is not None or c.tag is not None or c.similar)
     return ExplorePage([c.ref for c in page if c.ref is not None], following, model, reasons, marked)
 
 
@@ -588,6 +598,64 @@ def _tag_query() -> Select[Any]:
     )
 
 
+CAPTION_NEAREST = 100
+"""The posts of the week nearest the viewer's taste in captions that are looked at."""
+CAPTION_SIMILARITY = 0.4
+"""Less alike than this (cosine of MiniLM embeddings) is no reason to show a post."""
+CAPTION_WEIGHT = 0.5
+"""Caption candidates' share of the blend (as TAG_WEIGHT)."""
+
+
+async def caption_candidates(db: AsyncSession, viewer: User, at: datetime) -> list[Candidate]:
+    """Explore's candidates from caption text the viewer engages with: the posts of the week whose
+    captions are nearest the mean of those of the posts it liked lately (recommend.captions; an
+    in-memory index, topped up with new posts at most every minute), at least CAPTION_SIMILARITY
+    alike, with `explore_candidates`' eligibility (one query), scored similarity x `explore_score`.
+    Empty (one query) for a viewer who liked no post with a caption."""
+    taste = await captions.taste(db, viewer.id, at)
+    if taste is None:
+        return []
+    nearest = await captions.caption_index.nearest(db, at, taste, CAPTION_NEAREST)
+    similarity = {post_id: alike for post_id, alike in nearest if alike >= CAPTION_SIMILARITY}
+    if not similarity:
+        return []
+    since = at - EXPLORE_WINDOW
+    values = _viewer_values(
+        viewer, first_id=first_id_at(since), last_id=last_id_at(at), since=since, chosen=list(similarity)
+    )
+    found = []
+    for *columns, created_at in await read_rows(db, _caption_query(), values):
+        ref = PostRef(*columns)
+        score = similarity[ref.id] * explore_score(ref.like_count, ref.comment_count, at - created_at)
+        found.append(Candidate(ref.id, ref.author_id, score, ref, similar=True))
+    return sorted(found, key=lambda c: (c.score, c.post_id), reverse=True)
+
+
+def blend_captions(ranked: Sequence[Candidate], similar: Sequence[Candidate]) -> list[Candidate]:
+    """`blend_tags` for the caption candidates (CAPTION_WEIGHT): a post found by both keeps its
+    hashtag, if it has one (the reason shown before the caption's), with the caption's share added."""
+    if not similar:
+        return list(ranked)
+    best_ranked = max((c.score for c in ranked), default=1.0) or 1.0
+    best_similar = max(c.score for c in similar) or 1.0
+    blended = {c.post_id: replace(c, score=c.score / best_ranked) for c in ranked}
+    for c in similar:
+        earlier = blended.get(c.post_id)
+        share = CAPTION_WEIGHT * c.score / best_similar
+        blended[c.post_id] = (
+            replace(c, score=share)
+            if earlier is None
+            else replace(earlier, score=earlier.score + share, similar=True)
+        )
+    return sorted(blended.values(), key=lambda c: (c.score, c.post_id), reverse=True)
+
+
+@lru_cache(maxsize=1)
+def _caption_query() -> Select[Any]:
+    """`caption_candidates`' statement: `_explore_query`'s, on the chosen posts."""
+    return _eligible(_viewer(True), Post.id.in_(bindparam("chosen", expanding=True)))
+
+
 SEEN_SURFACES = frozenset({Surface.EXPLORE, Surface.FOR_YOU})
 """Where an impression makes a post "already seen" for the recommendation surfaces."""
 SEEN_IMPRESSIONS = 500
@@ -657,17 +725,8 @@ def _ranked_by_model(
 @lru_cache(maxsize=1)
 def _personal_query() -> Select[Any]:
     """`personal_candidates`' statement: `_explore_query`'s, on the given accounts and its own window."""
-    viewer = _viewer(True)
     return (
-        visible_posts(viewer)
-        .with_only_columns(*REF_COLUMNS, Post.created_at)
-        .where(
-            *explore_authors(viewer),
-            Post.author_id.in_(bindparam("authors", expanding=True)),
-            Post.id >= _FIRST_ID,
-            Post.id <= _LAST_ID,
-            Post.created_at >= _SINCE,
-        )
+        _eligible(_viewer(True), Post.author_id.in_(bindparam("authors", expanding=True)))
         .order_by(Post.id.desc())
         .limit(PERSONAL_CANDIDATES)
     )
@@ -683,6 +742,8 @@ async def _reasons(db: AsyncSession, page: Sequence[Candidate]) -> dict[int, str
             reasons[c.post_id] = f"Because you like posts by @{names[c.because_id]}"
         elif c.tag is not None:
             reasons[c.post_id] = f"Popular in #{c.tag}"
+        elif c.similar:
+            reasons[c.post_id] = "Like posts you liked"
         elif c.personal:
             reasons[c.post_id] = "Suggested for you"
         else:

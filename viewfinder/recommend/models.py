@@ -3,7 +3,7 @@ was shown and did, the signals the recommender learns from (issue 16, docs/decis
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from viewfinder.core.db import Base
@@ -32,3 +32,15 @@ class Interaction(Base):
     dwell_ms: Mapped[int | None] = mapped_column(Integer)
     model: Mapped[str | None] = mapped_column(String(40))
     """Which recommender version served the page it was shown in (online read-out)."""
+
+
+class PostEmbedding(Base):
+    """A post's caption as a MiniLM sentence embedding (recommend.captions, decision 0075): 384
+    float16 numbers, unit length. No row for a post without caption text; deleted with its post."""
+
+    __tablename__ = "post_embeddings"
+
+    post_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

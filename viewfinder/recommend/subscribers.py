@@ -6,10 +6,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.core.events import on
+from viewfinder.core.jobs import enqueue
 from viewfinder.engagement.events import Commented, Liked, Saved, Unliked, Unsaved
 from viewfinder.graph.events import Followed, FollowRequestApproved, ProfileVisited, Unfollowed
+from viewfinder.posts.events import PostCreated, PostEdited
 from viewfinder.recommend import services
 from viewfinder.recommend.log import Kind
+from viewfinder.recommend.tasks import embed_caption
 
 
 @on(Liked)
@@ -61,3 +64,13 @@ async def log_unfollow(db: AsyncSession, event: Unfollowed) -> None:
 @on(ProfileVisited)
 async def log_profile_visit(db: AsyncSession, event: ProfileVisited) -> None:
     await services.record(db, event.viewer_id, Kind.PROFILE_VISIT, author_id=event.owner_id)
+
+
+@on(PostCreated, after_commit=True)
+async def embed_new_caption(db: AsyncSession, event: PostCreated) -> None:
+    await enqueue(embed_caption, event.post_id)
+
+
+@on(PostEdited, after_commit=True)
+async def embed_edited_caption(db: AsyncSession, event: PostEdited) -> None:
+    await enqueue(embed_caption, event.post_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from huey import crontab
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.core.jobs import current_settings, huey, run_with_db
 from viewfinder.recommend import services
@@ -25,3 +26,16 @@ def train_recommender() -> str | None:
     models = settings.data_dir / "models"
     trained = run_with_db(lambda db: training.train(db, models, window_days=settings.recommender_window_days))
     return trained.version if trained is not None else None
+
+
+@huey.task(retries=3, retry_delay=10)
+def embed_caption(post_id: int) -> bool:
+    """Embed a new or edited post's caption for the caption candidate source (recommend.captions)."""
+    from viewfinder.recommend import captions  # onnxruntime only in the process that embeds
+
+    async def store(db: AsyncSession) -> bool:
+        stored = await captions.store_embedding(db, post_id)
+        await db.commit()
+        return stored
+
+    return run_with_db(store)
