@@ -407,7 +407,7 @@ async def explore_page(
     else, and for anonymous visitors, recent popular posts: one query (two with `exclude_liked`,
     which leaves out what the viewer liked, commented, saved or marked "not interested" there too).
     For a signed-in viewer, recent posts of the hashtags it likes join the popular ones
-    (`tag_candidates`, `blend_tags`: one more query), then those whose captions are like the ones it
+    (`tag_candidates`, `blend`: one more query), then those whose captions are like the ones it
     liked (`caption_candidates`: one query; one more when it liked captioned posts, and another to
     top up the caption index at most every minute), and posts already shown to it on Explore or For
     you come last (`_unseen_first`: one more query). When the served version has a ranking model,
@@ -415,8 +415,8 @@ async def explore_page(
     ranked = await explore_candidates(db, viewer, snapshot.at)
     model = None
     if viewer is not None:
-        ranked = blend_tags(ranked, await tag_candidates(db, viewer, snapshot.at))
-        ranked = blend_captions(ranked, await caption_candidates(db, viewer, snapshot.at))
+        ranked = blend(ranked, await tag_candidates(db, viewer, snapshot.at), TAG_WEIGHT)
+        ranked = blend(ranked, await caption_candidates(db, viewer, snapshot.at), CAPTION_WEIGHT)
         accounts = served.for_viewer(viewer.id) if served is not None else None
         if served is not None and accounts:
             ranked = await personal_candidates(db, viewer, snapshot.at, accounts, ranked)
@@ -533,19 +533,30 @@ async def tag_candidates(db: AsyncSession, viewer: User, at: datetime) -> list[C
     return sorted(found.values(), key=lambda c: (c.score, c.post_id), reverse=True)
 
 
-def blend_tags(popular: Sequence[Candidate], tagged: Sequence[Candidate]) -> list[Candidate]:
-    """The popular candidates and the hashtag ones in one list, best first: each score divided by its
-    list's best, a hashtag candidate's weighed TAG_WEIGHT and added to its popularity. A post found
-    by both keeps its hashtag (the reason shown)."""
-    if not tagged:
-        return list(popular)
-    best_popular = max((c.score for c in popular), default=1.0) or 1.0
-    best_tagged = max(c.score for c in tagged) or 1.0
-    blended = {c.post_id: replace(c, score=c.score / best_popular) for c in popular}
-    for c in tagged:
+def blend(ranked: Sequence[Candidate], found: Sequence[Candidate], weight: float) -> list[Candidate]:
+    """The ranked candidates and those a further source found in one list, best first: each score
+    divided by its list's best, the source's weighed `weight` and added to the ranked score of the
+    same post. A post found by both keeps the hashtag and the caption likeness either found it by
+    (the reasons shown)."""
+    if not found:
+        return list(ranked)
+    best_ranked = max((c.score for c in ranked), default=1.0) or 1.0
+    best_found = max(c.score for c in found) or 1.0
+    blended = {c.post_id: replace(c, score=c.score / best_ranked) for c in ranked}
+    for c in found:
+        share = weight * c.score / best_found
         earlier = blended.get(c.post_id)
-        score = TAG_WEIGHT * c.score / best_tagged + (earlier.score if earlier is not None else 0.0)
-        blended[c.post_id] = replace(c, score=score)
+        blended[c.post_id] = (
+            replace(c, score=share)
+            if earlier is None
+            else replace(
+                earlier,
+                score=earlier.score + share,
+                tag=earlier.tag or c.tag,
+                tag_likes=earlier.tag_likes or c.tag_likes,
+                similar=earlier.similar or c.similar,
+            )
+        )
     return sorted(blended.values(), key=lambda c: (c.score, c.post_id), reverse=True)
 
 
@@ -603,7 +614,7 @@ CAPTION_NEAREST = 100
 CAPTION_SIMILARITY = 0.4
 """Less alike than this (cosine of MiniLM embeddings) is no reason to show a post."""
 CAPTION_WEIGHT = 0.5
-"""Caption candidates' share of the blend (as TAG_WEIGHT)."""
+"""Caption candidates' share of the blend (`blend`, as TAG_WEIGHT)."""
 
 
 async def caption_candidates(db: AsyncSession, viewer: User, at: datetime) -> list[Candidate]:
@@ -629,25 +640,6 @@ async def caption_candidates(db: AsyncSession, viewer: User, at: datetime) -> li
         score = similarity[ref.id] * explore_score(ref.like_count, ref.comment_count, at - created_at)
         found.append(Candidate(ref.id, ref.author_id, score, ref, similar=True))
     return sorted(found, key=lambda c: (c.score, c.post_id), reverse=True)
-
-
-def blend_captions(ranked: Sequence[Candidate], similar: Sequence[Candidate]) -> list[Candidate]:
-    """`blend_tags` for the caption candidates (CAPTION_WEIGHT): a post found by both keeps its
-    hashtag, if it has one (the reason shown before the caption's), with the caption's share added."""
-    if not similar:
-        return list(ranked)
-    best_ranked = max((c.score for c in ranked), default=1.0) or 1.0
-    best_similar = max(c.score for c in similar) or 1.0
-    blended = {c.post_id: replace(c, score=c.score / best_ranked) for c in ranked}
-    for c in similar:
-        earlier = blended.get(c.post_id)
-        share = CAPTION_WEIGHT * c.score / best_similar
-        blended[c.post_id] = (
-            replace(c, score=share)
-            if earlier is None
-            else replace(earlier, score=earlier.score + share, similar=True)
-        )
-    return sorted(blended.values(), key=lambda c: (c.score, c.post_id), reverse=True)
 
 
 @lru_cache(maxsize=1)
