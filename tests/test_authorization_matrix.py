@@ -1225,6 +1225,7 @@ API_RULES: Rules = {
     ("GET", "/staff/roles"): [own("/staff/roles", STAFF_ONLY)],
     ("PUT", "/staff/roles/{username:str}"): [own("/staff/roles/pub", STAFF_ONLY, json={"role": "admin"})],
     ("GET", "/staff/audit"): [own("/staff/audit", STAFF_ONLY)],
+    ("GET", "/staff/recommendations"): [own("/staff/recommendations", STAFF_ONLY)],
     ("GET", "/staff/accounts/{username:str}"): [own("/staff/accounts/member", STAFF_ONLY)],
     ("GET", "/staff/cases"): [own("/staff/cases", STAFF_ONLY)],
     ("GET", "/staff/cases/{case_id:str}"): [own("/staff/cases/1", STAFF_ONLY)],

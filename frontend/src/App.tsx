@@ -35,6 +35,7 @@ const Case = lazy(() => import("./staff/Case").then((m) => ({ default: m.Case })
 const Detection = lazy(() => import("./staff/Detection").then((m) => ({ default: m.Detection })));
 const Featured = lazy(() => import("./staff/Featured").then((m) => ({ default: m.Featured })));
 const Queue = lazy(() => import("./staff/Queue").then((m) => ({ default: m.Queue })));
+const Recommendations = lazy(() => import("./staff/Recommendations").then((m) => ({ default: m.Recommendations })));
 const Roles = lazy(() => import("./staff/Roles").then((m) => ({ default: m.Roles })));
 const Rules = lazy(() => import("./staff/Rules").then((m) => ({ default: m.Rules })));
 const StaffAccount = lazy(() => import("./staff/StaffAccount").then((m) => ({ default: m.StaffAccount })));
@@ -75,6 +76,7 @@ export function App() {
         <Route path="/staff/detection" element={<Later><Detection /></Later>} />
         <Route path="/staff/roles" element={<Later><Roles /></Later>} />
         <Route path="/staff/audit" element={<Later><Audit /></Later>} />
+        <Route path="/staff/recommendations" element={<Later><Recommendations /></Later>} />
         <Route path="/staff/announcements" element={<Later><Announcements /></Later>} />
         <Route path="/staff/featured" element={<Later><Featured /></Later>} />
         <Route path="/accounts/password/forgot" element={<ForgotPassword />} />

@@ -86,6 +86,7 @@ STAFF_ROUTES: dict[tuple[str, str], Row] = {
         lambda w, r: Call("PUT", f"/staff/roles/{w.fresh_member()}", {"role": "analyst", "reason": "matrix"}),
     ),
     ("GET", "/staff/audit"): Row("audit.read", lambda w, r: Call("GET", "/staff/audit")),
+    ("GET", "/staff/recommendations"): Row("stats.read", lambda w, r: Call("GET", "/staff/recommendations")),
     ("GET", "/staff/accounts/{username:str}"): Row(
         "reports.handle", lambda w, r: Call("GET", f"/staff/accounts/{w.author.username}")
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.helpers import make_post
+from tests.moderation.staff import make_staff
 from viewfinder.core.db import utcnow
 from viewfinder.recommend.readout import POPULARITY, read_out
 
@@ -50,3 +51,23 @@ async def test_each_version_gets_what_was_done_to_the_posts_it_chose(alice, bob,
         "follows_per_impression": 0.0,
         "not_interested_rate": 1.0,
     }
+
+
+async def test_an_analyst_reads_the_read_out_on_the_staff_api_and_a_member_may_not(make_api, alice, bob, db):
+    analyst = await make_staff(make_api, db, "ana", "analyst")
+    post = make_post(alice, "chosen")["id"]
+    shown(bob, post, "explore", "r-staff-readout")
+    bob.post(f"/posts/{post}/like")
+
+    response = analyst.get("/staff/recommendations", params={"days": 1})
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["days"] == 1
+    assert body["serving"] is None  # nothing trained on this instance
+    assert body["ranker_weights"] is None
+    mine = next(row for row in body["versions"] if row["version"] == "r-staff-readout")
+    assert mine["impressions"] == 1
+    assert mine["likes_per_impression"] == 1.0
+    assert bob.get("/staff/recommendations").status_code == 403
+    assert analyst.get("/staff/recommendations", params={"days": 0}).status_code == 400

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.core.ids import created_at_of
-from viewfinder.recommend.log import Kind, Surface, interaction_log
+from viewfinder.recommend.log import Kind, Surface
+from viewfinder.recommend.ranking import read_log
 
 RECOMMENDATION_SURFACES = frozenset({Surface.EXPLORE, Surface.FOR_YOU, Surface.SUGGESTED_ACCOUNTS})
 ATTRIBUTION = timedelta(hours=24)
@@ -58,43 +59,42 @@ async def read_out(
     authors_shown: dict[tuple[int, int], tuple[str, int]] = {}  # (viewer, author) → the same
     figures: dict[str, VersionFigures] = defaultdict(VersionFigures)
     done: set[tuple[int, int, Kind]] = set()
-    async for batch in interaction_log().scan(db, since=since):
-        for signal in sorted(batch, key=lambda s: s.id):
-            if viewers is not None and signal.viewer_id not in viewers:
+    for signal in await read_log(db, since):  # oldest first (Cassandra's scan goes by token range)
+        if viewers is not None and signal.viewer_id not in viewers:
+            continue
+        if signal.kind is Kind.IMPRESSION:
+            if signal.surface not in RECOMMENDATION_SURFACES or signal.post_id is None:
                 continue
-            if signal.kind is Kind.IMPRESSION:
-                if signal.surface not in RECOMMENDATION_SURFACES or signal.post_id is None:
-                    continue
-                pair = (signal.viewer_id, signal.post_id)
-                if pair not in shown:
-                    version = signal.model or POPULARITY
-                    shown[pair] = (version, signal.id)
-                    figures[version].impressions += 1
-                    figures[version].viewers.add(signal.viewer_id)
-                    if signal.author_id is not None:
-                        authors_shown.setdefault((signal.viewer_id, signal.author_id), (version, signal.id))
-                continue
-            if signal.kind is Kind.FOLLOW and signal.author_id is not None:
-                found = authors_shown.get((signal.viewer_id, signal.author_id))
-            elif signal.post_id is not None:
-                found = shown.get((signal.viewer_id, signal.post_id))
-            else:
-                found = None
-            if found is None or created_at_of(signal.id) - created_at_of(found[1]) > ATTRIBUTION:
-                continue
-            key = (signal.viewer_id, signal.post_id or signal.author_id or 0, signal.kind)
-            if key in done:  # one open, like ... per post and viewer
-                continue
-            done.add(key)
-            counted = figures[found[0]]
-            if signal.kind is Kind.OPEN:
-                counted.opens += 1
-            elif signal.kind is Kind.LIKE:
-                counted.likes += 1
-            elif signal.kind is Kind.SAVE:
-                counted.saves += 1
-            elif signal.kind is Kind.FOLLOW:
-                counted.follows += 1
-            elif signal.kind in (Kind.NOT_INTERESTED, Kind.HIDE):
-                counted.not_interested += 1
+            pair = (signal.viewer_id, signal.post_id)
+            if pair not in shown:
+                version = signal.model or POPULARITY
+                shown[pair] = (version, signal.id)
+                figures[version].impressions += 1
+                figures[version].viewers.add(signal.viewer_id)
+                if signal.author_id is not None:
+                    authors_shown.setdefault((signal.viewer_id, signal.author_id), (version, signal.id))
+            continue
+        if signal.kind is Kind.FOLLOW and signal.author_id is not None:
+            found = authors_shown.get((signal.viewer_id, signal.author_id))
+        elif signal.post_id is not None:
+            found = shown.get((signal.viewer_id, signal.post_id))
+        else:
+            found = None
+        if found is None or created_at_of(signal.id) - created_at_of(found[1]) > ATTRIBUTION:
+            continue
+        key = (signal.viewer_id, signal.post_id or signal.author_id or 0, signal.kind)
+        if key in done:  # one open, like ... per post and viewer
+            continue
+        done.add(key)
+        counted = figures[found[0]]
+        if signal.kind is Kind.OPEN:
+            counted.opens += 1
+        elif signal.kind is Kind.LIKE:
+            counted.likes += 1
+        elif signal.kind is Kind.SAVE:
+            counted.saves += 1
+        elif signal.kind is Kind.FOLLOW:
+            counted.follows += 1
+        elif signal.kind in (Kind.NOT_INTERESTED, Kind.HIDE):
+            counted.not_interested += 1
     return {version: figures[version].rates() for version in sorted(figures)}

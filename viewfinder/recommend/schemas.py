@@ -47,3 +47,27 @@ class InteractionsOut(msgspec.Struct):
     accepted: int
     """How many were kept: reports about posts the viewer may not see (or that are gone), and about
     the viewer's own posts, are not."""
+
+
+class VersionReadOut(msgspec.Struct):
+    """How the posts one recommender version chose did (or "popularity": those no model chose)."""
+
+    version: str
+    impressions: int
+    viewers: int
+    click_through: float
+    likes_per_impression: float
+    saves_per_impression: float
+    follows_per_impression: float
+    not_interested_rate: float
+
+
+class ReadOutOut(msgspec.Struct):
+    """The recommender's online read-out over the last `days` (recommend.readout)."""
+
+    days: int
+    serving: str | None
+    """The version Explore and For you are served by now (None: none trained yet)."""
+    ranker_weights: dict[str, float] | None
+    """The served version's ranking model's weights by feature (None: the hand-set blend orders)."""
+    versions: list[VersionReadOut]

@@ -139,3 +139,10 @@ export type PostHashesResult = Schemas["PostHashesOut"];
 export function addPostHashes(postId: string): Promise<PostHashesResult> {
   return unwrap(api.POST(`${V1}/staff/posts/{post_id}/known-bad-hashes`, { params: { path: { post_id: postId } } }));
 }
+
+export type ReadOut = Schemas["ReadOutOut"];
+export const readOutKey = (days: number) => ["staff", "recommendations", days] as const;
+
+export function fetchReadOut(days: number): Promise<ReadOut> {
+  return unwrap(api.GET(`${V1}/staff/recommendations`, { params: { query: { days } } }));
+}

@@ -7,6 +7,7 @@ import { Announcements } from "./Announcements";
 import { Audit } from "./Audit";
 import { Featured } from "./Featured";
 import { Queue } from "./Queue";
+import { Recommendations } from "./Recommendations";
 import { Roles } from "./Roles";
 import { Rules } from "./Rules";
 import { API, staffMe } from "./testData";
@@ -25,6 +26,7 @@ function renderAt(path: string, role: string) {
     [`GET ${API}/staff/audit`]: { body: EMPTY },
     [`GET ${API}/staff/announcements`]: { body: EMPTY },
     [`GET ${API}/staff/featured`]: { body: { items: [] } },
+    [`GET ${API}/staff/recommendations`]: { body: { days: 7, serving: null, ranker_weights: null, versions: [] } },
   });
   renderApp(
     <Routes>
@@ -36,6 +38,7 @@ function renderAt(path: string, role: string) {
         <Route path="/staff/audit" element={<Audit />} />
         <Route path="/staff/announcements" element={<Announcements />} />
         <Route path="/staff/featured" element={<Featured />} />
+        <Route path="/staff/recommendations" element={<Recommendations />} />
       </Route>
     </Routes>,
     { path },
@@ -55,11 +58,15 @@ describe("what each role sees", () => {
     expect(screen.queryByRole("link", { name: "Staff" })).not.toBeInTheDocument();
   });
 
-  it("an analyst sees no Staff entry and no queue", async () => {
+  it("an analyst's Staff entry opens the recommendations read-out, and the queue is not theirs", async () => {
+    renderAt("/", "analyst");
+    expect(within(await mainNav()).getByRole("link", { name: "Staff" })).toHaveAttribute("href", "/staff/recommendations");
+    cleanup();
     const seen = renderAt("/staff", "analyst");
-    expect(within(await mainNav()).queryByRole("link", { name: "Staff" })).not.toBeInTheDocument();
     expect(await screen.findByRole("heading", { name: "No access" })).toBeInTheDocument();
-    expect(seen.some((request) => request.url.includes("/staff/"))).toBe(false);
+    const staffNav = await screen.findByRole("navigation", { name: "Staff" });
+    expect(within(staffNav).getAllByRole("link").map((link) => link.textContent)).toEqual(["Recommendations"]);
+    expect(seen.some((request) => request.url.includes("/staff/cases"))).toBe(false);
   });
 
   it("a moderator gets the queue but no Rules, Roles or Audit log", async () => {
@@ -108,7 +115,7 @@ describe("what each role sees", () => {
   it("an admin gets every staff screen", async () => {
     renderAt("/staff/roles", "admin");
     const staffNav = await screen.findByRole("navigation", { name: "Staff" });
-    expect(within(staffNav).getAllByRole("link").map((link) => link.textContent)).toEqual(["Queue", "Rules", "Detection", "Roles", "Audit log", "Announcements", "Featured"]);
+    expect(within(staffNav).getAllByRole("link").map((link) => link.textContent)).toEqual(["Queue", "Rules", "Detection", "Roles", "Audit log", "Recommendations", "Announcements", "Featured"]);
     expect(await screen.findByRole("form", { name: "Assign a role" })).toBeInTheDocument();
   });
 });

@@ -44,12 +44,12 @@ export const STAFF_SCREENS = [
   { to: "/staff/detection", label: "Detection", permission: "rules.manage" },
   { to: "/staff/roles", label: "Roles", permission: "roles.assign" },
   { to: "/staff/audit", label: "Audit log", permission: "audit.read" },
+  { to: "/staff/recommendations", label: "Recommendations", permission: "stats.read" },
   { to: "/staff/announcements", label: "Announcements", permission: "announcements.manage" },
   { to: "/staff/featured", label: "Featured", permission: "announcements.manage" },
 ] as const satisfies ReadonlyArray<{ to: string; label: string; permission: Permission }>;
 
-/** The first staff screen this account may open, or null when none (not staff, or a role with
- * no screen here yet: an analyst). */
+/** The first staff screen this account may open, or null when none (not staff). */
 export function firstStaffScreen(me: Pick<Me, "role"> | null | undefined): string | null {
   return STAFF_SCREENS.find((screen) => can(me, screen.permission))?.to ?? null;
 }
