@@ -179,7 +179,10 @@ def train_recommender() -> None:
     models = settings.data_dir / "models"
     trained = asyncio.run(
         _with_db(
-            settings, lambda db: training.train(db, models, window_days=settings.recommender_window_days)
+            settings,
+            lambda db: training.train(
+                db, models, window_days=settings.recommender_window_days, ranker=settings.recommender_ranker
+            ),
         )
     )
     if trained is None:

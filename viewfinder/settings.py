@@ -257,6 +257,9 @@ class Settings(BaseSettings):
     recommender_window_days: int = Field(default=60, ge=1, le=3650)
     """The recommender (retrained hourly by the worker) learns from this many recent days of the
     interaction log (docs/decisions/0069)."""
+    recommender_ranker: bool = True
+    """Fit the learned ranking model with it when the log holds enough impressions (decision 0074);
+    false: Explore and For you keep the hand-set blend."""
     cassandra_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
     """Contact points of the Cassandra cluster; comma-separated in the environment."""
     cassandra_port: int = 9042

@@ -191,13 +191,14 @@ async def test_a_post_made_while_redis_is_down_reaches_followers_when_it_returns
     # The periodic flush (as the worker runs it every minute) moves it into Redis; a worker runs it.
     assert await asyncio.to_thread(flush_job_handoff.call_local) == 1
     assert await pending_jobs(db) == 0
-    # That job delivers the post's event, and the delivery queues the fan-out: still within the
-    # moment the queue skips Redis after a failure, so it too waits in the database for the flush.
+    # That job delivers the post's event, and the delivery queues the fan-out and the caption's
+    # embedding: still within the moment the queue skips Redis after a failure, so they too wait in
+    # the database for the flush.
     assert await asyncio.to_thread(run_queued_jobs) == 1
     assert feed(bob) == []
-    assert await pending_jobs(db) == 1
-    assert await asyncio.to_thread(flush_job_handoff.call_local) == 1
-    assert await asyncio.to_thread(run_queued_jobs) == 1
+    assert await pending_jobs(db) == 2
+    assert await asyncio.to_thread(flush_job_handoff.call_local) == 2
+    assert await asyncio.to_thread(run_queued_jobs) == 2
     assert feed(bob) == [created.json()["id"]]
 
 

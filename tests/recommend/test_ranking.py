@@ -122,14 +122,10 @@ def test_a_saved_ranker_loads_back_and_one_fitted_on_other_features_does_not(tmp
     assert Ranker.load(tmp_path / "missing.npz") is None
 
 
-async def test_explore_follows_the_served_ranker_and_training_records_whether_it_had_one(
-    make_api, db, settings
-):
+async def test_explore_follows_the_served_ranker_instead_of_the_hand_set_blend(make_api, db, settings):
     world = Community(make_api)
-    trained = await train(db, settings)
+    trained = await train(db, settings)  # without a ranker: the hand-set blend serves
     assert trained is not None
-    meta = json.loads((trained.directory / "meta.json").read_text())
-    assert meta["ranker"]["weights"] is None  # no impressions in this log: the hand-set blend serves
     assert not (trained.directory / serving.RANKER_FILE).exists()
     hand_set = explore(world.viewer)
     # The hand-set blend puts the viewer's taste (a1's and a2's posts) before the more liked ones
@@ -178,13 +174,17 @@ async def test_training_fits_a_ranker_once_the_log_holds_enough_impressions(db, 
                     )
     await interaction_log().record(db, signals)
     await db.commit()
+    without = await train(db, settings)  # as VIEWFINDER_RECOMMENDER_RANKER=false trains
+    assert without is not None
+    assert not (without.directory / serving.RANKER_FILE).exists()
 
-    trained = await train(db, settings)
+    trained = await train(db, settings, ranker=True)
 
     assert trained is not None
     meta = json.loads((trained.directory / "meta.json").read_text())
-    assert meta["ranker"]["impressions"] == 48
-    assert meta["ranker"]["positives"] == 24
+    # At least these (on the scale stack the process's other tests share the Cassandra log).
+    assert meta["ranker"]["impressions"] >= 48
+    assert meta["ranker"]["positives"] >= 24
     assert set(meta["ranker"]["weights"]) == set(FEATURES)
     served = serving.served(models_dir(settings))
     assert served is not None

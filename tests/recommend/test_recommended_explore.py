@@ -27,8 +27,13 @@ def models_dir(settings: Settings) -> Path:
     return settings.data_dir / "models"
 
 
-async def train(db: AsyncSession, settings: Settings) -> training.Trained | None:
-    trained = await training.train(db, models_dir(settings), window_days=settings.recommender_window_days)
+async def train(db: AsyncSession, settings: Settings, *, ranker: bool = False) -> training.Trained | None:
+    """Train as the worker does; without a ranking model unless asked (these tests check the
+    recommender's candidates and the hand-set blend, and on the scale stack a process's tests share
+    one Cassandra log, whose other tests' impressions could fit a ranker that reorders Explore)."""
+    trained = await training.train(
+        db, models_dir(settings), window_days=settings.recommender_window_days, ranker=ranker
+    )
     serving.forget()
     return trained
 

@@ -24,7 +24,11 @@ def train_recommender() -> str | None:
 
     settings = current_settings()
     models = settings.data_dir / "models"
-    trained = run_with_db(lambda db: training.train(db, models, window_days=settings.recommender_window_days))
+    trained = run_with_db(
+        lambda db: training.train(
+            db, models, window_days=settings.recommender_window_days, ranker=settings.recommender_ranker
+        )
+    )
     return trained.version if trained is not None else None
 
 

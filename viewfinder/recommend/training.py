@@ -221,10 +221,16 @@ def _because(
 
 
 async def train(
-    db: AsyncSession, models_dir: Path, *, window_days: int, now: datetime | None = None
+    db: AsyncSession,
+    models_dir: Path,
+    *,
+    window_days: int,
+    ranker: bool = True,
+    now: datetime | None = None,
 ) -> Trained | None:
-    """Train on the log's last `window_days` and make the result the one served; None (changing
-    nothing) when the log holds too little to learn from (fewer than two viewers or accounts)."""
+    """Train on the log's last `window_days` and make the result the one served, with a ranking
+    model when `ranker` and the log holds enough impressions; None (changing nothing) when the log
+    holds too little to learn from (fewer than two viewers or accounts)."""
     started = time.perf_counter()
     now = now or datetime.now(UTC)
     since = now - timedelta(days=window_days)
@@ -237,7 +243,7 @@ async def train(
         return None
     model = _fit(matrix)
     candidates = candidates_of(model, matrix)
-    ranker, impressions = train_ranker(signals, hashtags, now)
+    fitted, impressions = train_ranker(signals, hashtags, now) if ranker else (None, None)
     digest = hashlib.sha256()
     for array in (matrix.viewer_ids, matrix.account_ids, matrix.weights.data, matrix.weights.indices):
         digest.update(np.ascontiguousarray(array).tobytes())
@@ -261,12 +267,12 @@ async def train(
         "params": model.params(),
         "fit_seconds": model.fit_seconds,
     }
-    if ranker is not None:
-        ranker.save(staging / RANKER_FILE)
+    if fitted is not None:
+        fitted.save(staging / RANKER_FILE)
     meta["ranker"] = {
-        "impressions": len(impressions.labels),
-        "positives": int(impressions.labels.sum()),
-        "weights": ranker.weights() if ranker is not None else None,
+        "impressions": len(impressions.labels) if impressions is not None else 0,
+        "positives": int(impressions.labels.sum()) if impressions is not None else 0,
+        "weights": fitted.weights() if fitted is not None else None,
     }
     (staging / "meta.json").write_text(json.dumps(meta, indent=2))
     shutil.rmtree(directory, ignore_errors=True)
@@ -281,7 +287,7 @@ async def train(
         version,
         matrix.signals,
         seconds,
-        "with a ranker" if ranker is not None else "too few impressions for a ranker: the hand-set blend",
+        "with a ranker" if fitted is not None else "too few impressions for a ranker: the hand-set blend",
     )
     return Trained(version, directory, meta["viewers"], meta["accounts"], matrix.signals, seconds)
 
