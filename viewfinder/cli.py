@@ -20,6 +20,7 @@ from viewfinder.settings import ConfigurationError, Settings, get_settings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from viewfinder.recommend import ranking
     from viewfinder.wiring import Backends
 
 T = TypeVar("T")
@@ -158,7 +159,7 @@ def evaluate_recommender(dataset: str, k: int, seed: int, as_json: bool) -> None
         click.echo(f"\nRanking its candidates: {ranking.format_table(figures['ranking'])}")
 
 
-def _hand_set() -> Any:
+def _hand_set() -> ranking.HandSet:
     """The blend Explore orders its candidates by without a ranking model (recommend.ranking.HandSet)."""
     from viewfinder.discovery import services as discovery
     from viewfinder.recommend import ranking

@@ -80,7 +80,7 @@ def synthetic(count: int, seed: int = 0) -> Impressions:
     rows = rng.random((count, len(FEATURES)))
     chance = 1 / (1 + np.exp(-(6 * rows[:, FEATURES.index("affinity")] + rows[:, 0] - 4)))
     labels = (rng.random(count) < chance).astype(np.int8)
-    return Impressions(rng.integers(0, 40, count), np.arange(count), np.arange(count), rows, labels)
+    return Impressions(rng.integers(0, 40, count), np.arange(count), rows, labels)
 
 
 def test_the_ranker_learns_what_predicts_a_success_and_needs_enough_of_both_labels():
@@ -189,4 +189,12 @@ async def test_training_fits_a_ranker_once_the_log_holds_enough_impressions(db, 
     served = serving.served(models_dir(settings))
     assert served is not None
     assert served.ranker is not None
-    assert world.author_of(explore(world.viewer)[0])  # Explore serves with it
+    page = explore(world.viewer)  # Explore serves with it
+    assert world.author_of(page[0])
+    assert all(post["recommended"]["model"] == trained.version for post in page)
+
+
+def test_the_account_feature_is_the_score_over_the_viewers_best_at_training_and_serving():
+    assert ranking.account_feature([(7, 2.0), (8, 0.5)]) == {7: 1.0, 8: 0.25}
+    assert ranking.account_feature([(7, -0.5)]) == {7: -0.5}  # no positive best: divided by one
+    assert ranking.account_feature([]) == {}

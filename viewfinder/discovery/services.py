@@ -691,14 +691,13 @@ def _ranked_by_model(
     """The candidates in the ranking model's order (recommend.ranking: its features worked out here
     from what the page has read already: the viewer's candidate accounts, its latest signals and
     impressions, each candidate's ref)."""
-    best = max((account.score for account in accounts), default=1.0) or 1.0
-    account_score = {account.account_id: account.score / best for account in accounts}
+    account_score = ranking.account_feature((account.account_id, account.score) for account in accounts)
     affinity = ranking.affinities(done)
     ignored = ranking.passed_over(shown, {s.post_id for s in done if s.kind in ranking.ACTED_ON})
     rankable = [c for c in candidates if c.ref is not None]
     if not rankable:
         return list(candidates)
-    refs = [c.ref for c in rankable if c.ref is not None]
+    refs = [c.ref for c in rankable if c.ref is not None]  # all of them (typed)
     post_ms = (np.array([c.post_id for c in rankable], dtype=np.int64) >> ID_TIME_SHIFT) + EPOCH_MS
     rows = ranking.feature_rows(
         [account_score.get(c.author_id, 0.0) for c in rankable],

@@ -84,6 +84,15 @@ def feature_rows(
     ).reshape(len(account), len(FEATURES))
 
 
+def account_feature(accounts: Iterable[tuple[int, float]]) -> dict[int, float]:
+    """author id → the `account` feature: its candidate score for the viewer divided by the viewer's
+    best (the same function at training and serving; a best of zero or less divides by one)."""
+    pairs = list(accounts)
+    best = max((score for _, score in pairs), default=1.0)
+    divisor = best if best > 0 else 1.0
+    return {author: score / divisor for author, score in pairs}
+
+
 def affinities(signals: Iterable[Signal]) -> dict[int, float]:
     """author id → the viewer's affinity for it (`AFFINITY`), from the viewer's own signals."""
     found: dict[int, float] = defaultdict(float)
@@ -159,16 +168,13 @@ class Impressions:
     """Impressions with their features as of the moment each was shown, and their labels."""
 
     viewers: np.ndarray
-    posts: np.ndarray
     ids: np.ndarray
     """The impression's own log id (its time)."""
     rows: np.ndarray
     labels: np.ndarray
 
     def select(self, mask: np.ndarray) -> Impressions:
-        return Impressions(
-            self.viewers[mask], self.posts[mask], self.ids[mask], self.rows[mask], self.labels[mask]
-        )
+        return Impressions(self.viewers[mask], self.ids[mask], self.rows[mask], self.labels[mask])
 
 
 async def read_log(db: AsyncSession, since: datetime) -> list[Signal]:
@@ -261,7 +267,6 @@ def replay(
     ]
     return Impressions(
         np.array([viewer for viewer, _, _ in found], dtype=np.int64),
-        np.array([post for _, post, _ in found], dtype=np.int64),
         np.array([shown_id for _, _, shown_id in found], dtype=np.int64),
         feature_rows(*columns),
         np.array(labels, dtype=np.int8),

@@ -233,10 +233,7 @@ async def train(
     holds too little to learn from (fewer than two viewers or accounts)."""
     started = time.perf_counter()
     now = now or datetime.now(UTC)
-    since = now - timedelta(days=window_days)
-    signals = await ranking.read_log(db, since)
-    hashtags = await ranking.post_hashtags(db, since - timedelta(days=ranking.RANKER_DAYS))
-    await db.rollback()  # the reads' transaction: nothing more is read
+    signals, hashtags = await _read(db, now - timedelta(days=window_days))
     matrix = account_matrix(signals)
     if min(matrix.weights.shape) < 2:
         logger.info("The recommender has too little to learn from (%d signals): not trained", matrix.signals)
@@ -292,6 +289,15 @@ async def train(
     return Trained(version, directory, meta["viewers"], meta["accounts"], matrix.signals, seconds)
 
 
+async def _read(db: AsyncSession, since: datetime) -> tuple[list[Signal], dict[int, tuple[int, ...]]]:
+    """What training reads: the log since `since`, oldest first, and the hashtags of the posts it
+    can be about; then the read transaction ends (nothing more is read)."""
+    signals = await ranking.read_log(db, since)
+    hashtags = await ranking.post_hashtags(db, since - timedelta(days=ranking.RANKER_DAYS))
+    await db.rollback()
+    return signals, hashtags
+
+
 def _fit(matrix: AccountMatrix) -> Recommender:
     return Recommender(dense_items=min(DENSE_ACCOUNTS, matrix.weights.shape[1])).fit(
         matrix.weights, matrix.times
@@ -299,18 +305,15 @@ def _fit(matrix: AccountMatrix) -> Recommender:
 
 
 def account_scores(model: Recommender, matrix: AccountMatrix) -> dict[int, dict[int, float]]:
-    """viewer id → author id → its candidate account's score divided by the viewer's best, as
-    serving sees them (discovery.services.personal_candidates)."""
+    """viewer id → author id → the ranking model's account feature (`ranking.account_feature`, as
+    serving works it out from the same candidates)."""
     found = candidates_of(model, matrix)
-    scores: dict[int, dict[int, float]] = {}
-    for viewer, authors, row in zip(matrix.viewer_ids, found["authors"], found["scores"], strict=True):
-        best = float(row.max(initial=0.0)) or 1.0
-        scores[int(viewer)] = {
-            int(author): float(score) / best
-            for author, score in zip(authors, row, strict=True)
-            if author >= 0
-        }
-    return scores
+    return {
+        int(viewer): ranking.account_feature(
+            (int(author), float(score)) for author, score in zip(authors, row, strict=True) if author >= 0
+        )
+        for viewer, authors, row in zip(matrix.viewer_ids, found["authors"], found["scores"], strict=True)
+    }
 
 
 def train_ranker(
@@ -341,9 +344,6 @@ async def evaluate_ranker(
     """The ranking model's offline figures on the log (ranking.evaluate), its impressions replayed as
     `train` replays them."""
     now = now or datetime.now(UTC)
-    since = now - timedelta(days=window_days)
-    signals = await ranking.read_log(db, since)
-    hashtags = await ranking.post_hashtags(db, since - timedelta(days=ranking.RANKER_DAYS))
-    await db.rollback()
+    signals, hashtags = await _read(db, now - timedelta(days=window_days))
     _, impressions = train_ranker(signals, hashtags, now)
     return ranking.evaluate(impressions, blend)
