@@ -1,7 +1,7 @@
 """Home-feed benchmark: feed pages per second against the same server's plain JSON ceiling.
 
     .venv/bin/python bench/feed.py [--users 10000] [--posts 100000] [--duration 15] [--data-dir DIR]
-                                   [--stack embedded|scale]
+                                   [--stack embedded|scale] [--setting NAME=VALUE ...]
 
 Builds a data set with `viewfinder migrate` and `viewfinder demo` in a temporary data directory
 (or reuses one given with --data-dir), serves it with `viewfinder serve` under production settings
@@ -491,7 +491,7 @@ async def time_in_process(env: dict[str, str], usernames: list[str]) -> dict[str
     from sqlalchemy import select
 
     from viewfinder.accounts.models import User
-    from viewfinder.core import crypto
+    from viewfinder.core import crypto, redis_client
     from viewfinder.core.db import make_async_engine, make_sessionmaker
     from viewfinder.feeds import services
     from viewfinder.feeds.store import timelines, using_session
@@ -501,7 +501,9 @@ async def time_in_process(env: dict[str, str], usernames: list[str]) -> dict[str
 
     settings = bench_settings(env)
     crypto.configure(settings)
-    build_backends(settings).install()  # the timeline store, as a web or worker process has it
+    # The stores as a web process has them: with its Redis client when the stores live in Redis.
+    client = redis_client.async_client(settings) if settings.store_backend == "redis" else None
+    build_backends(settings, client).install()
     storage = storage_from_settings(settings)
     engine = make_async_engine(settings.resolved_database_url)
     sessions = make_sessionmaker(engine)
@@ -532,6 +534,8 @@ async def time_in_process(env: dict[str, str], usernames: list[str]) -> dict[str
             figures[f"in_process_{label}_posts_per_page"] = round(posts / pages, 1)
     finally:
         await engine.dispose()
+        if client is not None:
+            await client.aclose()
     return figures
 
 
@@ -546,6 +550,13 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", type=Path, help="build (or reuse) the data set here and keep it")
     parser.add_argument("--skip-ranked", action="store_true", help="measure mode=following only")
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the server and every command (e.g. timeline_page_cache_seconds=0), repeatable",
+    )
     parser.add_argument(
         "--warmup", type=int, default=3, help="seconds of unmeasured load before each feed mode (default 3)"
     )
@@ -577,6 +588,9 @@ def main() -> None:
         started_services, exported = start_services()
     try:
         env = environment(data_dir, secret, port, cpus, scale_settings(exported) if exported else {})
+        for setting in args.setting:
+            name, _, value = setting.partition("=")
+            env[f"VIEWFINDER_{name.upper()}"] = value
     except BaseException:
         stop_services(started_services)
         raise
@@ -587,6 +601,7 @@ def main() -> None:
         "duration_seconds": args.duration,
         "warmup_seconds": args.warmup,
         "services_started": started_services,
+        "settings": args.setting,
         "web_workers": cpus,
         "cpus": cpus,
     }

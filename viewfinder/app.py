@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def redis_connections(app: Litestar) -> AsyncGenerator[None, None]:
+        backends.serve_on_this_loop()
         try:
             yield
         finally:

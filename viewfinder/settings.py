@@ -272,6 +272,9 @@ class Settings(BaseSettings):
     """Timeline rows written per batch when a post is fanned out."""
     timeline_max_entries: int = Field(default=800, ge=1)
     """Each timeline keeps at most this many entries (older ones are trimmed)."""
+    timeline_page_cache_seconds: int = Field(default=300, ge=0)
+    """On Cassandra with the stores in Redis: how long Redis keeps the top of a timeline a viewer
+    read (dropped at once by any change to it; 0 turns the cache off; decision 0076)."""
     feed_backfill_posts: int = Field(default=20, ge=0)
     """On follow, this many of the author's recent posts join the follower's timeline."""
     realtime_poll_interval_ms: int = Field(default=200, ge=10)

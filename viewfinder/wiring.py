@@ -31,6 +31,7 @@ from viewfinder.core.ratelimit import FileCounterStore, RateLimiter, RedisCounte
 from viewfinder.core.redis_client import async_client, key
 from viewfinder.detection import spam
 from viewfinder.feeds import store as feeds_store
+from viewfinder.feeds.pagecache import TimelinePages
 from viewfinder.feeds.store import SessionSource, SqlTimelineStore, TimelineStore, TimelineStoreFactory
 from viewfinder.mediakit import edge as edge_slot
 from viewfinder.mediakit import storage as storage_slot
@@ -51,6 +52,8 @@ class Backends:
     settings: Settings
     timelines: TimelineStoreFactory
     """The timeline store on a session source (the SQL store runs on the caller's session)."""
+    timeline_pages: TimelinePages | None
+    """The top of each Cassandra timeline, kept in Redis (decision 0076)."""
     inbox: InboxStore
     interactions: InteractionLog
     storage: MediaBackend
@@ -77,14 +80,36 @@ class Backends:
         if self.redis is not None:
             cards.use_redis_client(self.settings, self.redis)  # post cards at scale (decision 0039)
 
+    def serve_on_this_loop(self) -> None:
+        """The app's event loop has started (its lifespan): reads on it use the app's Redis client."""
+        if self.timeline_pages is not None:
+            self.timeline_pages.serve_on_this_loop()
 
-def timeline_store_factory(settings: Settings) -> TimelineStoreFactory:
-    """The timeline store the settings name (`timeline_backend`), as a factory on session sources."""
+
+def timeline_pages(settings: Settings, redis: Redis | None = None) -> TimelinePages | None:
+    """Where the top of each Cassandra timeline is kept: Redis, when the stores live there and the
+    cache is on (decision 0076)."""
+    if (
+        settings.timeline_backend == "cassandra"
+        and settings.store_backend == "redis"
+        and settings.timeline_page_cache_seconds > 0
+    ):
+        return TimelinePages(settings, redis)
+    return None
+
+
+def timeline_store_factory(
+    settings: Settings, redis: Redis | None = None, pages: TimelinePages | None = None
+) -> TimelineStoreFactory:
+    """The timeline store the settings name (`timeline_backend`), as a factory on session sources;
+    on Cassandra with the kept tops of `timeline_pages` in front (these `pages`, or its own), so
+    every store made from the same settings drops what the others keep when it changes a timeline."""
     if settings.timeline_backend == "cassandra":
+        pages = pages or timeline_pages(settings, redis)
         from viewfinder.feeds.cassandra import CassandraTimelineStore  # the driver only when asked for
 
         def on_cassandra(sessions: SessionSource) -> TimelineStore:
-            return CassandraTimelineStore(settings)  # the sessions are the SQL store's business
+            return CassandraTimelineStore(settings, pages)  # the sessions are the SQL store's business
 
         return on_cassandra
     return SqlTimelineStore
@@ -122,9 +147,11 @@ def build_backends(settings: Settings, redis: Redis | None = None) -> Backends:
     makes one per process for its stores and real time); without one, a store that needs Redis
     makes its own."""
     rate_limits = rate_limit_store(settings, redis)
+    pages = timeline_pages(settings, redis)
     return Backends(
         settings=settings,
-        timelines=timeline_store_factory(settings),
+        timelines=timeline_store_factory(settings, redis, pages),
+        timeline_pages=pages,
         inbox=inbox_store(settings),
         interactions=interaction_log(settings),
         storage=storage_from_settings(settings),

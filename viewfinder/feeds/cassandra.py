@@ -15,6 +15,10 @@ timelines in one statement, reads the excess of those over the cap (oldest first
 everything at or below the newest of them with one range tombstone.
 
 Every method is idempotent: CQL writes are upserts and deletes of missing rows do nothing.
+
+With `pages` (feeds.pagecache; the scale stack's Redis) the top of each timeline is kept in Redis:
+reads within it never reach Cassandra, and every change tells `pages` which timelines it touched,
+after it is written.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from viewfinder.core.cassandra import Cassandra
+from viewfinder.feeds.pagecache import TOP, TimelinePages
 from viewfinder.feeds.store import TimelineEntry
 from viewfinder.settings import Settings
 
@@ -65,8 +70,13 @@ def _chunks(items: Sequence[int]) -> Iterator[list[int]]:
 class CassandraTimelineStore:
     """Home timelines in a Cassandra keyspace (timeline_backend = "cassandra")."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, pages: TimelinePages | None = None) -> None:
         self._db = Cassandra(settings)
+        self._pages = pages
+
+    async def _changed(self, user_ids: Sequence[int]) -> None:
+        if self._pages is not None and user_ids:
+            await self._pages.changed(user_ids)
 
     async def add(self, entries: Sequence[TimelineEntry]) -> None:
         if not entries:
@@ -87,8 +97,14 @@ class CassandraTimelineStore:
             for (user_id, author_id), post_ids in by_timeline.items():
                 work += [(_WRITE_POSTS, (author_id, user_id, chunk)) for chunk in _chunks(post_ids)]
         await self._db.execute_all(work)
+        await self._changed([entry.user_id for entry in entries])
 
     async def page(self, user_id: int, before: int | None, limit: int) -> list[TimelineEntry]:
+        if self._pages is not None:
+            return await self._pages.page(self._page, user_id, before, limit)
+        return await self._page(user_id, before, limit)
+
+    async def _page(self, user_id: int, before: int | None, limit: int) -> list[TimelineEntry]:
         if limit <= 0:
             return []
         if before is None:
@@ -101,12 +117,14 @@ class CassandraTimelineStore:
         rows = await self._db.execute(_POSTS_BY_AUTHOR, (user_id, author_id))
         post_ids = [row.post_id for row in rows]
         await self._db.execute_all((_DELETE_POSTS, (user_id, chunk)) for chunk in _chunks(post_ids))
+        await self._changed([user_id])
 
     async def remove_post(self, post_id: int) -> None:
         for user_ids in await self._index_pages(post_id):
             await self._db.execute_all(
                 (_DELETE_FROM_TIMELINES, (chunk, post_id)) for chunk in _chunks(user_ids)
             )
+            await self._changed(user_ids)
         await self._db.execute(_DELETE_INDEX, (post_id,))
 
     async def trim(self, user_id: int, keep: int) -> None:
@@ -125,9 +143,12 @@ class CassandraTimelineStore:
             for (user_id, _), rows in zip(over, oldest, strict=True)
             if rows
         )
+        if keep < TOP:  # a trim reaches the kept top of a timeline only below it
+            await self._changed([user_id for user_id, _ in over])
 
     async def clear(self, user_id: int) -> None:
         await self._db.execute(_CLEAR, (user_id,))
+        await self._changed([user_id])
 
     async def remove_account(self, user_id: int) -> None:
         """The account's posts leave every timeline (through the index, then a scan for entries it
@@ -137,6 +158,7 @@ class CassandraTimelineStore:
             await self.remove_post(post_id)
         leftovers = await self._db.execute(_ENTRIES_BY_AUTHOR, (user_id,))
         await self._db.execute_all((_DELETE_POSTS, (row.user_id, [row.post_id])) for row in leftovers)
+        await self._changed([row.user_id for row in leftovers])
         held = {row.post_id for row in await self._db.execute(_OWN_ENTRIES, (user_id,))}
         held |= {row.post_id for row in await self._db.execute(_INDEX_HOLDERS_OF, (user_id,))}
         await self._db.execute_all((_DELETE_INDEX_ENTRY, (post_id, user_id)) for post_id in held)
