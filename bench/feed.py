@@ -164,6 +164,26 @@ def stop_services(started: list[str]) -> None:
         service(name, "stop")
 
 
+def add_setting_argument(parser: argparse.ArgumentParser) -> None:
+    """`--setting NAME=VALUE` (repeatable): a setting for the server and every command of the run."""
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the server, as VIEWFINDER_NAME (e.g. timeline_page_cache_seconds=0); repeatable",
+    )
+
+
+def settings_from(given: list[str]) -> dict[str, str]:
+    """The VIEWFINDER_* variables of `--setting NAME=VALUE` arguments."""
+    found: dict[str, str] = {}
+    for setting in given:
+        name, _, value = setting.partition("=")
+        found[f"VIEWFINDER_{name.upper()}"] = value
+    return found
+
+
 def scale_settings(exported: dict[str, str]) -> dict[str, str]:
     """The services' settings with the bench's own database, keyspace and Redis namespace."""
     if "VIEWFINDER_DATABASE_URL" not in exported:
@@ -550,13 +570,7 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", type=Path, help="build (or reuse) the data set here and keep it")
     parser.add_argument("--skip-ranked", action="store_true", help="measure mode=following only")
-    parser.add_argument(
-        "--setting",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a setting for the server and every command (e.g. timeline_page_cache_seconds=0), repeatable",
-    )
+    add_setting_argument(parser)
     parser.add_argument(
         "--warmup", type=int, default=3, help="seconds of unmeasured load before each feed mode (default 3)"
     )
@@ -588,9 +602,7 @@ def main() -> None:
         started_services, exported = start_services()
     try:
         env = environment(data_dir, secret, port, cpus, scale_settings(exported) if exported else {})
-        for setting in args.setting:
-            name, _, value = setting.partition("=")
-            env[f"VIEWFINDER_{name.upper()}"] = value
+        env.update(settings_from(args.setting))
     except BaseException:
         stop_services(started_services)
         raise

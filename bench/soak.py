@@ -467,13 +467,7 @@ def main() -> None:
         default="embedded",
         help="embedded (SQLite, the default) or scale (PostgreSQL + Cassandra + Redis, started on loopback)",
     )
-    parser.add_argument(
-        "--setting",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a setting for the server, as VIEWFINDER_NAME (e.g. web_read_concurrency=0); repeatable",
-    )
+    common.add_setting_argument(parser)
     args = parser.parse_args()
 
     port = common.free_port()
@@ -487,9 +481,7 @@ def main() -> None:
         started_services, exported = common.start_services()
     try:
         env = environment(data_dir, secret, port, common.scale_settings(exported) if exported else {})
-        for setting in args.setting:
-            name, _, value = setting.partition("=")
-            env[f"VIEWFINDER_{name.upper()}"] = value
+        env.update(common.settings_from(args.setting))
     except BaseException:
         common.stop_services(started_services)
         raise

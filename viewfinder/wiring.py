@@ -98,14 +98,12 @@ def timeline_pages(settings: Settings, redis: Redis | None = None) -> TimelinePa
     return None
 
 
-def timeline_store_factory(
-    settings: Settings, redis: Redis | None = None, pages: TimelinePages | None = None
-) -> TimelineStoreFactory:
+def timeline_store_factory(settings: Settings, pages: TimelinePages | None = None) -> TimelineStoreFactory:
     """The timeline store the settings name (`timeline_backend`), as a factory on session sources;
     on Cassandra with the kept tops of `timeline_pages` in front (these `pages`, or its own), so
     every store made from the same settings drops what the others keep when it changes a timeline."""
     if settings.timeline_backend == "cassandra":
-        pages = pages or timeline_pages(settings, redis)
+        pages = pages or timeline_pages(settings)
         from viewfinder.feeds.cassandra import CassandraTimelineStore  # the driver only when asked for
 
         def on_cassandra(sessions: SessionSource) -> TimelineStore:
@@ -150,7 +148,7 @@ def build_backends(settings: Settings, redis: Redis | None = None) -> Backends:
     pages = timeline_pages(settings, redis)
     return Backends(
         settings=settings,
-        timelines=timeline_store_factory(settings, redis, pages),
+        timelines=timeline_store_factory(settings, pages),
         timeline_pages=pages,
         inbox=inbox_store(settings),
         interactions=interaction_log(settings),

@@ -114,7 +114,8 @@ async def test_a_read_that_raced_a_change_never_serves_what_it_read(store):
 
     posted = new_id()
     await store.add([TimelineEntry(user, posted, author)])
-    await pages.keep(user, generation, stale)
+    kept = pagecache.Kept(generation, [e.post_id for e in stale], [e.author_id for e in stale])
+    await pages.keep(user, kept)
 
     assert posts(await store.page(user, None, 10)) == [posted, before_the_change]
 

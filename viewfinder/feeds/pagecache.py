@@ -25,7 +25,9 @@ idempotent) until Redis takes it; a job that gives up leaves kept entries at mos
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
+import operator
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -58,7 +60,9 @@ Reader = Callable[[int, int | None, int], Awaitable[list[TimelineEntry]]]
 """The store's own read of a timeline page: (user_id, before, limit) -> entries."""
 
 
-class _Kept(msgspec.Struct, array_like=True):
+class Kept(msgspec.Struct, array_like=True):
+    """The kept top of one timeline (newest first) and the generation it was read under."""
+
     generation: bytes
     posts: list[int]
     authors: list[int]
@@ -73,7 +77,7 @@ class TimelinePages:
         self.kept_prefix = redis_client.key(settings, "timeline-top") + ":"
         self.generation_prefix = redis_client.key(settings, "timeline-generation") + ":"
         self.encoder = msgspec.msgpack.Encoder()
-        self.decoder = msgspec.msgpack.Decoder(_Kept)
+        self.decoder = msgspec.msgpack.Decoder(Kept)
         self.outage = redis_client.Outage("the timeline cache")
         self._client = client
         self._client_loop: asyncio.AbstractEventLoop | None = None
@@ -92,7 +96,7 @@ class TimelinePages:
         async with redis_client.async_client(self.settings) as client:
             yield client
 
-    async def read(self, user_id: int) -> tuple[bytes, list[TimelineEntry] | None] | None:
+    async def read(self, user_id: int) -> tuple[bytes, Kept | None] | None:
         """(the timeline's generation, its kept entries under it or None); None when Redis is out."""
         if self.outage.skipping():
             return None
@@ -114,13 +118,9 @@ class TimelinePages:
             return generation, None
         if kept.generation != generation:
             return generation, None
-        return generation, [
-            TimelineEntry(user_id, post_id, author_id)
-            for post_id, author_id in zip(kept.posts, kept.authors, strict=True)
-        ]
+        return generation, kept
 
-    async def keep(self, user_id: int, generation: bytes, entries: Sequence[TimelineEntry]) -> None:
-        kept = _Kept(generation, [entry.post_id for entry in entries], [entry.author_id for entry in entries])
+    async def keep(self, user_id: int, kept: Kept) -> None:
         value = self.encoder.encode(kept)
         try:
             async with self._redis() as client:
@@ -155,9 +155,17 @@ class TimelinePages:
         if kept is None:
             if before is not None and before < first_id_at(utcnow() - NEAR_TOP):
                 return await read(user_id, before, limit)  # deep in the timeline: not worth keeping
-            kept = await read(user_id, None, TOP)
-            await self.keep(user_id, generation, kept)
-        below = kept if before is None else [entry for entry in kept if entry.post_id < before]
-        if len(below) >= limit or len(kept) < TOP:  # the answer lies within what is kept
-            return below[:limit]
+            entries = await read(user_id, None, TOP)
+            kept = Kept(generation, [entry.post_id for entry in entries], [e.author_id for e in entries])
+            await self.keep(user_id, kept)
+        posts = kept.posts
+        # The first kept entry below `before` (posts are newest, i.e. highest, first).
+        start = 0 if before is None else bisect.bisect_right(posts, -before, key=operator.neg)
+        if len(posts) - start >= limit or len(posts) < TOP:  # the answer lies within what is kept
+            return [
+                TimelineEntry(user_id, post_id, author_id)
+                for post_id, author_id in zip(
+                    posts[start : start + limit], kept.authors[start : start + limit], strict=True
+                )
+            ]
         return await read(user_id, before, limit)
