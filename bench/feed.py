@@ -523,7 +523,9 @@ async def time_in_process(env: dict[str, str], usernames: list[str]) -> dict[str
     crypto.configure(settings)
     # The stores as a web process has them: with its Redis client when the stores live in Redis.
     client = redis_client.async_client(settings) if settings.store_backend == "redis" else None
-    build_backends(settings, client).install()
+    backends = build_backends(settings, client)
+    backends.install()
+    backends.serve_on_this_loop()  # as the app's lifespan does: reads here use that client
     storage = storage_from_settings(settings)
     engine = make_async_engine(settings.resolved_database_url)
     sessions = make_sessionmaker(engine)
