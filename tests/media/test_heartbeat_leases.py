@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,10 @@ from tests.media.test_worker_recovery import (  # noqa: F401  # `stack` is a fix
     state_of,
     wait_for,
 )
+from viewfinder.core.db import utcnow
 from viewfinder.settings import Settings
 
-LEASE_SECONDS = 2
+LEASE_SECONDS = 3
 HEARTBEAT_SECONDS = 0.5
 
 
@@ -40,6 +41,8 @@ def hold_of(settings: Settings, item_id: str) -> tuple[str, datetime | None]:
     state, held_since = rows[0]
     if isinstance(held_since, str):  # SQLite hands back text
         held_since = datetime.fromisoformat(held_since)
+    if held_since is not None and held_since.tzinfo is None:
+        held_since = held_since.replace(tzinfo=UTC)
     return str(state), held_since
 
 
@@ -81,7 +84,7 @@ def test_a_held_item_is_kept_while_its_worker_lives_and_taken_up_within_seconds_
     )
     settings = settings_from(env)
     clip = tmp_path / "clip.mp4"
-    make_clip(clip, seconds=24)
+    make_clip(clip, seconds=36)
     subprocess.run([VIEWFINDER, "migrate"], env=env, check=True, capture_output=True)
 
     workers: dict[int, subprocess.Popen[bytes]] = {}
@@ -99,24 +102,26 @@ def test_a_held_item_is_kept_while_its_worker_lives_and_taken_up_within_seconds_
         [holder] = running_consumers(settings)
         assert holder in workers
 
-        # Alive, the holder keeps the item far beyond its short lease: the other worker's sweeps
-        # (every heartbeat) never take it, and its hold is renewed.
+        # Alive, the holder keeps the item far beyond its short lease: its heartbeat renews the hold
+        # so often that the hold never grows older than the lease, which is what lets the other
+        # worker's sweeps (every heartbeat) take an item; and the state stays `processing`.
         first_hold = hold_of(settings, item_id)[1]
-        others_running = (
-            0  # heartbeats of the other worker saying it runs a job (a quick periodic one, at most)
-        )
+        oldest_hold = 0.0
         watch_until = time.monotonic() + 3 * LEASE_SECONDS
         while time.monotonic() < watch_until:
-            running = running_consumers(settings)
-            assert holder in running
-            others_running += any(pid != holder for pid in running)
-            time.sleep(HEARTBEAT_SECONDS / 2)
-        state, renewed = hold_of(settings, item_id)
-        assert state == "processing", "the clip was done (or taken) before the worker could be killed"
+            assert holder in running_consumers(settings)
+            state, held_since = hold_of(settings, item_id)
+            assert state == "processing", f"the item went {state!r} while its worker lived"
+            assert held_since is not None
+            oldest_hold = max(oldest_hold, (utcnow() - held_since).total_seconds())
+            time.sleep(HEARTBEAT_SECONDS / 4)
+        renewed = hold_of(settings, item_id)[1]
         assert first_hold is not None
         assert renewed is not None
         assert renewed > first_hold
-        assert others_running <= 3, "the other worker took the item from a live holder"
+        assert oldest_hold < LEASE_SECONDS, (
+            f"a hold went {oldest_hold:.2f} s unrenewed: a sweep could take it"
+        )
 
         os.killpg(holder, signal.SIGKILL)  # mid-transcode, as a crash or an OOM kill would
         workers.pop(holder).wait(timeout=10)
