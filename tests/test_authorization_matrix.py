@@ -1307,6 +1307,10 @@ SITE_RULES: Rules = {
     ("GET", "/readyz"): [own("/readyz", OPEN)],
     ("GET", "/"): [own("/", OPEN)],
     ("GET", "/{path:path}"): [own("/explore", OPEN, "a page of the web app")],
+    # What search engines read: public by nature (only public accounts are listed; tests/web).
+    ("GET", "/robots.txt"): [own("/robots.txt", OPEN)],
+    ("GET", "/sitemap.xml"): [own("/sitemap.xml", OPEN)],
+    ("GET", "/sitemaps/profiles/{number:int}"): [own("/sitemaps/profiles/1", OPEN)],
     ("GET", "/media/{key:path}"): [
         # A private account's photo needs the signed URL it was handed out with, whoever asks; a
         # public account's is open to anyone who has its (unguessable) URL.

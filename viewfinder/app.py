@@ -74,6 +74,7 @@ from viewfinder.privacy.api import ROUTES as PRIVACY_ROUTES
 from viewfinder.recommend.api import ROUTES as INTERACTION_ROUTES
 from viewfinder.settings import Settings, get_settings
 from viewfinder.web.app import web_app
+from viewfinder.web.crawlers import profiles_sitemap, robots_txt, sitemap_index
 from viewfinder.web.docs import ApiReferencePage
 from viewfinder.wiring import build_backends
 
@@ -197,7 +198,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware.append(AdmissionMiddleware(settings.resolved_web_read_concurrency, API_PREFIX))
 
     app = DescribedLitestar(
-        route_handlers=[api, healthz, readyz, serve_media, openapi_document, web_app],
+        route_handlers=[
+            api,
+            healthz,
+            readyz,
+            serve_media,
+            openapi_document,
+            robots_txt,
+            sitemap_index,
+            profiles_sitemap,
+            web_app,
+        ],
         lifespan=[database, redis_connections],
         # Tests build hundreds of apps in one process; freezing each would keep them all.
         on_startup=[] if settings.env == "test" else [spam.warm, freeze_startup_objects],

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
 
     public_url: str = "http://127.0.0.1:8000"
     """The address people reach this instance at; absolute links are built from it."""
+    search_engine_indexing: bool = True
+    """Whether search engines are invited: robots.txt lets them index public profiles and posts and
+    names /sitemap.xml, which lists public accounts. False: robots.txt asks every crawler to index
+    nothing and there is no sitemap (link previews in chat apps still work)."""
     media_base_url: str | None = None
     """Where media is served from: a CDN host in production; defaults to public_url + /media."""
     edge_purge_url: str | None = None

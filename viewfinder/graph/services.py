@@ -9,8 +9,9 @@ import enum
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import CompoundSelect, and_, delete, insert, literal, or_, select, union_all
+from sqlalchemy import CompoundSelect, and_, delete, false, func, insert, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import QueryableAttribute
@@ -35,7 +36,7 @@ from viewfinder.graph.events import (
     Unmuted,
 )
 from viewfinder.graph.models import Block, Follow, FollowRequest, Mute
-from viewfinder.policy import block_target_visible, bound_account, visible_accounts
+from viewfinder.policy import block_target_visible, bound_account, discoverable, visible_accounts
 from viewfinder.screening import NewAccountLimits
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,22 @@ async def find_visible_user(db: AsyncSession, username: str, viewer: User | None
     if user is None:
         raise not_found("No such account.")
     return user
+
+
+def _listed() -> list[Any]:
+    """Accounts a search engine may list: those a signed-out visitor can find (active, not limited by
+    staff) and whose posts anyone may see (public)."""
+    return [*visible_accounts(None), discoverable(None), User.is_private == false()]
+
+
+async def count_listed_profiles(db: AsyncSession) -> int:
+    return int(await db.scalar(select(func.count()).select_from(User).where(*_listed())) or 0)
+
+
+async def listed_profiles(db: AsyncSession, offset: int, limit: int) -> list[str]:
+    """Usernames of the accounts a sitemap lists (`_listed`), oldest account first."""
+    query = select(User.username).where(*_listed()).order_by(User.id).offset(offset).limit(limit)
+    return list(await db.scalars(query))
 
 
 async def find_block_target(db: AsyncSession, username: str, viewer: User) -> User:

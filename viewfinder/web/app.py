@@ -12,8 +12,10 @@ from litestar import Response, get
 from litestar.params import FromPath
 from litestar.response import File
 
-from viewfinder.core.deps import SettingsDep
+from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import not_found
+from viewfinder.mediakit.storage import StorageDep
+from viewfinder.web.previews import preview_for, with_preview
 
 # Vite names every built asset by its content hash.
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -38,9 +40,12 @@ def _app_file(dist: Path, path: str) -> Path | None:
     return None
 
 
-@get(["/", "/{path:path}"], include_in_schema=False, sync_to_thread=False)
-def web_app(settings: SettingsDep, path: FromPath[str] = "/") -> Response[Any] | File:
-    """The built web app: a file of it when one matches, else index.html for the app's router."""
+@get(["/", "/{path:path}"], include_in_schema=False)
+async def web_app(
+    settings: SettingsDep, db_session: DbSession, storage: StorageDep, path: FromPath[str] = "/"
+) -> Response[Any] | File:
+    """The built web app: a file of it when one matches, else index.html for the app's router,
+    with a shared profile's or post's link preview written into its head (web.previews)."""
     relative = path.lstrip("/")
     if relative.startswith(RESERVED) or relative.endswith(NEVER_SERVED):
         raise not_found()
@@ -62,7 +67,11 @@ def web_app(settings: SettingsDep, path: FromPath[str] = "/") -> Response[Any] |
     except OSError:
         return Response(NOT_BUILT.encode(), media_type="text/html", headers={"Cache-Control": "no-store"})
     # The shell changes at each deploy; always revalidate it. Read once per build, not per request.
-    return Response(_shell(index, modified), media_type="text/html", headers={"Cache-Control": "no-cache"})
+    shell = _shell(index, modified)
+    head = await preview_for(db_session, storage, settings, relative)
+    if head is not None:
+        shell = with_preview(shell, head)
+    return Response(shell, media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
 @lru_cache(maxsize=4)
