@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import react from "@vitejs/plugin-react";
 import { type Plugin, defineConfig } from "vite";
 
@@ -25,8 +26,30 @@ function apiReferenceAssets(): Plugin {
   };
 }
 
+/** Brotli and gzip copies of every text file of the build (name.br, name.gz), made once at build time
+ * at the highest levels, so the server sends them to browsers that accept them without compressing
+ * anything per request (viewfinder/web/app.py). Files under 1 KB are left alone. */
+function precompressed(): Plugin {
+  const text = /\.(js|mjs|css|html|svg|json|txt|webmanifest)$/;
+  return {
+    name: "viewfinder-precompressed",
+    apply: "build",
+    writeBundle(options, bundle) {
+      const outDir = options.dir ?? "dist";
+      for (const fileName of Object.keys(bundle)) {
+        const file = path.join(outDir, fileName);
+        if (!text.test(fileName) || statSync(file).size < 1024) continue;
+        const source = readFileSync(file);
+        const brotli = { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY };
+        writeFileSync(`${file}.br`, brotliCompressSync(source, { params: brotli }));
+        writeFileSync(`${file}.gz`, gzipSync(source, { level: 9 }));
+      }
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), apiReferenceAssets()],
+  plugins: [react(), apiReferenceAssets(), precompressed()],
   server: {
     host: "127.0.0.1",
     proxy: { "/api": backend, "/media": backend },

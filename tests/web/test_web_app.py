@@ -154,3 +154,36 @@ def test_source_maps_are_never_served(web, web_dir):
         assert_error(response, 404, "not_found")
         assert b"App.tsx" not in response.content
     assert web.client.get("/assets/app-abc123.js").status_code == 200
+
+
+def test_the_builds_compressed_copies_are_sent_to_browsers_that_accept_them(web, web_dir):
+    import gzip
+
+    script = web_dir / "assets" / "app-abc123.js"
+    brotli = b"pretend brotli bytes"  # httpx here cannot decode Brotli: it hands the bytes over as sent
+    (web_dir / "assets" / "app-abc123.js.br").write_bytes(brotli)
+    (web_dir / "assets" / "app-abc123.js.gz").write_bytes(gzip.compress(script.read_bytes()))
+
+    def fetch(accept: str) -> httpx.Response:
+        response = web.client.get("/assets/app-abc123.js", headers={"Accept-Encoding": accept})
+        assert response.status_code == 200
+        assert "javascript" in response.headers["content-type"]
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert response.headers["vary"] == "Accept-Encoding"
+        return response
+
+    best = fetch("gzip, deflate, br")
+    assert best.headers["content-encoding"] == "br"
+    assert best.content == brotli
+    gzipped = fetch("gzip")
+    assert gzipped.headers["content-encoding"] == "gzip"
+    assert gzipped.content == SCRIPT  # decoded by the client
+    refused = fetch("br;q=0, gzip;q=0.5")
+    assert refused.headers["content-encoding"] == "gzip"
+    for plain in (fetch("identity"), fetch("")):
+        assert "content-encoding" not in plain.headers
+        assert plain.content == SCRIPT
+    # A file the build left uncompressed (too small) is sent as it is, with no Vary.
+    style = web.client.get("/assets/app-abc123.css", headers={"Accept-Encoding": "br, gzip"})
+    assert "content-encoding" not in style.headers
+    assert "vary" not in style.headers

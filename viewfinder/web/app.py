@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.params import FromPath
 from litestar.response import File
 
@@ -42,7 +42,11 @@ def _app_file(dist: Path, path: str) -> Path | None:
 
 @get(["/", "/{path:path}"], include_in_schema=False)
 async def web_app(
-    settings: SettingsDep, db_session: DbSession, storage: StorageDep, path: FromPath[str] = "/"
+    request: Request[Any, Any, Any],
+    settings: SettingsDep,
+    db_session: DbSession,
+    storage: StorageDep,
+    path: FromPath[str] = "/",
 ) -> Response[Any] | File:
     """The built web app: a file of it when one matches, else index.html for the app's router,
     with a shared profile's or post's link preview written into its head (web.previews)."""
@@ -54,12 +58,19 @@ async def web_app(
     if found is not None:
         cache = IMMUTABLE if relative.startswith("assets/") else "public, max-age=300"
         media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+        headers = {"Cache-Control": cache}
+        sent = found
+        if _compressed(found, "br, gzip"):  # what is sent depends on what the client accepts
+            headers["Vary"] = "Accept-Encoding"
+            for encoding, suffix in _compressed(found, request.headers.get("accept-encoding", ""))[:1]:
+                sent = found.with_name(found.name + suffix)
+                headers["Content-Encoding"] = encoding
         return File(
-            found,
+            sent,
             filename=found.name,
             media_type=media_type,
             content_disposition_type="inline",
-            headers={"Cache-Control": cache},
+            headers=headers,
         )
     index = dist / "index.html"
     try:
@@ -72,6 +83,35 @@ async def web_app(
     if head is not None:
         shell = with_preview(shell, head)
     return Response(shell, media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+PRECOMPRESSED = (("br", ".br"), ("gzip", ".gz"))
+"""The copies the build makes of its text files (frontend/vite.config.ts), best first."""
+
+
+def _accepted(header: str) -> set[str]:
+    """The content codings an Accept-Encoding header accepts (a q of 0 refuses one)."""
+    accepted = set()
+    for part in header.lower().split(","):
+        name, _, parameters = part.partition(";")
+        quality = parameters.strip().removeprefix("q=")
+        try:
+            refused = bool(parameters.strip()) and float(quality) <= 0
+        except ValueError:
+            refused = False
+        if name.strip() and not refused:
+            accepted.add(name.strip())
+    return accepted
+
+
+def _compressed(found: Path, accept_encoding: str) -> list[tuple[str, str]]:
+    """The build's compressed copies of a file the client accepts, best first."""
+    accepted = _accepted(accept_encoding)
+    return [
+        (encoding, suffix)
+        for encoding, suffix in PRECOMPRESSED
+        if encoding in accepted and found.with_name(found.name + suffix).is_file()
+    ]
 
 
 @lru_cache(maxsize=4)
