@@ -565,3 +565,19 @@ def test_profile_update_refuses_unknown_or_mistyped_fields(alice):
 
 def test_profile_update_requires_authentication(anon):
     assert_error(anon.patch("/accounts/me", json={"bio": "hi"}), 401, "not_authenticated")
+
+
+def test_signup_takes_a_display_name_shown_on_the_profile(anon, make_api):
+    response = anon.post("/accounts/signup", json={**signup_body("ada"), "display_name": "  Ada Lovelace "})
+    assert response.status_code == 201, response.text
+    assert response.json()["me"]["profile"]["display_name"] == "Ada Lovelace"
+    assert make_api().get("/users/ada").json()["display_name"] == "Ada Lovelace"
+    # Optional: without one the profile shows the username alone, as before.
+    plain = make_api().post("/accounts/signup", json=signup_body("grace", email="grace@example.com"))
+    assert plain.json()["me"]["profile"]["display_name"] == ""
+
+
+def test_signup_refuses_a_display_name_too_long_and_makes_nothing(anon):
+    response = anon.post("/accounts/signup", json={**signup_body("ada"), "display_name": "x" * 65})
+    assert_error(response, 400, "validation_error")
+    assert anon.get("/users/ada").status_code == 404

@@ -347,3 +347,20 @@ async def test_a_held_post_is_seen_by_its_author_alone_and_queued(make_api, db: 
     assert edited.status_code == 200, edited.text
     assert_error(bob.get(f"/posts/{shown['id']}"), 404, "not_found")
     assert alice.get(f"/posts/{shown['id']}").status_code == 200
+
+
+async def test_a_sign_up_name_meets_the_rules_and_a_refused_one_makes_no_account(make_api, db: AsyncSession):
+    admin = await make_staff(make_api, db, "ada", "admin")
+    add_rule(admin, "keyword", "scam", "hold")
+    add_rule(admin, "keyword", "promo", "flag")
+    visitor = make_api()
+
+    body = {"username": "bob", "email": "bob@example.com", "password": "correct horse battery staple"}
+    held = visitor.post("/accounts/signup", json={**body, "display_name": "No scam here"})
+    assert_error(held, 422, "content_blocked", ["display_name"])
+    assert visitor.get("/users/bob").status_code == 404
+
+    flagged = visitor.post("/accounts/signup", json={**body, "display_name": "Promo Bob"})
+    assert flagged.status_code == 201, flagged.text
+    bob_id = flagged.json()["me"]["profile"]["id"]
+    assert ("user", bob_id) in open_cases(admin)  # saved, and staff asked to look

@@ -165,7 +165,9 @@ def test_the_builds_compressed_copies_are_sent_to_browsers_that_accept_them(web,
     (web_dir / "assets" / "app-abc123.js.gz").write_bytes(gzip.compress(script.read_bytes()))
 
     def fetch(accept: str) -> httpx.Response:
-        response = web.client.get("/assets/app-abc123.js", headers={"Accept-Encoding": accept})
+        response: httpx.Response = web.client.get(
+            "/assets/app-abc123.js", headers={"Accept-Encoding": accept}
+        )
         assert response.status_code == 200
         assert "javascript" in response.headers["content-type"]
         assert response.headers["cache-control"] == "public, max-age=31536000, immutable"

@@ -100,7 +100,8 @@ class AccountController(Controller):
         storage: StorageDep,
         limiter: LimiterDep,
     ) -> Response[schemas.LoginResponse]:
-        """Create an account and log in to it."""
+        """Create an account and log in to it. A display name a staff rule blocks or holds is
+        refused (422 content_blocked) before anything is made."""
         origin = origin_of(request)
         await limiter.consume(
             [f"signup:ip:{origin.ip_address}"],
@@ -108,7 +109,12 @@ class AccountController(Controller):
             settings.signup_window_seconds,
         )
         user = await services.signup(
-            db_session, username=data.username, email=data.email, password=data.password, origin=origin
+            db_session,
+            username=data.username,
+            email=data.email,
+            password=data.password,
+            display_name=data.display_name,
+            origin=origin,
         )
         return await _logged_in(db_session, request, settings, storage, user, HTTP_201_CREATED, log_in=False)
 

@@ -25,6 +25,8 @@ class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):
     username: Username
     email: Email
     password: Password
+    display_name: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    """The name shown beside the username (optional; it can be changed later)."""
 
 
 class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):

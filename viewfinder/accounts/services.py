@@ -70,8 +70,10 @@ async def signup(
     is_staff: bool = False,
     role: str = "none",
     origin: Origin = NO_ORIGIN,
+    display_name: str = "",
 ) -> User:
-    """Create an account, or refuse with every field's problem at once.
+    """Create an account, or refuse with every field's problem at once. The display name meets the
+    staff's rules as a changed one does (`update_profile`): blocked or held, nothing is made.
 
     Only a taken username is refused (usernames are public). The address is the account's once
     its owner opens the link the account_created event sends (accounts.email_tasks); whether
@@ -92,8 +94,14 @@ async def signup(
         problems.update(exc.fields)
     if problem := await passwords.password_problem_off_loop(password, username=username, email=email):
         problems["password"] = problem
+    display_name = display_name.strip()
+    if len(display_name) > MAX_DISPLAY_NAME_LENGTH:
+        problems["display_name"] = f"Use at most {MAX_DISPLAY_NAME_LENGTH} characters."
     if problems:
         raise ApiError(400, "validation_error", "Some fields need attention.", problems)
+    verdict = await screen(db, {"display_name": display_name})
+    if verdict.blocked or verdict.held:
+        raise refuse(verdict)
 
     taken = await db.scalar(select(User.id).where(User.username_key == username_key(username)).limit(1))
     if taken is not None:
@@ -110,11 +118,13 @@ async def signup(
         password_hash=await passwords.hash_password_off_loop(password),
         is_staff=is_staff,
         role=role,
+        display_name=display_name,
     )
     db.add(user)
     try:
         await db.flush()  # the user row first: the log's row refers to it
         record_security_event(db, user.id, security.ACCOUNT_CREATED, origin)
+        await send_to_review(db, verdict, "user", user.id, user.id)
         await commit_and_announce(db)
     except IntegrityError as exc:  # a concurrent sign-up took the name between check and insert
         await db.rollback()

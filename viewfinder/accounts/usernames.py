@@ -21,7 +21,7 @@ ROUTE_NAMES = frozenset(
         "settings", "signup", "tags",
         # Top-level paths of the server and of the built web app's files.
         "api", "assets", "favicon.ico", "favicon.svg", "healthz", "index.html", "media", "readyz",
-        "robots.txt", "static",
+        "robots.txt", "sitemap.xml", "sitemaps", "static",
         # Paths the platform is likely to want next; reserving them now costs no one an account.
         "about", "admin", "app", "auth", "blog", "contact", "developers", "direct", "docs", "edit",
         "feed", "help", "home", "inbox", "legal", "logout", "me", "messages", "moderation", "new",

@@ -66,7 +66,50 @@ describe("Signup", () => {
       email: "ada@example.com",
       username: "ada",
       password: "correct horse battery staple",
+      display_name: "",
     });
+  });
+
+  it("sends the full name, and shows the API's refusal of it beside the field", async () => {
+    const seen = answerFetch({
+      "GET /api/viewfinder/v1/accounts/me": SIGNED_OUT,
+      "POST /api/viewfinder/v1/accounts/signup": {
+        status: 422,
+        body: {
+          error: {
+            code: "content_blocked",
+            message: "This contains something this instance does not allow.",
+            fields: { display_name: "This contains something this instance does not allow." },
+          },
+        },
+      },
+    });
+    renderSignup();
+    const user = await fillIn();
+    await user.type(screen.getByLabelText("Full name"), "  Ada Lovelace ");
+    await user.click(screen.getByRole("button", { name: "Sign up" }));
+
+    const name = screen.getByLabelText("Full name");
+    expect(await screen.findByText("This contains something this instance does not allow.")).toBeInTheDocument();
+    expect(name).toHaveAttribute("aria-invalid", "true");
+    expect(name).toHaveFocus();
+    const request = seen.find((r) => r.method === "POST");
+    expect((await request?.json()).display_name).toBe("Ada Lovelace");
+  });
+
+  it("shows the password typed, and hides it again", async () => {
+    answerFetch({ "GET /api/viewfinder/v1/accounts/me": SIGNED_OUT });
+    renderSignup();
+    const user = userEvent.setup();
+    const password = screen.getByLabelText("Password");
+    expect(screen.queryByRole("button", { name: "Show" })).not.toBeInTheDocument(); // nothing to show yet
+    await user.type(password, "s3cret words");
+
+    await user.click(screen.getByRole("button", { name: "Show" }));
+    expect(password).toHaveAttribute("type", "text");
+    expect(password).toHaveValue("s3cret words");
+    await user.click(screen.getByRole("button", { name: "Hide" }));
+    expect(password).toHaveAttribute("type", "password");
   });
 
   it("names the empty fields without asking the API", async () => {

@@ -1,6 +1,7 @@
 /** A labelled input with its hint and the API's message for it (aria-invalid + aria-describedby).
- * The "float" look is the sign-in cards' label that sits inside the box and shrinks once typed in. */
-import { type InputHTMLAttributes, useId } from "react";
+ * The "float" look is the sign-in cards' label that sits inside the box and shrinks once typed in.
+ * A password field has a Show / Hide button once something is typed, to check it on a phone. */
+import { type InputHTMLAttributes, useId, useState } from "react";
 import { ApiError } from "../api/client";
 import { FieldError } from "../components/Errors";
 
@@ -19,11 +20,14 @@ export function TextField({ name, label, value, onChange, error, hint, look = "p
   const inputId = `${id}-input`;
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
+  const [revealed, setRevealed] = useState(false);
+  const password = input.type === "password";
   const invalid = error instanceof ApiError && Boolean(error.field(name));
   const describedBy = [invalid && errorId, hint && hintId].filter(Boolean).join(" ") || undefined;
   const control = (
     <input
       {...input}
+      type={password && revealed ? "text" : input.type}
       id={inputId}
       name={name}
       value={value}
@@ -33,17 +37,30 @@ export function TextField({ name, label, value, onChange, error, hint, look = "p
       placeholder={look === "float" ? " " : input.placeholder}
     />
   );
+  const reveal = password && value !== "" && (
+    <button type="button" className="reveal-password" aria-controls={inputId} onClick={() => setRevealed(!revealed)}>
+      {revealed ? "Hide" : "Show"}
+    </button>
+  );
   return (
     <div className={look === "float" ? "field float-field" : "field"}>
       {look === "float" ? (
         <div className="float-box">
           {control}
           <label htmlFor={inputId}>{label}</label>
+          {reveal}
         </div>
       ) : (
         <>
           <label htmlFor={inputId}>{label}</label>
-          {control}
+          {password ? (
+            <div className="reveal-box">
+              {control}
+              {reveal}
+            </div>
+          ) : (
+            control
+          )}
         </>
       )}
       {hint && (

@@ -17,7 +17,7 @@ describe("api client", () => {
     });
     const call = unwrap(
       api.POST("/api/viewfinder/v1/accounts/signup", {
-        body: { email: "a@example.com", username: "a", password: "x" },
+        body: { email: "a@example.com", username: "a", password: "x", display_name: "" },
       }),
     );
     await expect(call).rejects.toMatchObject({ status: 400, code: "validation_error", message: "Username taken." });

@@ -1,8 +1,10 @@
-/** Sign-up: email, username and password; the API's reasons show beside each field. */
+/** Sign-up: email, full name (optional), username and password; the API's reasons show beside each
+ * field. */
+import { useState } from "react";
 import { Link, Navigate } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { AuthCard } from "../accounts/AuthCard";
-import { useAccountForm } from "../accounts/forms";
+import { bannerError, useAccountForm } from "../accounts/forms";
 import { pathWithNext, useNextPath, useSignedIn } from "../accounts/signIn";
 import { TextField } from "../accounts/TextField";
 import { useMe } from "../auth/auth";
@@ -18,12 +20,18 @@ export function Signup() {
   const { me } = useMe();
   const next = useNextPath();
   const signedIn = useSignedIn(next);
+  const [displayName, setDisplayName] = useState("");
   const { form, onSubmit, field, banner, request } = useAccountForm({
     required: REQUIRED,
     send: (values) =>
       unwrap(
         api.POST("/api/viewfinder/v1/accounts/signup", {
-          body: { ...values, email: values.email.trim(), username: values.username.trim() },
+          body: {
+            ...values,
+            email: values.email.trim(),
+            username: values.username.trim(),
+            display_name: displayName.trim(),
+          },
         }),
       ),
     onSuccess: (response) => signedIn(response.me),
@@ -42,7 +50,7 @@ export function Signup() {
       }
     >
       <form ref={form} className="auth-form" onSubmit={onSubmit} noValidate>
-        <ErrorBanner error={banner} />
+        <ErrorBanner error={bannerError(banner, ["display_name"])} />
         <TextField
           look="float"
           {...field("email")}
@@ -51,6 +59,16 @@ export function Signup() {
           autoComplete="email"
           autoCapitalize="none"
           spellCheck={false}
+        />
+        <TextField
+          look="float"
+          name="display_name"
+          label="Full name"
+          value={displayName}
+          onChange={setDisplayName}
+          error={request.error}
+          autoComplete="name"
+          maxLength={64}
         />
         <TextField
           look="float"

@@ -1,0 +1,59 @@
+/** A first visit (issue 17): sign-up asks a name and lets you check the password typed; a shared post
+ * or profile link carries its preview in the HTML a chat app or crawler reads; robots.txt keeps
+ * crawlers to public pages and names the sitemap of public accounts. */
+import { expect, test } from "@playwright/test";
+import { PASSWORD, createPost, seriousViolations, uniqueName } from "./support";
+
+test("sign-up asks a name and shows the password on request", async ({ page }, info) => {
+  const username = uniqueName("newcomer", info);
+  await page.goto("/signup");
+  await page.getByLabel("Email").fill(`${username}@example.com`);
+  await page.getByLabel("Full name").fill("New Comer");
+  await page.getByLabel("Username").fill(username);
+  const password = page.getByLabel("Password");
+  await password.fill(PASSWORD);
+  await page.getByRole("button", { name: "Show" }).click();
+  await expect(password).toHaveAttribute("type", "text");
+  await page.screenshot({ path: info.outputPath("signup-password-shown.png") });
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByRole("button", { name: "Hide" }).click();
+  await expect(password).toHaveAttribute("type", "password");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(/\/$/);
+
+  await page.goto(`/${username}`);
+  await expect(page.getByText("New Comer").first()).toBeVisible();
+});
+
+test("a shared post's and profile's links carry their preview; robots.txt names the sitemap", async ({
+  context,
+  request,
+}, info) => {
+  const username = uniqueName("sharer", info);
+  const signup = await context.request.post("/api/viewfinder/v1/accounts/signup", {
+    data: { email: `${username}@example.com`, username, password: PASSWORD, display_name: "Sharer" },
+  });
+  expect(signup.status(), await signup.text()).toBe(201);
+  const postId = await createPost(context, ["landscape"], "Sunset over the harbour");
+
+  // What a link-preview fetcher gets: no cookies, no JavaScript.
+  const html = await (await request.get(`/p/${postId}`)).text();
+  expect(html).toContain("<title>Sharer on Viewfinder: “Sunset over the harbour”</title>");
+  expect(html).toContain('<meta property="og:description" content="Sunset over the harbour">');
+  const image = html.match(/<meta property="og:image" content="([^"]+)">/)?.[1];
+  expect(image).toBeTruthy();
+  const photo = await request.get(image!.replace(/&amp;/g, "&"));
+  expect(photo.status()).toBe(200);
+  expect(photo.headers()["content-type"]).toBe("image/jpeg");
+  const profile = await (await request.get(`/${username}`)).text();
+  expect(profile).toContain(`<title>Sharer (@${username}) • Viewfinder</title>`);
+
+  const robots = await (await request.get("/robots.txt")).text();
+  expect(robots).toContain("Disallow: /api/");
+  const sitemap = robots.match(/^Sitemap: (.+)$/m)?.[1];
+  expect(sitemap).toBeTruthy();
+  const index = await (await request.get(new URL(sitemap!).pathname)).text();
+  const first = index.match(/<loc>([^<]+)<\/loc>/)?.[1];
+  const listed = await (await request.get(new URL(first!).pathname)).text();
+  expect(listed).toContain(`/${username}</loc>`);
+});
