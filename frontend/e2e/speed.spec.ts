@@ -26,3 +26,27 @@ test("the app's script and styles arrive compressed and cached for good", async 
     expect(asset.vary, asset.url).toBe("Accept-Encoding");
   }
 });
+
+// Issue 17 asks for 100 KB. Splitting the screens by route took the first visit from 138 KB to 126 KB;
+// the rest is React DOM, the router, React Query and the feed's own screens. This guard keeps what
+// was won: lower it as the bundle shrinks, never raise it silently.
+const FIRST_VISIT_SCRIPT_BUDGET = 130 * 1024;
+
+test("a first visit downloads at most 130 KB of gzipped script", async ({ page, request }) => {
+  const scripts = new Set<string>();
+  page.on("response", (response) => {
+    if (response.request().resourceType() === "script") scripts.add(response.url());
+  });
+  await page.goto("/explore");
+  await page.waitForLoadState("networkidle");
+
+  let gzipped = 0;
+  for (const url of scripts) {
+    const response = await request.get(url, { headers: { "Accept-Encoding": "gzip" } });
+    // Files under 1 KB have no compressed copy: they count as sent.
+    expect(response.headers()["content-encoding"] ?? "gzip", url).toBe("gzip");
+    gzipped += Number(response.headers()["content-length"]);
+  }
+  expect(scripts.size).toBeGreaterThan(0);
+  expect(gzipped, [...scripts].join(", ")).toBeLessThanOrEqual(FIRST_VISIT_SCRIPT_BUDGET);
+});

@@ -4,30 +4,32 @@ import { lazy, type ReactNode, Suspense } from "react";
 import { Route, Routes } from "react-router-dom";
 import { RequireAuth } from "./auth/auth";
 import { Layout } from "./components/Layout";
-import { Collection } from "./screens/Collection";
-import { Create } from "./screens/Create";
-import { EditProfile } from "./screens/EditProfile";
 import { Explore } from "./screens/Explore";
-import { ForgotPassword } from "./screens/ForgotPassword";
-import { FollowList } from "./screens/FollowList";
-import { FollowRequests } from "./screens/FollowRequests";
-import { Hashtag } from "./screens/Hashtag";
 import { Home } from "./screens/Home";
 import { Login } from "./screens/Login";
 import { NotFound } from "./screens/NotFound";
-import { Notifications } from "./screens/Notifications";
 import { PostDetail } from "./screens/PostDetail";
 import { Profile } from "./screens/Profile";
-import { ResetPassword } from "./screens/ResetPassword";
-import { RevertEmail } from "./screens/RevertEmail";
-import { Saved } from "./screens/Saved";
-import { Search } from "./screens/Search";
-import { Settings } from "./screens/Settings";
 import { Signup } from "./screens/Signup";
-import { VerifyEmail } from "./screens/VerifyEmail";
 import { Spinner } from "./components/Spinner";
 
-// The staff screens and the account status page load on first use: most people never open them.
+// Screens other than the feed, a post, a profile, Explore and signing in load on first use, so the
+// first visit downloads and runs only what it shows (issue 17: initial script within 100 KB gzipped).
+const Collection = lazy(() => import("./screens/Collection").then((m) => ({ default: m.Collection })));
+const Create = lazy(() => import("./screens/Create").then((m) => ({ default: m.Create })));
+const EditProfile = lazy(() => import("./screens/EditProfile").then((m) => ({ default: m.EditProfile })));
+const FollowList = lazy(() => import("./screens/FollowList").then((m) => ({ default: m.FollowList })));
+const FollowRequests = lazy(() => import("./screens/FollowRequests").then((m) => ({ default: m.FollowRequests })));
+const ForgotPassword = lazy(() => import("./screens/ForgotPassword").then((m) => ({ default: m.ForgotPassword })));
+const Hashtag = lazy(() => import("./screens/Hashtag").then((m) => ({ default: m.Hashtag })));
+const Notifications = lazy(() => import("./screens/Notifications").then((m) => ({ default: m.Notifications })));
+const ResetPassword = lazy(() => import("./screens/ResetPassword").then((m) => ({ default: m.ResetPassword })));
+const RevertEmail = lazy(() => import("./screens/RevertEmail").then((m) => ({ default: m.RevertEmail })));
+const Saved = lazy(() => import("./screens/Saved").then((m) => ({ default: m.Saved })));
+const Search = lazy(() => import("./screens/Search").then((m) => ({ default: m.Search })));
+const Settings = lazy(() => import("./screens/Settings").then((m) => ({ default: m.Settings })));
+const VerifyEmail = lazy(() => import("./screens/VerifyEmail").then((m) => ({ default: m.VerifyEmail })));
+// The staff screens and the account status page load on first use too: most people never open them.
 const AccountStatus = lazy(() => import("./moderation/AccountStatus").then((m) => ({ default: m.AccountStatus })));
 const Announcements = lazy(() => import("./staff/Announcements").then((m) => ({ default: m.Announcements })));
 const Audit = lazy(() => import("./staff/Audit").then((m) => ({ default: m.Audit })));
@@ -40,11 +42,16 @@ const Roles = lazy(() => import("./staff/Roles").then((m) => ({ default: m.Roles
 const Rules = lazy(() => import("./staff/Rules").then((m) => ({ default: m.Rules })));
 const StaffAccount = lazy(() => import("./staff/StaffAccount").then((m) => ({ default: m.StaffAccount })));
 
+/** A screen whose code loads on first use. */
+function Loaded({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<Spinner label="Loading" />}>{children}</Suspense>;
+}
+
 /** A signed-in screen whose code loads on first use. */
 function Later({ children }: { children: ReactNode }) {
   return (
     <RequireAuth>
-      <Suspense fallback={<Spinner label="Loading" />}>{children}</Suspense>
+      <Loaded>{children}</Loaded>
     </RequireAuth>
   );
 }
@@ -56,18 +63,18 @@ export function App() {
         <Route path="/login" element={<Login />} />
         <Route path="/signup" element={<Signup />} />
         <Route path="/" element={<RequireAuth><Home /></RequireAuth>} />
-        <Route path="/create" element={<RequireAuth><Create /></RequireAuth>} />
+        <Route path="/create" element={<Later><Create /></Later>} />
         <Route path="/explore" element={<Explore />} />
-        <Route path="/search" element={<Search />} />
-        <Route path="/tags/:tag" element={<Hashtag />} />
+        <Route path="/search" element={<Loaded><Search /></Loaded>} />
+        <Route path="/tags/:tag" element={<Loaded><Hashtag /></Loaded>} />
         <Route path="/p/:postId" element={<PostDetail />} />
-        <Route path="/notifications" element={<RequireAuth><Notifications /></RequireAuth>} />
-        <Route path="/requests" element={<RequireAuth><FollowRequests /></RequireAuth>} />
-        <Route path="/saved" element={<RequireAuth><Saved /></RequireAuth>} />
-        <Route path="/saved/:collectionId" element={<RequireAuth><Collection /></RequireAuth>} />
-        <Route path="/settings" element={<RequireAuth><Settings /></RequireAuth>} />
-        <Route path="/accounts/edit" element={<RequireAuth><EditProfile /></RequireAuth>} />
-        <Route path="/accounts/verify-email" element={<VerifyEmail />} />
+        <Route path="/notifications" element={<Later><Notifications /></Later>} />
+        <Route path="/requests" element={<Later><FollowRequests /></Later>} />
+        <Route path="/saved" element={<Later><Saved /></Later>} />
+        <Route path="/saved/:collectionId" element={<Later><Collection /></Later>} />
+        <Route path="/settings" element={<Later><Settings /></Later>} />
+        <Route path="/accounts/edit" element={<Later><EditProfile /></Later>} />
+        <Route path="/accounts/verify-email" element={<Loaded><VerifyEmail /></Loaded>} />
         <Route path="/accounts/status" element={<Later><AccountStatus /></Later>} />
         <Route path="/staff" element={<Later><Queue /></Later>} />
         <Route path="/staff/cases/:caseId" element={<Later><Case /></Later>} />
@@ -79,12 +86,12 @@ export function App() {
         <Route path="/staff/recommendations" element={<Later><Recommendations /></Later>} />
         <Route path="/staff/announcements" element={<Later><Announcements /></Later>} />
         <Route path="/staff/featured" element={<Later><Featured /></Later>} />
-        <Route path="/accounts/password/forgot" element={<ForgotPassword />} />
-        <Route path="/accounts/password/reset" element={<ResetPassword />} />
-        <Route path="/accounts/email/revert" element={<RevertEmail />} />
+        <Route path="/accounts/password/forgot" element={<Loaded><ForgotPassword /></Loaded>} />
+        <Route path="/accounts/password/reset" element={<Loaded><ResetPassword /></Loaded>} />
+        <Route path="/accounts/email/revert" element={<Loaded><RevertEmail /></Loaded>} />
         <Route path="/:username" element={<Profile />} />
-        <Route path="/:username/followers" element={<FollowList kind="followers" />} />
-        <Route path="/:username/following" element={<FollowList kind="following" />} />
+        <Route path="/:username/followers" element={<Loaded><FollowList kind="followers" /></Loaded>} />
+        <Route path="/:username/following" element={<Loaded><FollowList kind="following" /></Loaded>} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>
