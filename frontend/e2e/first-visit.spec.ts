@@ -2,7 +2,7 @@
  * or profile link carries its preview in the HTML a chat app or crawler reads; robots.txt keeps
  * crawlers to public pages and names the sitemap of public accounts. */
 import { expect, test } from "@playwright/test";
-import { PASSWORD, createPost, seriousViolations, uniqueName } from "./support";
+import { PASSWORD, apiWrite, contextOptions, createPost, seriousViolations, uniqueName } from "./support";
 
 test("sign-up asks a name and shows the password on request", async ({ page }, info) => {
   const username = uniqueName("newcomer", info);
@@ -56,4 +56,28 @@ test("a shared post's and profile's links carry their preview; robots.txt names 
   const first = index.match(/<loc>([^<]+)<\/loc>/)?.[1];
   const listed = await (await request.get(new URL(first!).pathname)).text();
   expect(listed).toContain(`/${username}</loc>`);
+});
+
+test("a signed-out visitor can join from any public page and come back to it", async ({ browser, context }, info) => {
+  const username = uniqueName("host", info);
+  const signup = await context.request.post("/api/viewfinder/v1/accounts/signup", {
+    data: { email: `${username}@example.com`, username, password: PASSWORD },
+  });
+  expect(signup.status(), await signup.text()).toBe(201);
+  const postId = await createPost(context, ["square"], "Only for my followers");
+  await apiWrite(context, "patch", "/accounts/me", { is_private: true });
+
+  const visitor = await browser.newContext(contextOptions(info));
+  const page = await visitor.newPage();
+  await page.goto(`/${username}`);
+  const bar = page.getByRole("complementary", { name: "Join Viewfinder" });
+  await expect(bar).toBeVisible();
+  await page.screenshot({ path: info.outputPath("visitor-profile.png") });
+
+  await page.goto(`/p/${postId}`);
+  await expect(page.getByRole("heading", { name: "Log in to see this post" })).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByRole("main").getByRole("link", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(new RegExp(`/signup\\?next=%2Fp%2F${postId}$`));
+  await visitor.close();
 });

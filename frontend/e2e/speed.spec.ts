@@ -27,7 +27,7 @@ test("the app's script and styles arrive compressed and cached for good", async 
   }
 });
 
-// Issue 17 asks for 100 KB. Splitting the screens by route took the first visit from 138 KB to 126 KB;
+// Issue 17 asks for 100 KB. Splitting the screens by route took the first visit from 138 KB to about 128 KB;
 // the rest is React DOM, the router, React Query and the feed's own screens. This guard keeps what
 // was won: lower it as the bundle shrinks, never raise it silently.
 const FIRST_VISIT_SCRIPT_BUDGET = 130 * 1024;

@@ -5,30 +5,31 @@ import { Route, Routes } from "react-router-dom";
 import { RequireAuth } from "./auth/auth";
 import { Layout } from "./components/Layout";
 import { Explore } from "./screens/Explore";
+import { ForgotPassword } from "./screens/ForgotPassword";
 import { Home } from "./screens/Home";
 import { Login } from "./screens/Login";
 import { NotFound } from "./screens/NotFound";
 import { PostDetail } from "./screens/PostDetail";
 import { Profile } from "./screens/Profile";
+import { ResetPassword } from "./screens/ResetPassword";
+import { RevertEmail } from "./screens/RevertEmail";
 import { Signup } from "./screens/Signup";
+import { VerifyEmail } from "./screens/VerifyEmail";
 import { Spinner } from "./components/Spinner";
 
-// Screens other than the feed, a post, a profile, Explore and signing in load on first use, so the
-// first visit downloads and runs only what it shows (issue 17: initial script within 100 KB gzipped).
+// Screens other than the feed, a post, a profile, Explore and the account screens a log-in or an
+// email link opens load on first use, so a first visit downloads and runs only what it shows
+// (issue 17: initial script within 100 KB gzipped).
 const Collection = lazy(() => import("./screens/Collection").then((m) => ({ default: m.Collection })));
 const Create = lazy(() => import("./screens/Create").then((m) => ({ default: m.Create })));
 const EditProfile = lazy(() => import("./screens/EditProfile").then((m) => ({ default: m.EditProfile })));
 const FollowList = lazy(() => import("./screens/FollowList").then((m) => ({ default: m.FollowList })));
 const FollowRequests = lazy(() => import("./screens/FollowRequests").then((m) => ({ default: m.FollowRequests })));
-const ForgotPassword = lazy(() => import("./screens/ForgotPassword").then((m) => ({ default: m.ForgotPassword })));
 const Hashtag = lazy(() => import("./screens/Hashtag").then((m) => ({ default: m.Hashtag })));
 const Notifications = lazy(() => import("./screens/Notifications").then((m) => ({ default: m.Notifications })));
-const ResetPassword = lazy(() => import("./screens/ResetPassword").then((m) => ({ default: m.ResetPassword })));
-const RevertEmail = lazy(() => import("./screens/RevertEmail").then((m) => ({ default: m.RevertEmail })));
 const Saved = lazy(() => import("./screens/Saved").then((m) => ({ default: m.Saved })));
 const Search = lazy(() => import("./screens/Search").then((m) => ({ default: m.Search })));
 const Settings = lazy(() => import("./screens/Settings").then((m) => ({ default: m.Settings })));
-const VerifyEmail = lazy(() => import("./screens/VerifyEmail").then((m) => ({ default: m.VerifyEmail })));
 // The staff screens and the account status page load on first use too: most people never open them.
 const AccountStatus = lazy(() => import("./moderation/AccountStatus").then((m) => ({ default: m.AccountStatus })));
 const Announcements = lazy(() => import("./staff/Announcements").then((m) => ({ default: m.Announcements })));
@@ -74,7 +75,7 @@ export function App() {
         <Route path="/saved/:collectionId" element={<Later><Collection /></Later>} />
         <Route path="/settings" element={<Later><Settings /></Later>} />
         <Route path="/accounts/edit" element={<Later><EditProfile /></Later>} />
-        <Route path="/accounts/verify-email" element={<Loaded><VerifyEmail /></Loaded>} />
+        <Route path="/accounts/verify-email" element={<VerifyEmail />} />
         <Route path="/accounts/status" element={<Later><AccountStatus /></Later>} />
         <Route path="/staff" element={<Later><Queue /></Later>} />
         <Route path="/staff/cases/:caseId" element={<Later><Case /></Later>} />
@@ -86,9 +87,9 @@ export function App() {
         <Route path="/staff/recommendations" element={<Later><Recommendations /></Later>} />
         <Route path="/staff/announcements" element={<Later><Announcements /></Later>} />
         <Route path="/staff/featured" element={<Later><Featured /></Later>} />
-        <Route path="/accounts/password/forgot" element={<Loaded><ForgotPassword /></Loaded>} />
-        <Route path="/accounts/password/reset" element={<Loaded><ResetPassword /></Loaded>} />
-        <Route path="/accounts/email/revert" element={<Loaded><RevertEmail /></Loaded>} />
+        <Route path="/accounts/password/forgot" element={<ForgotPassword />} />
+        <Route path="/accounts/password/reset" element={<ResetPassword />} />
+        <Route path="/accounts/email/revert" element={<RevertEmail />} />
         <Route path="/:username" element={<Profile />} />
         <Route path="/:username/followers" element={<Loaded><FollowList kind="followers" /></Loaded>} />
         <Route path="/:username/following" element={<Loaded><FollowList kind="following" /></Loaded>} />

@@ -1,8 +1,10 @@
 /** The frame of every screen: a side navigation on wide screens, a top bar and a bottom tab bar on
- * phones, a skip link, and the screen itself inside an error boundary. */
+ * phones (for a signed-out visitor, a bar to log in or sign up and come back here), a skip link, and
+ * the screen itself inside an error boundary. */
 import type { ReactNode } from "react";
 import { Link, NavLink, Outlet, useLocation } from "react-router-dom";
 import { AccountNoticeBanner } from "../accounts/accountNotice";
+import { pathWithNext } from "../accounts/signIn";
 import { VerifyEmailBanner } from "../accounts/email/VerifyEmailBanner";
 import { useMe } from "../auth/auth";
 import { useUnreadCount } from "../notifications/unread";
@@ -36,12 +38,13 @@ function Item({ to, icon, label, children }: { to: string; icon: ReactNode; labe
 }
 
 export function Layout() {
-  const { me } = useMe();
+  const { me, loading } = useMe();
   const unread = useUnreadCount(Boolean(me));
   const username = me?.profile.username;
   const staffHome = firstStaffScreen(me);
-  const { pathname } = useLocation();
+  const { pathname, search } = useLocation();
   const signInScreen = !me && (pathname === "/login" || pathname === "/signup");
+  const here = `${pathname}${search}`;
   return (
     <div className="app">
       <a className="skip-link" href="#main">
@@ -111,6 +114,17 @@ export function Layout() {
             <Item to={`/${username}`} icon={<Avatar user={me.profile} size={24} />} label="Profile" />
           </ul>
         </nav>
+      )}
+      {!me && !loading && !signInScreen && (
+        <aside className="join-bar" aria-label="Join Viewfinder">
+          <p className="join-bar-text">Sign up to see photos and videos from your friends.</p>
+          <Link to={pathWithNext("/login", here)} className="button">
+            Log in
+          </Link>
+          <Link to={pathWithNext("/signup", here)} className="button button-secondary">
+            Sign up
+          </Link>
+        </aside>
       )}
     </div>
   );

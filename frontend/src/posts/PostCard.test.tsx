@@ -6,6 +6,7 @@ import { Home } from "../screens/Home";
 import { PostDetail } from "../screens/PostDetail";
 import { answerFetch, renderApp } from "../test/render";
 import { EMPTY_PAGE, comment, me, post, user } from "./testData";
+import { SIGNED_OUT } from "../accounts/fixtures";
 
 const API = "/api/viewfinder/v1";
 
@@ -255,6 +256,14 @@ describe("post page", () => {
     answerFetch({ [`GET ${API}/accounts/me`]: { body: me() } });
     renderApp(<PostDetail />, { path: "/p/404", route: "/p/:postId" });
     expect(await screen.findByRole("heading", { name: "This post isn't available" })).toBeInTheDocument();
+  });
+
+  it("asks a signed-out visitor to log in to see it, and come back here", async () => {
+    answerFetch({ [`GET ${API}/accounts/me`]: SIGNED_OUT });
+    renderApp(<PostDetail />, { path: "/p/404", route: "/p/:postId" });
+    expect(await screen.findByRole("heading", { name: "Log in to see this post" })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Log in" })).toHaveAttribute("href", "/login?next=%2Fp%2F404");
+    expect(screen.getByRole("link", { name: "Sign up" })).toHaveAttribute("href", "/signup?next=%2Fp%2F404");
   });
 
   it("sets the page title", async () => {

@@ -6,6 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef } from "react";
 import { Link, useLocation, useParams } from "react-router-dom";
 import { ApiError, api, type Post, unwrap } from "../api/client";
+import { pathWithNext } from "../accounts/signIn";
 import { useMe } from "../auth/auth";
 import { ErrorBanner } from "../components/Errors";
 import { Spinner } from "../components/Spinner";
@@ -64,6 +65,21 @@ export function PostDetail() {
     );
   }
   if (!post) {
+    if (unavailable(query.error) && !viewer) {
+      // Signed out: the post may be one of a private account, shown to its followers only.
+      return (
+        <div className="empty-state post-unavailable">
+          <h1>Log in to see this post</h1>
+          <p>It may be from a private account, shown only to the people it approved. Or the link may be broken.</p>
+          <Link to={pathWithNext("/login", `/p/${postId}`)} className="button">
+            Log in
+          </Link>
+          <Link to={pathWithNext("/signup", `/p/${postId}`)} className="button button-secondary">
+            Sign up
+          </Link>
+        </div>
+      );
+    }
     if (unavailable(query.error)) {
       return (
         <div className="empty-state post-unavailable">
