@@ -328,7 +328,11 @@ class Settings(BaseSettings):
 
     @property
     def resolved_media_base_url(self) -> str:
-        return (self.media_base_url or f"{self.public_url.rstrip('/')}/media").rstrip("/")
+        return (self.media_base_url or self.page_url("/media")).rstrip("/")
+
+    def page_url(self, path: str) -> str:
+        """The absolute address of a page of this instance (`path` starts with /)."""
+        return self.public_url.rstrip("/") + path
 
     @property
     def secret(self) -> str:

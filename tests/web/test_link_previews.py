@@ -17,7 +17,7 @@ from litestar import Litestar
 
 from tests import database
 from tests.conftest import Api
-from tests.helpers import make_post
+from tests.helpers import dedicated_api, make_post
 from viewfinder.app import create_app
 from viewfinder.core import ids
 from viewfinder.settings import Settings
@@ -188,13 +188,19 @@ def test_an_instance_can_ask_search_engines_to_stay_away(settings: Settings, tmp
     dist = tmp_path / "closed"
     dist.mkdir()
     (dist / "index.html").write_text(SHELL)
-    from litestar.testing import TestClient
 
-    app = create_app(settings.model_copy(update={"web_dir": dist, "search_engine_indexing": False}))
-    try:
-        with TestClient(app, base_url="https://testserver.local") as client:
-            assert client.get("/robots.txt").text == "User-agent: *\nDisallow: /\n"
-            assert client.get("/sitemap.xml").status_code == 404
-            assert client.get("/sitemaps/profiles/1").status_code == 404
-    finally:
-        ids.release_shard()
+    with dedicated_api(settings, web_dir=dist, search_engine_indexing=False) as closed:
+        assert closed.client.get("/robots.txt").text == "User-agent: *\nDisallow: /\n"
+        assert closed.client.get("/sitemap.xml").status_code == 404
+        assert closed.client.get("/sitemaps/profiles/1").status_code == 404
+
+
+def test_the_apps_own_pages_cost_no_lookup(anon: Api, count_queries):
+    page(anon, "/robots.txt")  # the app's first request opens its connections
+    for path in ("/explore", "/login", "/Search", "/", "/assets/app-abc.js"):
+        with count_queries() as log:
+            page(anon, path)
+        assert log.count == 0, (path, log.statements)
+    with count_queries() as log:
+        page(anon, "/someone")
+    assert log.count >= 1  # a name that may be an account's is looked up

@@ -28,12 +28,8 @@ REVERT_PAGE = "/accounts/email/revert"
 SECURITY_PAGE = "/settings#security"
 
 
-def page_url(settings: Settings, path: str) -> str:
-    return settings.public_url.rstrip("/") + path
-
-
 def link(settings: Settings, path: str, token: str) -> str:
-    return f"{page_url(settings, path)}#token={token}"
+    return f"{settings.page_url(path)}#token={token}"
 
 
 _BROWSERS = (
@@ -144,8 +140,8 @@ def _if_not_you(settings: Settings) -> list[str]:
     return [
         "If this was you, there is nothing to do.",
         "If it was not, someone may know your password: reset it now at "
-        f"{page_url(settings, FORGOT_PAGE)} — that logs out every session — and look through "
-        f"your account's security activity at {page_url(settings, SECURITY_PAGE)}.",
+        f"{settings.page_url(FORGOT_PAGE)} — that logs out every session — and look through "
+        f"your account's security activity at {settings.page_url(SECURITY_PAGE)}.",
     ]
 
 
@@ -184,7 +180,7 @@ def address_already_used_at_signup(settings: Settings, email: str, username: str
                 "If it was you, you already have an account: log in with this address, or reset your "
                 "password if you forgot it.",
             ],
-            button=("Reset your password", page_url(settings, FORGOT_PAGE)),
+            button=("Reset your password", settings.page_url(FORGOT_PAGE)),
             after=["If it was not you, there is nothing to do."],
         ),
     )

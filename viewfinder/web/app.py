@@ -60,10 +60,14 @@ async def web_app(
         media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
         headers = {"Cache-Control": cache}
         sent = found
-        if _compressed(found, "br, gzip"):  # what is sent depends on what the client accepts
-            headers["Vary"] = "Accept-Encoding"
-            for encoding, suffix in _compressed(found, request.headers.get("accept-encoding", ""))[:1]:
-                sent = found.with_name(found.name + suffix)
+        accepted = _accepted(request.headers.get("accept-encoding", ""))
+        for encoding, suffix in PRECOMPRESSED:  # best first
+            copy = found.with_name(found.name + suffix)
+            if not copy.is_file():
+                continue
+            headers["Vary"] = "Accept-Encoding"  # what is sent depends on what the client accepts
+            if encoding in accepted and sent is found:
+                sent = copy
                 headers["Content-Encoding"] = encoding
         return File(
             sent,
@@ -102,16 +106,6 @@ def _accepted(header: str) -> set[str]:
         if name.strip() and not refused:
             accepted.add(name.strip())
     return accepted
-
-
-def _compressed(found: Path, accept_encoding: str) -> list[tuple[str, str]]:
-    """The build's compressed copies of a file the client accepts, best first."""
-    accepted = _accepted(accept_encoding)
-    return [
-        (encoding, suffix)
-        for encoding, suffix in PRECOMPRESSED
-        if encoding in accepted and found.with_name(found.name + suffix).is_file()
-    ]
 
 
 @lru_cache(maxsize=4)

@@ -17,7 +17,6 @@ from litestar.params import FromPath
 from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import not_found
 from viewfinder.graph.services import count_listed_profiles, listed_profiles
-from viewfinder.settings import Settings
 
 SITEMAP_URLS = 50_000
 MOST_SITEMAPS = 50_000
@@ -31,17 +30,13 @@ NOT_FOR_CRAWLERS = (
 )  # fmt: skip
 
 
-def _base(settings: Settings) -> str:
-    return settings.public_url.rstrip("/")
-
-
 @get("/robots.txt", include_in_schema=False, sync_to_thread=False)
 def robots_txt(settings: SettingsDep) -> Response[str]:
     if not settings.search_engine_indexing:
         body = "User-agent: *\nDisallow: /\n"
     else:
         rules = "".join(f"Disallow: {path}\n" for path in NOT_FOR_CRAWLERS)
-        body = f"User-agent: *\nAllow: /\n{rules}\nSitemap: {_base(settings)}/sitemap.xml\n"
+        body = f"User-agent: *\nAllow: /\n{rules}\nSitemap: {settings.page_url('/sitemap.xml')}\n"
     return Response(body, media_type="text/plain; charset=utf-8", headers=CACHED)
 
 
@@ -58,7 +53,7 @@ async def sitemap_index(settings: SettingsDep, db_session: DbSession) -> Respons
         raise not_found()
     files = max(1, -(-await count_listed_profiles(db_session) // SITEMAP_URLS))
     entries = [
-        f"  <sitemap><loc>{escape(_base(settings))}/sitemaps/profiles/{number}</loc></sitemap>\n"
+        f"  <sitemap><loc>{escape(settings.page_url(f'/sitemaps/profiles/{number}'))}</loc></sitemap>\n"
         for number in range(1, files + 1)
     ]
     return _xml("sitemapindex", entries)
@@ -74,5 +69,6 @@ async def profiles_sitemap(
     usernames = await listed_profiles(db_session, (number - 1) * SITEMAP_URLS, SITEMAP_URLS)
     if not usernames and number > 1:
         raise not_found()
-    base = escape(_base(settings))
-    return _xml("urlset", [f"  <url><loc>{base}/{escape(name)}</loc></url>\n" for name in usernames])
+    return _xml(
+        "urlset", [f"  <url><loc>{escape(settings.page_url(f'/{name}'))}</loc></url>\n" for name in usernames]
+    )

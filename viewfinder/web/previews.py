@@ -17,6 +17,7 @@ from html import escape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viewfinder.accounts.schemas import Profile
+from viewfinder.accounts.usernames import ROUTE_NAMES
 from viewfinder.core.errors import ApiError
 from viewfinder.core.params import parse_id
 from viewfinder.graph.services import find_visible_user
@@ -90,7 +91,7 @@ def profile_tags(profile: Profile, settings: Settings) -> str:
     description = f"{counts}: photos and videos from {name} (@{profile.username}) on {SITE}."
     if profile.bio:
         description = f"{description} {profile.bio}"
-    url = f"{settings.public_url.rstrip('/')}/{profile.username}"
+    url = settings.page_url(f"/{profile.username}")
     return tags(
         f"{name} (@{profile.username}) • {SITE}",
         shorten(description, DESCRIPTION_CHARACTERS),
@@ -119,7 +120,7 @@ def post_tags(post: PostOut, settings: Settings) -> str:
     shown = f"{caption[:TITLE_CAPTION_CHARACTERS]}…" if len(caption) > TITLE_CAPTION_CHARACTERS else caption
     title = f"{name} on {SITE}: “{shown}”" if shown else f"Post by {name} • {SITE}"
     description = caption or f"A post by {name} (@{author.username}) on {SITE}."
-    url = f"{settings.public_url.rstrip('/')}/p/{post.id}"
+    url = settings.page_url(f"/p/{post.id}")
     return tags(title, shorten(description, DESCRIPTION_CHARACTERS), url, "article", preview_image(post))
 
 
@@ -131,7 +132,9 @@ async def preview_for(db: AsyncSession, storage: MediaStorage, settings: Setting
             found = await visible_post(db, None, parse_id(match.group(1)))
             (post,) = await render_entities(db, None, [found], storage, settings)
             return post_tags(post, settings)
-        if _PROFILE_PATH.fullmatch(path):
+        if (
+            _PROFILE_PATH.fullmatch(path) and path.lower() not in ROUTE_NAMES
+        ):  # /explore, /login … name no one
             user = await find_visible_user(db, path, None)
             return profile_tags(Profile.of(user, storage, None), settings)
     except ApiError:  # nothing there for a signed-out visitor: the app says so itself

@@ -31,25 +31,33 @@ function blank<K extends string>(fields: Record<K, string>): Record<K, string> {
   return Object.fromEntries(Object.keys(fields).map((name) => [name, ""])) as Record<K, string>;
 }
 
-type AccountFormOptions<K extends string, R> = {
-  /** Every field of the form (all text, all required), each with its message for when it is left empty. */
+type AccountFormOptions<K extends string, R, O extends string> = {
+  /** The required fields of the form (all text), each with its message for when it is left empty. */
   required: Record<K, string>;
+  /** Text fields that may be left empty (sent as ""). */
+  optional?: readonly O[];
   /** The request, sent with the values once every field is filled. */
-  send: (values: Record<K, string>) => Promise<R>;
+  send: (values: Record<K | O, string>) => Promise<R>;
   /** After the request succeeds; `clear` empties the fields. */
   onSuccess?: (response: R, clear: () => void) => void;
 };
 
-/** A form of required text fields that sends one request. Empty fields are refused before sending,
+/** A form of text fields that sends one request. Empty required fields are refused before sending,
  * with the same kind of error the API gives, so either shows beside its field (spread `field(name)`
  * into a TextField) or else in the banner (`<ErrorBanner error={banner} />`). */
-export function useAccountForm<K extends string, R>({ required, send, onSuccess }: AccountFormOptions<K, R>) {
+export function useAccountForm<K extends string, R, O extends string = never>({
+  required,
+  optional = [],
+  send,
+  onSuccess,
+}: AccountFormOptions<K, R, O>) {
+  const fields = { ...blank(required), ...Object.fromEntries(optional.map((name) => [name, ""])) } as Record<K | O, string>;
   const form = useRef<HTMLFormElement>(null);
-  const [values, setValues] = useState(() => blank(required));
+  const [values, setValues] = useState(() => fields);
   const [missing, setMissing] = useState<ApiError | null>(null);
   const request = useMutation({
     mutationFn: send,
-    onSuccess: (response) => onSuccess?.(response, () => setValues(blank(required))),
+    onSuccess: (response) => onSuccess?.(response, () => setValues(fields)),
   });
   const error = missing ?? request.error;
   useFocusFirstInvalid(form, error);
@@ -62,11 +70,11 @@ export function useAccountForm<K extends string, R>({ required, send, onSuccess 
     else request.mutate(values);
   };
   /** The value, change handler and error of the field `name`, for a TextField. */
-  const field = (name: K) => ({
+  const field = (name: K | O) => ({
     name,
     value: values[name],
     onChange: (value: string) => setValues((old) => ({ ...old, [name]: value })),
     error,
   });
-  return { form, onSubmit, field, banner: bannerError(error, Object.keys(required)), request };
+  return { form, onSubmit, field, banner: bannerError(error, Object.keys(fields)), request };
 }

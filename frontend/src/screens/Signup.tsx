@@ -1,10 +1,9 @@
 /** Sign-up: email, full name (optional), username and password; the API's reasons show beside each
  * field. */
-import { useState } from "react";
 import { Link, Navigate } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { AuthCard } from "../accounts/AuthCard";
-import { bannerError, useAccountForm } from "../accounts/forms";
+import { useAccountForm } from "../accounts/forms";
 import { pathWithNext, useNextPath, useSignedIn } from "../accounts/signIn";
 import { TextField } from "../accounts/TextField";
 import { useMe } from "../auth/auth";
@@ -20,9 +19,9 @@ export function Signup() {
   const { me } = useMe();
   const next = useNextPath();
   const signedIn = useSignedIn(next);
-  const [displayName, setDisplayName] = useState("");
   const { form, onSubmit, field, banner, request } = useAccountForm({
     required: REQUIRED,
+    optional: ["display_name"],
     send: (values) =>
       unwrap(
         api.POST("/api/viewfinder/v1/accounts/signup", {
@@ -30,7 +29,7 @@ export function Signup() {
             ...values,
             email: values.email.trim(),
             username: values.username.trim(),
-            display_name: displayName.trim(),
+            display_name: values.display_name.trim(),
           },
         }),
       ),
@@ -50,7 +49,7 @@ export function Signup() {
       }
     >
       <form ref={form} className="auth-form" onSubmit={onSubmit} noValidate>
-        <ErrorBanner error={bannerError(banner, ["display_name"])} />
+        <ErrorBanner error={banner} />
         <TextField
           look="float"
           {...field("email")}
@@ -62,11 +61,8 @@ export function Signup() {
         />
         <TextField
           look="float"
-          name="display_name"
+          {...field("display_name")}
           label="Full name"
-          value={displayName}
-          onChange={setDisplayName}
-          error={request.error}
           autoComplete="name"
           maxLength={64}
         />
