@@ -1,6 +1,7 @@
 /** The sign-in screens' frame: a centred card with the logo and the form, and a second card below
  * that points to the other screen ("Don't have an account? Sign up"). */
 import type { ReactNode } from "react";
+import { Logo } from "../components/Logo";
 import "./accounts.css";
 
 type AuthCardProps = {
@@ -16,7 +17,9 @@ export function AuthCard({ heading, tagline, children, footer }: AuthCardProps) 
     <div className="auth">
       <section className="auth-card" aria-labelledby="auth-heading">
         <h1 id="auth-heading" className="auth-logo">
-          <span aria-hidden="true">Viewfinder</span>
+          <span aria-hidden="true">
+            <Logo />
+          </span>
           <span className="visually-hidden">{heading}</span>
         </h1>
         {tagline && <p className="auth-tagline">{tagline}</p>}

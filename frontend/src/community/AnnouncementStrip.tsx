@@ -5,6 +5,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef } from "react";
 import { ErrorBanner } from "../components/Errors";
+import { Icon } from "../components/Icon";
 import { type Announcement, ANNOUNCEMENTS_KEY, fetchAnnouncements, markAnnouncementRead } from "./api";
 import { LinkedText } from "./LinkedText";
 import "./community.css";
@@ -60,7 +61,7 @@ export function AnnouncementStrip({ onLastDismissed }: { onLastDismissed?: () =>
               aria-label={`Dismiss announcement: ${item.text.length > 40 ? `${item.text.slice(0, 40)}…` : item.text}`}
               onClick={() => close(item.id)}
             >
-              ✕
+              <Icon name="close" size={20} />
             </button>
           </li>
         ))}

@@ -2,6 +2,7 @@
  * confirmation dialog built on it for destructive choices. */
 import { type ReactNode, useEffect, useRef } from "react";
 import { ErrorBanner } from "./Errors";
+import { Icon } from "./Icon";
 
 type DialogProps = { title: string; onClose: () => void; children: ReactNode };
 
@@ -27,7 +28,7 @@ export function Dialog({ title, onClose, children }: DialogProps) {
       <header className="dialog-header">
         <h2>{title}</h2>
         <button type="button" className="icon-button" aria-label="Close" onClick={onClose}>
-          ✕
+          <Icon name="close" />
         </button>
       </header>
       <div className="dialog-body">{children}</div>

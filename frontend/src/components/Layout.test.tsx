@@ -19,6 +19,13 @@ describe("Layout", () => {
     ]);
   });
 
+  it("shows no such bar on the landing page, whose whole point is joining", async () => {
+    answerFetch({ "GET /api/viewfinder/v1/accounts/me": SIGNED_OUT });
+    renderApp(<Layout />, { path: "/" });
+    await waitFor(() => expect(screen.getByRole("navigation", { name: "Main" })).toHaveTextContent("Log in"));
+    expect(screen.queryByRole("complementary", { name: "Join Viewfinder" })).not.toBeInTheDocument();
+  });
+
   it("shows no such bar on the log-in screen, nor to someone signed in", async () => {
     answerFetch({ "GET /api/viewfinder/v1/accounts/me": SIGNED_OUT });
     renderApp(<Layout />, { path: "/login" });
@@ -30,5 +37,23 @@ describe("Layout", () => {
     renderApp(<Layout />, { path: "/explore" });
     expect(await screen.findByRole("navigation", { name: "Tabs" })).toBeInTheDocument();
     expect(screen.queryByRole("complementary", { name: "Join Viewfinder" })).not.toBeInTheDocument();
+  });
+
+  it("links the Viewfinder logo home and draws its icons as hidden SVG, named by their links", async () => {
+    answerFetch({ "GET /api/viewfinder/v1/accounts/me": { body: ME } });
+    renderApp(<Layout />, { path: "/explore" });
+    const tabs = await screen.findByRole("navigation", { name: "Tabs" });
+
+    const logos = screen.getAllByRole("link", { name: "Viewfinder" });
+    expect(logos.length).toBeGreaterThan(0);
+    for (const logo of logos) {
+      expect(logo).toHaveAttribute("href", "/");
+      expect(logo.querySelector("svg")).toHaveAttribute("aria-hidden", "true");
+    }
+    const search = screen.getByRole("navigation", { name: "Shortcuts" }).querySelector('a[href="/search"]');
+    expect(search).toHaveAccessibleName("Search");
+    expect(search?.querySelector("svg")).toHaveAttribute("aria-hidden", "true");
+    expect(tabs.querySelectorAll("svg").length).toBeGreaterThanOrEqual(4);
+    expect(screen.getByRole("banner")).not.toHaveTextContent(/[⌕♡♥✕☰⋯]/);
   });
 });

@@ -12,6 +12,7 @@ import { firstStaffScreen } from "../staff/permissions";
 import { Avatar } from "./Avatar";
 import { ErrorBoundary } from "./Errors";
 import { Icon } from "./Icon";
+import { Logo } from "./Logo";
 
 function Badge({ count }: { count: number }) {
   if (count <= 0) return null;
@@ -52,7 +53,7 @@ export function Layout() {
       </a>
       <header className="top-bar" hidden={signInScreen}>
         <Link to="/" className="logo">
-          Viewfinder
+          <Logo />
         </Link>
         {me && (
           <nav aria-label="Shortcuts" className="top-actions">
@@ -73,7 +74,7 @@ export function Layout() {
       </header>
       <nav className="side-nav" aria-label="Main">
         <Link to="/" className="logo side-logo">
-          Viewfinder
+          <Logo />
         </Link>
         {me ? (
           <ul>
@@ -84,7 +85,7 @@ export function Layout() {
             <Item to="/notifications" icon={<Icon name="heart" />} label="Notifications">
               <Badge count={unread} />
             </Item>
-            <Item to="/saved" icon={<Icon name="saved" />} label="Saved" />
+            <Item to="/saved" icon={<Icon name="bookmark" />} label="Saved" />
             <Item to={`/${username}`} icon={me && <Avatar user={me.profile} size={24} />} label="Profile" />
             <Item to="/settings" icon={<Icon name="settings" />} label="Settings" />
             {staffHome && <Item to={staffHome} icon={<Icon name="shield" />} label="Staff" />}
@@ -110,12 +111,13 @@ export function Layout() {
             <Item to="/" icon={<Icon name="home" />} label="Home" />
             <Item to="/explore" icon={<Icon name="explore" />} label="Explore" />
             <Item to="/create" icon={<Icon name="create" />} label="Create" />
-            <Item to="/saved" icon={<Icon name="saved" />} label="Saved" />
+            <Item to="/saved" icon={<Icon name="bookmark" />} label="Saved" />
             <Item to={`/${username}`} icon={<Avatar user={me.profile} size={24} />} label="Profile" />
           </ul>
         </nav>
       )}
-      {!me && !loading && !signInScreen && (
+      {/* Not on the landing page (`/` signed out), which is all about joining already. */}
+      {!me && !loading && !signInScreen && pathname !== "/" && (
         <aside className="join-bar" aria-label="Join Viewfinder">
           <p className="join-bar-text">Sign up to see photos and videos from your friends.</p>
           <Link to={pathWithNext("/login", here)} className="button">

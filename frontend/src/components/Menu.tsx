@@ -1,9 +1,12 @@
 /** An accessible "more" menu: a button that opens a list of actions; Escape or a click outside closes it. */
 import { type ReactNode, useEffect, useId, useRef, useState } from "react";
+import { Icon } from "./Icon";
 
 export type MenuAction = { label: string; onSelect: () => void; danger?: boolean };
 
-export function Menu({ label, actions, icon = "⋯" }: { label: string; actions: MenuAction[]; icon?: ReactNode }) {
+type MenuProps = { label: string; actions: MenuAction[]; icon?: ReactNode };
+
+export function Menu({ label, actions, icon = <Icon name="more" /> }: MenuProps) {
   const [open, setOpen] = useState(false);
   const id = useId();
   const root = useRef<HTMLDivElement>(null);

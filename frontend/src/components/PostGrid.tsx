@@ -12,6 +12,7 @@ import { Picture } from "../media/Picture";
 import { useNotInterested } from "../posts/notInterested";
 import type { FromSuggestion } from "../posts/suggested";
 import "../moderation/moderation.css";
+import { Icon } from "./Icon";
 
 type GridProps = {
   posts: Post[];
@@ -48,9 +49,13 @@ function PostGridCell({ post, surface, position }: { post: Post; surface?: Surfa
         aria-label={`Post by ${post.author.username}: ${alt}`}
       >
         <Picture media={first.media} alt="" sizes="(max-width: 640px) 33vw, 300px" shape="square" />
-        {post.items.length > 1 && <span className="grid-badge" aria-hidden="true">▣</span>}
+        {post.items.length > 1 && <span className="grid-badge" aria-hidden="true">
+            <Icon name="carousel" size={18} />
+          </span>}
         {post.items.length === 1 && first.media.kind === "video" && (
-          <span className="grid-badge" aria-hidden="true">▶</span>
+          <span className="grid-badge" aria-hidden="true">
+            <Icon name="play" size={18} filled />
+          </span>
         )}
       </Link>
     </li>

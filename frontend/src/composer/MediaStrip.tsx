@@ -1,6 +1,7 @@
 /** The items of the post as a row of tiles: pick one to edit, move it with the arrow buttons or by
  * dragging, remove it; each tile shows its upload progress, processing or failure. */
 import { useState } from "react";
+import { Icon } from "../components/Icon";
 import { AddMedia } from "./AddMedia";
 import type { Size } from "./crop";
 import { type Draft, MAX_ITEMS, type Phase, takesEdits } from "./drafts";
@@ -79,7 +80,7 @@ export function MediaStrip({ drafts, selected, onSelect, onMove, onRemove, onFil
                 />
                 {draft.kind === "video" && (
                   <span className="composer-tile-kind" aria-hidden="true">
-                    ▶
+                    <Icon name="play" size={14} filled />
                   </span>
                 )}
               </button>
@@ -93,7 +94,7 @@ export function MediaStrip({ drafts, selected, onSelect, onMove, onRemove, onFil
                 aria-disabled={first}
                 onClick={() => !first && onMove(draft.key, index - 1)}
               >
-                <span aria-hidden="true">‹</span>
+                <Icon name="chevronLeft" size={16} />
               </button>
               <button
                 type="button"
@@ -101,7 +102,7 @@ export function MediaStrip({ drafts, selected, onSelect, onMove, onRemove, onFil
                 aria-label={`Remove item ${n}`}
                 onClick={() => onRemove(draft.key)}
               >
-                <span aria-hidden="true">✕</span>
+                <Icon name="close" size={14} />
               </button>
               <button
                 type="button"
@@ -110,7 +111,7 @@ export function MediaStrip({ drafts, selected, onSelect, onMove, onRemove, onFil
                 aria-disabled={last}
                 onClick={() => !last && onMove(draft.key, index + 1)}
               >
-                <span aria-hidden="true">›</span>
+                <Icon name="chevronRight" size={16} />
               </button>
             </div>
           </li>
@@ -148,7 +149,7 @@ function TileStatus({ phase, n }: { phase: Phase; n: number }) {
     case "ready":
       return (
         <span className="composer-tile-badge is-ready">
-          <span aria-hidden="true">✓</span>
+          <Icon name="check" size={14} strokeWidth={3} />
           <span className="visually-hidden">Item {n} is ready</span>
         </span>
       );

@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import "./discovery.css";
 
 /** A centred "nothing here yet" message with a round outlined icon, as Instagram shows it. */
-export function EmptyState({ icon, title, children }: { icon: string; title: string; children?: ReactNode }) {
+export function EmptyState({ icon, title, children }: { icon: ReactNode; title: string; children?: ReactNode }) {
   return (
     <div className="empty-state">
       <span className="empty-icon" aria-hidden="true">

@@ -1,5 +1,6 @@
-/** The search box: a role="search" form holding the ⌕ glyph and an input labelled "Search". */
+/** The search box: a role="search" form holding a magnifier icon and an input labelled "Search". */
 import { type FormEvent, type InputHTMLAttributes, type ReactNode, type Ref } from "react";
+import { Icon } from "../components/Icon";
 
 type SearchFormProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "className" | "type" | "onSubmit" | "children"> & {
   /** The input's id. */
@@ -19,7 +20,7 @@ export function SearchForm({ id, className, onSubmit, inputRef, children, ...inp
         Search
       </label>
       <span className="search-glyph" aria-hidden="true">
-        ⌕
+        <Icon name="search" size={16} />
       </span>
       <input
         ref={inputRef}

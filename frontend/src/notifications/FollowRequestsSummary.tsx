@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { Avatar } from "../components/Avatar";
+import { Icon } from "../components/Icon";
 
 export const REQUESTS_SUMMARY_KEY = ["requests", "summary"] as const;
 
@@ -26,7 +27,7 @@ export function FollowRequestsSummary() {
         </span>
       </span>
       <span className="requests-summary-chevron" aria-hidden="true">
-        ›
+        <Icon name="chevronRight" size={20} />
       </span>
     </Link>
   );

@@ -3,6 +3,7 @@
  * first paint, so nothing below it shifts. Double-click or double-tap on it calls `onDoubleTap`. */
 import { type KeyboardEvent, type PointerEvent, useEffect, useRef, useState } from "react";
 import type { PostItem } from "../api/client";
+import { Icon } from "../components/Icon";
 import { Picture } from "../media/Picture";
 import { aspectRatio, largestStill, videoSources } from "../media/renditions";
 
@@ -138,12 +139,12 @@ export function Carousel({ items, eager = false, onDoubleTap }: CarouselProps) {
         <>
           {index > 0 && (
             <button type="button" className="carousel-arrow carousel-prev" aria-label="Previous item" onClick={() => go(index - 1)}>
-              <span aria-hidden="true">‹</span>
+              <Icon name="chevronLeft" size={18} />
             </button>
           )}
           {index < count - 1 && (
             <button type="button" className="carousel-arrow carousel-next" aria-label="Next item" onClick={() => go(index + 1)}>
-              <span aria-hidden="true">›</span>
+              <Icon name="chevronRight" size={18} />
             </button>
           )}
           <div className="carousel-dots" aria-hidden="true">

@@ -9,6 +9,7 @@ import { api, type Comment, type Post, unwrap } from "../api/client";
 import { useMe } from "../auth/auth";
 import { Avatar } from "../components/Avatar";
 import { ErrorBanner } from "../components/Errors";
+import { Icon } from "../components/Icon";
 import { LoadMore, type PageOf, useCursorPages } from "../components/InfiniteList";
 import { can } from "../staff/permissions";
 import { updatePost } from "./cache";
@@ -121,7 +122,8 @@ export function HeldComments({ post }: { post: Post }) {
         onClick={() => setOpen((current) => !current)}
       >
         {heldLine(held.items.length, held.hasNextPage)}
-        <span aria-hidden="true">{open ? " ▴" : " ▾"}</span>
+        {" "}
+        <Icon name={open ? "chevronUp" : "chevronDown"} size={16} />
       </button>
       <div id={listId} hidden={!open}>
         {open && (

@@ -5,6 +5,7 @@ import { Link } from "react-router-dom";
 import { api, type UserSummary, unwrap } from "../api/client";
 import { Avatar } from "../components/Avatar";
 import { ErrorBanner } from "../components/Errors";
+import { Icon } from "../components/Icon";
 import { Spinner } from "../components/Spinner";
 import { type SuggestedAccount, suggestionNote } from "../discovery/suggestionNote";
 
@@ -77,7 +78,7 @@ export function Welcome({ onShowFeed }: { onShowFeed: () => void }) {
     <section className="welcome" aria-labelledby="welcome-title">
       <div className="welcome-intro">
         <span className="welcome-mark" aria-hidden="true">
-          ◎
+          <Icon name="camera" size={36} strokeWidth={1.6} />
         </span>
         <h2 id="welcome-title">Welcome to Viewfinder</h2>
         <p className="hint">When you follow people, you'll see the photos and videos they share here.</p>

@@ -1,5 +1,6 @@
 import { Link } from "react-router-dom";
 import type { Collection } from "../api/client";
+import { Icon } from "../components/Icon";
 import { postCount } from "../discovery/ResultRows";
 import "./saved.css";
 
@@ -13,7 +14,7 @@ export function CollectionTile({ collection }: { collection: Collection }) {
             <img src={collection.cover} alt="" loading="lazy" />
           ) : (
             <span className="collection-cover-empty" aria-hidden="true">
-              ⚑
+              <Icon name="bookmark" size={32} strokeWidth={1.6} />
             </span>
           )}
         </span>

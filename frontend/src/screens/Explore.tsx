@@ -6,6 +6,7 @@ import { useNavigate } from "react-router-dom";
 import { api, type Post, unwrap } from "../api/client";
 import { useMe } from "../auth/auth";
 import { FeaturedRow } from "../community/FeaturedRow";
+import { Icon } from "../components/Icon";
 import { useCursorPages } from "../components/InfiniteList";
 import { EmptyState } from "../discovery/EmptyState";
 import { PostGridPages } from "../discovery/PostGridPages";
@@ -49,7 +50,7 @@ export function Explore() {
         label="Explore posts"
         surface="explore"
         empty={
-          <EmptyState icon="◎" title="Nothing to explore yet">
+          <EmptyState icon={<Icon name="explore" size={36} strokeWidth={1.6} />} title="Nothing to explore yet">
             Posts from accounts you don't follow show up here.
           </EmptyState>
         }

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api, type Collection, type Post, unwrap } from "../api/client";
 import { ErrorBanner } from "../components/Errors";
+import { Icon } from "../components/Icon";
 import { LoadMore, useCursorPages } from "../components/InfiniteList";
 import { Spinner } from "../components/Spinner";
 import { EmptyState } from "../discovery/EmptyState";
@@ -32,7 +33,7 @@ function SavedPosts() {
       label="Saved posts"
       surface="saved"
       empty={
-        <EmptyState icon="⚑" title="Save">
+        <EmptyState icon={<Icon name="bookmark" size={36} strokeWidth={1.6} />} title="Save">
           Save photos and videos that you want to see again. No one is notified, and only you can see what you've
           saved.
         </EmptyState>
@@ -49,7 +50,7 @@ function Collections({ onNew }: { onNew: () => void }) {
   if (query.isError && !query.data) return <ErrorBanner error={query.error} onRetry={() => query.refetch()} />;
   if (query.items.length === 0) {
     return (
-      <EmptyState icon="⚑" title="No collections yet">
+      <EmptyState icon={<Icon name="bookmark" size={36} strokeWidth={1.6} />} title="No collections yet">
         Group saved posts by theme.{" "}
         <button type="button" className="link-button" onClick={onNew}>
           Create a collection

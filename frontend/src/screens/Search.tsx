@@ -7,6 +7,7 @@ import { useSearchParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { useMe } from "../auth/auth";
 import { ErrorBanner } from "../components/Errors";
+import { Icon } from "../components/Icon";
 import { Spinner } from "../components/Spinner";
 import { AccountRow, HashtagRow } from "../discovery/ResultRows";
 import { SearchForm } from "../discovery/SearchForm";
@@ -143,7 +144,7 @@ export function Search() {
               input.current?.focus();
             }}
           >
-            ✕
+            <Icon name="close" size={12} strokeWidth={3} />
           </button>
         )}
       </SearchForm>
