@@ -86,6 +86,25 @@ def test_after_reading_a_line_the_next_like_starts_a_new_one(alice, bob, carol):
     assert [names(line) for line in inbox(alice)] == [["carol"], ["bob"]]
 
 
+def test_unliking_a_read_like_and_liking_again_makes_no_second_line(alice, bob, carol):
+    post = make_post(alice)
+    like(bob, post)
+    assert alice.post("/notifications/read").json() == {"unread": 0}
+
+    assert bob.delete(f"/posts/{post['id']}/like").status_code == 200
+    like(bob, post)
+    assert [(line["read"], names(line)) for line in inbox(alice)] == [(True, ["bob"])]
+    assert unread(alice) == 0
+
+    # Someone else's like still starts a new line, and bob's next round adds nothing to it.
+    like(carol, post)
+    assert bob.delete(f"/posts/{post['id']}/like").status_code == 200
+    like(bob, post)
+    lines = inbox(alice)
+    assert [(line["read"], names(line)) for line in lines] == [(False, ["carol"]), (True, ["bob"])]
+    assert unread(alice) == 1
+
+
 def test_active_lines_rise_to_the_top(alice, bob, carol):
     first = make_post(alice, colour="red")
     second = make_post(alice, colour="blue")
@@ -276,6 +295,22 @@ def test_comments_replies_and_mentions_are_one_line_each(alice, bob, carol):
     assert lines[0]["post"]["id"] == post["id"]
     assert [(line["kind"], line["text"]) for line in inbox(bob)] == [("reply", "thanks!")]
     assert [(line["kind"], names(line)) for line in inbox(carol)] == [("mention", ["bob"])]
+    assert inbox(carol)[0]["comment_id"] == first.json()["id"]
+    assert inbox(carol)[0]["text"] == "lovely @carol"
+
+
+def test_a_caption_mention_quotes_the_caption_and_names_no_comment(alice, bob):
+    caption = (
+        "Golden hour on the harbour wall with @bob, watching the fishing boats come home while the"
+        " gulls argued over the last of the light"
+    )
+    post = make_post(alice, caption)
+
+    [line] = inbox(bob)
+    assert (line["kind"], names(line)) == ("mention", ["alice"])
+    assert line["post"]["id"] == post["id"]
+    assert line["comment_id"] is None  # what tells it from a mention in a comment
+    assert line["text"] == caption[:100]
 
 
 def test_pages_follow_the_cursor_and_refuse_forged_ones(alice, bob, make_api):

@@ -194,6 +194,24 @@ async def test_a_read_grouped_line_is_history_but_a_read_request_goes(store, ses
     assert await shown(store, session, alice) == [("like", ["bob"])]
 
 
+async def test_liking_again_after_an_unlike_of_a_read_like_adds_no_line(store, session, alice, bob, carol):
+    post_id = int(make_post(alice)["id"])
+    await like(store, session, alice, bob, post_id)
+    await store.mark_read(session, uid(alice), None)
+    await store.withdraw(
+        session, recipient_id=uid(alice), actor_id=uid(bob), kind=Kind.LIKE, key=f"like:{post_id}"
+    )
+    await session.commit()
+
+    await like(store, session, alice, bob, post_id)
+    assert await shown(store, session, alice) == [("like", ["bob"])]
+    assert await store.unread_count(session, uid(alice)) == 0
+
+    await like(store, session, alice, carol, post_id)  # someone new: a new line, without bob
+    assert await shown(store, session, alice) == [("like", ["carol"]), ("like", ["bob"])]
+    assert await store.unread_count(session, uid(alice)) == 1
+
+
 async def test_a_blocked_accounts_lines_are_hidden_from_page_and_count(store, session, alice, bob, carol):
     mine, theirs = (int(make_post(alice, colour=colour)["id"]) for colour in ("red", "blue"))
     await like(store, session, alice, bob, mine)

@@ -38,6 +38,7 @@ from viewfinder.core.ids import new_id
 from viewfinder.notifications.models import InboxChange
 from viewfinder.notifications.store import (
     GROUPED_KINDS,
+    ONCE_PER_TARGET_KINDS,
     Actor,
     InboxLine,
     Kind,
@@ -118,8 +119,16 @@ class CassandraInbox:
         text: str,
     ) -> int | None:
         """Put the actor in the recipient's unread line for `key` (a new line when there is none)
-        and move the line to the top; the line's id, or None when the actor was there already."""
-        group_id = max(await self._unread_with_key(recipient_id, key), default=None)
+        and move the line to the top; the line's id, or None when the actor was there already
+        (for `ONCE_PER_TARGET_KINDS`, in any line for `key`, read or not)."""
+        keyed = [row.group_id for row in await self._db.execute(_KEYS, (recipient_id, key))]
+        if (
+            Kind(kind) in ONCE_PER_TARGET_KINDS
+            and keyed
+            and await self._db.execute(_HAS_ACTOR, (recipient_id, keyed, actor_id))
+        ):
+            return None
+        group_id = max(await self._unread_among(recipient_id, keyed), default=None)
         old_sort: int | None = None
         if group_id is None:
             group_id = new_id()
@@ -259,10 +268,6 @@ class CassandraInbox:
         ]
 
     # --- helpers ---------------------------------------------------------------------------------
-
-    async def _unread_with_key(self, recipient_id: int, key: str) -> list[int]:
-        group_ids = [row.group_id for row in await self._db.execute(_KEYS, (recipient_id, key))]
-        return await self._unread_among(recipient_id, group_ids)
 
     async def _unread_among(self, recipient_id: int, group_ids: list[int]) -> list[int]:
         if not group_ids:

@@ -37,7 +37,8 @@ class NotificationGroup(IdMixin, TimestampMixin, Base):
         BigInteger, ForeignKey("comments.id", ondelete="CASCADE"), nullable=True
     )
     text: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    """A preview of the comment, for comment, reply and mention notifications."""
+    """A preview of the comment, for comment, reply and mention notifications (of the caption, for
+    a mention in a caption)."""
     actor_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     sort_id: Mapped[int] = mapped_column(BigInteger, nullable=False, default=new_id)
     is_read: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

@@ -33,8 +33,11 @@ class NotificationOut(msgspec.Struct):
     post: PostRef | None
     """Null when the line is not about a post, or the viewer can no longer see it."""
     comment_id: str | None
+    """The comment the line is about; null for a mention in a post's caption (and for kinds not
+    about a comment)."""
     text: str
-    """A preview of the comment, for comment, reply and mention lines."""
+    """A preview of the comment, for comment, reply and mention lines (of the caption, for a mention
+    in a caption)."""
     created_at: datetime
     updated_at: datetime
 

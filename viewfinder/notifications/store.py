@@ -66,6 +66,10 @@ class Kind(enum.StrEnum):
 GROUPED_KINDS = frozenset({Kind.LIKE, Kind.COMMENT_LIKE, Kind.FOLLOW})
 """Kinds whose actions gather in one unread line per target; the others get a line per event."""
 
+ONCE_PER_TARGET_KINDS = frozenset({Kind.LIKE, Kind.COMMENT_LIKE})
+"""Grouped kinds in which an actor appears once per target, read lines included: an unlike leaves a
+read line as it was (history), so liking again is no news and starts no second line."""
+
 SHOWN_ACTORS = 3
 """How many actors a line names ("alice, bob and carol" then "and 12 others")."""
 
@@ -128,7 +132,8 @@ class InboxStore(Protocol):
     ) -> None:
         """Put the actor in the recipient's unread line for `key` (a new line when there is none),
         move it to the top and tell the recipient's clients; nothing when the actor is there
-        already. In the caller's transaction; never commits."""
+        already (for `ONCE_PER_TARGET_KINDS`, in any line for `key`, read or not). In the caller's
+        transaction; never commits."""
         ...
 
     async def withdraw(
@@ -341,6 +346,17 @@ class SqlInboxStore:
         comment_id: int | None,
         text: str,
     ) -> None:
+        if kind in ONCE_PER_TARGET_KINDS and await db.scalar(
+            select(
+                exists().where(
+                    NotificationGroup.recipient_id == recipient_id,
+                    NotificationGroup.group_key == key,
+                    NotificationActor.group_id == NotificationGroup.id,
+                    NotificationActor.actor_id == actor.id,
+                )
+            )
+        ):
+            return  # liked before, unliked after reading, liked again: the line already says so
         group_id = await db.scalar(
             select(NotificationGroup.id)
             .where(

@@ -40,10 +40,11 @@ from viewfinder.graph.events import (
 from viewfinder.moderation.events import ActionTaken, AppealDecided, ReportsResolved
 from viewfinder.notifications.services import Kind, notify, tell, withdraw
 from viewfinder.posts.events import PostCreated, PostEdited
-from viewfinder.posts.models import PostMention
+from viewfinder.posts.models import Post, PostMention
 
 COMMENT_PREVIEW = 100
-"""Characters of a comment quoted in the notifications it causes."""
+"""Characters of a comment (or of a caption, for a mention in it) quoted in the notifications it
+causes."""
 
 
 @on(FollowRequested)
@@ -198,8 +199,12 @@ async def withdraw_comment(db: AsyncSession, event: CommentDeleted) -> None:
 async def _announce_caption_mentions(
     db: AsyncSession, post_id: int, author_id: int, mentioned_ids: Sequence[int]
 ) -> None:
-    """Tell the accounts a caption newly links, while it still links them."""
+    """Tell the accounts a caption newly links, while it still links them, quoting the caption (the
+    line names no comment: that is how a reader tells it from a mention in a comment)."""
     if not mentioned_ids:
+        return
+    caption = await db.scalar(select(Post.caption).where(Post.id == post_id))
+    if caption is None:  # deleted before this was delivered: nothing to tell
         return
     still = set(
         await db.scalars(
@@ -210,7 +215,14 @@ async def _announce_caption_mentions(
     )
     for user_id in mentioned_ids:
         if user_id in still:
-            await notify(db, recipient_id=user_id, actor_id=author_id, kind=Kind.MENTION, post_id=post_id)
+            await notify(
+                db,
+                recipient_id=user_id,
+                actor_id=author_id,
+                kind=Kind.MENTION,
+                post_id=post_id,
+                text=caption[:COMMENT_PREVIEW],
+            )
 
 
 @on(PostCreated, after_commit=True)

@@ -1,10 +1,12 @@
 /** One line of the activity inbox: who (grouped: "alice and 3 others"), what, when, and the post it
- * is about as a small square linking to it. */
+ * is about as a small square linking to it (or, for one new follower, a "Follow back" button). */
 import type { ReactNode } from "react";
 import { Link } from "react-router-dom";
 import type { Notification, UserSummary } from "../api/client";
 import { Avatar } from "../components/Avatar";
+import { Icon } from "../components/Icon";
 import "../moderation/moderation.css";
+import { FollowButton } from "../profiles/FollowButton";
 import { RelativeTime } from "./RelativeTime";
 
 const ACTIONS: Record<string, string> = {
@@ -18,9 +20,14 @@ const ACTIONS: Record<string, string> = {
   follow_accepted: "accepted your follow request.",
 };
 
-/** The action after the names, e.g. "liked your post." (unknown kinds get a neutral phrase). */
-export function actionOf(kind: string): string {
-  return ACTIONS[kind] ?? "interacted with you.";
+/** The action after the names, e.g. "liked your post." (unknown kinds get a neutral phrase). A
+ * mention line that names no comment is a mention in the post's caption, quoted when the server
+ * sent a snippet of it. */
+export function actionOf(item: Pick<Notification, "kind" | "comment_id" | "text">): string {
+  if (item.kind === "mention" && !item.comment_id) {
+    return item.text ? "mentioned you in a post:" : "mentioned you in a post.";
+  }
+  return ACTIONS[item.kind] ?? "interacted with you.";
 }
 
 function Name({ user }: { user: Pick<UserSummary, "username"> }) {
@@ -78,6 +85,20 @@ function Trailing({ item }: { item: Notification }) {
       </Link>
     );
   }
+  const [follower] = item.actors;
+  if (item.kind === "follow" && follower?.relationship && item.actors.length === 1 && item.actor_count <= 1) {
+    // "Follow back" (or "Follow" once they have left, "Requested" for a private account, "Following").
+    return (
+      <span className="notification-action">
+        <FollowButton
+          username={follower.username}
+          relationship={follower.relationship}
+          isPrivate={follower.is_private}
+          size="small"
+        />
+      </span>
+    );
+  }
   if (item.kind === "follow_request") {
     return (
       <Link to="/requests" className="button button-secondary notification-action">
@@ -109,7 +130,7 @@ function ModerationItem({ item, highlighted }: ItemProps) {
   return (
     <li className={highlighted ? "notification notification-moderation is-unread" : "notification notification-moderation"}>
       <span className="notification-avatars notification-system" aria-hidden="true">
-        ⚑
+        <Icon name="flag" size={22} />
       </span>
       <p className="notification-text">
         {moderationLine(item.kind, item.text)}{" "}
@@ -134,7 +155,7 @@ export function NotificationItem({ item, highlighted }: ItemProps) {
     <li className={highlighted ? "notification is-unread" : "notification"}>
       <Avatars actors={item.actors} />
       <p className="notification-text">
-        <Actors actors={item.actors} count={item.actor_count} /> {actionOf(item.kind)}
+        <Actors actors={item.actors} count={item.actor_count} /> {actionOf(item)}
         {quote}
         {" "}
         <RelativeTime iso={item.updated_at} className="notification-time" />

@@ -1,13 +1,26 @@
 import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { notification, user } from "../discovery/fixtures";
 import { UNREAD_KEY } from "../notifications/unread";
+import { me, relationship } from "../profiles/testData";
 import { answerFetch, renderApp } from "../test/render";
 import { Notifications } from "./Notifications";
 
 afterEach(() => vi.unstubAllGlobals());
 
 const EMPTY_PAGE = { items: [], next_cursor: null };
+
+/** The answers an inbox of these lines needs (all read, so nothing is marked), plus `extra`. */
+function inboxOf(items: unknown[], extra: Parameters<typeof answerFetch>[0] = {}) {
+  return answerFetch({
+    "GET /api/viewfinder/v1/notifications": { body: { items, next_cursor: null } },
+    "GET /api/viewfinder/v1/notifications/unread-count": { body: { unread: 0 } },
+    "GET /api/viewfinder/v1/accounts/follow-requests": { body: EMPTY_PAGE },
+    "GET /api/viewfinder/v1/accounts/me": { body: me() },
+    ...extra,
+  });
+}
 
 describe("Notifications", () => {
   it("shows grouped lines, then marks everything read and keeps the new ones highlighted", async () => {
@@ -73,5 +86,68 @@ describe("Notifications", () => {
     });
     renderApp(<Notifications />);
     expect(await screen.findByRole("heading", { name: "Activity on your posts" })).toBeInTheDocument();
+  });
+  it("tells a mention in a caption from a mention in a comment", async () => {
+    inboxOf([
+      notification({ id: "n1", kind: "mention", comment_id: null, text: "Golden hour with @bob", actors: [user("alice")], read: true }),
+      notification({ id: "n2", kind: "mention", comment_id: null, text: "", actors: [user("carol")], read: true }),
+      notification({ id: "n3", kind: "mention", comment_id: "c1", text: "look @bob", actors: [user("dave")], read: true }),
+    ]);
+    renderApp(<Notifications />);
+
+    const items = await screen.findAllByRole("listitem");
+    expect(items[0]).toHaveTextContent(/alice mentioned you in a post: Golden hour with @bob/);
+    expect(items[1]).toHaveTextContent(/carol mentioned you in a post\./);
+    expect(items[2]).toHaveTextContent(/dave mentioned you in a comment: look @bob/);
+    expect(items[0]).not.toHaveTextContent(/comment/);
+    expect(items[1]).not.toHaveTextContent(/comment/);
+  });
+
+  it("offers to follow back a new follower, and shows what the follow became", async () => {
+    const seen = inboxOf(
+      [
+        notification({ id: "n1", kind: "follow", post: null, read: true, actors: [user("erin", { relationship: relationship({ followed_by: true }) })] }),
+        notification({
+          id: "n2",
+          kind: "follow",
+          post: null,
+          read: true,
+          actors: [user("gina", { is_private: true, relationship: relationship({ followed_by: true }) })],
+        }),
+        notification({ id: "n3", kind: "follow", post: null, read: true, actors: [user("hal", { relationship: relationship({ followed_by: true, following: true }) })] }),
+        notification({
+          id: "n4",
+          kind: "follow",
+          post: null,
+          read: true,
+          actors: [user("ivy", { relationship: relationship({ followed_by: true }) }), user("jo", { relationship: relationship({ followed_by: true }) })],
+          actor_count: 2,
+        }),
+      ],
+      {
+        "POST /api/viewfinder/v1/users/erin/follow": { body: { state: "following" } },
+        "POST /api/viewfinder/v1/users/gina/follow": { body: { state: "requested" } },
+      },
+    );
+    renderApp(<Notifications />);
+
+    const items = (await screen.findAllByRole("listitem")) as HTMLElement[];
+    const [erin, gina, hal, grouped] = items as [HTMLElement, HTMLElement, HTMLElement, HTMLElement];
+    expect(erin).toHaveTextContent(/erin started following you\./);
+    // Already followed: no "Follow back", the button says so; a grouped line has no button.
+    expect(within(hal).getByRole("button", { name: "Following" })).toBeInTheDocument();
+    expect(within(hal).queryByRole("button", { name: "Follow back" })).not.toBeInTheDocument();
+    expect(within(grouped).queryByRole("button")).not.toBeInTheDocument();
+
+    await userEvent.click(within(erin).getByRole("button", { name: "Follow back" }));
+    expect(await within(erin).findByRole("button", { name: "Following" })).toBeInTheDocument();
+    await userEvent.click(within(gina).getByRole("button", { name: "Follow back" }));
+    expect(await within(gina).findByRole("button", { name: "Requested" })).toBeInTheDocument();
+
+    const follows = seen.filter((request) => request.method === "POST" && request.url.endsWith("/follow"));
+    expect(follows.map((request) => new URL(request.url).pathname)).toEqual([
+      "/api/viewfinder/v1/users/erin/follow",
+      "/api/viewfinder/v1/users/gina/follow",
+    ]);
   });
 });

@@ -14,6 +14,7 @@ import { NotificationItem } from "../notifications/NotificationItem";
 import { type Section, sectionOf } from "../notifications/time";
 import { NOTIFICATIONS_KEY, UNREAD_KEY } from "../notifications/unread";
 import { usePageVisible } from "../notifications/usePageVisible";
+import { Icon } from "../components/Icon";
 import "../notifications/notifications.css";
 
 function fetchPage(cursor: string | undefined) {
@@ -87,7 +88,7 @@ export function Notifications() {
       {query.isError && !query.data && <ErrorBanner error={query.error} onRetry={() => query.refetch()} />}
       <ErrorBanner error={error} />
       {query.isSuccess && items.length === 0 && (
-        <EmptyState icon="♡" title="Activity on your posts">
+        <EmptyState icon={<Icon name="heart" size={36} strokeWidth={1.6} />} title="Activity on your posts">
           When someone likes or comments on your posts or follows you, you'll see it here.
         </EmptyState>
       )}
