@@ -97,7 +97,7 @@ test("a report is resolved by a moderator and the reporter hears the outcome", a
   await expect(reporter.getByText("Thank you for your report: we reviewed it and took action.")).toBeVisible();
   await expect(reporter.getByText(authorName)).toHaveCount(0);
   await reporter.goto(`/p/${postId}`);
-  await expect(reporter.getByRole("heading", { name: "This post isn't available" })).toBeVisible();
+  await expect(reporter.getByRole("heading", { name: "Sorry, this page isn't available." })).toBeVisible();
 
   await Promise.all([authorContext.close(), reporterContext.close(), moderatorContext.close()]);
 });

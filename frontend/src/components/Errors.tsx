@@ -1,6 +1,9 @@
 /** How failures show: next to their field, above their form or action, or in place of a screen. */
 import { Component, type ErrorInfo, type ReactNode } from "react";
+import { Link } from "react-router-dom";
 import { ApiError, messageOf } from "../api/client";
+import { useMe } from "../auth/auth";
+import "./components.css";
 
 /** The API's message for one field, tied to its input by id (use aria-describedby={fieldErrorId(name)}). */
 export function FieldError({ error, name, id }: { error: unknown; name: string; id?: string }) {
@@ -29,6 +32,23 @@ export function ErrorBanner({ error, onRetry }: { error: unknown; onRetry?: () =
         </button>
       )}
     </div>
+  );
+}
+
+/** Every "not found" in the app, alike: an unknown address, account, post or collection (or one kept
+ * from the viewer, as a blocked account is: nothing tells which). The way on is home, or Explore for
+ * someone signed out. `children` add to it (after blocking from a profile: a way to undo). */
+export function PageNotFound({ children }: { children?: ReactNode }) {
+  const { me } = useMe();
+  return (
+    <section className="empty-state page-not-found">
+      <h1>Sorry, this page isn't available.</h1>
+      <p>
+        The link you followed may be broken, or the page may have been removed.{" "}
+        {me === null ? <Link to="/explore">Explore Viewfinder.</Link> : <Link to="/">Go back to Viewfinder.</Link>}
+      </p>
+      {children}
+    </section>
   );
 }
 

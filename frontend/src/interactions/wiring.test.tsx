@@ -3,7 +3,7 @@
  * with the model that served the post. */
 import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { Route, Routes, useNavigate } from "react-router-dom";
+import { Route, Routes } from "react-router-dom";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { post as gridPost } from "../discovery/fixtures";
 import type { Post } from "../api/client";
@@ -254,15 +254,6 @@ describe("Not interested", () => {
   });
 });
 
-function GoBack() {
-  const navigate = useNavigate();
-  return (
-    <button type="button" onClick={() => navigate(-1)}>
-      Back
-    </button>
-  );
-}
-
 describe("a post opened from Explore", () => {
   function showExplore(items: Post[]) {
     answerFetch({
@@ -278,12 +269,7 @@ describe("a post opened from Explore", () => {
         <Route path="/explore" element={<Explore />} />
         <Route
           path="/p/:postId"
-          element={
-            <>
-              <PostDetail />
-              <GoBack />
-            </>
-          }
+          element={<PostDetail />} // its own Back button returns to the grid
         />
       </Routes>,
       { path: "/explore" },

@@ -1,8 +1,12 @@
-import { screen, waitFor, within } from "@testing-library/react";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import { Route, Routes } from "react-router-dom";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Post } from "../api/client";
 import { Home } from "../screens/Home";
+import { PostCard } from "./PostCard";
 import { PostDetail } from "../screens/PostDetail";
 import { answerFetch, renderApp } from "../test/render";
 import { EMPTY_PAGE, comment, me, post, user } from "./testData";
@@ -84,6 +88,60 @@ describe("PostCard", () => {
     await userEvent.click(await screen.findByRole("button", { name: "2 likes" }));
     const dialog = await screen.findByRole("dialog", { name: "Likes" });
     expect(await within(dialog).findByRole("link", { name: "carol" })).toHaveAttribute("href", "/carol");
+  });
+});
+
+describe("caption in the feed", () => {
+  function showInFeed(caption: string) {
+    answerFetch({ [`GET ${API}/accounts/me`]: { body: me() } });
+    const { container } = renderApp(<PostCard post={post({ caption })} />);
+    return container.querySelector("p.caption-text") as HTMLElement;
+  }
+
+  it("shows the first line, then “… more” on that same line, and expands to every line", async () => {
+    const caption = showInFeed("Golden hour\n\n#sunset");
+    // One paragraph: the name, the first line, the ellipsis and the button; no line break nor the rest.
+    expect(caption).toHaveTextContent(/^alice Golden hour… more$/);
+    expect(caption.textContent).not.toContain("\n");
+    const more = within(caption).getByRole("button", { name: "more" });
+    expect(screen.queryByRole("link", { name: "#sunset" })).not.toBeInTheDocument();
+
+    await userEvent.click(more);
+    expect(caption.textContent).toBe("alice Golden hour\n\n#sunset");
+    expect(within(caption).getByRole("link", { name: "#sunset" })).toHaveAttribute("href", "/tags/sunset");
+    expect(screen.queryByRole("button", { name: "more" })).not.toBeInTheDocument();
+  });
+
+  it("cuts a long single line at a word, and leaves a short caption whole", () => {
+    const long = `${"light ".repeat(30)}#beach`;
+    const caption = showInFeed(long);
+    const shown = (caption.textContent ?? "").replace(/^alice /, "").replace(/… more$/, "");
+    expect(shown.length).toBeLessThanOrEqual(125);
+    expect(shown).toMatch(/light$/);
+    expect(within(caption).getByRole("button", { name: "more" })).toBeInTheDocument();
+
+    cleanup();
+    vi.unstubAllGlobals();
+    expect(showInFeed("Golden hour at #sunset").textContent).toBe("alice Golden hour at #sunset");
+    expect(screen.queryByRole("button", { name: "more" })).not.toBeInTheDocument();
+  });
+
+  it("shows the whole caption, with its line breaks, on the post's page", async () => {
+    showPost(post({ caption: "Golden hour\n\n#sunset" }));
+    const link = await screen.findByRole("link", { name: "#sunset" });
+    expect(link.closest("p")?.textContent).toBe("alice Golden hour\n\n#sunset");
+    expect(screen.queryByRole("button", { name: "more" })).not.toBeInTheDocument();
+  });
+});
+
+describe("like count", () => {
+  it("is a button with a tap target of at least 44px", async () => {
+    showPost(post({ like_count: 3 }));
+    expect(await screen.findByRole("button", { name: "3 likes" })).toHaveClass("like-count");
+    // jsdom lays nothing out (nor loads stylesheets): read the rule itself.
+    const css = readFileSync(path.join(import.meta.dirname, "posts.css"), "utf8");
+    const rule = css.match(/(?:^|\n)\.like-count \{([^}]*)\}/)?.[1] ?? "";
+    expect(rule).toMatch(/min-height: 44px;/);
   });
 });
 
@@ -252,10 +310,11 @@ describe("suggested posts", () => {
 });
 
 describe("post page", () => {
-  it("says so when the post isn't available", async () => {
+  it("says so when the post isn't available, as every missing page does", async () => {
     answerFetch({ [`GET ${API}/accounts/me`]: { body: me() } });
     renderApp(<PostDetail />, { path: "/p/404", route: "/p/:postId" });
-    expect(await screen.findByRole("heading", { name: "This post isn't available" })).toBeInTheDocument();
+    expect(await screen.findByRole("heading", { name: "Sorry, this page isn't available." })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Go back to Viewfinder." })).toHaveAttribute("href", "/");
   });
 
   it("asks a signed-out visitor to log in to see it, and come back here", async () => {
@@ -264,6 +323,24 @@ describe("post page", () => {
     expect(await screen.findByRole("heading", { name: "Log in to see this post" })).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Log in" })).toHaveAttribute("href", "/login?next=%2Fp%2F404");
     expect(screen.getByRole("link", { name: "Sign up" })).toHaveAttribute("href", "/signup?next=%2Fp%2F404");
+  });
+
+  it("has a back bar that leads to the author's profile when opened afresh", async () => {
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/posts/1`]: { body: post() },
+      [`GET ${API}/posts/1/comments`]: { body: EMPTY_PAGE },
+    });
+    renderApp(
+      <Routes>
+        <Route path="/p/:postId" element={<PostDetail />} />
+        <Route path="/:username" element={<p>Profile page</p>} />
+      </Routes>,
+      { path: "/p/1" },
+    );
+    await screen.findByRole("button", { name: "Like" });
+    await userEvent.click(screen.getByRole("button", { name: "Back" }));
+    expect(await screen.findByText("Profile page")).toBeInTheDocument();
   });
 
   it("sets the page title", async () => {

@@ -27,7 +27,8 @@ import { TimeAgo } from "./time";
 import { Toast, useToast } from "./Toast";
 import "./posts.css";
 
-const LONG_CAPTION = 140;
+/** Collapsed (in the feed), a caption shows up to its first line break or about this many characters. */
+const COLLAPSED_CAPTION = 125;
 const SUGGESTED = "Suggested for you";
 
 /** "Suggested for you", then the recommender's reason unless it says no more than that. */
@@ -82,23 +83,43 @@ function likesLine(count: number): string {
   return `${count.toLocaleString()} ${count === 1 ? "like" : "likes"}`;
 }
 
+/** What a collapsed caption shows: its text up to the first line break, or its first words up to
+ * COLLAPSED_CAPTION characters (cut at a space, so no #tag or @mention is split); null when all of it
+ * fits. "… more" follows it on the same line. */
+function collapsedCaption(caption: string): string | null {
+  const text = caption.trim();
+  const lineBreak = text.search(/[\r\n]/);
+  let end = lineBreak === -1 ? text.length : lineBreak;
+  if (end > COLLAPSED_CAPTION) {
+    const space = text.lastIndexOf(" ", COLLAPSED_CAPTION);
+    end = space > COLLAPSED_CAPTION / 2 ? space : COLLAPSED_CAPTION;
+    // Not between the two halves of an emoji.
+    if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end -= 1;
+  }
+  return end < text.length ? text.slice(0, end).trimEnd() : null;
+}
+
 function Caption({ post, clamp }: { post: Post; clamp: boolean }) {
-  const long = post.caption.length > LONG_CAPTION || post.caption.split("\n").length > 2;
-  const [expanded, setExpanded] = useState(!clamp || !long);
+  const [expanded, setExpanded] = useState(false);
   if (!post.caption) return null;
+  const collapsed = clamp && !expanded ? collapsedCaption(post.caption) : null;
   return (
     <div className="caption">
-      <p className={expanded ? "caption-text" : "caption-text is-clamped"}>
+      <p className="caption-text">
         <Link to={`/${post.author.username}`} className="username">
           {post.author.username}
         </Link>{" "}
-        <RichText text={post.caption} />
+        {collapsed === null ? (
+          <RichText text={post.caption} />
+        ) : (
+          <>
+            <RichText text={collapsed} />…{" "}
+            <button type="button" className="meta-button caption-more" onClick={() => setExpanded(true)}>
+              more
+            </button>
+          </>
+        )}
       </p>
-      {!expanded && (
-        <button type="button" className="meta-button" onClick={() => setExpanded(true)}>
-          more
-        </button>
-      )}
     </div>
   );
 }

@@ -82,9 +82,16 @@ describe("Collection", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent("Try again soon.");
   });
 
-  it("says when the collection does not exist", async () => {
+  it("says when the collection does not exist, as every missing page does", async () => {
     answerFetch({});
     renderCollection();
-    expect(await screen.findByRole("heading", { level: 1, name: "Collection not found" })).toBeInTheDocument();
+    expect(await screen.findByRole("heading", { level: 1, name: "Sorry, this page isn't available." })).toBeInTheDocument();
+  });
+
+  it("goes back to the collections from its back bar when opened afresh", async () => {
+    answerCollection();
+    renderCollection();
+    await userEvent.click(await screen.findByRole("button", { name: "Back" }));
+    expect(screen.getByTestId("where")).toHaveTextContent("/saved?tab=collections");
   });
 });

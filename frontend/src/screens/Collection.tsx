@@ -4,8 +4,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { ApiError, api, type Post, unwrap } from "../api/client";
+import { BackArrow, BackBar } from "../components/BackBar";
 import { ConfirmDialog } from "../components/Dialog";
-import { ErrorBanner } from "../components/Errors";
+import { ErrorBanner, PageNotFound } from "../components/Errors";
 import { useCursorPages } from "../components/InfiniteList";
 import { Menu } from "../components/Menu";
 import { Spinner } from "../components/Spinner";
@@ -14,9 +15,12 @@ import { PostGridPages } from "../discovery/PostGridPages";
 import { postCount } from "../discovery/ResultRows";
 import { COLLECTIONS_KEY, collectionKey, collectionPostsKey } from "../saved/keys";
 import { NameDialog } from "../saved/NameDialog";
+import { Icon } from "../components/Icon";
 import "../saved/saved.css";
 
 type Open = "rename" | "delete" | null;
+
+const COLLECTIONS = "/saved?tab=collections";
 
 function CollectionPosts({ id }: { id: string }) {
   const query = useCursorPages<Post>(collectionPostsKey(id), (cursor) =>
@@ -32,7 +36,7 @@ function CollectionPosts({ id }: { id: string }) {
       label="Posts in this collection"
       surface="saved"
       empty={
-        <EmptyState icon="⚑" title="Start saving">
+        <EmptyState icon={<Icon name="bookmark" size={36} strokeWidth={1.6} />} title="Start saving">
           Save photos and videos to this collection from a post's save button.
         </EmptyState>
       }
@@ -70,7 +74,7 @@ export function Collection() {
     onSuccess: () => {
       client.removeQueries({ queryKey: collectionKey(id) });
       void client.invalidateQueries({ queryKey: COLLECTIONS_KEY });
-      navigate("/saved?tab=collections", { replace: true });
+      navigate(COLLECTIONS, { replace: true });
     },
   });
   const show = (which: Open) => {
@@ -84,13 +88,14 @@ export function Collection() {
     const missing = detail.error instanceof ApiError && detail.error.status === 404;
     return (
       <div className="collection">
-        <h1>{missing ? "Collection not found" : "Collection"}</h1>
+        <BackBar title="Collection" fallback={COLLECTIONS} />
         {missing ? (
-          <p className="hint">
-            It may have been deleted. <Link to="/saved?tab=collections">Back to your collections</Link>
-          </p>
+          <PageNotFound />
         ) : (
-          <ErrorBanner error={detail.error} onRetry={() => detail.refetch()} />
+          <>
+            <h1>Collection</h1>
+            <ErrorBanner error={detail.error} onRetry={() => detail.refetch()} />
+          </>
         )}
       </div>
     );
@@ -99,8 +104,9 @@ export function Collection() {
   const collection = detail.data;
   return (
     <div className="collection wide">
-      <Link to="/saved?tab=collections" className="collection-back">
-        <span aria-hidden="true">‹</span> Saved
+      <BackBar title={collection.name} fallback={COLLECTIONS} />
+      <Link to={COLLECTIONS} className="collection-back back-bar-wide-only">
+        <BackArrow size={18} /> Saved
       </Link>
       <header className="collection-header">
         <div>

@@ -6,6 +6,7 @@ import { Link } from "react-router-dom";
 import { api, ApiError, type Me, unwrap } from "../api/client";
 import { useMe } from "../auth/auth";
 import { Avatar } from "../components/Avatar";
+import { BackBar } from "../components/BackBar";
 import { ErrorBanner, FieldError, fieldErrorId } from "../components/Errors";
 import { Spinner } from "../components/Spinner";
 import { REQUESTS_KEY, storeMe } from "../profiles/queries";
@@ -19,6 +20,7 @@ export function EditProfile() {
   if (!me) return <Spinner label="Loading" />;
   return (
     <section className="edit-profile">
+      <BackBar title="Edit profile" fallback={`/${me.profile.username}`} />
       <h1>Edit profile</h1>
       <PhotoSection me={me} />
       <DetailsForm me={me} />

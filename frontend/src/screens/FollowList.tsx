@@ -1,10 +1,12 @@
-/** /:username/followers and /:username/following: the people, each with a follow button, and on your
- * own followers a "Remove" that takes someone off the list without blocking them. */
+/** /:username/followers and /:username/following: the people, each but yourself with a follow button
+ * ("Follow", "Follow back" when they follow you, "Requested", "Following"), and on your own followers
+ * a "Remove" that takes someone off the list without blocking them. */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, NavLink, useParams } from "react-router-dom";
 import { api, ApiError, type UserSummary, unwrap } from "../api/client";
 import { useMe } from "../auth/auth";
+import { BackBar } from "../components/BackBar";
 import { ConfirmDialog } from "../components/Dialog";
 import { ErrorBanner } from "../components/Errors";
 import { LoadMore } from "../components/InfiniteList";
@@ -22,6 +24,10 @@ export function FollowList({ kind }: { kind: ConnectionKind }) {
   const { me } = useMe();
   const list = useConnections(kind, username);
   const ownFollowers = kind === "followers" && me?.profile.username === username;
+  // The API sends no relationship for the viewer's own row, nor to a signed-out visitor (whose
+  // button leads to log in).
+  const followable = (user: UserSummary) =>
+    user.username !== me?.profile.username && (user.relationship !== null || me === null);
 
   if (list.error instanceof ApiError && list.error.status === 404) return <Unavailable />;
 
@@ -36,7 +42,7 @@ export function FollowList({ kind }: { kind: ConnectionKind }) {
         <ul className="list-plain people-list">
           {list.items.map((user) => (
             <UserRow key={user.id} user={user}>
-              {user.relationship && !(ownFollowers && user.relationship.following) && (
+              {followable(user) && (
                 <FollowButton username={user.username} relationship={user.relationship} isPrivate={user.is_private} size="small" />
               )}
               {ownFollowers && <RemoveFollower user={user} />}
@@ -49,7 +55,8 @@ export function FollowList({ kind }: { kind: ConnectionKind }) {
 
   return (
     <section className="follow-list">
-      <p className="follow-list-owner">
+      <BackBar title={username} fallback={`/${username}`} />
+      <p className="follow-list-owner back-bar-wide-only">
         <Link to={`/${username}`}>{username}</Link>
       </p>
       <h1 className="visually-hidden">{TITLES[kind]}</h1>

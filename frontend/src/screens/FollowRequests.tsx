@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, type UserSummary, unwrap } from "../api/client";
 import { useMe } from "../auth/auth";
+import { BackBar } from "../components/BackBar";
 import { ErrorBanner } from "../components/Errors";
 import { LoadMore } from "../components/InfiniteList";
 import { Spinner } from "../components/Spinner";
@@ -38,6 +39,7 @@ export function FollowRequests() {
     );
   return (
     <section className="follow-requests">
+      <BackBar title="Follow requests" fallback="/notifications" />
       <h1>Follow requests</h1>
       {body}
     </section>

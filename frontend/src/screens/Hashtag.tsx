@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useParams } from "react-router-dom";
 import { ApiError, api, type Post, unwrap } from "../api/client";
+import { BackBar } from "../components/BackBar";
 import { ErrorBanner } from "../components/Errors";
 import { useCursorPages } from "../components/InfiniteList";
 import { EmptyState } from "../discovery/EmptyState";
@@ -44,6 +45,7 @@ export function Hashtag() {
 
   return (
     <div className="hashtag wide">
+      <BackBar title={`#${info.data?.name ?? tag}`} fallback="/explore" />
       <header className="hashtag-header">
         <span className="hashtag-badge" aria-hidden="true">
           #

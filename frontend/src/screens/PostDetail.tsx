@@ -8,7 +8,8 @@ import { Link, useLocation, useParams } from "react-router-dom";
 import { ApiError, api, type Post, unwrap } from "../api/client";
 import { pathWithNext } from "../accounts/signIn";
 import { useMe } from "../auth/auth";
-import { ErrorBanner } from "../components/Errors";
+import { BackBar } from "../components/BackBar";
+import { ErrorBanner, PageNotFound } from "../components/Errors";
 import { Spinner } from "../components/Spinner";
 import { reportInteraction } from "../interactions/reporter";
 import { PostCard } from "../posts/PostCard";
@@ -56,9 +57,12 @@ export function PostDetail() {
     else if (query.isError) document.title = "Post unavailable • Viewfinder";
   }, [post, query.isError]);
 
+  // Without history, back leads to the author's profile once the post is known.
+  const back = <BackBar title="Post" fallback={post ? `/${post.author.username}` : "/"} />;
   if (query.isPending) {
     return (
       <>
+        {back}
         <h1 className="visually-hidden">Post</h1>
         <Spinner label="Loading post" />
       </>
@@ -68,31 +72,32 @@ export function PostDetail() {
     if (unavailable(query.error) && !viewer) {
       // Signed out: the post may be one of a private account, shown to its followers only.
       return (
-        <div className="empty-state post-unavailable">
-          <h1>Log in to see this post</h1>
-          <p>It may be from a private account, shown only to the people it approved. Or the link may be broken.</p>
-          <Link to={pathWithNext("/login", `/p/${postId}`)} className="button">
-            Log in
-          </Link>
-          <Link to={pathWithNext("/signup", `/p/${postId}`)} className="button button-secondary">
-            Sign up
-          </Link>
-        </div>
+        <>
+          {back}
+          <div className="empty-state post-unavailable">
+            <h1>Log in to see this post</h1>
+            <p>It may be from a private account, shown only to the people it approved. Or the link may be broken.</p>
+            <Link to={pathWithNext("/login", `/p/${postId}`)} className="button">
+              Log in
+            </Link>
+            <Link to={pathWithNext("/signup", `/p/${postId}`)} className="button button-secondary">
+              Sign up
+            </Link>
+          </div>
+        </>
       );
     }
     if (unavailable(query.error)) {
       return (
-        <div className="empty-state post-unavailable">
-          <h1>This post isn't available</h1>
-          <p>The link may be broken, or the post may have been removed or made private.</p>
-          <Link to="/" className="button">
-            Back to Viewfinder
-          </Link>
-        </div>
+        <>
+          {back}
+          <PageNotFound />
+        </>
       );
     }
     return (
       <div className="post-page">
+        {back}
         <h1 className="visually-hidden">Post</h1>
         <ErrorBanner error={query.error} onRetry={() => query.refetch()} />
       </div>
@@ -100,6 +105,7 @@ export function PostDetail() {
   }
   return (
     <div className="wide post-page">
+      {back}
       <h1 className="visually-hidden">Post by {post.author.username}</h1>
       <PostCard post={post} layout="detail" eager />
     </div>

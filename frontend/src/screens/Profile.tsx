@@ -3,7 +3,7 @@ import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { ApiError, type Profile as ProfileData } from "../api/client";
 import { useMe } from "../auth/auth";
-import { ErrorBanner } from "../components/Errors";
+import { ErrorBanner, PageNotFound } from "../components/Errors";
 import { LoadMore } from "../components/InfiniteList";
 import { PostGrid } from "../components/PostGrid";
 import { Spinner } from "../components/Spinner";
@@ -11,7 +11,7 @@ import { FollowButton } from "../profiles/FollowButton";
 import { ProfileHeader } from "../profiles/ProfileHeader";
 import { type Notice, ProfileMenu, useBlock } from "../profiles/ProfileMenu";
 import { useFollowRequests, useProfile, useUserPosts } from "../profiles/queries";
-import { PrivateNotice, Unavailable } from "../profiles/States";
+import { PrivateNotice } from "../profiles/States";
 import "../profiles/profiles.css";
 
 export function Profile() {
@@ -23,7 +23,8 @@ export function Profile() {
   if (blocked === username) return <BlockedNow username={username} onUnblocked={() => setBlocked(null)} />;
   if (profile.isPending) return <Spinner label="Loading profile" />;
   if (profile.error) {
-    if (profile.error instanceof ApiError && profile.error.status === 404) return <Unavailable />;
+    // An unknown account, or one that blocked you (or you it): nothing tells which.
+    if (profile.error instanceof ApiError && profile.error.status === 404) return <PageNotFound />;
     return (
       <section className="profile-screen">
         <h1 className="visually-hidden">{username}</h1>
@@ -136,7 +137,7 @@ function EmptyPosts({ own }: { own: boolean }) {
 function BlockedNow({ username, onUnblocked }: { username: string; onUnblocked: () => void }) {
   const unblock = useBlock(username);
   return (
-    <Unavailable>
+    <PageNotFound>
       <div className="profile-blocked">
         <p role="status">You blocked {username}.</p>
         <ErrorBanner error={unblock.error} />
@@ -149,7 +150,7 @@ function BlockedNow({ username, onUnblocked }: { username: string; onUnblocked: 
           Unblock {username}
         </button>
       </div>
-    </Unavailable>
+    </PageNotFound>
   );
 }
 

@@ -13,6 +13,8 @@ import { TrustedDevicesSection } from "../accounts/settings/TrustedDevicesSectio
 import { TwoFactorSection } from "../accounts/settings/TwoFactorSection";
 import { YourDataSection } from "../accounts/settings/YourDataSection";
 import { Link } from "react-router-dom";
+import { useMe } from "../auth/auth";
+import { BackBar } from "../components/BackBar";
 import "../accounts/accounts.css";
 
 const PARTS = [
@@ -31,8 +33,10 @@ const PARTS = [
 ] as const;
 
 export function Settings() {
+  const username = useMe().me?.profile.username;
   return (
     <div className="settings wide">
+      <BackBar title="Settings" fallback={username ? `/${username}` : "/"} />
       <h1>Settings</h1>
       <div className="settings-layout">
         <nav className="settings-nav" aria-label="Settings sections">
