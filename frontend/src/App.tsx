@@ -1,12 +1,15 @@
 /** Every route of the app. Signed-in screens sit behind RequireAuth; profiles and posts are public
- * (the API decides what an anonymous or blocked viewer may see). */
-import { lazy, type ReactNode, Suspense } from "react";
-import { Route, Routes } from "react-router-dom";
-import { RequireAuth } from "./auth/auth";
+ * (the API decides what an anonymous or blocked viewer may see); `/` is the feed or, signed out, the
+ * landing page. */
+import { useQueryClient } from "@tanstack/react-query";
+import { lazy, type ReactNode, Suspense, useEffect, useRef } from "react";
+import { Route, Routes, useLocation } from "react-router-dom";
+import { RequireAuth, useMe } from "./auth/auth";
 import { Layout } from "./components/Layout";
 import { Explore } from "./screens/Explore";
 import { ForgotPassword } from "./screens/ForgotPassword";
-import { Home } from "./screens/Home";
+import { Home, prefetchFeed } from "./screens/Home";
+import { Landing } from "./screens/Landing";
 import { Login } from "./screens/Login";
 import { NotFound } from "./screens/NotFound";
 import { PostDetail } from "./screens/PostDetail";
@@ -57,13 +60,28 @@ function Later({ children }: { children: ReactNode }) {
   );
 }
 
+/** `/`: the feed signed in, the landing page signed out. */
+function HomeOrLanding() {
+  const { me, loading } = useMe();
+  const client = useQueryClient();
+  const { search } = useLocation();
+  // On a first load the feed is asked for beside `me`, not after it.
+  const first = useRef(loading);
+  useEffect(() => {
+    if (first.current) prefetchFeed(client, search);
+    first.current = false;
+  }, []); // once, on the first load
+  if (loading) return <Spinner label="Loading" />;
+  return me ? <Home /> : <Landing />;
+}
+
 export function App() {
   return (
     <Routes>
       <Route element={<Layout />}>
         <Route path="/login" element={<Login />} />
         <Route path="/signup" element={<Signup />} />
-        <Route path="/" element={<RequireAuth><Home /></RequireAuth>} />
+        <Route path="/" element={<HomeOrLanding />} />
         <Route path="/create" element={<Later><Create /></Later>} />
         <Route path="/explore" element={<Explore />} />
         <Route path="/search" element={<Loaded><Search /></Loaded>} />

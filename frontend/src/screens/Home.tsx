@@ -1,6 +1,7 @@
 /** Home: the community's active announcements on top, then the "Following" and "For you" feeds with
  * infinite scroll ("For you": the ranked feed with suggested posts of accounts you don't follow in
  * between); a welcome with suggested accounts while the feed is empty. */
+import type { QueryClient } from "@tanstack/react-query";
 import { type KeyboardEvent, useEffect, useRef } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api, type Post, unwrap } from "../api/client";
@@ -11,6 +12,7 @@ import type { Surface } from "../interactions/reporter";
 import { FeedSkeleton } from "../posts/FeedSkeleton";
 import { PostCard } from "../posts/PostCard";
 import { Welcome } from "../posts/Welcome";
+import { Icon } from "../components/Icon";
 import "../posts/feed.css";
 
 const EMPTY_FEED_POLL_MS = 4000;
@@ -22,10 +24,29 @@ const TABS: Tab[] = [FOLLOWING, { mode: "for_you", label: "For you", param: "for
 /** Where a feed's impressions say they were shown. */
 const SURFACES: Record<Mode, Surface> = { following: "home_following", for_you: "for_you" };
 
+/** The feed a `?feed=` search parameter selects (Following without one). */
+function tabOf(param: string | null): Tab {
+  return TABS.find((tab) => tab.param === param) ?? FOLLOWING;
+}
+
+function fetchFeedPage(mode: Mode, cursor: string | undefined) {
+  return unwrap(api.GET("/api/viewfinder/v1/feed", { params: { query: { mode, cursor } } }));
+}
+
+/** Asks for the first page of the feed `search` selects before anyone knows who is signed in, so
+ * the feed and `/accounts/me` travel together instead of one after the other (issue 17: one round
+ * trip fewer before the first post). Signed out, the feed answers 401 and the landing page shows. */
+export function prefetchFeed(client: QueryClient, search: string) {
+  const { mode } = tabOf(new URLSearchParams(search).get("feed"));
+  void client.prefetchInfiniteQuery({
+    queryKey: ["feed", mode],
+    queryFn: ({ pageParam }: { pageParam: string | undefined }) => fetchFeedPage(mode, pageParam),
+    initialPageParam: undefined,
+  });
+}
+
 function Feed({ mode }: { mode: Mode }) {
-  const feed = useCursorPages<Post>(["feed", mode], (cursor) =>
-    unwrap(api.GET("/api/viewfinder/v1/feed", { params: { query: { mode, cursor } } })),
-  );
+  const feed = useCursorPages<Post>(["feed", mode], (cursor) => fetchFeedPage(mode, cursor));
   // A follow fills the timeline in the background: while the feed is empty, look again now and then.
   const empty = feed.isSuccess && feed.items.length === 0;
   const { refetch } = feed;
@@ -54,7 +75,7 @@ function Feed({ mode }: { mode: Mode }) {
       <LoadMore {...feed} />
       {!feed.hasNextPage && !feed.isError && (
         <p className="feed-end">
-          <span aria-hidden="true">✓</span> You're all caught up
+          <Icon name="check" size="1em" /> You're all caught up
         </p>
       )}
     </>
@@ -63,7 +84,7 @@ function Feed({ mode }: { mode: Mode }) {
 
 export function Home() {
   const [params, setParams] = useSearchParams();
-  const current = TABS.find((tab) => tab.param === params.get("feed")) ?? FOLLOWING;
+  const current = tabOf(params.get("feed"));
   const tabs = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
