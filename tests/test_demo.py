@@ -216,7 +216,7 @@ def test_every_post_has_its_own_ready_media_item_whose_files_exist_and_are_serve
         assert state == "ready"
         # SQLite hands JSON back as text; PostgreSQL's driver parses it.
         parsed = json.loads(renditions) if isinstance(renditions, str) else renditions
-        assert {r["name"] for r in parsed} == {"1080", "640", "320", "thumb"}
+        assert {r["name"] for r in parsed} == {"1080", "750", "640", "320", "thumb"}
         for rendition in parsed:
             assert rendition["key"].startswith(f"photos/{media_id}/")
             inodes.add(stored_identity(storage, rendition["key"]))
@@ -225,8 +225,8 @@ def test_every_post_has_its_own_ready_media_item_whose_files_exist_and_are_serve
             private_jpeg = jpeg
         else:
             public_jpeg = jpeg
-    # The files are links to (copies of) a few drawn photos: 8 files (4 sizes, JPEG and WebP) per photo.
-    assert len(inodes) == PHOTOS * 8
+    # The files are links to (copies of) a few drawn photos: 10 files (5 sizes, JPEG and WebP) per photo.
+    assert len(inodes) == PHOTOS * 10
 
     assert public_jpeg is not None
     response = client.get(f"/media/{public_jpeg}")

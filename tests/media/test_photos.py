@@ -33,7 +33,7 @@ from viewfinder.mediakit.photos import (
 )
 
 MAX_PIXELS = 50_000_000
-NAMES = ("1080", "640", "320", "thumb")
+NAMES = ("1080", "750", "640", "320", "thumb")
 FORMATS = ("jpeg", "webp")
 CONTENT_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp"}
 PILLOW_FORMATS = {"jpeg": "JPEG", "webp": "WEBP"}
@@ -253,7 +253,7 @@ def test_pixel_limit_allows_exactly_max_pixels(colourful_jpeg):
 
 
 def test_constants_match_instagram_sizes():
-    assert RENDITION_WIDTHS == (1080, 640, 320)
+    assert RENDITION_WIDTHS == (1080, 750, 640, 320)
     assert THUMBNAIL_SIZE == 150
     assert abs(MIN_ASPECT - 4 / 5) < 1e-9
     assert abs(MAX_ASPECT - 1.91) < 1e-9
@@ -275,6 +275,7 @@ def test_a_4_3_photo_is_resized_to_each_width_keeping_its_shape(colourful_photo)
 
     assert sizes == {
         **{("1080", f): (1080, 810) for f in FORMATS},
+        **{("750", f): (750, 563) for f in FORMATS},
         **{("640", f): (640, 480) for f in FORMATS},
         **{("320", f): (320, 240) for f in FORMATS},
         **{("thumb", f): (150, 150) for f in FORMATS},
@@ -288,6 +289,7 @@ def test_a_small_photo_is_never_upscaled(small_jpeg):
     sizes = {(r.name, r.format): (r.width, r.height) for r in photo.renditions}
     for image_format in FORMATS:
         assert sizes["1080", image_format] == (500, 400)
+        assert sizes["750", image_format] == (500, 400)
         assert sizes["640", image_format] == (500, 400)
         assert sizes["320", image_format] == (320, 256)
         assert sizes["thumb", image_format] == (150, 150)
@@ -440,7 +442,7 @@ def test_dominant_colour_of_a_mostly_red_photo_is_red(mostly_red_jpeg):
 def test_phone_and_web_formats_are_processed_with_their_colours(request, sample):
     photo = process_photo(request.getfixturevalue(sample), max_pixels=MAX_PIXELS)
 
-    assert len(photo.renditions) == 8
+    assert len(photo.renditions) == 2 * len(NAMES)
     assert (photo.width, photo.height) == (600, 400)
     for item in photo.renditions:
         image = rgb(item)
@@ -452,7 +454,7 @@ def test_phone_and_web_formats_are_processed_with_their_colours(request, sample)
 def test_png_with_transparency_is_flattened(alpha_png):
     photo = process_photo(alpha_png, max_pixels=MAX_PIXELS)
 
-    assert len(photo.renditions) == 8
+    assert len(photo.renditions) == 2 * len(NAMES)
     assert (photo.width, photo.height) == (600, 400)
     for item in photo.renditions:
         image = decode(item)

@@ -49,7 +49,7 @@ def test_a_camera_photo_becomes_ready_renditions_without_any_metadata(alice, cam
     assert item["blurhash"]
     assert item["dominant_color"].startswith("#")
     assert {(r["name"], r["format"]) for r in item["renditions"]} == {
-        (name, kind) for name in ("1080", "640", "320", "thumb") for kind in ("jpeg", "webp")
+        (name, kind) for name in ("1080", "750", "640", "320", "thumb") for kind in ("jpeg", "webp")
     }
     for rendition in item["renditions"]:
         assert rendition["url"].startswith(settings.resolved_media_base_url)
@@ -156,7 +156,7 @@ async def test_an_item_a_killed_worker_left_processing_is_finished_later(
     assert finished is not None
     assert finished.state == MediaState.READY
     assert finished.original_key is None
-    assert len(finished.renditions) == 8
+    assert len(finished.renditions) == 10  # five sizes, JPEG and WebP
     # A fresh item is not taken for abandoned.
     user = await db.get(User, user_id)
     assert user is not None

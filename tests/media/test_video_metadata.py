@@ -229,7 +229,7 @@ def test_no_served_rendition_carries_any_of_the_uploads_metadata(alice, request,
     videos = [r for r in item["renditions"] if r["format"] == "mp4"]
     stills = [r for r in item["renditions"] if r["format"] != "mp4"]
     assert [r["name"] for r in videos] == ["720"]
-    assert len(stills) == 8  # the poster's four sizes, JPEG and WebP
+    assert len(stills) == 10  # the poster's five sizes, JPEG and WebP
     for rendition in videos:
         data = fetch(alice, rendition["url"])
         # Copied: the very same frames and sound, in a new file; else encoded again.

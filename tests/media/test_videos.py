@@ -275,7 +275,9 @@ def test_an_uploaded_mov_becomes_a_ready_video_with_a_poster(alice, settings, ro
     assert item["dominant_color"].startswith("#")
     by_name = {(r["name"], r["format"]): r for r in item["renditions"]}
     assert set(by_name) == {("720", "mp4"), ("480", "mp4")} | {
-        (f"poster-{size}", kind) for size in ("1080", "640", "320", "thumb") for kind in ("jpeg", "webp")
+        (f"poster-{size}", kind)
+        for size in ("1080", "750", "640", "320", "thumb")
+        for kind in ("jpeg", "webp")
     }
     playable = fetch(alice, by_name[("720", "mp4")]["url"])
     frame = first_frame(playable)

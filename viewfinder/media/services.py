@@ -370,7 +370,7 @@ async def _process_video(
     the video's duration_ms, stored under videos/<item id>/<sha256>.mp4, never the uploaded file
     itself (see media/videos.py). The poster frame goes through the photo pipeline keeping the
     video's own shape (a 1080x1920 video has a 9:16 poster), with no filter: its renditions are
-    named "poster-1080", "poster-640", "poster-320" (those widths, as for photos) and
+    named "poster-1080", "poster-750", "poster-640", "poster-320" (those widths, as for photos) and
     "poster-thumb" (a square), JPEG and WebP each, and give the item its blurhash and colour.
     width and height are the "720" rendition's. The upload limits were checked when it came in;
     here they are only a backstop.

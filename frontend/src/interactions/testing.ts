@@ -57,9 +57,13 @@ export function fakeIntersectionObserver(): void {
   vi.stubGlobal("IntersectionObserver", FakeIntersectionObserver);
 }
 
-/** How many elements are being watched now. */
+/** How many elements are being watched now for impressions: pictures also watch their own boxes, to
+ * load only once they come near the screen (media/Picture), and are not counted. */
 export function watchedCount(): number {
-  return [...observers].reduce((count, observer) => count + observer.watched.size, 0);
+  return [...observers].reduce(
+    (count, observer) => count + [...observer.watched].filter((element) => !element.classList.contains("picture")).length,
+    0,
+  );
 }
 
 /** Tells every observer watching `element` that `ratio` of it is visible. */

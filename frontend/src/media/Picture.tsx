@@ -1,8 +1,8 @@
 /** A photo (or a video's poster) that never shifts the layout: the box has the item's aspect ratio
  * from the start, shows the blurhash until the image decodes, and lets the browser pick a rendition
- * by width (WebP first) and load it lazily. */
+ * by width (WebP first) and load it only once it comes near the viewport. */
 import { decode } from "blurhash";
-import { useEffect, useRef, useState } from "react";
+import { type RefObject, useEffect, useRef, useState } from "react";
 import type { MediaItem } from "../api/client";
 import { aspectRatio, largestStill, srcSet, stills, thumbnail } from "./renditions";
 
@@ -31,12 +31,39 @@ type PictureProps = {
   sizes: string;
   /** "square" crops to 1:1 with the thumbnail first (grids); "natural" keeps the item's ratio. */
   shape?: "natural" | "square";
-  /** Load at once (the first post of a feed) instead of lazily. */
+  /** Load at once and first (the first post of a feed, a post's page: the largest paint) instead of
+   * lazily at the browser's default priority. */
   eager?: boolean;
 };
 
+/** How near the viewport (a fraction of its height, above and below) a lazy picture starts to load.
+ * The browser's own `loading="lazy"` starts 1,250 px or more away: on a phone that is the next three
+ * posts of a feed, downloaded with the first (issue 17: 1.7 MB on a first load). */
+const NEAR_MARGIN = "50% 0px";
+
+/** Whether `element` has come near the viewport (true at once where there is no IntersectionObserver);
+ * stays true once it has. */
+function useNear(element: RefObject<HTMLElement | null>, skip: boolean): boolean {
+  const [near, setNear] = useState(skip || typeof IntersectionObserver === "undefined");
+  useEffect(() => {
+    const target = element.current;
+    if (near || !target) return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) setNear(true);
+      },
+      { rootMargin: NEAR_MARGIN },
+    );
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [element, near]);
+  return near;
+}
+
 export function Picture({ media, alt, sizes, shape = "natural", eager = false }: PictureProps) {
   const [loaded, setLoaded] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  const near = useNear(box, eager);
   const ratio = shape === "square" ? 1 : aspectRatio(media);
   const jpeg = stills(media, "jpeg");
   const webp = stills(media, "webp");
@@ -44,11 +71,12 @@ export function Picture({ media, alt, sizes, shape = "natural", eager = false }:
   const fallback = thumb ?? largestStill(media);
   return (
     <div
+      ref={box}
       className={`picture picture-${shape}`}
       style={{ aspectRatio: String(ratio), backgroundColor: media.dominant_color ?? undefined }}
     >
       {media.blurhash && !loaded && <BlurhashCanvas hash={media.blurhash} />}
-      {fallback && (
+      {fallback && near && (
         <picture>
           {webp.length > 0 && <source type="image/webp" srcSet={srcSet(webp)} sizes={sizes} />}
           <img
@@ -57,6 +85,7 @@ export function Picture({ media, alt, sizes, shape = "natural", eager = false }:
             sizes={sizes}
             alt={alt}
             loading={eager ? "eager" : "lazy"}
+            fetchPriority={eager ? "high" : undefined}
             decoding="async"
             onLoad={() => setLoaded(true)}
             className={loaded ? "is-loaded" : undefined}

@@ -1,7 +1,7 @@
 /** Choosing renditions: srcset strings per format, the thumbnail, the video sources. */
 import type { MediaItem, Rendition } from "../api/client";
 
-const SIZES = ["1080", "640", "320"];
+const SIZES = ["1080", "750", "640", "320"];
 
 /** The still renditions (photo sizes, or a video's poster sizes) of one format, widest first. */
 export function stills(media: MediaItem, format: "jpeg" | "webp"): Rendition[] {
