@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request, Router, get
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
@@ -85,6 +86,26 @@ API_PREFIX = "/api/viewfinder/v1"
 def openapi_document(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """The OpenAPI 3.1 document of this API."""
     return request.app.openapi_schema.to_schema()
+
+
+def api_compression(settings: Settings) -> CompressionConfig | None:
+    """Gzip for the API's JSON answers (and the app's HTML) to clients that ask for it
+    (docs/decisions/0078). Not the web app's files (compressed at build: viewfinder.web.app), media
+    (already compressed; ranges), a data export (a file with its length), nor the real-time stream
+    (gzip would hold its events back until a buffer fills). Litestar's middleware compresses what it
+    is given, so everything else is excluded by path (`/` itself, the app's HTML, is not)."""
+    if settings.api_gzip_level == 0:
+        return None
+    return CompressionConfig(
+        backend="gzip",
+        gzip_compress_level=settings.api_gzip_level,
+        minimum_size=1024,
+        exclude=[
+            r"^/(?!api/).",
+            f"^{API_PREFIX}/notifications/stream$",
+            f"^{API_PREFIX}/accounts/data-exports/[^/]+/download$",
+        ],
+    )
 
 
 def freeze_startup_objects() -> None:
@@ -239,6 +260,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         exception_handlers={**EXCEPTION_HANDLERS, **DATABASE_EXCEPTION_HANDLERS},
         middleware=middleware,
+        compression_config=api_compression(settings),
         request_max_body_size=settings.json_max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Viewfinder",

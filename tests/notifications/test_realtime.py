@@ -79,7 +79,8 @@ def read_stream(base: str, headers: dict[str, str], stream: Stream, opened: thre
         httpx.Client(base_url=base) as client,
         client.stream("GET", f"{API}/notifications/stream", headers=headers, timeout=None) as response,
     ):
-        if response.status_code != 200:
+        # httpx asks for gzip: a compressed stream would hold its events back (docs/decisions/0078).
+        if response.status_code != 200 or "content-encoding" in response.headers:
             return
         stream.connection = response.extensions["network_stream"].get_extra_info("socket")
         opened.set()
