@@ -57,7 +57,30 @@ function PostGridCell({ post, surface, position }: { post: Post; surface?: Surfa
             <Icon name="play" size={18} filled />
           </span>
         )}
+        <GridCounts post={post} />
       </Link>
     </li>
   );
+}
+
+/** The likes (unless the author hid them) and comments a tile shows on hover with a mouse (CSS:
+ * pointers that hover only); the link's name carries no counts, so screen readers hear the post. */
+function GridCounts({ post }: { post: Post }) {
+  return (
+    <span className="grid-counts" aria-hidden="true">
+      {post.like_count !== null && (
+        <span>
+          <Icon name="heart" size={18} filled /> {compactCount(post.like_count)}
+        </span>
+      )}
+      <span>
+        <Icon name="comment" size={18} filled /> {compactCount(post.comment_count)}
+      </span>
+    </span>
+  );
+}
+
+/** 1,234 → "1.2K", 2,500,000 → "2.5M", as tiles show them. */
+export function compactCount(count: number): string {
+  return new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 }).format(count);
 }

@@ -349,3 +349,24 @@ describe("post page", () => {
     expect(document.title).toBe("alice on Viewfinder: “Golden hour”");
   });
 });
+
+describe("share", () => {
+  it("opens the phone's share sheet with the post's link where the browser has one", async () => {
+    const share = vi.fn(async () => undefined);
+    vi.stubGlobal("navigator", { ...navigator, share });
+    answerFetch({ [`GET ${API}/accounts/me`]: { body: me("me") } });
+    renderApp(<PostCard post={post({ id: "77", caption: "Harbour at dusk\n\n#sea" })} />);
+    await userEvent.click(screen.getByRole("button", { name: "Share post" }));
+    expect(share).toHaveBeenCalledWith({
+      title: "Post by @alice",
+      text: "Harbour at dusk",
+      url: `${window.location.origin}/p/77`,
+    });
+  });
+
+  it("offers no share button where there is no share sheet (the menu's Copy link remains)", () => {
+    answerFetch({ [`GET ${API}/accounts/me`]: { body: me("me") } });
+    renderApp(<PostCard post={post({ id: "77" })} />);
+    expect(screen.queryByRole("button", { name: "Share post" })).not.toBeInTheDocument();
+  });
+});

@@ -9,6 +9,7 @@ import type { Post } from "../api/client";
 import { useMe } from "../auth/auth";
 import { Avatar } from "../components/Avatar";
 import { ErrorBanner } from "../components/Errors";
+import { Icon } from "../components/Icon";
 import type { Surface } from "../interactions/reporter";
 import { useImpression } from "../interactions/useImpression";
 import { SensitiveCover } from "../moderation/SensitiveCover";
@@ -23,6 +24,7 @@ import { useLikePost, useRequireLogin, useSavePost } from "./mutations";
 import { useNotInterested } from "./notInterested";
 import { PostMenu } from "./PostMenu";
 import { RichText } from "./RichText";
+import { canShare, useSharePost } from "./share";
 import { TimeAgo } from "./time";
 import { Toast, useToast } from "./Toast";
 import "./posts.css";
@@ -124,10 +126,11 @@ function Caption({ post, clamp }: { post: Post; clamp: boolean }) {
   );
 }
 
-type ActionsProps = { post: Post; like: ReturnType<typeof useLikePost>; onComment: () => void };
+type ActionsProps = { post: Post; like: ReturnType<typeof useLikePost>; onComment: () => void; surface?: Surface };
 
-function Actions({ post, like, onComment }: ActionsProps) {
+function Actions({ post, like, onComment, surface }: ActionsProps) {
   const save = useSavePost(post.id);
+  const share = useSharePost(post, surface);
   const requireLogin = useRequireLogin();
   const [showLikes, setShowLikes] = useState(false);
   const liked = post.liked_by_viewer;
@@ -147,6 +150,11 @@ function Actions({ post, like, onComment }: ActionsProps) {
         {post.comments_enabled && (
           <button type="button" className="icon-button" aria-label="Comment" onClick={onComment}>
             <CommentIcon />
+          </button>
+        )}
+        {canShare() && (
+          <button type="button" className="icon-button" aria-label="Share post" onClick={share}>
+            <Icon name="share" />
           </button>
         )}
         <button
@@ -274,6 +282,7 @@ function PostCardContent({ post, layout = "feed", eager = false, surface, positi
   return (
     <article
       ref={card}
+      tabIndex={-1}
       className={detail ? "post-card post-detail" : "post-card"}
       aria-label={`Post by ${post.author.username}`}
     >
@@ -297,7 +306,7 @@ function PostCardContent({ post, layout = "feed", eager = false, surface, positi
           </div>
         )}
         <div className="post-footer">
-          <Actions post={post} like={like} onComment={onComment} />
+          <Actions post={post} like={like} onComment={onComment} surface={detail ? "post" : surface} />
           {!detail && <Caption post={post} clamp />}
           {!detail && <FeedComments post={post} />}
           {detail && <TimeAgo iso={post.created_at} className="post-date" />}

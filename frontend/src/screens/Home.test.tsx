@@ -1,4 +1,4 @@
-import { screen, waitFor } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { announcement } from "../community/testData";
@@ -120,5 +120,44 @@ describe("Home", () => {
     expect(screen.queryByRole("region", { name: "Announcements" })).not.toBeInTheDocument();
     await waitFor(() => expect(screen.getByRole("tab", { name: "Following" })).toHaveFocus());
     expect(seen.some((request) => request.method === "POST" && request.url.endsWith("/announcements/7/read"))).toBe(true);
+  });
+});
+
+describe("keyboard shortcuts", () => {
+  it("moves between posts with j and k and likes the one you are on with l", async () => {
+    const seen = answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: {
+        body: { items: [post({ id: "1" }), post({ id: "2", author: user("bob") }), post({ id: "3" })], next_cursor: null },
+      },
+      [`POST ${API}/posts/2/like`]: { body: { liked: true, like_count: 13 } },
+    });
+    renderApp(<Home />);
+    const [first, second] = await screen.findAllByRole("article");
+
+    await userEvent.keyboard("j");
+    expect(first).toHaveFocus();
+    await userEvent.keyboard("j");
+    expect(second).toHaveFocus();
+    await userEvent.keyboard("k");
+    expect(first).toHaveFocus();
+    await userEvent.keyboard("j");
+    await userEvent.keyboard("l");
+    await waitFor(() =>
+      expect(seen.some((request) => request.method === "POST" && request.url.endsWith("/posts/2/like"))).toBe(true),
+    );
+    expect(within(second as HTMLElement).getByRole("button", { name: "Unlike" })).toBeInTheDocument();
+  });
+
+  it("leaves the keys alone while you type", async () => {
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: { body: { items: [post({ id: "1" })], next_cursor: null } },
+    });
+    renderApp(<Home />);
+    const [first] = await screen.findAllByRole("article");
+    await userEvent.type(await screen.findByLabelText("Add a comment…"), "jk");
+    expect(first).not.toHaveFocus();
+    expect(screen.getByLabelText("Add a comment…")).toHaveValue("jk");
   });
 });

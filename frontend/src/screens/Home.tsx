@@ -2,7 +2,7 @@
  * infinite scroll ("For you": the ranked feed with suggested posts of accounts you don't follow in
  * between); a welcome with suggested accounts while the feed is empty. */
 import type { QueryClient } from "@tanstack/react-query";
-import { type KeyboardEvent, useEffect, useRef } from "react";
+import { type KeyboardEvent, type RefObject, useEffect, useRef } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api, type Post, unwrap } from "../api/client";
 import { AnnouncementStrip } from "../community/AnnouncementStrip";
@@ -45,7 +45,45 @@ export function prefetchFeed(client: QueryClient, search: string) {
   });
 }
 
+/** Whether a key pressed here is someone typing, or a shortcut the page (a dialog) handles itself. */
+function typing(event: globalThis.KeyboardEvent): boolean {
+  const target = event.target as HTMLElement | null;
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return true;
+  if (target?.closest("input, textarea, select, [contenteditable='true'], [role='dialog'], [role='menu']")) return true;
+  return document.querySelector("[role='dialog'][aria-modal='true'], dialog[open]") !== null;
+}
+
+/** j and k move between the feed's posts, l likes (or unlikes) the one you are on: the post with the
+ * keyboard focus, else the first one on screen (issue 17, finish). */
+function useFeedShortcuts(feed: RefObject<HTMLDivElement | null>) {
+  useEffect(() => {
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      if (!["j", "k", "l"].includes(event.key) || typing(event) || !feed.current) return;
+      const posts = [...feed.current.querySelectorAll<HTMLElement>(":scope > article")];
+      if (posts.length === 0) return;
+      const focused = posts.findIndex((post) => post.contains(document.activeElement));
+      const onScreen = Math.max(0, posts.findIndex((post) => post.getBoundingClientRect().bottom > 80));
+      const current = focused >= 0 ? focused : onScreen;
+      event.preventDefault();
+      if (event.key === "l") {
+        posts[current]?.querySelector<HTMLButtonElement>(".like-button")?.click();
+        return;
+      }
+      const step = event.key === "j" ? 1 : -1;
+      // Nothing chosen yet: j starts at the post on screen, k at the one above it.
+      const next = focused >= 0 ? current + step : step > 0 ? onScreen : onScreen - 1;
+      const target = posts[Math.max(0, Math.min(posts.length - 1, next))];
+      target?.focus({ preventScroll: true });
+      target?.scrollIntoView?.({ block: "start" });
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [feed]);
+}
+
 function Feed({ mode }: { mode: Mode }) {
+  const list = useRef<HTMLDivElement>(null);
+  useFeedShortcuts(list);
   const feed = useCursorPages<Post>(["feed", mode], (cursor) => fetchFeedPage(mode, cursor));
   // A follow fills the timeline in the background: while the feed is empty, look again now and then.
   const empty = feed.isSuccess && feed.items.length === 0;
@@ -67,7 +105,7 @@ function Feed({ mode }: { mode: Mode }) {
   if (feed.items.length === 0) return <Welcome onShowFeed={() => feed.refetch()} />;
   return (
     <>
-      <div className="feed">
+      <div className="feed" ref={list} aria-keyshortcuts="j k l">
         {feed.items.map((post, index) => (
           <PostCard key={post.id} post={post} eager={index === 0} surface={SURFACES[mode]} position={index} />
         ))}
