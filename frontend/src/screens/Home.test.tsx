@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { announcement } from "../community/testData";
 import { EMPTY_PAGE, comment, me, post, user } from "../posts/testData";
 import { answerFetch, renderApp } from "../test/render";
-import { Home } from "./Home";
+import { FIRST_PAGE, Home } from "./Home";
 
 const API = "/api/viewfinder/v1";
 
@@ -68,7 +68,7 @@ describe("Home", () => {
     expect(await screen.findByRole("tab", { name: "For you" })).toHaveAttribute("aria-selected", "true");
     await screen.findByRole("img", { name: "A red door" });
     expect(seen.filter((request) => request.url.includes("/feed")).map((request) => new URL(request.url).search)).toEqual([
-      "?mode=for_you",
+      `?mode=for_you&limit=${FIRST_PAGE}`,
     ]);
   });
 
@@ -159,5 +159,25 @@ describe("keyboard shortcuts", () => {
     await userEvent.type(await screen.findByLabelText("Add a comment…"), "jk");
     expect(first).not.toHaveFocus();
     expect(screen.getByLabelText("Add a comment…")).toHaveValue("jk");
+  });
+});
+
+describe("the first page", () => {
+  it("asks for a few posts first and the API's full pages after", async () => {
+    const seen = answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: (request) =>
+        new URL(request.url).searchParams.get("cursor")
+          ? { body: { items: [post({ id: "9" })], next_cursor: null } }
+          : { body: { items: [post({ id: "1" })], next_cursor: "next" } },
+    });
+    renderApp(<Home />);
+    await screen.findAllByRole("article");
+    await userEvent.click(await screen.findByRole("button", { name: "Load more" }));
+    await waitFor(() => expect(screen.getAllByRole("article")).toHaveLength(2));
+    const pages = seen.filter((request) => new URL(request.url).pathname === `${API}/feed`).map((request) => new URL(request.url).searchParams);
+    expect(pages[0]?.get("limit")).toBe(String(FIRST_PAGE));
+    expect(pages.at(-1)?.get("cursor")).toBe("next");
+    expect(pages.at(-1)?.has("limit")).toBe(false);
   });
 });

@@ -29,8 +29,14 @@ function tabOf(param: string | null): Tab {
   return TABS.find((tab) => tab.param === param) ?? FOLLOWING;
 }
 
+/** Posts in the feed's first page: a phone shows one or two, and every post more is JSON to fetch and
+ * cards to render before the first one can show (issue 17: a first page of 20 was 57 KB and most of
+ * the blocking time). The pages after it are the API's default size. */
+export const FIRST_PAGE = 8;
+
 function fetchFeedPage(mode: Mode, cursor: string | undefined) {
-  return unwrap(api.GET("/api/viewfinder/v1/feed", { params: { query: { mode, cursor } } }));
+  const limit = cursor ? undefined : FIRST_PAGE;
+  return unwrap(api.GET("/api/viewfinder/v1/feed", { params: { query: { mode, cursor, limit } } }));
 }
 
 /** Asks for the first page of the feed `search` selects before anyone knows who is signed in, so
