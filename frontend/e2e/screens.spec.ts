@@ -23,6 +23,9 @@ for (const scheme of ["light", "dark"] as const) {
     const violations = await watchPolicyViolations(context);
     const page = await context.newPage();
 
+    await page.goto("/");
+    await expect(page.getByRole("list", { name: "Recent public posts" })).toBeVisible();
+    await check(page, folder, "landing");
     await page.goto("/login");
     await check(page, folder, "login");
     await page.goto("/signup");

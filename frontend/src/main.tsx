@@ -17,6 +17,14 @@ const queryClient = new QueryClient({
   },
 });
 
+// Installable, with an offline page when a page cannot load (public/sw.js). Not in development, where
+// Vite serves modules a worker must not get in the way of.
+if (import.meta.env.PROD && "serviceWorker" in navigator) {
+  window.addEventListener("load", () => {
+    navigator.serviceWorker.register("/sw.js").catch(() => undefined);
+  });
+}
+
 const root = document.getElementById("root");
 if (root) {
   createRoot(root).render(

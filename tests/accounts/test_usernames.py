@@ -44,6 +44,13 @@ def test_every_top_level_route_of_the_server_is_reserved(app):
     assert segments - ROUTE_NAMES == set(), "add new top-level routes to accounts.usernames.ROUTE_NAMES"
 
 
+def test_every_file_and_folder_the_web_app_serves_at_the_top_is_reserved():
+    public = Path(__file__).resolve().parents[2] / "frontend" / "public"
+    names = {path.name for path in public.iterdir()}
+    assert {"sw.js", "manifest.webmanifest", "offline.html", "icons"} <= names
+    assert names - ROUTE_NAMES == set(), "add frontend/public's new names to accounts.usernames.ROUTE_NAMES"
+
+
 @pytest.mark.parametrize(
     "username",
     [

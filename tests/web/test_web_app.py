@@ -189,3 +189,25 @@ def test_the_builds_compressed_copies_are_sent_to_browsers_that_accept_them(web,
     style = web.client.get("/assets/app-abc123.css", headers={"Accept-Encoding": "br, gzip"})
     assert "content-encoding" not in style.headers
     assert "vary" not in style.headers
+
+
+def test_the_installable_apps_manifest_worker_and_offline_page_are_served(web, web_dir):
+    public = Path(__file__).resolve().parents[2] / "frontend" / "public"
+    for name in ("manifest.webmanifest", "sw.js", "offline.html", "offline.css"):
+        (web_dir / name).write_bytes((public / name).read_bytes())
+
+    manifest = web.client.get("/manifest.webmanifest")
+    assert manifest.status_code == 200
+    assert manifest.headers["content-type"].startswith("application/manifest+json")
+    assert manifest.json()["start_url"] == "/"
+    assert {icon["sizes"] for icon in manifest.json()["icons"]} >= {"192x192", "512x512"}
+    worker = web.client.get("/sw.js")
+    assert worker.status_code == 200
+    assert "javascript" in worker.headers["content-type"]
+    assert b"/offline.html" in worker.content
+    offline = web.client.get("/offline.html")
+    assert offline.status_code == 200
+    assert b"You're offline" in offline.content
+    # The page runs under the app's policy: no inline script or style to refuse.
+    assert b"<script" not in offline.content
+    assert b"style=" not in offline.content

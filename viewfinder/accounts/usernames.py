@@ -20,8 +20,9 @@ ROUTE_NAMES = frozenset(
         "accounts", "create", "explore", "login", "notifications", "p", "requests", "saved", "search",
         "settings", "signup", "tags",
         # Top-level paths of the server and of the built web app's files.
-        "api", "assets", "favicon.ico", "favicon.svg", "healthz", "index.html", "media", "readyz",
-        "robots.txt", "sitemap.xml", "sitemaps", "static",
+        "api", "assets", "favicon.ico", "favicon.svg", "healthz", "icons", "index.html",
+        "manifest.webmanifest", "media", "offline.css", "offline.html", "readyz", "robots.txt",
+        "sitemap.xml", "sitemaps", "static", "sw.js",
         # Paths the platform is likely to want next; reserving them now costs no one an account.
         "about", "admin", "app", "auth", "blog", "contact", "developers", "direct", "docs", "edit",
         "feed", "help", "home", "inbox", "legal", "logout", "me", "messages", "moderation", "new",

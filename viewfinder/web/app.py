@@ -57,7 +57,7 @@ async def web_app(
     found = _app_file(dist, relative)
     if found is not None:
         cache = IMMUTABLE if relative.startswith("assets/") else "public, max-age=300"
-        media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+        media_type = MEDIA_TYPES.get(found.suffix) or mimetypes.guess_type(found.name)[0] or "application/octet-stream"
         headers = {"Cache-Control": cache}
         sent = found
         accepted = _accepted(request.headers.get("accept-encoding", ""))
@@ -88,6 +88,9 @@ async def web_app(
         shell = with_preview(shell, head)
     return Response(shell, media_type="text/html", headers={"Cache-Control": "no-cache"})
 
+
+MEDIA_TYPES = {".webmanifest": "application/manifest+json"}
+"""Types of the app's files that Python's mimetypes does not know (the PWA's manifest)."""
 
 PRECOMPRESSED = (("br", ".br"), ("gzip", ".gz"))
 """The copies the build makes of its text files (frontend/vite.config.ts), best first."""
