@@ -353,6 +353,21 @@ def wrk(
     return figures
 
 
+def serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`viewfinder serve` on 127.0.0.1:`port` in its own process group, its output in `log`; returns
+    once /healthz answers."""
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [str(VIEWFINDER), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    wait_healthy(f"http://127.0.0.1:{port}", server, log)
+    return server
+
+
 def wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -657,16 +672,7 @@ def main() -> None:
                 continue
             figures[name] = query(url, sql)[0][0]
 
-        log = scratch / "serve.log"
-        with log.open("wb") as output:
-            server = subprocess.Popen(
-                [str(VIEWFINDER), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        wait_healthy(base, server, log)
+        server = serve(env, port, scratch / "serve.log")
 
         from viewfinder.demo import DEMO_PASSWORD
 

@@ -297,16 +297,7 @@ def main() -> None:
         figures["open_cases"] = seed_cases(url, args.cases)
         figures["seed_seconds"] = round(time.perf_counter() - started, 1)
 
-        log = scratch / "serve.log"
-        with log.open("wb") as output:
-            server = subprocess.Popen(
-                [str(common.VIEWFINDER), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        common.wait_healthy(base, server, log)
+        server = common.serve(env, port, scratch / "serve.log")
         moderator = common.api_token(base, "benchmod", STAFF_PASSWORD)
         with httpx.Client(base_url=base, timeout=30) as client:
             auth = {"Authorization": f"Bearer {moderator}"}

@@ -509,16 +509,7 @@ def main() -> None:
         figures["users"] = common.query(url, "SELECT count(*) FROM users")[0][0]
         figures["posts"] = common.query(url, "SELECT count(*) FROM posts")[0][0]
 
-        log = scratch / "serve.log"
-        with log.open("wb") as output:
-            server = subprocess.Popen(
-                [str(VIEWFINDER), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        common.wait_healthy(base, server, log)
+        server = common.serve(env, port, scratch / "serve.log")
         figures["web_workers"] = sum(
             1
             for pid, (_, cmd) in process_tree(server.pid).items()

@@ -57,7 +57,9 @@ async def web_app(
     found = _app_file(dist, relative)
     if found is not None:
         cache = IMMUTABLE if relative.startswith("assets/") else "public, max-age=300"
-        media_type = MEDIA_TYPES.get(found.suffix) or mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+        media_type = (
+            MEDIA_TYPES.get(found.suffix) or mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+        )
         headers = {"Cache-Control": cache}
         sent = found
         accepted = _accepted(request.headers.get("accept-encoding", ""))
