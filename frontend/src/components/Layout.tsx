@@ -13,6 +13,8 @@ import { Avatar } from "./Avatar";
 import { ErrorBoundary } from "./Errors";
 import { Icon } from "./Icon";
 import { Logo } from "./Logo";
+import { OfflineBanner } from "./Offline";
+import { useScrollToTopOnNewPage } from "./scrollTop";
 
 function Badge({ count }: { count: number }) {
   if (count <= 0) return null;
@@ -44,6 +46,7 @@ export function Layout() {
   const username = me?.profile.username;
   const staffHome = firstStaffScreen(me);
   const { pathname, search } = useLocation();
+  useScrollToTopOnNewPage();
   const signInScreen = !me && (pathname === "/login" || pathname === "/signup");
   const here = `${pathname}${search}`;
   return (
@@ -100,6 +103,7 @@ export function Layout() {
       </nav>
       <main id="main" className="main" tabIndex={-1}>
         {me && <AccountNoticeBanner only={["reactivated", "deletion_cancelled"]} />}
+        <OfflineBanner />
         <VerifyEmailBanner />
         <ErrorBoundary>
           <Outlet />

@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import type { Post } from "../api/client";
 import { ErrorBanner } from "../components/Errors";
 import { LoadMore, useCursorPages } from "../components/InfiniteList";
+import { OfflineState } from "../components/Offline";
 import { PostGrid } from "../components/PostGrid";
 import { Spinner } from "../components/Spinner";
 import type { Surface } from "../interactions/reporter";
@@ -18,6 +19,7 @@ type Props = {
 };
 
 export function PostGridPages({ query, label, empty, surface }: Props) {
+  if (query.isPending && query.fetchStatus === "paused") return <OfflineState />;
   if (query.isPending) return <Spinner label="Loading posts" />;
   if (query.isError && !query.data) return <ErrorBanner error={query.error} onRetry={() => query.refetch()} />;
   if (query.items.length === 0) return <>{empty}</>;

@@ -3,7 +3,7 @@
  * ("detail") they are the whole thread, with replies, beside the media on wide screens. A post the
  * recommender chose says so in its header, with why; once the viewer says "Not interested" (its
  * menu) a short note takes its place. */
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import type { Post } from "../api/client";
 import { useMe } from "../auth/auth";
@@ -131,6 +131,7 @@ type ActionsProps = { post: Post; like: ReturnType<typeof useLikePost>; onCommen
 function Actions({ post, like, onComment, surface }: ActionsProps) {
   const save = useSavePost(post.id);
   const share = useSharePost(post, surface);
+  const waitingId = useId();
   const requireLogin = useRequireLogin();
   const [showLikes, setShowLikes] = useState(false);
   const liked = post.liked_by_viewer;
@@ -140,9 +141,10 @@ function Actions({ post, like, onComment, surface }: ActionsProps) {
       <div className="post-actions">
         <button
           type="button"
-          className={liked ? "icon-button like-button is-liked" : "icon-button like-button"}
+          className={`icon-button like-button${liked ? " is-liked" : ""}${like.isPaused ? " is-waiting" : ""}`}
           aria-label={liked ? "Unlike" : "Like"}
           aria-pressed={liked}
+          aria-describedby={like.isPaused || save.isPaused ? waitingId : undefined}
           onClick={() => requireLogin() && like.mutate(!liked)}
         >
           <HeartIcon filled={liked} />
@@ -159,7 +161,7 @@ function Actions({ post, like, onComment, surface }: ActionsProps) {
         )}
         <button
           type="button"
-          className="icon-button save-button"
+          className={`icon-button save-button${save.isPaused ? " is-waiting" : ""}`}
           aria-label={saved ? "Remove from saved" : "Save"}
           aria-pressed={saved}
           onClick={() => requireLogin() && save.mutate(!saved)}
@@ -167,6 +169,11 @@ function Actions({ post, like, onComment, surface }: ActionsProps) {
           <BookmarkIcon filled={saved} />
         </button>
       </div>
+      {(like.isPaused || save.isPaused) && (
+        <p id={waitingId} className="action-waiting" role="status">
+          Waiting for a connection to send this.
+        </p>
+      )}
       <ErrorBanner error={like.error ?? save.error} />
       {post.like_count !== null &&
         (post.like_count > 0 ? (

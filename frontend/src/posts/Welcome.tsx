@@ -68,12 +68,42 @@ function SuggestionRow({ suggestion, onFollowed }: { suggestion: Suggestion; onF
   );
 }
 
-export function Welcome({ onShowFeed }: { onShowFeed: () => void }) {
-  const [followed, setFollowed] = useState(0);
-  const suggestions = useQuery({
+function useSuggestions() {
+  return useQuery({
     queryKey: SUGGESTIONS,
     queryFn: () => unwrap(api.GET("/api/viewfinder/v1/suggestions/accounts", { params: { query: { limit: 8 } } })),
   });
+}
+
+/** How many accounts the wide screens' column suggests. */
+const COLUMN_SUGGESTIONS = 5;
+
+/** Beside the feed on wide screens (issue 17, finish): a few accounts to follow, as the empty feed's
+ * welcome suggests them (the same list); nothing while there are none or they fail to load. */
+export function SuggestionsColumn() {
+  const suggestions = useSuggestions();
+  const shown = suggestions.data?.slice(0, COLUMN_SUGGESTIONS) ?? [];
+  if (shown.length === 0) return null;
+  return (
+    <aside className="home-aside" aria-labelledby="home-aside-title">
+      <h2 id="home-aside-title" className="home-aside-title">
+        Suggested for you
+      </h2>
+      <ul className="list-plain">
+        {shown.map((suggestion) => (
+          <SuggestionRow key={suggestion.user.id} suggestion={suggestion} onFollowed={() => undefined} />
+        ))}
+      </ul>
+      <Link to="/explore" className="home-aside-more">
+        See more on Explore
+      </Link>
+    </aside>
+  );
+}
+
+export function Welcome({ onShowFeed }: { onShowFeed: () => void }) {
+  const [followed, setFollowed] = useState(0);
+  const suggestions = useSuggestions();
   return (
     <section className="welcome" aria-labelledby="welcome-title">
       <div className="welcome-intro">

@@ -181,3 +181,41 @@ describe("the first page", () => {
     expect(pages.at(-1)?.has("limit")).toBe(false);
   });
 });
+
+describe("wide screens", () => {
+  function screenWidth(wide: boolean) {
+    vi.stubGlobal("matchMedia", (media: string) => ({
+      media,
+      matches: wide,
+      addEventListener: () => undefined,
+      removeEventListener: () => undefined,
+    }));
+  }
+  const suggestions = [1, 2, 3, 4, 5, 6].map((n) => ({ user: user(`pal${n}`), mutual_count: 0, reason: null }));
+
+  it("suggest a few accounts to follow beside the feed", async () => {
+    screenWidth(true);
+    answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: { body: { items: [post()], next_cursor: null } },
+      [`GET ${API}/suggestions/accounts`]: { body: suggestions },
+    });
+    renderApp(<Home />);
+    const column = await screen.findByRole("complementary", { name: "Suggested for you" });
+    expect(within(column).getAllByRole("button", { name: /^Follow pal/ })).toHaveLength(5);
+    expect(within(column).getByRole("link", { name: "See more on Explore" })).toHaveAttribute("href", "/explore");
+  });
+
+  it("phones get no such column (and do not ask for it)", async () => {
+    screenWidth(false);
+    const seen = answerFetch({
+      [`GET ${API}/accounts/me`]: { body: me() },
+      [`GET ${API}/feed`]: { body: { items: [post()], next_cursor: null } },
+      [`GET ${API}/suggestions/accounts`]: { body: suggestions },
+    });
+    renderApp(<Home />);
+    await screen.findAllByRole("article");
+    expect(screen.queryByRole("complementary", { name: "Suggested for you" })).not.toBeInTheDocument();
+    expect(seen.some((request) => request.url.includes("/suggestions/"))).toBe(false);
+  });
+});

@@ -2,7 +2,7 @@
  * infinite scroll ("For you": the ranked feed with suggested posts of accounts you don't follow in
  * between); a welcome with suggested accounts while the feed is empty. */
 import type { QueryClient } from "@tanstack/react-query";
-import { type KeyboardEvent, type RefObject, useEffect, useRef } from "react";
+import { type KeyboardEvent, type RefObject, useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api, type Post, unwrap } from "../api/client";
 import { AnnouncementStrip } from "../community/AnnouncementStrip";
@@ -11,8 +11,9 @@ import { LoadMore, useCursorPages } from "../components/InfiniteList";
 import type { Surface } from "../interactions/reporter";
 import { FeedSkeleton } from "../posts/FeedSkeleton";
 import { PostCard } from "../posts/PostCard";
-import { Welcome } from "../posts/Welcome";
+import { SuggestionsColumn, Welcome } from "../posts/Welcome";
 import { Icon } from "../components/Icon";
+import { OfflineState } from "../components/Offline";
 import "../posts/feed.css";
 
 const EMPTY_FEED_POLL_MS = 4000;
@@ -87,6 +88,21 @@ function useFeedShortcuts(feed: RefObject<HTMLDivElement | null>) {
   }, [feed]);
 }
 
+/** Whether the screen is wide enough for a column beside the feed (the width the side navigation shows
+ * its labels at, styles.css); followed as the window is resized. */
+const WIDE = "(min-width: 1200px)";
+function useWideScreen(): boolean {
+  const query = typeof window.matchMedia === "function" ? window.matchMedia(WIDE) : null;
+  const [wide, setWide] = useState(query?.matches ?? false);
+  useEffect(() => {
+    if (!query) return;
+    const changed = () => setWide(query.matches);
+    query.addEventListener("change", changed);
+    return () => query.removeEventListener("change", changed);
+  }, [query?.media]);
+  return wide;
+}
+
 function Feed({ mode }: { mode: Mode }) {
   const list = useRef<HTMLDivElement>(null);
   useFeedShortcuts(list);
@@ -99,6 +115,7 @@ function Feed({ mode }: { mode: Mode }) {
     const timer = setInterval(() => refetch(), EMPTY_FEED_POLL_MS);
     return () => clearInterval(timer);
   }, [empty, refetch]);
+  if (feed.isPending && feed.fetchStatus === "paused") return <OfflineState />;
   if (feed.isPending) return <FeedSkeleton />;
   if (feed.isError && feed.items.length === 0) {
     return (
@@ -129,6 +146,7 @@ function Feed({ mode }: { mode: Mode }) {
 export function Home() {
   const [params, setParams] = useSearchParams();
   const current = tabOf(params.get("feed"));
+  const wide = useWideScreen();
   const tabs = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -148,28 +166,31 @@ export function Home() {
   };
 
   return (
-    <div className="home">
-      <h1 className="visually-hidden">Home</h1>
-      <AnnouncementStrip onLastDismissed={() => tabs.current?.querySelector<HTMLElement>('[aria-selected="true"]')?.focus()} />
-      <div className="tabs home-tabs" role="tablist" aria-label="Feeds" ref={tabs} onKeyDown={onKeyDown}>
-        {TABS.map((tab) => (
-          <button
-            key={tab.param}
-            id={`feed-tab-${tab.param}`}
-            type="button"
-            role="tab"
-            aria-selected={tab === current}
-            aria-controls="feed-panel"
-            tabIndex={tab === current ? 0 : -1}
-            onClick={() => select(tab.param)}
-          >
-            {tab.label}
-          </button>
-        ))}
+    <div className={wide ? "home home-with-aside" : "home"}>
+      <div className="home-main">
+        <h1 className="visually-hidden">Home</h1>
+        <AnnouncementStrip onLastDismissed={() => tabs.current?.querySelector<HTMLElement>('[aria-selected="true"]')?.focus()} />
+        <div className="tabs home-tabs" role="tablist" aria-label="Feeds" ref={tabs} onKeyDown={onKeyDown}>
+          {TABS.map((tab) => (
+            <button
+              key={tab.param}
+              id={`feed-tab-${tab.param}`}
+              type="button"
+              role="tab"
+              aria-selected={tab === current}
+              aria-controls="feed-panel"
+              tabIndex={tab === current ? 0 : -1}
+              onClick={() => select(tab.param)}
+            >
+              {tab.label}
+            </button>
+          ))}
+        </div>
+        <div id="feed-panel" role="tabpanel" aria-labelledby={`feed-tab-${current.param}`}>
+          <Feed key={current.mode} mode={current.mode} />
+        </div>
       </div>
-      <div id="feed-panel" role="tabpanel" aria-labelledby={`feed-tab-${current.param}`}>
-        <Feed key={current.mode} mode={current.mode} />
-      </div>
+      {wide && <SuggestionsColumn />}
     </div>
   );
 }
