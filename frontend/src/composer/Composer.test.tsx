@@ -1,6 +1,6 @@
 import { act, configure, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { useLocation } from "react-router-dom";
+import { Link, useLocation } from "react-router-dom";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { answerFetch, renderApp } from "../test/render";
 import { Composer } from "./Composer";
@@ -293,5 +293,42 @@ describe("Composer", () => {
     expect(screen.getByText("One file is not a photo or video.")).toBeInTheDocument();
     const items = within(screen.getByRole("list", { name: "Items in this post" }));
     expect(items.getAllByRole("button", { name: /^Edit item/ })).toHaveLength(1);
+  });
+});
+
+describe("leaving the composer", () => {
+  function renderWithLink() {
+    answerFetch({});
+    const user = userEvent.setup();
+    renderApp(
+      <>
+        <Composer />
+        <Link to="/explore">Elsewhere</Link>
+        <Where />
+      </>,
+      { path: "/create" },
+    );
+    return user;
+  }
+
+  it("asks 'Discard post?' when something is in it, and stays on Cancel", async () => {
+    const user = renderWithLink();
+    await user.upload(screen.getByLabelText("Add photos and videos"), [photo("a.jpg")]);
+    await user.click(screen.getByRole("link", { name: "Elsewhere" }));
+    const question = await screen.findByRole("dialog", { name: "Discard post?" });
+    await user.click(within(question).getByRole("button", { name: "Cancel" }));
+    expect(screen.getByTestId("where")).toHaveTextContent("/create");
+    expect(screen.getByLabelText("Alt text for item 1")).toBeInTheDocument();
+
+    await user.click(screen.getByRole("link", { name: "Elsewhere" }));
+    await user.click(within(await screen.findByRole("dialog", { name: "Discard post?" })).getByRole("button", { name: "Discard" }));
+    await waitFor(() => expect(screen.getByTestId("where")).toHaveTextContent("/explore"));
+  });
+
+  it("lets an empty composer go without a question", async () => {
+    const user = renderWithLink();
+    await user.click(screen.getByRole("link", { name: "Elsewhere" }));
+    await waitFor(() => expect(screen.getByTestId("where")).toHaveTextContent("/explore"));
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
   });
 });

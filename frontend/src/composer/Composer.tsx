@@ -1,8 +1,10 @@
 /** The post composer at /create: pick photos and videos (button or drag and drop), crop and filter
  * each, order them, write a caption and alt texts, then "Share" uploads everything and creates the
  * post once every item is processed. Phone: one column; desktop: preview left, settings right. */
-import { type DragEvent, useState } from "react";
+import { type DragEvent, type RefObject, useEffect, useState } from "react";
+import { useBlocker } from "react-router-dom";
 import { ApiError } from "../api/client";
+import { ConfirmDialog } from "../components/Dialog";
 import { ErrorBanner } from "../components/Errors";
 import { AddMedia } from "./AddMedia";
 import { CaptionField } from "./CaptionField";
@@ -49,6 +51,24 @@ function statusOf(composer: ComposerModel): string {
   return "Sharing…";
 }
 
+/** Leaving a composer with something in it asks "Discard post?" first (issue 17): another screen of
+ * the app waits for the answer; closing or reloading the tab gets the browser's own question. Opening
+ * the post just shared is no leaving. */
+function useDiscardQuestion(hasDraft: boolean, posted: RefObject<boolean>) {
+  useEffect(() => {
+    if (!hasDraft) return;
+    const ask = (event: BeforeUnloadEvent) => {
+      if (!posted.current) event.preventDefault();
+    };
+    window.addEventListener("beforeunload", ask);
+    return () => window.removeEventListener("beforeunload", ask);
+  }, [hasDraft, posted]);
+  return useBlocker(
+    ({ currentLocation, nextLocation }) =>
+      hasDraft && !posted.current && currentLocation.pathname !== nextLocation.pathname,
+  );
+}
+
 export function Composer() {
   const composer = useComposer();
   const { state, dispatch, settings, setSettings } = composer;
@@ -66,6 +86,7 @@ export function Composer() {
   };
   const empty = state.drafts.length === 0;
   const status = statusOf(composer);
+  const leaving = useDiscardQuestion(!empty, composer.posted);
 
   return (
     <div
@@ -86,6 +107,11 @@ export function Composer() {
         composer.addFiles(Array.from(event.dataTransfer.files));
       }}
     >
+      {leaving.state === "blocked" && (
+        <ConfirmDialog title="Discard post?" confirmLabel="Discard" onConfirm={() => leaving.proceed()} onClose={() => leaving.reset()}>
+          If you leave now, this post and your edits won't be saved.
+        </ConfirmDialog>
+      )}
       <header className="composer-header">
         <h1>New post</h1>
         <p className="composer-status" role="status">

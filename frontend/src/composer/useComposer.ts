@@ -76,6 +76,8 @@ export function useComposer() {
   const urls = useRef(new Set<string>());
   const nextKey = useRef(0);
   const navigate = useNavigate();
+  // Set as the new post opens: leaving for it is no discarding (the composer's "Discard post?").
+  const posted = useRef(false);
   const queryClient = useQueryClient();
   const { me } = useMe();
 
@@ -104,6 +106,7 @@ export function useComposer() {
         void queryClient.invalidateQueries({ queryKey: ["profile", username] });
       }
       void queryClient.invalidateQueries({ queryKey: ["feed"] });
+      posted.current = true;
       navigate(`/p/${post.id}`);
     },
   });
@@ -289,6 +292,7 @@ export function useComposer() {
     busy,
     shareRequested,
     postError: captionError ?? createPost.error,
+    posted,
   };
 }
 
