@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { createBrowserRouter, RouterProvider } from "react-router-dom";
+import { BrowserRouter } from "react-router-dom";
 import { ApiError } from "./api/client";
 import { App } from "./App";
 import "./styles.css";
@@ -25,16 +25,14 @@ if (import.meta.env.PROD && "serviceWorker" in navigator) {
   });
 }
 
-// A data router, so a screen can hold a navigation for a question ("Discard post?": useBlocker); the
-// app's routes are its own <Routes> (App.tsx).
-const router = createBrowserRouter([{ path: "*", element: <App /> }]);
-
 const root = document.getElementById("root");
 if (root) {
   createRoot(root).render(
     <StrictMode>
       <QueryClientProvider client={queryClient}>
-        <RouterProvider router={router} />
+        <BrowserRouter>
+          <App />
+        </BrowserRouter>
       </QueryClientProvider>
     </StrictMode>,
   );

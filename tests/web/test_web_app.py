@@ -205,6 +205,9 @@ def test_the_installable_apps_manifest_worker_and_offline_page_are_served(web, w
     assert worker.status_code == 200
     assert "javascript" in worker.headers["content-type"]
     assert b"/offline.html" in worker.content
+    # A worker runs under its own script's policy: it must be allowed to fetch from this origin.
+    assert worker.headers["content-security-policy"] == "default-src 'none'; connect-src 'self'"
+    assert worker.headers["cache-control"] == "no-cache"
     offline = web.client.get("/offline.html")
     assert offline.status_code == 200
     assert b"You're offline" in offline.content

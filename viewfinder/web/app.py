@@ -61,6 +61,8 @@ async def web_app(
             MEDIA_TYPES.get(found.suffix) or mimetypes.guess_type(found.name)[0] or "application/octet-stream"
         )
         headers = {"Cache-Control": cache}
+        if relative == SERVICE_WORKER:
+            headers.update(SERVICE_WORKER_HEADERS)
         sent = found
         accepted = _accepted(request.headers.get("accept-encoding", ""))
         for encoding, suffix in PRECOMPRESSED:  # best first
@@ -90,6 +92,15 @@ async def web_app(
         shell = with_preview(shell, head)
     return Response(shell, media_type="text/html", headers={"Cache-Control": "no-cache"})
 
+
+SERVICE_WORKER = "sw.js"
+SERVICE_WORKER_HEADERS = {
+    # A worker runs under its own script's policy: the closed one every non-page answer gets would
+    # refuse the fetches it makes (docs/decisions/0079). Same-origin fetches only.
+    "Content-Security-Policy": "default-src 'none'; connect-src 'self'",
+    # Revalidated at every check, so a new worker is picked up at once.
+    "Cache-Control": "no-cache",
+}
 
 MEDIA_TYPES = {".webmanifest": "application/manifest+json"}
 """Types of the app's files that Python's mimetypes does not know (the PWA's manifest)."""

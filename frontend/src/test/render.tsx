@@ -2,17 +2,19 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render } from "@testing-library/react";
 import type { ReactElement } from "react";
-import { createMemoryRouter, RouterProvider } from "react-router-dom";
+import { MemoryRouter, Route, Routes } from "react-router-dom";
 import { vi } from "vitest";
 
-/** Renders `ui` at `path` (matched against `route`, e.g. "/p/:postId") with a fresh query client, in a
- * data router as the app has (src/main.tsx: what useBlocker needs). */
+/** Renders `ui` at `path` (matched against `route`, e.g. "/p/:postId") with a fresh query client. */
 export function renderApp(ui: ReactElement, { path = "/", route = "*" }: { path?: string; route?: string } = {}) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
-  const router = createMemoryRouter([{ path: route, element: ui }], { initialEntries: [path] });
   const result = render(
     <QueryClientProvider client={client}>
-      <RouterProvider router={router} />
+      <MemoryRouter initialEntries={[path]}>
+        <Routes>
+          <Route path={route} element={ui} />
+        </Routes>
+      </MemoryRouter>
     </QueryClientProvider>,
   );
   return { ...result, client };
