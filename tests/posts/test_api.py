@@ -60,7 +60,7 @@ def test_a_carousel_with_alt_text_and_a_filter_shows_on_the_profile_grid(alice, 
     assert [p["id"] for p in grid["items"]] == [post["id"]]
     first = grid["items"][0]["items"][0]["media"]
     assert first["blurhash"]
-    assert len(first["renditions"]) == 8
+    assert len(first["renditions"]) == 10  # five sizes, JPEG and WebP
     assert anon.get("/users/alice").json()["posts_count"] == 1
     assert bob.get(f"/posts/{post['id']}").status_code == 200
 
