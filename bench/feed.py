@@ -353,6 +353,18 @@ def wrk(
     return figures
 
 
+def data_set_secret(data_dir: Path) -> str:
+    """The secret key of the data set in `data_dir`, made on first use and kept beside it: the data is
+    encrypted under a key derived from it, so a reused data set needs the same one."""
+    secret_file = data_dir / "bench-secret"
+    if secret_file.exists():
+        return secret_file.read_text().strip()
+    secret = secrets.token_urlsafe(48)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret_file.write_text(secret)
+    return secret
+
+
 def serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
     """`viewfinder serve` on 127.0.0.1:`port` in its own process group, its output in `log`; returns
     once /healthz answers."""
@@ -605,14 +617,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     scratch = Path(tempfile.mkdtemp(prefix="viewfinder-feed-bench-"))
     data_dir = args.data_dir or scratch / "var"
-    # The data set is encrypted under a key derived from the secret: a reused one needs the same.
-    secret_file = data_dir / "bench-secret"
-    if secret_file.exists():
-        secret = secret_file.read_text().strip()
-    else:
-        secret = secrets.token_urlsafe(48)
-        data_dir.mkdir(parents=True, exist_ok=True)
-        secret_file.write_text(secret)
+    secret = data_set_secret(data_dir)
     started_services: list[str] = []
     exported: dict[str, str] = {}
     if args.stack == "scale":

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -73,8 +72,9 @@ def log_in(base: str, username: str) -> str:
     return "; ".join(f"{name}={value}" for name, value in response.cookies.items())
 
 
-def lighthouse(url: str, cookie: str | None, out: Path) -> dict[str, Any]:
-    """One mobile Lighthouse run of `url`: its figures."""
+def lighthouse(url: str, cookie: str | None, out: Path) -> dict[str, Any] | None:
+    """One mobile Lighthouse run of `url`: its figures, or None (said why) when the run failed to
+    measure the page (Lighthouse's runtimeError, e.g. no first paint seen on a starved machine)."""
     headers = json.dumps({"Cookie": cookie} if cookie else {})
     subprocess.run(
         [
@@ -92,8 +92,11 @@ def lighthouse(url: str, cookie: str | None, out: Path) -> dict[str, Any]:
         capture_output=True,
         timeout=180,
     )
-    report = json.loads(out.read_text())
-    audits = report["audits"]
+    report = json.loads(out.read_text()) if out.is_file() else {}
+    audits = report.get("audits", {})
+    if "numericValue" not in audits.get("largest-contentful-paint", {}):
+        print(f"  a run of {url} measured nothing: {report.get('runtimeError', 'no report')}", flush=True)
+        return None
     requests = audits["network-requests"]["details"]["items"]
     script = sum(r["transferSize"] for r in requests if r.get("resourceType") == "Script")
     return {
@@ -128,7 +131,7 @@ def main() -> None:
     data_dir = args.data_dir or scratch / "data"
     port = common.free_port()
     base = f"http://127.0.0.1:{port}"
-    env = common.environment(data_dir, secrets.token_urlsafe(32), port, 1, {})
+    env = common.environment(data_dir, common.data_set_secret(data_dir), port, 1, {})
     env["VIEWFINDER_WEB_DIR"] = str(DIST)
     env["VIEWFINDER_ACCESS_LOG"] = "false"
     server = None
@@ -148,7 +151,10 @@ def main() -> None:
         }
         results: dict[str, Any] = {}
         for name, (page, page_cookie) in pages.items():
-            runs = [lighthouse(page, page_cookie, scratch / f"{name}-{n}.json") for n in range(args.runs)]
+            measured = [lighthouse(page, page_cookie, scratch / f"{name}-{n}.json") for n in range(args.runs)]
+            runs = [run for run in measured if run is not None]
+            if not runs:
+                raise SystemExit(f"no run of {name} measured anything")
             results[name] = median_run(runs)
             print(f"{name:8} {json.dumps(results[name])}", flush=True)
     finally:
