@@ -1,20 +1,27 @@
 /** Cursor pages (the API's {items, next_cursor}) as one growing list, loaded as the end scrolls into view. */
-import { type InfiniteData, type QueryKey, useInfiniteQuery } from "@tanstack/react-query";
+import { type InfiniteData, infiniteQueryOptions, type QueryKey, useInfiniteQuery } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { ErrorBanner } from "./Errors";
 import { Spinner } from "./Spinner";
 
 export type PageOf<T> = { items: T[]; next_cursor?: string | null };
 
-/** A useInfiniteQuery over a cursor-paged endpoint; `items` is every page's items in order. */
-export function useCursorPages<T>(key: QueryKey, fetchPage: (cursor: string | undefined) => Promise<PageOf<T>>, enabled = true) {
-  const query = useInfiniteQuery<PageOf<T>, Error, InfiniteData<PageOf<T>>, QueryKey, string | undefined>({
+type FetchPage<T> = (cursor: string | undefined) => Promise<PageOf<T>>;
+
+/** The infinite query of a cursor-paged endpoint, for useCursorPages and for a prefetch of its first page
+ * (QueryClient.prefetchInfiniteQuery) that the list then finds in the cache. */
+export function cursorPagesOptions<T>(key: QueryKey, fetchPage: FetchPage<T>) {
+  return infiniteQueryOptions<PageOf<T>, Error, InfiniteData<PageOf<T>>, QueryKey, string | undefined>({
     queryKey: key,
     queryFn: ({ pageParam }) => fetchPage(pageParam),
     initialPageParam: undefined,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
-    enabled,
   });
+}
+
+/** A useInfiniteQuery over a cursor-paged endpoint; `items` is every page's items in order. */
+export function useCursorPages<T>(key: QueryKey, fetchPage: FetchPage<T>, enabled = true) {
+  const query = useInfiniteQuery({ ...cursorPagesOptions(key, fetchPage), enabled });
   const items = query.data?.pages.flatMap((page) => page.items) ?? [];
   return { ...query, items };
 }

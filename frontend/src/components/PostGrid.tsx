@@ -80,7 +80,9 @@ function GridCounts({ post }: { post: Post }) {
   );
 }
 
-/** 1,234 → "1.2K", 2,500,000 → "2.5M", as tiles show them. */
+const COMPACT = new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 });
+
+/** 1,234 → "1.2K", 2,500,000 → "2.5M", as tiles show them (one formatter for every tile). */
 export function compactCount(count: number): string {
-  return new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 }).format(count);
+  return COMPACT.format(count);
 }

@@ -6,7 +6,7 @@ const observers = new Set<FakeIntersectionObserver>();
 
 class FakeIntersectionObserver {
   readonly root = null;
-  readonly rootMargin = "0px";
+  readonly rootMargin: string;
   readonly thresholds: number[];
   readonly watched = new Set<Element>();
 
@@ -14,6 +14,7 @@ class FakeIntersectionObserver {
     private readonly callback: IntersectionObserverCallback,
     options: IntersectionObserverInit = {},
   ) {
+    this.rootMargin = options.rootMargin ?? "0px";
     const threshold = options.threshold ?? 0;
     this.thresholds = Array.isArray(threshold) ? threshold : [threshold];
     observers.add(this);
@@ -55,6 +56,11 @@ class FakeIntersectionObserver {
 export function fakeIntersectionObserver(): void {
   observers.clear();
   vi.stubGlobal("IntersectionObserver", FakeIntersectionObserver);
+}
+
+/** The root margins of the observers watching `element` (how near the screen counts as near). */
+export function marginsWatching(element: Element): string[] {
+  return [...observers].filter((observer) => observer.watched.has(element)).map((observer) => observer.rootMargin);
 }
 
 /** How many elements are being watched now for impressions: pictures also watch their own boxes, to

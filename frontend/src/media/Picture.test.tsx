@@ -1,35 +1,12 @@
 import { act, render } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { post } from "../discovery/fixtures";
+import { fakeIntersectionObserver, marginsWatching, showElement } from "../interactions/testing";
 import { Picture } from "./Picture";
 
 const media = post("p1").items[0]!.media;
 
 afterEach(() => vi.unstubAllGlobals());
-
-/** An IntersectionObserver whose callbacks the test calls: `near()` says every target came near. */
-function stubObserver() {
-  const observers: { callback: IntersectionObserverCallback; margin?: string }[] = [];
-  vi.stubGlobal(
-    "IntersectionObserver",
-    class {
-      constructor(callback: IntersectionObserverCallback, options?: IntersectionObserverInit) {
-        observers.push({ callback, margin: options?.rootMargin });
-      }
-      observe() {}
-      disconnect() {}
-    },
-  );
-  return {
-    observers,
-    near: () =>
-      act(() => {
-        for (const { callback } of observers) {
-          callback([{ isIntersecting: true } as IntersectionObserverEntry], {} as IntersectionObserver);
-        }
-      }),
-  };
-}
 
 describe("Picture", () => {
   it("fetches the largest paint (eager) first, at high priority", () => {
@@ -47,16 +24,17 @@ describe("Picture", () => {
   });
 
   it("downloads nothing until it comes near the viewport, then its image", () => {
-    const observer = stubObserver();
+    fakeIntersectionObserver();
     const { container } = render(<Picture media={media} alt="" sizes="100vw" shape="square" />);
+    const box = container.querySelector(".picture")!;
     expect(container.querySelector("img")).toBeNull();
-    expect(observer.observers[0]?.margin).toBe("50% 0px");
-    observer.near();
+    expect(marginsWatching(box)).toEqual(["50% 0px"]);
+    act(() => showElement(box, 0.1));
     expect(container.querySelector("img")).toHaveAttribute("src", "/media/p1-thumb.jpg");
   });
 
   it("never waits to load the largest paint", () => {
-    stubObserver();
+    fakeIntersectionObserver();
     const { container } = render(<Picture media={media} alt="" sizes="100vw" shape="square" eager />);
     expect(container.querySelector("img")).not.toBeNull();
   });

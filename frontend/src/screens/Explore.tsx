@@ -13,7 +13,8 @@ import { PostGridPages } from "../discovery/PostGridPages";
 import { SearchForm } from "../discovery/SearchForm";
 import "../discovery/discovery.css";
 
-function fetchPage(cursor: string | undefined) {
+/** One page of Explore: also the landing page's recent posts, under the same query key. */
+export function fetchExplorePage(cursor: string | undefined) {
   return unwrap(api.GET("/api/viewfinder/v1/explore", { params: { query: { cursor } } }));
 }
 
@@ -39,7 +40,7 @@ function SearchField({ always }: { always: boolean }) {
 
 export function Explore() {
   const { me } = useMe();
-  const query = useCursorPages<Post>(["explore"], fetchPage);
+  const query = useCursorPages<Post>(["explore"], fetchExplorePage);
   return (
     <div className="explore wide">
       <h1 className="visually-hidden">Explore</h1>

@@ -7,7 +7,7 @@ import { useSearchParams } from "react-router-dom";
 import { api, type Post, unwrap } from "../api/client";
 import { AnnouncementStrip } from "../community/AnnouncementStrip";
 import { ErrorBanner } from "../components/Errors";
-import { LoadMore, useCursorPages } from "../components/InfiniteList";
+import { cursorPagesOptions, LoadMore, useCursorPages } from "../components/InfiniteList";
 import type { Surface } from "../interactions/reporter";
 import { FeedSkeleton } from "../posts/FeedSkeleton";
 import { PostCard } from "../posts/PostCard";
@@ -45,11 +45,7 @@ function fetchFeedPage(mode: Mode, cursor: string | undefined) {
  * trip fewer before the first post). Signed out, the feed answers 401 and the landing page shows. */
 export function prefetchFeed(client: QueryClient, search: string) {
   const { mode } = tabOf(new URLSearchParams(search).get("feed"));
-  void client.prefetchInfiniteQuery({
-    queryKey: ["feed", mode],
-    queryFn: ({ pageParam }: { pageParam: string | undefined }) => fetchFeedPage(mode, pageParam),
-    initialPageParam: undefined,
-  });
+  void client.prefetchInfiniteQuery(cursorPagesOptions(["feed", mode], (cursor) => fetchFeedPage(mode, cursor)));
 }
 
 /** Whether a key pressed here is someone typing, or a shortcut the page (a dialog) handles itself. */

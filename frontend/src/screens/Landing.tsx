@@ -2,23 +2,20 @@
  * up and log in, the accounts the community team features and a few recent public posts (Explore's
  * first page, shared with Explore's cache so "See more" opens at once). Signed in, `/` is the feed. */
 import { Link } from "react-router-dom";
-import { api, type Post, unwrap } from "../api/client";
+import type { Post } from "../api/client";
 import { FeaturedRow } from "../community/FeaturedRow";
 import { useCursorPages } from "../components/InfiniteList";
 import { PostGrid } from "../components/PostGrid";
 import "../discovery/discovery.css";
+import { fetchExplorePage } from "./Explore";
 import "./landing.css";
 
 /** How many public posts the landing page shows: three rows of the grid. */
 export const LANDING_POSTS = 9;
 
-function fetchExplore(cursor: string | undefined) {
-  return unwrap(api.GET("/api/viewfinder/v1/explore", { params: { query: { cursor } } }));
-}
-
 function RecentPosts() {
   // The same query key as Explore: its first page is already there when the visitor opens Explore.
-  const query = useCursorPages<Post>(["explore"], fetchExplore);
+  const query = useCursorPages<Post>(["explore"], fetchExplorePage);
   const posts = query.items.slice(0, LANDING_POSTS);
   // Posts are a bonus here: while they load, or if they fail or there are none, the page is the pitch.
   if (posts.length === 0) return null;
