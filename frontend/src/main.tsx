@@ -4,6 +4,7 @@ import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router-dom";
 import { ApiError } from "./api/client";
 import { App } from "./App";
+import { seedFromBoot } from "./boot";
 import "./styles.css";
 
 const queryClient = new QueryClient({
@@ -16,6 +17,7 @@ const queryClient = new QueryClient({
     },
   },
 });
+seedFromBoot(queryClient);
 
 // Installable, with an offline page when a page cannot load (public/sw.js). Not in development, where
 // Vite serves modules a worker must not get in the way of.

@@ -18,8 +18,7 @@ from litestar import Litestar
 from tests import database
 from tests.conftest import Api
 from tests.helpers import dedicated_api, make_post
-from viewfinder.app import create_app
-from viewfinder.core import ids
+from tests.web.shell import app_serving
 from viewfinder.settings import Settings
 
 SHELL = (
@@ -32,11 +31,7 @@ SHELL = (
 
 @pytest.fixture
 def app(settings: Settings, tmp_path: Path) -> Iterator[Litestar]:
-    dist = tmp_path / "dist"
-    dist.mkdir()
-    (dist / "index.html").write_text(SHELL)
-    yield create_app(settings.model_copy(update={"web_dir": dist}))
-    ids.release_shard()
+    yield from app_serving(SHELL, settings, tmp_path)
 
 
 def head_of(response: httpx.Response) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import msgspec
 from litestar import get
 from litestar.types import ControllerRouterHandler
 
@@ -10,13 +9,10 @@ from viewfinder.accounts.auth import ViewerDep
 from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.pagination import Page
 from viewfinder.core.params import PagingDep
-from viewfinder.feeds import services
+from viewfinder.feeds import reading
 from viewfinder.feeds.schemas import FeedMode
-from viewfinder.feeds.store import timelines, using_session
 from viewfinder.mediakit.storage import StorageDep
-from viewfinder.posts.cards import render_posts
-from viewfinder.posts.schemas import PostOut, Recommended
-from viewfinder.recommend import serving
+from viewfinder.posts.schemas import PostOut
 
 
 @get("/feed", tags=["feed"])
@@ -45,27 +41,7 @@ async def home_feed(
     (`recommended`); never a post you liked, nor one author twice in a row where it can be helped.
     Mark one "not interested" (POST /interactions) and the next page leaves its account out.
     """
-    user = viewer.user
-    store = timelines(using_session(db_session))
-    scope = f"feed:{mode}:{user.id}"
-    key = paging.key(scope)
-    if mode == "for_you":
-        served = serving.served(settings.data_dir / "models")
-        mixed = await services.for_you_page(db_session, store, settings, user, key, paging.limit, served)
-        items = await render_posts(db_session, user, mixed.rows, storage, settings)
-        items = [
-            msgspec.structs.replace(item, recommended=Recommended(*mixed.recommended[int(item.id)]))
-            if int(item.id) in mixed.recommended
-            else item
-            for item in items
-        ]
-        return paging.page_until(scope, items, mixed.next_key)
-    if mode == "ranked":
-        page = await services.ranked_page(db_session, store, settings, user, key, paging.limit)
-    else:
-        page = await services.following_page(db_session, store, settings, user, key, paging.limit)
-    items = await render_posts(db_session, user, page.rows, storage, settings)
-    return paging.page_until(scope, items, page.next_key)
+    return await reading.feed_page(db_session, storage, settings, viewer.user, mode, paging)
 
 
 ROUTES: list[ControllerRouterHandler] = [home_feed]

@@ -15,6 +15,7 @@ from litestar.response import File
 from viewfinder.core.deps import DbSession, SettingsDep
 from viewfinder.core.errors import not_found
 from viewfinder.mediakit.storage import StorageDep
+from viewfinder.web.boot import boot_head, with_boot
 from viewfinder.web.previews import preview_for, with_preview
 
 # Vite names every built asset by its content hash.
@@ -87,6 +88,12 @@ async def web_app(
         return Response(NOT_BUILT.encode(), media_type="text/html", headers={"Cache-Control": "no-store"})
     # The shell changes at each deploy; always revalidate it. Read once per build, not per request.
     shell = _shell(index, modified)
+    if not relative:
+        boot = await boot_head(request, db_session, storage, settings)
+        if boot is not None:
+            # The viewer's own page: never kept by a cache, nor shown from one after logging out.
+            headers = {"Cache-Control": "no-store", "Vary": "Cookie"}
+            return Response(with_boot(shell, boot), media_type="text/html", headers=headers)
     head = await preview_for(db_session, storage, settings, relative)
     if head is not None:
         shell = with_preview(shell, head)
