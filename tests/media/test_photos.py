@@ -1,6 +1,7 @@
 """The photo pipeline: sniffing formats by content (and refusing the rest, bombs included), the eight
 renditions (sizes, aspect clamping, crop boxes, progressive JPEG, upright pixels, no metadata at all),
-blurhash and dominant colour, every accepted input format, and what each filter does to the colours."""
+blurhash and dominant colour, every accepted input format, what each filter does to the colours, and
+the composer's turns and adjustments."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 import pyvips
 from PIL import Image, ImageChops, ImageCms, ImageStat
 
-from tests.media.conftest import BLUE, GREEN, RED, colourful, encode
+from tests.media.conftest import BLUE, GREEN, RED, colourful, encode, left_red_right_blue
 from viewfinder.core.errors import ApiError
 from viewfinder.mediakit.images import make_avatar
 from viewfinder.mediakit.photos import (
@@ -25,6 +26,7 @@ from viewfinder.mediakit.photos import (
     MIN_ASPECT,
     RENDITION_WIDTHS,
     THUMBNAIL_SIZE,
+    Adjustments,
     CropBox,
     ProcessedPhoto,
     Rendition,
@@ -543,6 +545,183 @@ def test_moon_is_black_and_white_in_every_rendition(small_colourful_jpeg):
             _, most = ImageChops.difference(a, b).getextrema()
             assert isinstance(most, int)
             assert most <= 2, (item.name, item.format, most)
+
+
+# Turns -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def landscape_png() -> bytes:
+    """A lossless 300x200 photo: left half red, right half blue."""
+    return encode(left_red_right_blue((300, 200)), "PNG")
+
+
+@pytest.mark.parametrize(
+    ("rotation", "size", "first", "last"),
+    [
+        # Turned clockwise, the left (red) half goes to the top; 200x300 is clamped to 4:5.
+        (90, (200, 250), ((0.5, 0.1), RED), ((0.5, 0.9), BLUE)),
+        (180, (300, 200), ((0.1, 0.5), BLUE), ((0.9, 0.5), RED)),
+        (270, (200, 250), ((0.5, 0.1), BLUE), ((0.5, 0.9), RED)),
+    ],
+)
+def test_a_turn_is_clockwise_and_a_quarter_turn_makes_a_landscape_photo_portrait(
+    landscape_png, rotation, size, first, last
+):
+    photo = process_photo(landscape_png, max_pixels=MAX_PIXELS, rotation=rotation)
+
+    assert (photo.width, photo.height) == size
+    for item in photo.renditions:
+        image = rgb(item)
+        assert (image.width, image.height) == (item.width, item.height)
+        for (fx, fy), colour in (first, last):
+            assert close_to(pixel(image, fx, fy), colour), (item.name, rotation, fx, fy)
+
+
+@pytest.mark.parametrize(
+    ("rotation", "crop", "size", "colour"),
+    [
+        (90, CropBox(0.0, 0.0, 1.0, 0.5), (200, 150), RED),  # the top half of the portrait photo
+        (90, CropBox(0.0, 0.5, 1.0, 0.5), (200, 150), BLUE),
+        (270, CropBox(0.0, 0.0, 1.0, 0.5), (200, 150), BLUE),
+        (180, CropBox(0.0, 0.0, 0.5, 1.0), (150, 188), BLUE),  # 150x200 clamped to 4:5
+        (90, CropBox(0.25, 0.0, 0.5, 0.4), (100, 120), RED),
+    ],
+)
+def test_the_crop_is_in_fractions_of_the_turned_photo(landscape_png, rotation, crop, size, colour):
+    photo = process_photo(landscape_png, max_pixels=MAX_PIXELS, rotation=rotation, crop=crop)
+
+    assert (photo.width, photo.height) == size
+    for item in photo.renditions:
+        assert_uniformly(rgb(item), colour)
+
+
+def test_a_turn_applies_to_the_upright_photo_after_its_exif_orientation(camera_jpeg):
+    # Upright, the sideways camera photo is 900x1200 with red on top; turned clockwise, red is on the right.
+    photo = process_photo(camera_jpeg, max_pixels=MAX_PIXELS, rotation=90)
+
+    assert (photo.width, photo.height) == (1080, 810)
+    image = rgb(rendition(photo, "1080"))
+    assert close_to(pixel(image, 0.1, 0.5), BLUE)
+    assert close_to(pixel(image, 0.9, 0.5), RED)
+
+
+@pytest.mark.parametrize("rotation", [45, -90, 360, 1])
+def test_a_turn_other_than_a_quarter_is_refused_naming_the_field(landscape_png, rotation):
+    error = api_error(lambda: process_photo(landscape_png, max_pixels=MAX_PIXELS, rotation=rotation))
+
+    assert error.status_code == 400
+    assert "rotate" in error.fields
+
+
+# Adjustments -----------------------------------------------------------------------------------------
+
+ADJUSTMENT_EFFECTS = [
+    ({"brightness": 60}, "luminance", UP),
+    ({"brightness": -60}, "luminance", DOWN),
+    ({"contrast": 80}, "contrast", UP),
+    ({"contrast": -80}, "contrast", DOWN),
+    ({"saturation": 80}, "saturation", UP),
+    ({"saturation": -60}, "saturation", DOWN),
+    ({"warmth": 60}, "warmth", UP),
+    ({"warmth": -60}, "warmth", DOWN),
+    ({"fade": 80}, "blacks", UP),
+]
+
+
+@pytest.mark.parametrize(
+    ("values", "measure", "direction"),
+    ADJUSTMENT_EFFECTS,
+    ids=[f"{next(iter(v))}={next(iter(v.values()))}" for v, _, _ in ADJUSTMENT_EFFECTS],
+)
+def test_each_adjustment_moves_the_colours_its_way(
+    small_colourful_jpeg, normal_filtered, values, measure, direction
+):
+    photo = process_photo(small_colourful_jpeg, max_pixels=MAX_PIXELS, adjustments=Adjustments(**values))
+    adjusted = rgb(rendition(photo, "320"))
+
+    assert adjusted.size == normal_filtered.size
+    before, after = MEASURES[measure](normal_filtered), MEASURES[measure](adjusted)
+    assert (after - before) * direction > MARGIN, f"{measure}: normal {before:.1f}, {values} {after:.1f}"
+
+
+def test_saturation_minus_100_is_grey_in_every_rendition(small_colourful_jpeg):
+    photo = process_photo(
+        small_colourful_jpeg, max_pixels=MAX_PIXELS, adjustments=Adjustments(saturation=-100)
+    )
+
+    for item in photo.renditions:
+        red, green, blue = rgb(item).split()
+        for a, b in ((red, green), (green, blue), (red, blue)):
+            _, most = ImageChops.difference(a, b).getextrema()
+            assert isinstance(most, int)
+            assert most <= 2, (item.name, item.format, most)
+
+
+def test_a_vignette_darkens_the_corners_more_than_the_centre():
+    grey = encode(Image.new("RGB", (400, 300), (180, 180, 180)), "PNG")
+
+    plain = rgb(rendition(process_photo(grey, max_pixels=MAX_PIXELS), "320"))
+    photo = process_photo(grey, max_pixels=MAX_PIXELS, adjustments=Adjustments(vignette=100))
+    vignetted = rgb(rendition(photo, "320"))
+
+    assert close_to(pixel(plain, 0.01, 0.01), (180, 180, 180), 3)
+    assert close_to(pixel(vignetted, 0.5, 0.5), (180, 180, 180), 3)  # r = 0: untouched
+    for corner in ((0.01, 0.01), (0.99, 0.01), (0.01, 0.99), (0.99, 0.99)):
+        # r ~ 1 in a corner: darkened by ~60 %.
+        assert close_to(pixel(vignetted, *corner), (76, 76, 76), 10), (corner, pixel(vignetted, *corner))
+    # An ellipse of the photo's shape (as the composer's preview draws it): r² = 1/2 in the middle
+    # of every edge.
+    for edge in ((0.5, 0.01), (0.01, 0.5)):
+        assert pixel(vignetted, *edge)[0] == pytest.approx(180 * (1 - 0.6 / 2), abs=5), edge
+
+
+def test_adjustments_come_after_the_named_filter(small_colourful_jpeg):
+    juno = rgb(
+        rendition(process_photo(small_colourful_jpeg, max_pixels=MAX_PIXELS, filter_name="juno"), "320")
+    )
+    photo = process_photo(
+        small_colourful_jpeg,
+        max_pixels=MAX_PIXELS,
+        filter_name="juno",
+        adjustments=Adjustments(brightness=50),
+    )
+    brighter_juno = rgb(rendition(photo, "320"))
+
+    assert luminance(brighter_juno) - luminance(juno) > 10
+    assert warmth(brighter_juno) - warmth(juno) > -MARGIN  # still juno's warmth
+
+
+def test_no_turn_and_zero_adjustments_change_no_byte(small_colourful_jpeg):
+    plain = process_photo(small_colourful_jpeg, max_pixels=MAX_PIXELS, filter_name="crema")
+
+    for adjustments in (None, Adjustments(), Adjustments(brightness=0, vignette=0)):
+        same = process_photo(
+            small_colourful_jpeg,
+            max_pixels=MAX_PIXELS,
+            filter_name="crema",
+            rotation=0,
+            adjustments=adjustments,
+        )
+        assert same == plain
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"brightness": 101},
+        {"contrast": -101},
+        {"fade": -1},
+        {"vignette": 101},
+        {"warmth": 1.5},
+        {"sharpness": 5},
+    ],
+)
+def test_adjustments_out_of_range_or_unknown_are_refused_naming_the_field(values):
+    error = api_error(lambda: Adjustments.of(values))
+
+    assert error.status_code == 400
+    assert "adjust" in error.fields
 
 
 # CMYK ------------------------------------------------------------------------------------------------

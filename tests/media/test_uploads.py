@@ -13,6 +13,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from tests.helpers import assert_error
+from tests.media.conftest import encode, left_red_right_blue
 from viewfinder.accounts.models import User
 from viewfinder.core.db import utcnow
 from viewfinder.core.jobs import enqueue
@@ -186,6 +187,95 @@ def test_an_animated_gif_becomes_a_silent_looping_video(alice, animated_gif):
         assert not container.streams.audio
     assert any(r["name"].startswith("poster-") for r in body["renditions"])
     assert_error(upload(alice, animated_gif, filter="moon"), 400, "validation_error", ["filter"])
+
+
+def rendition_digests(item: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """(name, format, content digest) of each rendition: its key ends in the digest of its bytes."""
+    return {(r["name"], r["format"], r["url"].rsplit("/", 1)[-1].split("?")[0]) for r in item["renditions"]}
+
+
+def test_a_turned_photo_is_cropped_in_fractions_of_the_turned_photo(alice, settings):
+    landscape = encode(left_red_right_blue((300, 200)), "PNG")
+
+    turned = upload(alice, landscape, name="photo.png", rotate="90")
+    cropped = upload(alice, landscape, name="photo.png", rotate="90", crop="0,0.5,1,0.5")
+
+    assert turned.status_code == 202, turned.text
+    body = turned.json()
+    assert (body["state"], body["rotation"], body["adjustments"]) == ("ready", 90, {})
+    assert (body["width"], body["height"]) == (200, 250)  # portrait now (200x300, clamped to 4:5)
+    top = Image.open(
+        io.BytesIO(fetch(alice, next(r["url"] for r in body["renditions"] if r["name"] == "320")))
+    )
+    assert top.convert("RGB").getpixel((100, 10)) == pytest.approx(
+        (254, 0, 0), abs=30
+    )  # the left half, on top
+    assert cropped.status_code == 202, cropped.text
+    body = cropped.json()
+    assert (body["width"], body["height"]) == (200, 150)  # the bottom half of the portrait photo: blue
+    for rendition in body["renditions"]:
+        image = Image.open(io.BytesIO(fetch(alice, rendition["url"]))).convert("RGB")
+        assert image.getpixel((image.width // 2, image.height // 2)) == pytest.approx((0, 0, 254), abs=30)
+    assert alice.get(f"/media/{body['id']}").json()["rotation"] == 90
+
+
+def test_adjustments_are_baked_in_and_echoed(alice, small_jpeg):
+    plain = upload(alice, small_jpeg).json()
+    adjusted = upload(alice, small_jpeg, adjust="brightness=40, vignette=30,fade=0").json()
+    zero = upload(alice, small_jpeg, rotate="0", adjust="brightness=0,vignette=0").json()
+
+    assert adjusted["state"] == "ready"
+    assert adjusted["adjustments"] == {"brightness": 40, "vignette": 30}
+    assert (plain["adjustments"], plain["rotation"]) == ({}, 0)
+    assert (zero["adjustments"], zero["rotation"]) == ({}, 0)
+    # The same bytes as no adjustments at all (renditions are named by their content's digest).
+    assert rendition_digests(zero) == rendition_digests(plain)
+    assert not rendition_digests(adjusted) & rendition_digests(plain)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"rotate": "45"}, "rotate"),
+        ({"rotate": "-90"}, "rotate"),
+        ({"rotate": "360"}, "rotate"),
+        ({"rotate": "90.0"}, "rotate"),
+        ({"rotate": "ninety"}, "rotate"),
+        ({"adjust": "sharpness=10"}, "adjust"),
+        ({"adjust": "brightness=10,brightness=20"}, "adjust"),
+        ({"adjust": "brightness=ten"}, "adjust"),
+        ({"adjust": "brightness=1.5"}, "adjust"),
+        ({"adjust": "brightness=1_0"}, "adjust"),
+        ({"adjust": "brightness=101"}, "adjust"),
+        ({"adjust": "contrast=-101"}, "adjust"),
+        ({"adjust": "fade=-1"}, "adjust"),
+        ({"adjust": "vignette=101"}, "adjust"),
+        ({"adjust": "brightness"}, "adjust"),
+        ({"adjust": "brightness=10,"}, "adjust"),
+        ({"adjust": "=10"}, "adjust"),
+    ],
+)
+async def test_bad_turns_and_adjustments_are_refused_and_store_nothing(
+    alice, db, settings, small_jpeg, fields, field
+):
+    error = assert_error(upload(alice, small_jpeg, **fields), 400, "validation_error", [field])
+
+    if field == "adjust":
+        assert "brightness -100 to 100" in error["message"]
+        assert "vignette 0 to 100" in error["message"]
+    assert stored_files(settings) == []
+    assert await db.scalar(select(func.count()).select_from(MediaItem)) == 0
+    assert [p.name for p in (settings.data_dir / "incoming").glob("*")] == []
+
+
+def test_an_animated_gif_takes_no_turn_or_adjustment(alice, settings, animated_gif):
+    assert_error(
+        upload(alice, animated_gif, name="party.gif", rotate="90"), 400, "validation_error", ["rotate"]
+    )
+    assert_error(
+        upload(alice, animated_gif, name="party.gif", adjust="fade=10"), 400, "validation_error", ["adjust"]
+    )
+    assert stored_files(settings) == []
 
 
 class FailingStorage:

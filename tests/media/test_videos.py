@@ -301,10 +301,16 @@ def test_an_mp4_that_needs_no_work_keeps_one_720_rendition_and_photos_have_no_du
     assert (photo["kind"], photo["duration_ms"]) == ("photo", None)
 
 
-def test_filters_and_crops_are_refused_for_videos(alice, settings, plain_mp4):
+def test_filters_crops_turns_and_adjustments_are_refused_for_videos(alice, settings, plain_mp4):
     assert_error(upload(alice, plain_mp4, filter="juno"), 400, "validation_error", ["filter"])
     assert_error(upload(alice, plain_mp4, crop="0,0,1,1"), 400, "validation_error", ["crop"])
+    assert_error(upload(alice, plain_mp4, rotate="90"), 400, "validation_error", ["rotate"])
+    assert_error(upload(alice, plain_mp4, adjust="warmth=-20"), 400, "validation_error", ["adjust"])
     assert stored_files(settings) == []
+    # No turn and nothing adjusted is what every video has.
+    unchanged = upload(alice, plain_mp4, rotate="0", adjust="warmth=0")
+    assert unchanged.status_code == 202, unchanged.text
+    assert (unchanged.json()["kind"], unchanged.json()["rotation"]) == ("video", 0)
 
 
 async def test_refused_videos_leave_no_rows_and_no_files(app, alice, db, settings, plain_mp4):

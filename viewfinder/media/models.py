@@ -34,6 +34,10 @@ class MediaItem(IdMixin, TimestampMixin, Base):
     original_format: Mapped[str] = mapped_column(String(16), nullable=False)
     filter_name: Mapped[str] = mapped_column(String(32), nullable=False, default="normal")
     crop: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
+    rotation: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    """Degrees clockwise the upright photo is turned before the crop: 0, 90, 180 or 270."""
+    adjustments: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
+    """The composer's non-zero adjustments by name (mediakit.photos.ADJUSTMENT_RANGES); None for none."""
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
     blurhash: Mapped[str | None] = mapped_column(String(64), nullable=True)

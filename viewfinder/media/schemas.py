@@ -39,6 +39,13 @@ class MediaItemOut(msgspec.Struct):
     """A video's length; null for a photo."""
     looping: bool = False
     """A silent video made from an animated GIF: play it muted, on a loop, without controls."""
+    rotation: int | msgspec.UnsetType = msgspec.UNSET
+    """Degrees clockwise the photo was turned (0, 90, 180 or 270), beside `filter`: already in the
+    renditions. Given by the media endpoints; left out of a post's items."""
+    adjustments: dict[str, int] | msgspec.UnsetType = msgspec.UNSET
+    """The adjustments baked into the renditions, the non-zero ones by name (brightness, contrast,
+    saturation, warmth, fade, vignette); {} for none. Given by the media endpoints; left out of a
+    post's items."""
 
     @classmethod
     def of(cls, item: MediaItem, storage: MediaStorage) -> MediaItemOut:
@@ -56,6 +63,8 @@ class MediaItemOut(msgspec.Struct):
             item.failure_message,
             item.original_format,
             storage,
+            rotation=item.rotation,
+            adjustments=item.adjustments or {},
         )
 
     @classmethod
@@ -74,6 +83,9 @@ class MediaItemOut(msgspec.Struct):
         failure_message: str | None,
         original_format: str | None,
         storage: MediaStorage,
+        *,
+        rotation: int | msgspec.UnsetType = msgspec.UNSET,
+        adjustments: dict[str, int] | msgspec.UnsetType = msgspec.UNSET,
     ) -> MediaItemOut:
         """The item from its columns (post cards read Core rows, not entities)."""
         return cls(
@@ -98,4 +110,6 @@ class MediaItemOut(msgspec.Struct):
             failure=MediaFailure(failure_code, failure_message or "") if failure_code else None,
             duration_ms=next((r["duration_ms"] for r in renditions if "duration_ms" in r), None),
             looping=kind == "video" and original_format == "gif",
+            rotation=rotation,
+            adjustments=adjustments,
         )

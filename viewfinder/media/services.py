@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +29,16 @@ from viewfinder.media import nsfw_posts
 from viewfinder.media.events import MediaUploaded
 from viewfinder.media.models import MediaItem, MediaState
 from viewfinder.mediakit.blocking import run_media_work
-from viewfinder.mediakit.photos import FILTERS, CropBox, ProcessedPhoto, process_photo, sniff
+from viewfinder.mediakit.photos import (
+    ADJUSTMENT_RANGES,
+    FILTERS,
+    ROTATIONS,
+    Adjustments,
+    CropBox,
+    ProcessedPhoto,
+    process_photo,
+    sniff,
+)
 from viewfinder.mediakit.storage import MediaBackend, MediaStorage, discard, put_in_thread
 from viewfinder.mediakit.videos import probe_video, transcode_video
 from viewfinder.posts.models import PostMedia
@@ -40,6 +50,8 @@ Upload = bytes | Path
 """An upload's bytes, or (from the API) the path of the local file it was streamed into."""
 
 EXTENSIONS = {"jpeg": "jpg", "webp": "webp"}
+# ASCII digits only: int() also takes "1_0" and other scripts' digits.
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,4}")
 
 
 def parse_crop(value: str | None) -> list[float] | None:
@@ -62,6 +74,36 @@ def parse_crop(value: str | None) -> list[float] | None:
     return numbers
 
 
+def parse_rotation(value: str | None) -> int:
+    """A turn given as degrees clockwise: "0", "90", "180" or "270" (nothing is 0)."""
+    if value is None or value.strip() == "":
+        return 0
+    if value.strip() not in {str(rotation) for rotation in ROTATIONS}:
+        raise invalid("rotate", "Give 0, 90, 180 or 270 (degrees clockwise).")
+    return int(value)
+
+
+def parse_adjustments(value: str | None) -> dict[str, int] | None:
+    """Adjustments given as "name=value,..." (whole numbers; a name left out is 0), as the non-zero
+    ones by name: None when there are none."""
+    if value is None or value.strip() == "":
+        return None
+    allowed = ", ".join(
+        f"{name} {lowest} to {highest}" for name, (lowest, highest) in ADJUSTMENT_RANGES.items()
+    )
+    refusal = invalid("adjust", f'Give "name=value" pairs, separated by commas, each name once: {allowed}.')
+    values: dict[str, int] = {}
+    for pair in value.split(","):
+        name, _, number = (part.strip() for part in pair.partition("="))
+        if name not in ADJUSTMENT_RANGES or name in values or not WHOLE_NUMBER.fullmatch(number):
+            raise refusal
+        lowest, highest = ADJUSTMENT_RANGES[name]
+        if not lowest <= int(number) <= highest:
+            raise refusal
+        values[name] = int(number)
+    return Adjustments(**values).non_zero() or None
+
+
 @dataclass(frozen=True)
 class CheckedUpload:
     kind: str  # "photo" or "video"
@@ -81,6 +123,8 @@ def check_upload(
     max_pixels: int,
     video_max_bytes: int,
     video_max_seconds: float,
+    rotation: int = 0,
+    adjustments: dict[str, int] | None = None,
 ) -> CheckedUpload:
     """What an upload is, by its content; refuses it with a 4xx. Blocking (libvips, FFmpeg): async
     code calls it through run_media_work."""
@@ -99,6 +143,10 @@ def check_upload(
             raise invalid("filter", "Filters apply to photos only.") from None
         if crop is not None:
             raise invalid("crop", "Crops apply to photos only.") from None
+        if rotation:
+            raise invalid("rotate", "Turns apply to photos only.") from None
+        if adjustments:
+            raise invalid("adjust", "Adjustments apply to photos only.") from None
         return CheckedUpload("video", video.format)
     if size > max_bytes:
         raise _too_large("A photo", max_bytes)
@@ -109,6 +157,8 @@ def check_upload(
             raise invalid(
                 "filter" if filter_name != "normal" else "crop", "Animated GIFs take no filter or crop."
             )
+        if rotation or adjustments:
+            raise invalid("rotate" if rotation else "adjust", "Animated GIFs take no turn or adjustment.")
         return CheckedUpload("video", sniffed.format)
     return CheckedUpload("photo", sniffed.format)
 
@@ -125,13 +175,16 @@ async def upload_media(
     max_pixels: int,
     video_max_bytes: int | None = None,
     video_max_seconds: float = 600,
+    rotation: int = 0,
+    adjustments: dict[str, int] | None = None,
     process: bool = True,
     known_bad: pdq.Limits | None = pdq.Limits(),
 ) -> MediaItem:
     """Check an upload by its content, keep the raw file and record an item to process.
 
     A photo is taken first; what is not a photo is probed as a video (MP4, MOV or WebM), which
-    has its own size limit (video_max_bytes, defaulting to max_bytes) and takes no filter or crop.
+    has its own size limit (video_max_bytes, defaulting to max_bytes) and takes no filter, crop,
+    turn (`rotation`, degrees clockwise, before the crop) or adjustments (see `parse_adjustments`).
     The checks decode in a worker thread (see media/blocking.py), and a file upload is stored from
     disk in chunks. Nothing is stored for a refused upload: a photo matching the known-bad hash list
     (`known_bad`'s limits; None skips the check) is refused with 451 and a case is opened on its
@@ -141,6 +194,9 @@ async def upload_media(
     """
     if filter_name not in FILTERS:
         raise invalid("filter", f"Unknown filter; choose one of {', '.join(FILTERS)}.")
+    if rotation not in ROTATIONS:
+        raise invalid("rotate", "Give 0, 90, 180 or 270 (degrees clockwise).")
+    adjustments = Adjustments.of(adjustments).non_zero() or None
     checked = await run_media_work(
         lambda: check_upload(
             upload,
@@ -150,6 +206,8 @@ async def upload_media(
             max_pixels=max_pixels,
             video_max_bytes=max_bytes if video_max_bytes is None else video_max_bytes,
             video_max_seconds=video_max_seconds,
+            rotation=rotation,
+            adjustments=adjustments,
         )
     )
     if checked.kind == "photo" and known_bad is not None:
@@ -169,6 +227,8 @@ async def upload_media(
         original_format=checked.format,
         filter_name=filter_name,
         crop=crop,
+        rotation=rotation,
+        adjustments=adjustments,
         renditions=[],
     )
     item.original_key = original_key = f"uploads/{owner.id}/{item.id}"
@@ -282,7 +342,14 @@ async def process_media_item(db: AsyncSession, storage: MediaStorage, media_id: 
             return await _process_video(db, storage, item, raw, work)
         crop = CropBox(*item.crop) if item.crop else None
         try:
-            photo = process_photo(raw, max_pixels=10**12, filter_name=item.filter_name, crop=crop)
+            photo = process_photo(
+                raw,
+                max_pixels=10**12,
+                filter_name=item.filter_name,
+                crop=crop,
+                rotation=item.rotation,
+                adjustments=Adjustments.of(item.adjustments),
+            )
         except ApiError as exc:
             return await _fail(db, item, exc.code, exc.message, storage)
     item.width, item.height = photo.width, photo.height

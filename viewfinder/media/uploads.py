@@ -39,8 +39,22 @@ UPLOAD_FORM = Schema(
         ),
         "crop": Schema(
             type=OpenAPIType.STRING,
-            description='Optional "left,top,width,height" in fractions (0 to 1) of the upright photo '
-            "(photos only).",
+            description='Optional "left,top,width,height" in fractions (0 to 1) of the upright photo, '
+            "turned by rotate when given (photos only).",
+        ),
+        "rotate": Schema(
+            type=OpenAPIType.STRING,
+            enum=["0", "90", "180", "270"],
+            default="0",
+            description="Degrees clockwise to turn the upright photo (after its EXIF orientation), before "
+            "the crop (photos only).",
+        ),
+        "adjust": Schema(
+            type=OpenAPIType.STRING,
+            description='Optional "name=value" pairs separated by commas, e.g. "brightness=20,vignette=35", '
+            "baked in after the filter: brightness, contrast, saturation and warmth take whole numbers "
+            "from -100 to 100, fade and vignette from 0 to 100; a name left out is 0, each name at most "
+            "once (photos only).",
         ),
     },
 )
@@ -87,7 +101,8 @@ class MediaController(Controller):
         H.264, HEVC, VP8, VP9 or AV1) as the multipart field "file".
 
         Videos become upright H.264 MP4 renditions ("720", and "480" for larger sources) with
-        poster renditions ("poster-1080" ... "poster-thumb"); filter and crop apply to photos only.
+        poster renditions ("poster-1080" ... "poster-thumb"); filter, crop, rotate and adjust apply to
+        photos only.
         Answers at once with the item in state "uploaded"; poll it until "ready" or "failed".
         A file that does not start like a photo or video is refused (415) before the rest of it is
         read, and one over the size limit (413) as soon as it passes it. A photo matching the
@@ -98,7 +113,7 @@ class MediaController(Controller):
             request,
             folder=settings.data_dir / "incoming",
             file_field="file",
-            text_fields=("filter", "crop"),
+            text_fields=("filter", "crop", "rotate", "adjust"),
             max_bytes=max(settings.photo_max_bytes, settings.video_max_bytes),
         ) as received:
             item = await services.upload_media(
@@ -108,6 +123,8 @@ class MediaController(Controller):
                 received.path,
                 filter_name=received.fields.get("filter", "normal"),
                 crop=services.parse_crop(received.fields.get("crop")),
+                rotation=services.parse_rotation(received.fields.get("rotate")),
+                adjustments=services.parse_adjustments(received.fields.get("adjust")),
                 max_bytes=settings.photo_max_bytes,
                 max_pixels=settings.max_image_pixels,
                 video_max_bytes=settings.video_max_bytes,

@@ -2,8 +2,8 @@
 
 Every output is upright (EXIF orientation applied to the pixels), sRGB (through the embedded ICC
 profile, or a CMYK press profile for CMYK without one), free of all metadata (EXIF, GPS, XMP, IPTC,
-ICC), within Instagram's aspect range (a video's poster keeps the video's own), and baked with the
-chosen filter.
+ICC), turned by the chosen quarter turns, within Instagram's aspect range (a video's poster keeps the
+video's own), and baked with the chosen filter and adjustments.
 
 Every function takes the photo as bytes or as the path of a file holding them: the web process and
 the worker decode uploads from disk, so a large one is never held whole in memory.
@@ -56,9 +56,13 @@ class SniffedImage:
     pages: int
 
 
+ROTATIONS = (0, 90, 180, 270)
+"""The turns a photo may be given, in degrees clockwise."""
+
+
 @dataclass(frozen=True)
 class CropBox:
-    """A crop rectangle in fractions (0 to 1) of the upright image."""
+    """A crop rectangle in fractions (0 to 1) of the upright image (turned, when it is turned)."""
 
     left: float
     top: float
@@ -107,6 +111,57 @@ FILTERS: dict[str, Filter] = {
     "slumber": Filter(saturation=0.55, brightness=-16, warmth=4),
     "crema": Filter(saturation=0.8, warmth=16, fade=0.05),
 }
+
+
+ADJUSTMENT_RANGES: dict[str, tuple[int, int]] = {
+    "brightness": (-100, 100),
+    "contrast": (-100, 100),
+    "saturation": (-100, 100),
+    "warmth": (-100, 100),
+    "fade": (0, 100),
+    "vignette": (0, 100),
+}
+"""The composer's adjustments and the integers each takes; 0 changes nothing."""
+VIGNETTE_STRENGTH = 0.6  # how much a full vignette (100) darkens the corners
+
+
+@dataclass(frozen=True)
+class Adjustments:
+    """The composer's adjustments, baked in after the named filter; all 0 changes nothing."""
+
+    brightness: int = 0
+    contrast: int = 0
+    saturation: int = 0
+    warmth: int = 0
+    fade: int = 0
+    vignette: int = 0
+
+    def __post_init__(self) -> None:
+        for name, (lowest, highest) in ADJUSTMENT_RANGES.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= highest:
+                raise invalid("adjust", f"{name} must be a whole number from {lowest} to {highest}.")
+
+    @classmethod
+    def of(cls, values: dict[str, int] | None) -> Adjustments:
+        """From the stored mapping (the non-zero values by name; None for none)."""
+        unknown = set(values or {}) - set(ADJUSTMENT_RANGES)
+        if unknown:
+            raise invalid("adjust", f"Adjust only {', '.join(ADJUSTMENT_RANGES)}.")
+        return cls(**(values or {}))
+
+    def non_zero(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in ADJUSTMENT_RANGES if getattr(self, name)}
+
+    def as_filter(self) -> Filter:
+        """The colour part (all but the vignette) as a Filter, on the same 0-255 scale."""
+        return Filter(
+            saturation=1 + self.saturation / 100,
+            contrast=1 + self.contrast / 200,
+            brightness=self.brightness * 0.4,
+            warmth=self.warmth * 0.3,
+            fade=self.fade / 100 * 0.3,
+        )
 
 
 def _unsupported() -> ApiError:
@@ -193,24 +248,52 @@ def load_upright(source: PhotoSource, sniffed: SniffedImage) -> pyvips.Image:
     return _load(source, **options).autorot()
 
 
-def _crop_to_aspect(image: pyvips.Image, crop: CropBox | None, *, clamp: bool = True) -> pyvips.Image:
+def _crop_to_aspect(
+    image: pyvips.Image, crop: CropBox | None, *, clamp: bool = True, turned: bool = False
+) -> pyvips.Image:
+    """The crop box, then the middle of it within the aspect limits (unless not `clamp`).
+
+    `turned`: the picture is turned a quarter afterwards, so the limits apply to its height over its
+    width (the crop is already in this picture's own fractions: see `_unturned_crop`)."""
     left, top, width, height = 0, 0, image.width, image.height
     if crop is not None:
         left = round(min(max(crop.left, 0.0), 1.0) * image.width)
         top = round(min(max(crop.top, 0.0), 1.0) * image.height)
         width = max(1, min(round(crop.width * image.width), image.width - left))
         height = max(1, min(round(crop.height * image.height), image.height - top))
-    if clamp and width / height > MAX_ASPECT:
-        new_width = max(1, round(height * MAX_ASPECT))
-        left += (width - new_width) // 2
-        width = new_width
-    elif clamp and width / height < MIN_ASPECT:
-        new_height = max(1, round(width / MIN_ASPECT))
-        top += (height - new_height) // 2
-        height = new_height
+    if clamp:
+        if turned:
+            top, left, height, width = _within_aspect(top, left, height, width)
+        else:
+            left, top, width, height = _within_aspect(left, top, width, height)
     if (left, top, width, height) == (0, 0, image.width, image.height):
         return image
     return image.crop(left, top, width, height)
+
+
+def _within_aspect(left: int, top: int, width: int, height: int) -> tuple[int, int, int, int]:
+    """The middle of a box, as wide or as tall as the aspect limits allow."""
+    if width / height > MAX_ASPECT:
+        new_width = max(1, round(height * MAX_ASPECT))
+        left += (width - new_width) // 2
+        width = new_width
+    elif width / height < MIN_ASPECT:
+        new_height = max(1, round(width / MIN_ASPECT))
+        top += (height - new_height) // 2
+        height = new_height
+    return left, top, width, height
+
+
+def _unturned_crop(crop: CropBox, rotation: int) -> CropBox:
+    """A crop given in fractions of the photo turned `rotation` degrees clockwise, in fractions of
+    the upright photo: the pipeline crops and shrinks before it turns, so it turns few pixels."""
+    if rotation == 90:
+        return CropBox(crop.top, 1 - crop.left - crop.width, crop.height, crop.width)
+    if rotation == 180:
+        return CropBox(1 - crop.left - crop.width, 1 - crop.top - crop.height, crop.width, crop.height)
+    if rotation == 270:
+        return CropBox(1 - crop.top - crop.height, crop.left, crop.height, crop.width)
+    return crop
 
 
 def to_srgb(image: pyvips.Image) -> pyvips.Image:
@@ -281,21 +364,34 @@ def process_photo(
     max_pixels: int,
     filter_name: str = "normal",
     crop: CropBox | None = None,
+    rotation: int = 0,
+    adjustments: Adjustments | None = None,
     keep_aspect: bool = False,
 ) -> ProcessedPhoto:
     """Every rendition of an uploaded photo, with its blurhash and dominant colour.
 
+    The upright photo is turned `rotation` degrees clockwise, then cropped (`crop` is in fractions
+    of the turned photo), then given the named filter and then the adjustments.
     keep_aspect leaves the picture's own shape alone (a video's poster must match its video) instead
     of cropping it into the 4:5 to 1.91:1 range photos are shown in."""
     spec = FILTERS.get(filter_name)
     if spec is None:
         raise invalid("filter", f"Unknown filter; choose one of {', '.join(FILTERS)}.")
+    if rotation not in ROTATIONS:
+        raise invalid("rotate", "Turn the photo by 0, 90, 180 or 270 degrees clockwise.")
+    adjusted = adjustments if adjustments is not None and adjustments != Adjustments() else None
+    turned = rotation in (90, 270)
     sniffed = sniff(source, max_pixels=max_pixels)
     try:
-        image = to_srgb(_crop_to_aspect(load_upright(source, sniffed), crop, clamp=not keep_aspect))
-        image = image.resize(min(1.0, RENDITION_WIDTHS[0] / image.width), kernel="lanczos3")
-        if spec != FILTERS["normal"]:
-            image = _clamp_cast(_filtered(image, spec))
+        upright = load_upright(source, sniffed)
+        box = _unturned_crop(crop, rotation) if crop is not None else None
+        image = to_srgb(_crop_to_aspect(upright, box, clamp=not keep_aspect, turned=turned))
+        width_after_turn = image.height if turned else image.width
+        image = image.resize(min(1.0, RENDITION_WIDTHS[0] / width_after_turn), kernel="lanczos3")
+        if rotation:
+            image = image.rot(f"d{rotation}")
+        if spec != FILTERS["normal"] or adjusted is not None:
+            image = _clamp_cast(_adjusted(image, spec, adjusted))
         # Keep the decoded, filtered base in memory: every rendition is made from it.
         base = image.copy_memory()
         renditions: list[Rendition] = []
@@ -315,6 +411,27 @@ def process_photo(
         dominant_color=_dominant_color(rows),
         renditions=renditions,
     )
+
+
+def _adjusted(image: pyvips.Image, spec: Filter, adjustments: Adjustments | None) -> pyvips.Image:
+    """The named filter, then the adjustments, on floats (clamped once, by the caller)."""
+    pixels = _filtered(image, spec) if spec != FILTERS["normal"] else image
+    if adjustments is None:
+        return pixels
+    pixels = _filtered(pixels, adjustments.as_filter())
+    if adjustments.vignette:
+        pixels = _vignetted(pixels, adjustments.vignette / 100 * VIGNETTE_STRENGTH)
+    return pixels
+
+
+def _vignetted(pixels: pyvips.Image, strength: float) -> pyvips.Image:
+    """Darkened by 1 - strength * r², r 0 in the centre and 1 on the ellipse of the picture's shape
+    through its corners (CSS's farthest-corner ellipse, which the composer previews with)."""
+    width, height = pixels.width, pixels.height
+    # Each pixel centre's offset from the picture's centre, -1 to 1 across and down.
+    offsets = pyvips.Image.xyz(width, height).linear([2 / width, 2 / height], [1 / width - 1, 1 / height - 1])
+    squared_radius = (offsets * offsets).bandmean()  # (dx² + dy²) / 2: 1 in the corners
+    return pixels * squared_radius.linear(-strength, 1)
 
 
 def _filtered(image: pyvips.Image, spec: Filter) -> pyvips.Image:
