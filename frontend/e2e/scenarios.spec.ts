@@ -1,9 +1,16 @@
 /** The issue's scenarios, each at a phone and a desktop size (the two Playwright projects). */
-import { type Page, expect, test } from "@playwright/test";
+import { type Page, type TestInfo, expect, test } from "@playwright/test";
 import { apiWrite, contextOptions, createPost, fixture, signUp, signUpInUi, uniqueName, watchPolicyViolations } from "./support";
 
 function visible(page: Page, testId: string) {
   return page.getByTestId(testId).filter({ visible: true });
+}
+
+/** Phones compose in full-screen steps (pick → crop & adjust → details, then Share); wider screens show
+ * everything at once. Moves `steps` steps on (or back) on a phone; nothing to do elsewhere. */
+async function composerSteps(page: Page, info: TestInfo, direction: "Next" | "Back", steps = 1) {
+  if (info.project.name !== "phone") return;
+  for (let step = 0; step < steps; step += 1) await page.getByRole("button", { name: direction, exact: true }).click();
 }
 
 test("two people meet: a carousel post, search, follow, feed, like, comment and a live badge", async ({
@@ -25,7 +32,9 @@ test("two people meet: a carousel post, search, follow, feed, like, comment and 
   // Alice posts a two-photo carousel with a filter and alt text.
   await alice.goto("/create");
   await alice.getByLabel("Add photos and videos").setInputFiles([fixture("landscape"), fixture("portrait")]);
+  await composerSteps(alice, info, "Next");
   await alice.getByRole("radio", { name: "Clarendon" }).first().check();
+  await composerSteps(alice, info, "Next");
   await alice.getByLabel("Alt text for item 1").fill("An orange field under a blue sun");
   await alice.getByLabel("Alt text for item 2").fill("A green wall with a yellow circle");
   await alice.getByLabel("Caption").fill("First light #goldenhour");
@@ -145,6 +154,7 @@ test("the composer says why an upload was refused, lets it go, and retries after
   await signUp(context, uniqueName("eve", info));
   await page.goto("/create");
   await page.getByLabel("Add photos and videos").setInputFiles([fixture("square"), fixture("broken")]);
+  await composerSteps(page, info, "Next", 2);
   await page.getByLabel("Caption").fill("Second try");
   await page.getByRole("button", { name: "Share" }).click();
   // The API refuses the file that is not a photo: the reason shows, and sharing waits for its removal.
@@ -154,7 +164,9 @@ test("the composer says why an upload was refused, lets it go, and retries after
   await expect(page.getByRole("button", { name: "Remove item 2" })).toHaveCount(0);
 
   // Offline: the upload stops with a retry; back online, the retry finishes the post.
+  await composerSteps(page, info, "Back", 2);
   await page.getByLabel("Add photos and videos").setInputFiles([fixture("portrait")]);
+  await composerSteps(page, info, "Next", 2);
   await context.setOffline(true);
   await page.getByRole("button", { name: "Share" }).click();
   await expect(page.getByText("Upload failed — you're offline").first()).toBeVisible();

@@ -1,34 +1,28 @@
-/** The post composer at /create: pick photos and videos (button or drag and drop), crop and filter
- * each, order them, write a caption and alt texts, then "Share" uploads everything and creates the
- * post once every item is processed. Phone: one column; desktop: preview left, settings right. */
-import { type DragEvent, type RefObject, useEffect, useState } from "react";
-import { useNavigate } from "react-router-dom";
+/** The post composer at /create: pick photos and videos (button or drag and drop), crop, turn, filter
+ * and adjust each, order them, write a caption and alt texts, then "Share" uploads everything and
+ * creates the post once every item is processed. Phones go through full-screen steps as Instagram's
+ * app does (steps.ts); wider screens show the preview on the left and everything else beside it. */
+import { type DragEvent, useEffect, useRef, useState } from "react";
 import { ApiError } from "../api/client";
 import { ConfirmDialog } from "../components/Dialog";
 import { ErrorBanner } from "../components/Errors";
+import { Icon } from "../components/Icon";
 import { AddMedia } from "./AddMedia";
 import { CaptionField } from "./CaptionField";
 import type { Size } from "./crop";
-import { type Draft, MAX_ITEMS } from "./drafts";
-import { LocalMedia } from "./LocalMedia";
+import { Advanced, AltTexts, LocationField } from "./DetailsFields";
+import { type Draft, type Edits, MAX_ITEMS } from "./drafts";
 import { EditPanel } from "./EditPanel";
+import { useDiscardQuestion } from "./leaving";
 import { MediaStrip } from "./MediaStrip";
 import { Problems } from "./Problems";
 import { Stage } from "./Stage";
+import { STEP_LABELS, type Step, stepsFor, usePhoneLayout } from "./steps";
 import { CAPTION_LIMIT, type ComposerModel, characterCount, useComposer } from "./useComposer";
 import "./composer.css";
 
-const LOCATION_LIMIT = 100;
-const ALT_TEXT_LIMIT = 1000;
-
 function hasFiles(event: DragEvent): boolean {
   return event.dataTransfer.types.includes("Files");
-}
-
-/** The API names an alt text's field "items.0.alt_text" (or "items[0].alt_text"). */
-function altTextError(error: unknown, index: number): string | undefined {
-  if (!(error instanceof ApiError)) return undefined;
-  return error.field(`items.${index}.alt_text`) ?? error.field(`items[${index}].alt_text`);
 }
 
 const SHOWN_BESIDE = /^(caption|location_name|items[.[]\d+\]?\.alt_text)$/;
@@ -51,50 +45,12 @@ function statusOf(composer: ComposerModel): string {
   return "Sharing…";
 }
 
-/** Leaving a composer with something in it asks "Discard post?" first (issue 17): a click on a link to
- * another screen of the app waits for the answer; closing or reloading the tab gets the browser's own
- * question. Opening the post just shared is no leaving. (React Router's useBlocker would also catch the
- * Back button, but needs its data router: ~16 KB more gzipped script on every first visit.) */
-function useDiscardQuestion(hasDraft: boolean, posted: RefObject<boolean>) {
-  const navigate = useNavigate();
-  const [leavingFor, setLeavingFor] = useState<string | null>(null);
-  useEffect(() => {
-    if (!hasDraft) return;
-    const ask = (event: BeforeUnloadEvent) => {
-      if (!posted.current) event.preventDefault();
-    };
-    const onClick = (event: MouseEvent) => {
-      if (posted.current || event.defaultPrevented || event.button !== 0) return;
-      if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return; // a new tab or window
-      const link = event.target instanceof Element ? event.target.closest<HTMLAnchorElement>("a[href]") : null;
-      if (!link || link.target === "_blank" || link.hasAttribute("download")) return;
-      const to = new URL(link.href, window.location.href);
-      if (to.origin !== window.location.origin || to.pathname === window.location.pathname) return;
-      event.preventDefault();
-      event.stopPropagation(); // before the router's own click handler
-      setLeavingFor(to.pathname + to.search + to.hash);
-    };
-    window.addEventListener("beforeunload", ask);
-    document.addEventListener("click", onClick, true);
-    return () => {
-      window.removeEventListener("beforeunload", ask);
-      document.removeEventListener("click", onClick, true);
-    };
-  }, [hasDraft, posted]);
-  return {
-    leavingFor,
-    stay: () => setLeavingFor(null),
-    leave: () => {
-      setLeavingFor(null);
-      if (leavingFor) navigate(leavingFor);
-    },
-  };
-}
-
 export function Composer() {
   const composer = useComposer();
   const { state, dispatch, settings, setSettings } = composer;
+  const phone = usePhoneLayout();
   const [dragActive, setDragActive] = useState(false);
+  const [chosenStep, setStep] = useState<Step>("select");
   const index = state.drafts.findIndex((draft) => draft.key === state.selected);
   const selected: Draft | undefined = state.drafts[index];
   const onMeasured = (key: string, size: Size | null) => {
@@ -106,13 +62,98 @@ export function Composer() {
       dispatch({ type: "edit", key, changes: { natural: size } });
     }
   };
+  const edit = (changes: Partial<Edits>) => {
+    if (selected) dispatch({ type: "edit", key: selected.key, changes });
+  };
   const empty = state.drafts.length === 0;
   const status = statusOf(composer);
-  const leaving = useDiscardQuestion(!empty, composer.posted);
 
+  const steps = stepsFor(state.drafts);
+  const step: Step = empty || !steps.includes(chosenStep) ? "select" : chosenStep;
+  const stepIndex = steps.indexOf(step);
+  const previousStep = phone ? steps[stepIndex - 1] : undefined;
+  const nextStep = phone ? steps[stepIndex + 1] : undefined;
+  const leaving = useDiscardQuestion({
+    dirty: !empty,
+    posted: composer.posted,
+    onBack: () => {
+      if (!previousStep) return false;
+      setStep(previousStep);
+      return true;
+    },
+  });
+
+  // Emptied (the last item removed), the composer starts over at picking.
+  useEffect(() => {
+    if (empty) setStep("select");
+  }, [empty]);
+
+  // A new step is a new screen: its top shows, and screen readers hear its name.
+  const stepHeading = useRef<HTMLHeadingElement>(null);
+  const shownStep = useRef(step);
+  useEffect(() => {
+    if (shownStep.current === step) return;
+    shownStep.current = step;
+    if (!phone) return;
+    window.scrollTo({ top: 0, left: 0 });
+    stepHeading.current?.focus();
+  }, [step, phone]);
+
+  const stage = (framable: boolean) =>
+    selected && (
+      <Stage
+        draft={selected}
+        n={index + 1}
+        onMeasured={onMeasured}
+        onView={framable ? (view) => edit({ view }) : undefined}
+      />
+    );
+  const strip = (
+    <MediaStrip
+      drafts={state.drafts}
+      selected={state.selected}
+      onSelect={(key) => dispatch({ type: "select", key })}
+      onMove={(key, to) => dispatch({ type: "move", key, to })}
+      onRemove={composer.remove}
+      onFiles={composer.busy ? undefined : composer.addFiles}
+      onMeasured={onMeasured}
+    />
+  );
+  const editPanel = selected && <EditPanel draft={selected} n={index + 1} onEdit={edit} />;
+  const details = (
+    <>
+      <section className="composer-section">
+        <CaptionField
+          value={settings.caption}
+          onChange={(caption) => setSettings((current) => ({ ...current, caption }))}
+          limit={CAPTION_LIMIT}
+          count={characterCount(settings.caption)}
+          error={composer.postError}
+        />
+        <LocationField composer={composer} />
+      </section>
+      <AltTexts composer={composer} />
+      <Advanced composer={composer} />
+    </>
+  );
+  const shareButton = (
+    <button
+      type="button"
+      className="button composer-share"
+      onClick={composer.share}
+      disabled={empty || composer.blocked || composer.busy}
+    >
+      Share
+    </button>
+  );
+
+  const classes = ["composer", "wide"];
+  if (phone) classes.push("is-steps");
+  if (dragActive) classes.push("is-dragging-files");
   return (
     <div
-      className={`composer wide${dragActive ? " is-dragging-files" : ""}`}
+      className={classes.join(" ")}
+      data-step={phone ? step : undefined}
       onDragOver={(event) => {
         if (!hasFiles(event)) return;
         event.preventDefault();
@@ -129,24 +170,48 @@ export function Composer() {
         composer.addFiles(Array.from(event.dataTransfer.files));
       }}
     >
-      {leaving.leavingFor && (
+      {leaving.question && (
         <ConfirmDialog title="Discard post?" confirmLabel="Discard" onConfirm={leaving.leave} onClose={leaving.stay}>
           If you leave now, this post and your edits won't be saved.
         </ConfirmDialog>
       )}
       <header className="composer-header">
-        <h1>New post</h1>
+        {phone &&
+          (previousStep ? (
+            <button
+              type="button"
+              className="icon-button composer-nav"
+              aria-label="Back"
+              onClick={() => setStep(previousStep)}
+            >
+              <Icon name="chevronLeft" />
+            </button>
+          ) : (
+            <button type="button" className="icon-button composer-nav" aria-label="Close" onClick={leaving.close}>
+              <Icon name="close" />
+            </button>
+          ))}
+        <div className="composer-title">
+          <h1>New post</h1>
+          {phone && !empty && (
+            <p className="composer-step-name">
+              {STEP_LABELS[step]}
+              <span className="visually-hidden">
+                , step {stepIndex + 1} of {steps.length}
+              </span>
+            </p>
+          )}
+        </div>
         <p className="composer-status" role="status">
           {status}
         </p>
-        <button
-          type="button"
-          className="button composer-share"
-          onClick={composer.share}
-          disabled={empty || composer.blocked || composer.busy}
-        >
-          Share
-        </button>
+        {nextStep ? (
+          <button type="button" className="button composer-share" onClick={() => setStep(nextStep)} disabled={empty}>
+            Next
+          </button>
+        ) : (
+          shareButton
+        )}
       </header>
       {composer.notice && (
         <p className="composer-notice" role="status">
@@ -154,7 +219,12 @@ export function Composer() {
         </p>
       )}
       <ErrorBanner error={bannerError(composer.postError)} />
-      <Problems drafts={state.drafts} onRetry={composer.retry} />
+      <Problems
+        drafts={state.drafts}
+        onRetry={composer.retry}
+        // Phones show the items' tiles (and their ✕) only in the first step.
+        onRemove={phone && step !== "select" ? composer.remove : undefined}
+      />
 
       {empty ? (
         <div className={`composer-dropzone${dragActive ? " is-active" : ""}`}>
@@ -168,41 +238,46 @@ export function Composer() {
           <AddMedia variant="button" onFiles={composer.addFiles} />
           <p className="hint">Up to {MAX_ITEMS} photos and videos in one post.</p>
         </div>
+      ) : phone ? (
+        <section className={`composer-step composer-step-${step}`} aria-labelledby="composer-step-heading">
+          <h2 id="composer-step-heading" ref={stepHeading} tabIndex={-1} className="visually-hidden">
+            {STEP_LABELS[step]}
+          </h2>
+          {step === "select" && (
+            <>
+              {stage(false)}
+              {strip}
+            </>
+          )}
+          {step === "edit" && (
+            <>
+              <div className="composer-stage-dock">
+                {stage(true)}
+                {state.drafts.length > 1 && (
+                  <ItemSwitcher
+                    index={index}
+                    count={state.drafts.length}
+                    onSelect={(to) => {
+                      const key = state.drafts[to]?.key;
+                      if (key) dispatch({ type: "select", key });
+                    }}
+                  />
+                )}
+              </div>
+              {editPanel}
+            </>
+          )}
+          {step === "details" && details}
+        </section>
       ) : (
         <div className="composer-body">
           <div className="composer-media">
-            {selected && <Stage draft={selected} n={index + 1} onMeasured={onMeasured} />}
-            <MediaStrip
-              drafts={state.drafts}
-              selected={state.selected}
-              onSelect={(key) => dispatch({ type: "select", key })}
-              onMove={(key, to) => dispatch({ type: "move", key, to })}
-              onRemove={composer.remove}
-              onFiles={composer.busy ? undefined : composer.addFiles}
-              onMeasured={onMeasured}
-            />
+            {stage(true)}
+            {strip}
           </div>
           <div className="composer-settings">
-            {selected && (
-              <EditPanel
-                draft={selected}
-                n={index + 1}
-                onCrop={(crop) => dispatch({ type: "edit", key: selected.key, changes: { crop } })}
-                onFilter={(filter) => dispatch({ type: "edit", key: selected.key, changes: { filter } })}
-              />
-            )}
-            <section className="composer-section">
-              <CaptionField
-                value={settings.caption}
-                onChange={(caption) => setSettings((current) => ({ ...current, caption }))}
-                limit={CAPTION_LIMIT}
-                count={characterCount(settings.caption)}
-                error={composer.postError}
-              />
-              <LocationField composer={composer} />
-            </section>
-            <AltTexts composer={composer} />
-            <Advanced composer={composer} />
+            {editPanel}
+            {details}
           </div>
         </div>
       )}
@@ -210,125 +285,31 @@ export function Composer() {
   );
 }
 
-function LocationField({ composer }: { composer: ComposerModel }) {
-  const error = composer.postError instanceof ApiError ? composer.postError.field("location_name") : undefined;
+/** Which item the crop step edits, on phones (where the item tiles are in the first step). */
+function ItemSwitcher({ index, count, onSelect }: { index: number; count: number; onSelect: (index: number) => void }) {
   return (
-    <div className="field">
-      <label htmlFor="composer-location">Add location</label>
-      <input
-        id="composer-location"
-        value={composer.settings.location}
-        maxLength={LOCATION_LIMIT}
-        autoComplete="off"
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? "composer-location-error" : undefined}
-        onChange={(event) => {
-          const location = event.currentTarget.value;
-          composer.setSettings((current) => ({ ...current, location }));
-        }}
-      />
-      {error && (
-        <p className="field-error" id="composer-location-error" role="alert">
-          {error}
-        </p>
-      )}
-    </div>
-  );
-}
-
-/** One alt text per item, as Instagram's "Accessibility" settings: a thumbnail beside each. */
-function AltTexts({ composer }: { composer: ComposerModel }) {
-  return (
-    <section className="composer-section" aria-labelledby="composer-alt-heading">
-      <h2 id="composer-alt-heading" className="composer-legend">
-        Accessibility
-      </h2>
-      <p className="hint">Alt text describes your photos for people who can't see them.</p>
-      <ul className="list-plain composer-alt-list">
-        {composer.state.drafts.map((draft, index) => {
-          const n = index + 1;
-          const inputId = `composer-alt-${draft.key}`;
-          const error = altTextError(composer.postError, index);
-          return (
-            <li key={draft.key} className="composer-alt-row">
-              <LocalMedia draft={draft} className="composer-alt-thumb" />
-              <div className="field">
-                <label htmlFor={inputId}>Alt text for item {n}</label>
-                <input
-                  id={inputId}
-                  value={draft.altText}
-                  maxLength={ALT_TEXT_LIMIT}
-                  placeholder="Write alt text…"
-                  aria-invalid={error ? true : undefined}
-                  aria-describedby={error ? `${inputId}-error` : undefined}
-                  onChange={(event) => {
-                    const altText = event.currentTarget.value;
-                    composer.dispatch({ type: "edit", key: draft.key, changes: { altText } });
-                  }}
-                />
-                {error && (
-                  <p className="field-error" id={`${inputId}-error`} role="alert">
-                    {error}
-                  </p>
-                )}
-              </div>
-            </li>
-          );
-        })}
-      </ul>
-    </section>
-  );
-}
-
-function Advanced({ composer }: { composer: ComposerModel }) {
-  const { settings, setSettings } = composer;
-  return (
-    <details className="composer-section composer-advanced">
-      <summary>Advanced settings</summary>
-      <Switch
-        id="composer-sensitive"
-        label="Mark as sensitive"
-        hint="Others see your photos and videos blurred behind a warning until they choose to look."
-        checked={settings.sensitive}
-        onChange={(sensitive) => setSettings((current) => ({ ...current, sensitive }))}
-      />
-      <Switch
-        id="composer-hide-likes"
-        label="Hide like count"
-        hint="Only you will see how many people liked this post."
-        checked={settings.hideLikeCount}
-        onChange={(hideLikeCount) => setSettings((current) => ({ ...current, hideLikeCount }))}
-      />
-      <Switch
-        id="composer-comments-off"
-        label="Turn off commenting"
-        hint="No one will be able to comment on this post."
-        checked={settings.commentsOff}
-        onChange={(commentsOff) => setSettings((current) => ({ ...current, commentsOff }))}
-      />
-    </details>
-  );
-}
-
-type SwitchProps = { id: string; label: string; hint: string; checked: boolean; onChange: (checked: boolean) => void };
-
-function Switch({ id, label, hint, checked, onChange }: SwitchProps) {
-  return (
-    <div className="composer-switch">
-      <div>
-        <label htmlFor={id}>{label}</label>
-        <p id={`${id}-hint`} className="hint">
-          {hint}
-        </p>
-      </div>
-      <input
-        id={id}
-        type="checkbox"
-        role="switch"
-        checked={checked}
-        aria-describedby={`${id}-hint`}
-        onChange={(event) => onChange(event.currentTarget.checked)}
-      />
+    <div className="composer-switcher">
+      <button
+        type="button"
+        className="icon-button"
+        aria-label="Edit previous item"
+        disabled={index <= 0}
+        onClick={() => onSelect(index - 1)}
+      >
+        <Icon name="chevronLeft" />
+      </button>
+      <span aria-live="polite">
+        Item {index + 1} of {count}
+      </span>
+      <button
+        type="button"
+        className="icon-button"
+        aria-label="Edit next item"
+        disabled={index >= count - 1}
+        onClick={() => onSelect(index + 1)}
+      >
+        <Icon name="chevronRight" />
+      </button>
     </div>
   );
 }

@@ -4,9 +4,9 @@ import { useState } from "react";
 import { Icon } from "../components/Icon";
 import { AddMedia } from "./AddMedia";
 import type { Size } from "./crop";
-import { type Draft, MAX_ITEMS, type Phase, takesEdits } from "./drafts";
-import { filterCss } from "./filters";
+import { type Draft, MAX_ITEMS, type Phase } from "./drafts";
 import { LocalMedia } from "./LocalMedia";
+import { thumbnailStyle } from "./look";
 
 const ITEM_TYPE = "application/x-viewfinder-item";
 
@@ -73,11 +73,7 @@ export function MediaStrip({ drafts, selected, onSelect, onMove, onRemove, onFil
                 aria-pressed={draft.key === selected}
                 onClick={() => onSelect(draft.key)}
               >
-                <LocalMedia
-                  draft={draft}
-                  style={{ filter: takesEdits(draft) ? filterCss(draft.filter) : undefined }}
-                  onMeasured={onMeasured}
-                />
+                <LocalMedia draft={draft} style={thumbnailStyle(draft)} onMeasured={onMeasured} />
                 {draft.kind === "video" && (
                   <span className="composer-tile-kind" aria-hidden="true">
                     <Icon name="play" size={14} filled />

@@ -1,9 +1,16 @@
-/** Items that failed: why, and what to do — remove a refused one (its tile's ✕), retry one that
- * stopped because the connection dropped. */
+/** Items that failed: why, and what to do — remove a refused one (its tile's ✕, or a button here
+ * where the tiles are not shown), retry one that stopped because the connection dropped. */
 import type { Draft } from "./drafts";
 import { LocalMedia } from "./LocalMedia";
 
-export function Problems({ drafts, onRetry }: { drafts: Draft[]; onRetry: (key: string) => void }) {
+type Props = {
+  drafts: Draft[];
+  onRetry: (key: string) => void;
+  /** Given where the items' own tiles are not on screen. */
+  onRemove?: (key: string) => void;
+};
+
+export function Problems({ drafts, onRetry, onRemove }: Props) {
   const problems = drafts.flatMap((draft, index) => {
     const { phase } = draft;
     return phase.kind === "failed" || phase.kind === "interrupted" ? [{ draft, phase, n: index + 1 }] : [];
@@ -19,6 +26,16 @@ export function Problems({ drafts, onRetry }: { drafts: Draft[]; onRetry: (key: 
             <span>{phase.message}</span>
             {phase.kind === "failed" && <span className="hint">Remove it to share the rest.</span>}
           </div>
+          {phase.kind === "failed" && onRemove && (
+            <button
+              type="button"
+              className="button button-secondary"
+              aria-label={`Remove item ${n}`}
+              onClick={() => onRemove(draft.key)}
+            >
+              Remove
+            </button>
+          )}
           {phase.kind === "interrupted" && (
             <button
               type="button"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Draft, EMPTY, MAX_ITEMS, composerReducer, kindOf } from "./drafts";
+import { type Draft, EMPTY, MAX_ITEMS, NO_EDITS, composerReducer, kindOf } from "./drafts";
 import { createLimiter } from "./upload";
 
 function draft(key: string): Draft {
@@ -8,8 +8,7 @@ function draft(key: string): Draft {
     file: new File([""], `${key}.jpg`, { type: "image/jpeg" }),
     kind: "photo",
     url: `blob:${key}`,
-    crop: "original",
-    filter: "normal",
+    ...NO_EDITS,
     altText: "",
     phase: { kind: "idle" },
   };
@@ -39,6 +38,26 @@ describe("composerReducer", () => {
     expect(composerReducer(state, { type: "remove", key: "c" }).selected).toBe("b");
     expect(composerReducer(three, { type: "remove", key: "a" }).selected).toBe("b");
     expect(composerReducer(three, { type: "remove", key: "b" }).selected).toBe("a");
+  });
+});
+
+describe("editing an item", () => {
+  it("keeps its rotation and adjustments with its crop and filter when it moves", () => {
+    const three = composerReducer(EMPTY, { type: "add", drafts: [draft("a"), draft("b"), draft("c")] });
+    const edited = composerReducer(three, {
+      type: "edit",
+      key: "b",
+      changes: { rotation: 90, view: { zoom: 2, x: 0.3, y: 0.5 }, adjustments: { ...NO_EDITS.adjustments, fade: 20 } },
+    });
+    const moved = composerReducer(edited, { type: "move", key: "b", to: 0 });
+    expect(moved.drafts[0]).toMatchObject({
+      key: "b",
+      crop: "original",
+      rotation: 90,
+      view: { zoom: 2, x: 0.3, y: 0.5 },
+      adjustments: { fade: 20, brightness: 0 },
+    });
+    expect(moved.drafts[1]).toMatchObject({ key: "a", rotation: 0, view: NO_EDITS.view });
   });
 });
 

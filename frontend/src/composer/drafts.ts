@@ -1,6 +1,7 @@
 /** The composer's state: the picked files in order, each with its edits and where its upload is.
  * Kept in one reducer so nothing is lost when an upload fails, is retried or an item moves. */
-import type { CropChoice, Size } from "./crop";
+import { type Adjustments, NO_ADJUSTMENTS } from "./adjust";
+import { type CropChoice, FULL_VIEW, type Rotation, type Size, type View } from "./crop";
 import type { FilterName } from "./filters";
 
 /** The API takes 1 to 20 media items per post (viewfinder/posts/services.py MAX_ITEMS). */
@@ -28,10 +29,26 @@ export type Draft = {
   natural?: Size;
   /** The browser cannot show it (say, HEIC in Chrome, or not an image at all): the API decides. */
   unreadable?: boolean;
+  /** The aspect ratio chosen; the frame's place on the photo is `view`. */
   crop: CropChoice;
+  /** Quarter turns clockwise, applied before the crop. */
+  rotation: Rotation;
+  view: View;
   filter: FilterName;
+  adjustments: Adjustments;
   altText: string;
   phase: Phase;
+};
+
+export type Edits = Pick<Draft, "crop" | "rotation" | "view" | "filter" | "adjustments">;
+
+/** A photo as picked: whole, upright, unfiltered. */
+export const NO_EDITS: Edits = {
+  crop: "original",
+  rotation: 0,
+  view: FULL_VIEW,
+  filter: "normal",
+  adjustments: NO_ADJUSTMENTS,
 };
 
 /** The server's media item of a draft, once its upload went through. */
@@ -39,7 +56,7 @@ export function mediaIdOf(draft: Draft): string | undefined {
   return "mediaId" in draft.phase ? draft.phase.mediaId : undefined;
 }
 
-type Editable = "crop" | "filter" | "altText" | "natural" | "unreadable";
+type Editable = keyof Edits | "altText" | "natural" | "unreadable";
 
 export type ComposerState = { drafts: Draft[]; selected: string | null };
 
@@ -101,13 +118,15 @@ export function kindOf(file: File): "photo" | "video" | null {
   return null;
 }
 
-/** Crop and filter are baked in at upload, so they can change only before it starts. */
+/** Crop, rotation, filter and adjustments are baked in at upload, so they can change only before
+ * it starts. */
 export function editable(draft: Draft): boolean {
   return draft.phase.kind === "idle" || (draft.phase.kind === "interrupted" && !draft.phase.mediaId);
 }
 
-/** Videos take no crop or filter, nor GIFs (the API makes a video of an animated one); a photo
- * the browser cannot show goes as it is too, since its crop could not be previewed. */
+/** Videos take no crop, rotation, filter or adjustment, nor GIFs (the API makes a video of an
+ * animated one); a photo the browser cannot show goes as it is too, since its crop could not be
+ * previewed. */
 export function takesEdits(draft: Draft): boolean {
   return draft.kind === "photo" && !draft.unreadable && !isGif(draft.file);
 }

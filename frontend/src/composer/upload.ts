@@ -1,6 +1,7 @@
 /** Sending one file to POST /media with upload progress (XMLHttpRequest: fetch reports none),
  * waiting for its processing, and a small limiter so only a few uploads run at once. */
 import { API_BASE, ApiError, api, csrfToken, type MediaItem, toApiError, unwrap } from "../api/client";
+import type { Rotation } from "./crop";
 
 export const OFFLINE_MESSAGE = "Upload failed — you're offline";
 const POLL_INTERVAL_MS = 700;
@@ -13,18 +14,33 @@ export function offlineError(): ApiError {
 /** A processing failure the API reported on the item (state "failed"). */
 export class ProcessingFailed extends Error {}
 
-type UploadOptions = { filter: string; crop?: string; signal: AbortSignal; onProgress: (fraction: number) => void };
+type UploadOptions = {
+  filter: string;
+  /** "left,top,width,height" fractions of the photo after rotation. */
+  crop?: string;
+  /** Degrees clockwise, applied before the crop; 0 is not sent. */
+  rotate?: Rotation;
+  /** "name=value" pairs (adjust.ts adjustParam). */
+  adjust?: string;
+  signal: AbortSignal;
+  onProgress: (fraction: number) => void;
+};
 
 /** Uploads a file; resolves with the new item, rejects with an ApiError (status 0 when offline)
  * or with the signal's reason when aborted. */
-export function uploadFile(file: File, { filter, crop, signal, onProgress }: UploadOptions): Promise<MediaItem> {
+export function uploadFile(
+  file: File,
+  { filter, crop, rotate, adjust, signal, onProgress }: UploadOptions,
+): Promise<MediaItem> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const xhr = new XMLHttpRequest();
     const form = new FormData();
     form.append("file", file, file.name);
     form.append("filter", filter);
+    if (rotate) form.append("rotate", String(rotate));
     if (crop) form.append("crop", crop);
+    if (adjust) form.append("adjust", adjust);
     xhr.open("POST", `${API_BASE}/media`);
     xhr.withCredentials = true;
     xhr.responseType = "json";

@@ -6,8 +6,10 @@ import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { ApiError, type Post, api, messageOf, unwrap } from "../api/client";
 import { useMe } from "../auth/auth";
-import { type Size, cropParam } from "./crop";
-import { type Draft, EMPTY, MAX_ITEMS, composerReducer, kindOf, mediaIdOf, takesEdits } from "./drafts";
+import { adjustParam } from "./adjust";
+import { type Rotation, type Size, cropParam, isFullView } from "./crop";
+import { type Draft, EMPTY, MAX_ITEMS, NO_EDITS, composerReducer, kindOf, mediaIdOf, takesEdits } from "./drafts";
+import { isGuardEntry } from "./leaving";
 import {
   type ItemProgress,
   OFFLINE_MESSAGE,
@@ -53,10 +55,18 @@ function loadSize(url: string): Promise<Size | undefined> {
   });
 }
 
-async function cropOf(draft: Draft): Promise<string | undefined> {
-  if (draft.crop === "original") return undefined;
-  const natural = draft.natural ?? (await loadSize(draft.url));
-  return natural ? cropParam(draft.crop, natural) : undefined;
+/** The upload's edit fields for a photo: its filter, rotation, crop and adjustments. */
+async function editsOf(draft: Draft): Promise<{ filter: string; rotate?: Rotation; crop?: string; adjust?: string }> {
+  if (!takesEdits(draft)) return { filter: "normal" };
+  // An untouched "Original" is no crop, whatever the photo's size.
+  const untouched = draft.crop === "original" && isFullView(draft.view);
+  const natural = untouched ? undefined : (draft.natural ?? (await loadSize(draft.url)));
+  return {
+    filter: draft.filter,
+    rotate: draft.rotation,
+    crop: natural ? cropParam(draft.crop, natural, draft.rotation, draft.view) : undefined,
+    adjust: adjustParam(draft.adjustments),
+  };
 }
 
 export function useComposer() {
@@ -107,7 +117,8 @@ export function useComposer() {
       }
       void queryClient.invalidateQueries({ queryKey: ["feed"] });
       posted.current = true;
-      navigate(`/p/${post.id}`);
+      // The composer's guard entry (leaving.ts) gives way to the post, so Back from it skips no dead entry.
+      navigate(`/p/${post.id}`, { replace: isGuardEntry() });
     },
   });
 
@@ -126,11 +137,10 @@ export function useComposer() {
           if (signal.aborted) throw signal.reason;
           if (navigator.onLine === false) throw offlineError();
           dispatch({ type: "phase", key, phase: { kind: "uploading", progress: 0 } });
-          const edits = takesEdits(draft);
+          const edits = await editsOf(draft);
           let shown = 0;
           return uploadFile(draft.file, {
-            filter: edits ? draft.filter : "normal",
-            crop: edits ? await cropOf(draft) : undefined,
+            ...edits,
             signal,
             onProgress: (fraction) => {
               if (fraction - shown < 0.01 && fraction < 1) return;
@@ -195,14 +205,8 @@ export function useComposer() {
     };
   }, []);
 
-  // Closing the tab with picked items asks first.
+  // Closing the tab with picked items asks first: see leaving.ts.
   const hasDrafts = state.drafts.length > 0;
-  useEffect(() => {
-    if (!hasDrafts) return;
-    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
-    window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [hasDrafts]);
 
   // Once "Share" was pressed and every item is ready, the post is created.
   const allReady = hasDrafts && state.drafts.every((draft) => draft.phase.kind === "ready");
@@ -237,8 +241,7 @@ export function useComposer() {
         file,
         kind: kindOf(file) ?? "photo",
         url,
-        crop: "original",
-        filter: "normal",
+        ...NO_EDITS,
         altText: "",
         phase: { kind: "idle" },
       };

@@ -2,7 +2,7 @@
  * infinite scroll ("For you": the ranked feed with suggested posts of accounts you don't follow in
  * between); a welcome with suggested accounts while the feed is empty. */
 import type { QueryClient } from "@tanstack/react-query";
-import { type KeyboardEvent, type RefObject, useEffect, useRef, useState } from "react";
+import { type KeyboardEvent, type RefObject, startTransition, useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api, type Post, unwrap } from "../api/client";
 import { AnnouncementStrip } from "../community/AnnouncementStrip";
@@ -99,10 +99,23 @@ function useWideScreen(): boolean {
   return wide;
 }
 
+/** Posts the first render shows: a phone's first screen. The others follow in a transition, which
+ * React renders in short slices, so eight cards rendered at once do not hold up the first paint
+ * (issue 17: the first page now comes with the HTML, and was one long task with the app's start). */
+const FIRST_RENDER = 2;
+
+/** The first `FIRST_RENDER` posts until the screen has painted once, then all of them. */
+function useRenderedFirst<T>(items: T[]): T[] {
+  const [all, setAll] = useState(false);
+  useEffect(() => startTransition(() => setAll(true)), []);
+  return all ? items : items.slice(0, FIRST_RENDER);
+}
+
 function Feed({ mode }: { mode: Mode }) {
   const list = useRef<HTMLDivElement>(null);
   useFeedShortcuts(list);
   const feed = useCursorPages<Post>(["feed", mode], (cursor) => fetchFeedPage(mode, cursor));
+  const posts = useRenderedFirst(feed.items);
   // A follow fills the timeline in the background: while the feed is empty, look again now and then.
   const empty = feed.isSuccess && feed.items.length === 0;
   const { refetch } = feed;
@@ -125,7 +138,7 @@ function Feed({ mode }: { mode: Mode }) {
   return (
     <>
       <div className="feed" ref={list} aria-keyshortcuts="j k l">
-        {feed.items.map((post, index) => (
+        {posts.map((post, index) => (
           <PostCard key={post.id} post={post} eager={index === 0} surface={SURFACES[mode]} position={index} />
         ))}
       </div>
