@@ -97,11 +97,11 @@ def parse_adjustments(value: str | None) -> dict[str, int] | None:
         name, _, number = (part.strip() for part in pair.partition("="))
         if name not in ADJUSTMENT_RANGES or name in values or not WHOLE_NUMBER.fullmatch(number):
             raise refusal
-        lowest, highest = ADJUSTMENT_RANGES[name]
-        if not lowest <= int(number) <= highest:
-            raise refusal
         values[name] = int(number)
-    return Adjustments(**values).non_zero() or None
+    try:
+        return Adjustments(**values).non_zero() or None  # which checks each range
+    except ApiError:
+        raise refusal from None
 
 
 @dataclass(frozen=True)
